@@ -1,0 +1,504 @@
+/**
+ * The VM's host API, modelled on uBPF's small surface: create, register a helper by id and name,
+ * load raw bytecode or an ELF object, exec with arguments and memory.
+ *
+ * Each Vm owns one WebAssembly.Memory holding the core's state, the pre-decoded program and the
+ * program's regions: its stack, its data sections, its heap and the buffer granted for one exec.
+ * The program can touch nothing else; helpers receive pointers that are checked the same way.
+ *
+ * 64-bit values cross the JS/Wasm boundary through the register block in linear memory, read
+ * and written as two 32-bit halves, so a helper call allocates no BigInt unless the helper asks
+ * for one (HelperCall.u64) or returns one.
+ */
+import { coreModule, type CoreExports } from './core.js';
+import {
+  CODE, MAX_CALL_DEPTH, MAX_REGIONS, PAGE, RECORD_BYTES, REGION_BYTES, REGION_COUNT, REGION_TABLE,
+  REGS, RESULT_BAD_OP, RESULT_BAD_PC, RESULT_DEPTH, RESULT_FUEL, RESULT_HELPER, RESULT_OK, RESULT_OOB,
+  RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_CODE, ST_FRAME, ST_FUEL, ST_PC,
+  ST_SIZE, ST_WRITE,
+} from './layout.js';
+import { ExecError, HelperFault, VmError } from './errors.js';
+import { registerStandardHelpers, type StandardHelperOptions } from './helpers.js';
+import { MAX_INSNS, OP_CALL, decodeInsn, encodeInsn } from './isa.js';
+import { predecode } from './predecode.js';
+import { rawImage, type ProgramImage } from './program.js';
+import { validateProgram } from './validate.js';
+import { loadElf as parseElf } from './elf.js';
+import { disassembleInsn } from './disasm.js';
+
+/** A helper's view of one call: its arguments r1..r5 and checked access to program memory. */
+export interface HelperCall {
+  readonly vm: Vm;
+  /** pc of the calling instruction. */
+  readonly pc: number;
+  /** Argument i (1..5) as an unsigned 64-bit bigint. */
+  u64(i: number): bigint;
+  /** Argument i as a signed 64-bit bigint. */
+  i64(i: number): bigint;
+  /** Low 32 bits of argument i, unsigned. */
+  u32(i: number): number;
+  /** Low 32 bits of argument i, signed. */
+  i32(i: number): number;
+  /** Argument i as a JS number: exact below 2^53. */
+  num(i: number): number;
+  /** [ptr, ptr+len) of program memory; throws unless it lies inside one region (writable if `write`). */
+  bytes(ptr: number | bigint, len: number | bigint, write?: boolean): Uint8Array;
+  /** The NUL-terminated string at ptr (at most `max` bytes), inside one region. */
+  cstring(ptr: number | bigint, max?: number): string;
+}
+
+/** A helper returns r0 as a number (integers only; negative means two's complement) or a bigint. */
+export type HelperFn = (call: HelperCall) => number | bigint | void;
+
+export interface VmOptions {
+  /** Bytes of heap region (zeroed at load). Default 0. */
+  heapSize?: number;
+  /** Stack bytes per call frame. Default 512. */
+  frameSize?: number;
+  /** Maximum program slots. Default 65535. */
+  maxInsns?: number;
+}
+
+export interface ExecOptions {
+  /** Copied into a granted region for this call (and copied back after): r1 = its address, r2 = its length. */
+  mem?: Uint8Array;
+  /** r1..r5 when no mem is given (numbers must be integers; negative = two's complement). */
+  args?: ArrayLike<bigint | number>;
+  /** Instruction budget; exceeding it fails with FUEL_EXHAUSTED. Default: unlimited (2^53). */
+  fuel?: number;
+}
+
+export interface ExecResult {
+  r0: bigint;
+  /** eBPF instructions executed. */
+  instructions: number;
+}
+
+/** A region of program memory as the program sees it. */
+export interface Region {
+  name: string;
+  start: number;
+  size: number;
+  writable: boolean;
+}
+
+interface HelperEntry {
+  id: number;
+  name: string;
+  fn: HelperFn;
+}
+
+interface Loaded {
+  image: ProgramImage;
+  /** Linked code with helper ids resolved. */
+  code: Uint8Array;
+  entry: number;
+  stack: Region;
+  sections: Region[];
+  heap: Region | undefined;
+  grantBase: number;
+}
+
+const UNLIMITED_FUEL = 2 ** 53;
+const TWO32 = 4294967296;
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}
+
+export class Vm implements HelperCall {
+  readonly memory: WebAssembly.Memory;
+  private readonly core: CoreExports;
+  private dv: DataView;
+  private u8: Uint8Array;
+  private readonly helpersById = new Map<number, HelperEntry>();
+  private readonly helperIdsByName = new Map<string, number>();
+  private loaded: Loaded | undefined;
+  private regions: Region[] = [];
+  private readonly heapSize: number;
+  private readonly frameSize: number;
+  private readonly maxInsns: number;
+  private helperError: unknown;
+  private callPc = 0;
+
+  constructor(opts: VmOptions = {}) {
+    this.heapSize = opts.heapSize ?? 0;
+    this.frameSize = opts.frameSize ?? STACK_FRAME_SIZE;
+    this.maxInsns = opts.maxInsns ?? MAX_INSNS - 1;
+    if (!Number.isInteger(this.heapSize) || this.heapSize < 0 || this.heapSize > 1 << 30) {
+      throw new VmError('VM_STATE', `heapSize must be an integer in [0, 1 GiB], got ${opts.heapSize}`);
+    }
+    if (!Number.isInteger(this.frameSize) || this.frameSize < 16 || this.frameSize % 16 !== 0 || this.frameSize > 1 << 20) {
+      throw new VmError('VM_STATE', `frameSize must be a multiple of 16 in [16, 1 MiB], got ${opts.frameSize}`);
+    }
+    this.memory = new WebAssembly.Memory({ initial: 1 });
+    const instance = new WebAssembly.Instance(coreModule(), {
+      env: {
+        memory: this.memory,
+        helper: (id: number, pc: number) => this.dispatchHelper(id, pc),
+        abort: () => {
+          throw new VmError('VM_STATE', 'interpreter core aborted');
+        },
+      },
+    });
+    this.core = instance.exports as unknown as CoreExports;
+    this.dv = new DataView(this.memory.buffer);
+    this.u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  // ---- helpers ----
+
+  registerHelper(id: number, name: string, fn: HelperFn): void {
+    if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new VmError('VM_STATE', `helper id must be an integer in [0, 2^31), got ${id}`);
+    if (this.loaded) throw new VmError('VM_STATE', 'register helpers before loading a program');
+    const old = this.helpersById.get(id);
+    if (old) this.helperIdsByName.delete(old.name);
+    this.helpersById.set(id, { id, name, fn });
+    // PQUIC resolves a name to the first index registered with it.
+    if (!this.helperIdsByName.has(name)) this.helperIdsByName.set(name, id);
+  }
+
+  /** Registers the standard helpers (src/vm/helpers.ts): memcpy, memset, strlen, memcmp, time, log. */
+  registerStandardHelpers(opts: StandardHelperOptions = {}): void {
+    registerStandardHelpers(this, opts);
+  }
+
+  helperName(id: number): string | undefined {
+    return this.helpersById.get(id)?.name;
+  }
+
+  helperId(name: string): number | undefined {
+    return this.helperIdsByName.get(name);
+  }
+
+  // ---- loading ----
+
+  /** Loads raw bytecode (8 bytes per slot); helpers are called by id. */
+  load(code: Uint8Array): void {
+    this.loadImage(rawImage(code));
+  }
+
+  /** Loads a clang-built eBPF ELF object; `entry` names the function to run (default: offset 0 of .text). */
+  loadElf(bytes: Uint8Array, opts: { entry?: string } = {}): void {
+    this.loadImage(parseElf(bytes, { ...opts, maxInsns: this.maxInsns }));
+  }
+
+  loadImage(image: ProgramImage): void {
+    if (this.loaded) throw new VmError('VM_STATE', 'a program is already loaded in this VM');
+    const code = image.code.slice();
+    const n = code.length >> 3;
+    // Resolve helper calls by name (PQUIC's ABI: helpers are bound by symbol name).
+    for (const r of image.helperRelocs) {
+      const id = this.helperIdsByName.get(r.name);
+      if (id === undefined) {
+        throw new VmError('ELF_UNKNOWN_HELPER', `unknown helper function '${r.name}' called at PC ${r.pc}`);
+      }
+      const insn = decodeInsn(code, r.pc);
+      if (insn.opcode !== OP_CALL) throw new VmError('ELF_BAD_RELOCATION', `helper relocation at PC ${r.pc} is not on a call`);
+      encodeInsn({ ...insn, src: 0, imm: id }, code, r.pc);
+    }
+    const functionStarts = image.functions.length > 0 ? image.functions.map((f) => f.pc) : undefined;
+    validateProgram(code, {
+      isHelper: (id) => this.helpersById.has(id),
+      maxInsns: this.maxInsns + 1,
+      ...(functionStarts && image.functions.length > 1 ? { functionStarts: [...new Set(functionStarts)] } : {}),
+    });
+    if (image.entry < 0 || image.entry >= n) throw new VmError('VM_STATE', `entry ${image.entry} is outside the program`);
+
+    // Layout: code, then stack, data sections and heap, then the grant area for exec's mem.
+    let at = alignUp(CODE + (n + 1) * RECORD_BYTES, 4096);
+    const stackSize = this.frameSize * (MAX_CALL_DEPTH + 1);
+    const stack: Region = { name: 'stack', start: at, size: stackSize, writable: true };
+    at = alignUp(at + stackSize, 4096);
+    const sections: Region[] = [];
+    for (const s of image.sections) {
+      at = alignUp(at, Math.max(8, s.align));
+      sections.push({ name: s.name, start: at, size: s.bytes.length, writable: s.writable });
+      at += s.bytes.length;
+    }
+    at = alignUp(at, 4096);
+    let heap: Region | undefined;
+    if (this.heapSize > 0) {
+      heap = { name: 'heap', start: at, size: this.heapSize, writable: true };
+      at = alignUp(at + this.heapSize, 4096);
+    }
+    const grantBase = at + 4096; // a gap: an overrun of the heap never lands in the grant
+    this.ensureMemory(grantBase);
+
+    // Place data, then patch lddw pairs and in-section pointers with absolute addresses.
+    image.sections.forEach((s, i) => this.u8.set(s.bytes, sections[i]!.start));
+    for (const r of image.dataRelocs) {
+      const sec = sections[r.section];
+      if (!sec) throw new VmError('ELF_BAD_RELOCATION', `data relocation at PC ${r.pc} names section ${r.section}`);
+      const addr = sec.start + r.offset;
+      const lo = decodeInsn(code, r.pc);
+      encodeInsn({ ...lo, imm: addr | 0 }, code, r.pc);
+      encodeInsn({ ...decodeInsn(code, r.pc + 1), imm: Math.floor(addr / TWO32) | 0 }, code, r.pc + 1);
+    }
+    for (const r of image.sectionRelocs) {
+      const sec = sections[r.section];
+      const target = sections[r.target];
+      if (!sec || !target || r.offset < 0 || r.offset + r.width > sec.size) {
+        throw new VmError('ELF_BAD_RELOCATION', `pointer relocation at ${sec?.name ?? r.section}+${r.offset} is invalid`);
+      }
+      const addr = target.start + r.addend;
+      if (r.width === 8) this.dv.setBigUint64(sec.start + r.offset, BigInt.asUintN(64, BigInt(addr)), true);
+      else this.dv.setUint32(sec.start + r.offset, addr >>> 0, true);
+    }
+    this.u8.set(predecode(code), CODE);
+    this.loaded = { image, code, entry: image.entry, stack, sections, heap, grantBase };
+  }
+
+  /** The linked, helper-resolved bytecode of the loaded program. */
+  get code(): Uint8Array {
+    return this.requireLoaded().code;
+  }
+
+  get program(): ProgramImage | undefined {
+    return this.loaded?.image;
+  }
+
+  /** Regions of the loaded program (the grant region appears during exec only). */
+  get layout(): { stack: Region; sections: Region[]; heap: Region | undefined } {
+    const l = this.requireLoaded();
+    return { stack: l.stack, sections: l.sections, heap: l.heap };
+  }
+
+  /** Address of a function of the loaded program by name (its entry pc). */
+  functionPc(name: string): number | undefined {
+    return this.loaded?.image.functions.find((f) => f.name === name)?.pc;
+  }
+
+  // ---- execution ----
+
+  exec(opts: ExecOptions = {}): ExecResult {
+    const l = this.requireLoaded();
+    const fuel = opts.fuel ?? UNLIMITED_FUEL;
+    if (!(fuel >= 0) || !Number.isInteger(fuel) || fuel > UNLIMITED_FUEL) {
+      throw new VmError('VM_STATE', `fuel must be a non-negative integer, got ${opts.fuel}`);
+    }
+    const mem = opts.mem;
+    const regions: Region[] = [l.stack];
+    if (mem && mem.length > 0) {
+      this.ensureMemory(l.grantBase + mem.length);
+      this.u8.set(mem, l.grantBase);
+      regions.push({ name: 'mem', start: l.grantBase, size: mem.length, writable: true });
+    }
+    for (const s of l.sections) if (s.size > 0) regions.push(s);
+    if (l.heap) regions.push(l.heap);
+    this.setRegions(regions);
+
+    // Registers: all zero but the arguments and the frame pointer (RFC 9669 leaves them undefined;
+    // zero keeps runs deterministic).
+    const dv = this.dv;
+    for (let r = 0; r <= 10; r++) this.setReg(r, 0);
+    if (mem) {
+      this.setReg(1, mem.length > 0 ? l.grantBase : 0);
+      this.setReg(2, mem.length);
+    } else if (opts.args) {
+      if (opts.args.length > 5) throw new VmError('VM_STATE', `at most 5 arguments, got ${opts.args.length}`);
+      for (let i = 0; i < opts.args.length; i++) this.setReg(i + 1, opts.args[i]!);
+    }
+    this.setReg(10, l.stack.start + l.stack.size);
+    dv.setBigInt64(STATUS + ST_FUEL, BigInt(fuel), true);
+    dv.setInt32(STATUS + ST_FRAME, this.frameSize, true);
+    this.helperError = undefined;
+
+    const rc = this.core.run(l.entry);
+    const left = Number(dv.getBigInt64(STATUS + ST_FUEL, true));
+    if (mem && mem.length > 0) mem.set(this.u8.subarray(l.grantBase, l.grantBase + mem.length));
+    if (rc !== RESULT_OK) throw this.execError(rc, fuel);
+    const lo = dv.getUint32(REGS, true);
+    const hi = dv.getUint32(REGS + 4, true);
+    return { r0: hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo), instructions: fuel - left };
+  }
+
+  // ---- HelperCall, implemented by the Vm itself so a call allocates nothing ----
+
+  get vm(): Vm {
+    return this;
+  }
+
+  get pc(): number {
+    return this.callPc;
+  }
+
+  u64(i: number): bigint {
+    return this.dv.getBigUint64(REGS + i * 8, true);
+  }
+
+  i64(i: number): bigint {
+    return this.dv.getBigInt64(REGS + i * 8, true);
+  }
+
+  u32(i: number): number {
+    return this.dv.getUint32(REGS + i * 8, true);
+  }
+
+  i32(i: number): number {
+    return this.dv.getInt32(REGS + i * 8, true);
+  }
+
+  num(i: number): number {
+    return this.dv.getUint32(REGS + i * 8 + 4, true) * TWO32 + this.dv.getUint32(REGS + i * 8, true);
+  }
+
+  bytes(ptr: number | bigint, len: number | bigint, write = false): Uint8Array {
+    const p = Number(ptr);
+    const n = Number(len);
+    const region = this.regionFor(p, n, write);
+    if (!region) {
+      const what = `${write ? 'writable ' : ''}buffer [0x${p.toString(16)}, +${n})`;
+      throw new HelperFault(`${what} is not inside the program's memory${this.nearestText(p)}`, true);
+    }
+    return this.u8.subarray(p, p + n);
+  }
+
+  cstring(ptr: number | bigint, max = 4096): string {
+    const p = Number(ptr);
+    const region = this.regionFor(p, 1, false);
+    if (!region) throw new HelperFault(`string at 0x${p.toString(16)} is not inside the program's memory${this.nearestText(p)}`, true);
+    const end = Math.min(region.start + region.size, p + max);
+    let q = p;
+    while (q < end && this.u8[q] !== 0) q++;
+    if (q === end) throw new HelperFault(`string at 0x${p.toString(16)} is not NUL-terminated within its region (or ${max} bytes)`, true);
+    return new TextDecoder().decode(this.u8.subarray(p, q));
+  }
+
+  // ---- internals ----
+
+  private requireLoaded(): Loaded {
+    if (!this.loaded) throw new VmError('VM_STATE', 'no program loaded');
+    return this.loaded;
+  }
+
+  private ensureMemory(bytes: number): void {
+    const need = Math.ceil(bytes / PAGE);
+    const have = this.memory.buffer.byteLength / PAGE;
+    if (need > have) {
+      if (need > 65536) throw new VmError('VM_STATE', `program memory would exceed 4 GiB (${bytes} bytes)`);
+      this.memory.grow(need - have);
+      this.dv = new DataView(this.memory.buffer);
+      this.u8 = new Uint8Array(this.memory.buffer);
+    }
+  }
+
+  private setReg(r: number, v: bigint | number): void {
+    const at = REGS + r * 8;
+    if (typeof v === 'bigint') {
+      this.dv.setBigUint64(at, BigInt.asUintN(64, v), true);
+    } else {
+      if (!Number.isInteger(v)) throw new VmError('VM_STATE', `register value must be an integer, got ${v}`);
+      this.dv.setUint32(at, v >>> 0, true);
+      this.dv.setUint32(at + 4, Math.floor(v / TWO32) >>> 0, true);
+    }
+  }
+
+  private setRegions(regions: Region[]): void {
+    if (regions.length > MAX_REGIONS) throw new VmError('VM_STATE', `too many regions (${regions.length} > ${MAX_REGIONS})`);
+    this.regions = regions;
+    const dv = this.dv;
+    for (let i = 0; i < MAX_REGIONS; i++) {
+      const e = REGION_TABLE + i * REGION_BYTES;
+      const r = regions[i];
+      // An unused entry has all limits 0: `addr - lo < 0` never holds.
+      dv.setBigUint64(e, BigInt(r ? r.start : 0), true);
+      [1, 2, 4, 8].forEach((size, k) => {
+        const lim = r && r.size >= size ? r.size - size + 1 : 0;
+        dv.setBigUint64(e + 8 + k * 8, BigInt(lim), true);
+        dv.setBigUint64(e + 40 + k * 8, BigInt(r && r.writable ? lim : 0), true);
+      });
+    }
+    dv.setInt32(REGION_COUNT, regions.length, true);
+  }
+
+  private regionFor(p: number, n: number, write: boolean): Region | undefined {
+    if (!Number.isSafeInteger(p) || !Number.isSafeInteger(n) || n < 0) return undefined;
+    for (const r of this.regions) {
+      if (p >= r.start && p + n <= r.start + r.size && (!write || r.writable)) return r;
+    }
+    return undefined;
+  }
+
+  private nearestText(addr: number): string {
+    let best: Region | undefined;
+    let bestDist = Infinity;
+    for (const r of this.regions) {
+      const dist = addr < r.start ? r.start - addr : addr >= r.start + r.size ? addr - (r.start + r.size - 1) : 0;
+      if (dist < bestDist) {
+        best = r;
+        bestDist = dist;
+      }
+    }
+    if (!best) return '';
+    const range = `[0x${best.start.toString(16)}, 0x${(best.start + best.size).toString(16)})`;
+    return bestDist === 0
+      ? ` (region ${best.name} ${range}${best.writable ? '' : ', read-only'})`
+      : ` (nearest region: ${best.name} ${range})`;
+  }
+
+  private dispatchHelper(id: number, pc: number): number {
+    const h = id >= 0 ? this.helpersById.get(id) : undefined;
+    if (!h) return RESULT_UNKNOWN_HELPER;
+    this.callPc = pc;
+    try {
+      const r = h.fn(this);
+      if (r !== undefined) this.setReg(0, r);
+      else this.setReg(0, 0);
+      return RESULT_OK;
+    } catch (e) {
+      this.helperError = e;
+      return RESULT_HELPER;
+    }
+  }
+
+  private insnText(pc: number): string {
+    const l = this.loaded!;
+    try {
+      return disassembleInsn(l.code, pc, { helperName: (id) => this.helperName(id) });
+    } catch {
+      return '?';
+    }
+  }
+
+  private execError(rc: number, fuel: number): ExecError {
+    const dv = this.dv;
+    const pc = dv.getInt32(STATUS + ST_PC, true);
+    const insn = this.insnText(pc);
+    const where = `at PC ${pc} (${insn})`;
+    switch (rc) {
+      case RESULT_OOB: {
+        const addr = dv.getBigUint64(STATUS + ST_ADDR, true);
+        const size = dv.getInt32(STATUS + ST_SIZE, true);
+        const write = dv.getInt32(STATUS + ST_WRITE, true) === 1;
+        const region = addr < 2n ** 53n ? this.nearestText(Number(addr)) : '';
+        return new ExecError(
+          'OUT_OF_BOUNDS',
+          `out of bounds memory ${write ? 'store' : 'load'} ${where}: address 0x${addr.toString(16)}, size ${size}${region}`,
+          pc, insn,
+        );
+      }
+      case RESULT_FUEL:
+        return new ExecError('FUEL_EXHAUSTED', `instruction budget of ${fuel} exhausted ${where}`, pc, insn);
+      case RESULT_DEPTH:
+        return new ExecError('CALL_DEPTH', `number of nested function calls exceeds max (${MAX_CALL_DEPTH}) ${where}`, pc, insn);
+      case RESULT_UNKNOWN_HELPER: {
+        const id = dv.getInt32(STATUS + ST_ARG, true);
+        return new ExecError('UNKNOWN_HELPER', `call to unregistered helper ${id} ${where}`, pc, insn);
+      }
+      case RESULT_HELPER: {
+        const id = dv.getInt32(STATUS + ST_ARG, true);
+        const e = this.helperError;
+        const name = this.helperName(id) ?? String(id);
+        const msg = e instanceof Error ? e.message : String(e);
+        const code = e instanceof HelperFault && e.outOfBounds ? 'OUT_OF_BOUNDS' : 'HELPER_ERROR';
+        return new ExecError(code, `helper ${name} failed ${where}: ${msg}`, pc, insn);
+      }
+      case RESULT_BAD_PC:
+        return new ExecError('BAD_PC', `execution ran off the program or into an lddw half ${where}`, pc, insn);
+      case RESULT_BAD_OP:
+      default:
+        return new ExecError('BAD_PC', `invalid instruction ${where}`, pc, insn);
+    }
+  }
+}

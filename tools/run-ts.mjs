@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs a TypeScript entry point (benchmarks, fuzzers) on Node 20, which cannot strip types itself:
+// esbuild bundles it to a temporary ES module next to node_modules, then we import it.
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [entry, ...rest] = process.argv.slice(2);
+if (!entry) {
+  console.error('usage: node tools/run-ts.mjs FILE.ts [args...]');
+  process.exit(2);
+}
+const dir = mkdtempSync(join(resolve('node_modules'), '.run-ts-'));
+const out = join(dir, 'main.mjs');
+try {
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: out,
+    packages: 'external',
+    logLevel: 'warning',
+    // Keep import.meta.url-relative lookups (the Wasm core) working from the original location.
+    define: { 'import.meta.dirname': 'undefined' },
+  });
+  process.argv = [process.argv[0], resolve(entry), ...rest];
+  await import(pathToFileURL(out).href);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
