@@ -23,8 +23,6 @@ try {
     outfile: out,
     packages: 'external',
     logLevel: 'warning',
-    // Keep import.meta.url-relative lookups (the Wasm core) working from the original location.
-    define: { 'import.meta.dirname': 'undefined' },
   });
   process.argv = [process.argv[0], resolve(entry), ...rest];
   await import(pathToFileURL(out).href);
