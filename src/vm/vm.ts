@@ -119,6 +119,8 @@ export class Vm implements HelperCall {
   private readonly frameSize: number;
   private readonly maxInsns: number;
   private helperError: unknown;
+  /** Grant size the region table was built for (-1: not built). */
+  private tableMemLen = -1;
   private callPc = 0;
 
   constructor(opts: VmOptions = {}) {
@@ -278,35 +280,35 @@ export class Vm implements HelperCall {
       throw new VmError('VM_STATE', `fuel must be a non-negative integer, got ${opts.fuel}`);
     }
     const mem = opts.mem;
-    const regions: Region[] = [l.stack];
-    if (mem && mem.length > 0) {
-      this.ensureMemory(l.grantBase + mem.length);
-      this.u8.set(mem, l.grantBase);
-      regions.push({ name: 'mem', start: l.grantBase, size: mem.length, writable: true });
+    const memLen = mem ? mem.length : 0;
+    if (memLen > 0) {
+      this.ensureMemory(l.grantBase + memLen);
+      this.u8.set(mem!, l.grantBase);
     }
-    for (const s of l.sections) if (s.size > 0) regions.push(s);
-    if (l.heap) regions.push(l.heap);
-    this.setRegions(regions);
+    // The region table changes only with the size of the grant: rebuild it only then.
+    if (memLen !== this.tableMemLen) this.buildRegions(l, memLen);
 
     // Registers: all zero but the arguments and the frame pointer (RFC 9669 leaves them undefined;
     // zero keeps runs deterministic).
     const dv = this.dv;
-    for (let r = 0; r <= 10; r++) this.setReg(r, 0);
+    this.u8.fill(0, REGS, REGS + 88);
     if (mem) {
-      this.setReg(1, mem.length > 0 ? l.grantBase : 0);
-      this.setReg(2, mem.length);
+      if (memLen > 0) this.setReg(1, l.grantBase);
+      this.setReg(2, memLen);
     } else if (opts.args) {
       if (opts.args.length > 5) throw new VmError('VM_STATE', `at most 5 arguments, got ${opts.args.length}`);
       for (let i = 0; i < opts.args.length; i++) this.setReg(i + 1, opts.args[i]!);
     }
     this.setReg(10, l.stack.start + l.stack.size);
-    dv.setBigInt64(STATUS + ST_FUEL, BigInt(fuel), true);
+    dv.setUint32(STATUS + ST_FUEL, fuel >>> 0, true);
+    dv.setUint32(STATUS + ST_FUEL + 4, Math.floor(fuel / TWO32), true);
     dv.setInt32(STATUS + ST_FRAME, this.frameSize, true);
     this.helperError = undefined;
 
     const rc = this.core.run(l.entry);
-    const left = Number(dv.getBigInt64(STATUS + ST_FUEL, true));
-    if (mem && mem.length > 0) mem.set(this.u8.subarray(l.grantBase, l.grantBase + mem.length));
+    // What is left is in [0, fuel]: never negative, so the halves read as unsigned.
+    const left = dv.getUint32(STATUS + ST_FUEL + 4, true) * TWO32 + dv.getUint32(STATUS + ST_FUEL, true);
+    if (memLen > 0) mem!.set(this.u8.subarray(l.grantBase, l.grantBase + memLen));
     if (rc !== RESULT_OK) throw this.execError(rc, fuel);
     const lo = dv.getUint32(REGS, true);
     const hi = dv.getUint32(REGS + 4, true);
@@ -392,6 +394,15 @@ export class Vm implements HelperCall {
       this.dv.setUint32(at, v >>> 0, true);
       this.dv.setUint32(at + 4, Math.floor(v / TWO32) >>> 0, true);
     }
+  }
+
+  private buildRegions(l: Loaded, memLen: number): void {
+    const regions: Region[] = [l.stack];
+    if (memLen > 0) regions.push({ name: 'mem', start: l.grantBase, size: memLen, writable: true });
+    for (const s of l.sections) if (s.size > 0) regions.push(s);
+    if (l.heap) regions.push(l.heap);
+    this.setRegions(regions);
+    this.tableMemLen = memLen;
   }
 
   private setRegions(regions: Region[]): void {

@@ -50,16 +50,28 @@ export const demoCommand: Command = {
     const r = vm.exec();
     io.out(`  r0 = ${r.r0} (expected 136137) after ${r.instructions} eBPF instructions`);
 
-    // 2. Every bundled object, with its result.
-    rule('local calls, atomics, globals (plugins-c/tests)');
+    // 2. More of the ISA and the loader: local calls, globals in .data/.bss, atomics.
+    rule('local calls, globals, atomics (plugins-c/tests)');
     const calls = obj('tests/calls.o');
     const vmCalls = new Vm();
     vmCalls.loadElf(calls.bytes);
     const mem = new Uint8Array(48);
     const dv = new DataView(mem.buffer);
     [1n, 2n, 3n, 4n, 5n].forEach((v, i) => dv.setBigUint64(i * 8, v, true));
-    const rc = vmCalls.exec({ mem });
-    io.out(`  ${calls.path}: four levels of BPF-to-BPF calls -> r0 = ${rc.r0} (expected 1663341320402770591)`);
+    io.out(`  ${calls.path}: four levels of BPF-to-BPF calls -> r0 = ${vmCalls.exec({ mem }).r0} (expected 1663341320402770591)`);
+    const globals = obj('tests/globals.o');
+    const vmGlobals = new Vm();
+    vmGlobals.loadElf(globals.bytes);
+    const gmem = new Uint8Array([0x00, 0x01, 0x02, 0x03, 0x13, 0x23, 0x33, 0x0f, 0x1f, 0x05]);
+    io.out(`  ${globals.path}: .data counters and .bss histograms -> r0 = ${vmGlobals.exec({ mem: gmem }).r0} (expected 8010101003)`);
+    const atomics = obj('tests/atomics.o');
+    const vmAtomics = new Vm();
+    vmAtomics.loadElf(atomics.bytes);
+    const amem = new Uint8Array(64);
+    const adv = new DataView(amem.buffer);
+    [0x1111111111111111n, 0x2222222222222222n, 2n, 0x4444444444444444n].forEach((v, i) => adv.setBigUint64(i * 8, v, true));
+    [0x01010101, 5, 6, 0].forEach((v, i) => adv.setUint32(32 + i * 4, v, true));
+    io.out(`  ${atomics.path}: add/or/and/xor/xchg/cmpxchg, 32 and 64 bits -> r0 = 0x${vmAtomics.exec({ mem: amem }).r0.toString(16)} (expected 0x7777777777777c74)`);
 
     // 3. A compute kernel with the uBPF convention, checked against TypeScript.
     rule('CRC-32 over 64 KiB (plugins-c/bench/crc32.o)');
