@@ -128,6 +128,12 @@ describe('pquic CLI', () => {
     expect(r.out).toContain('FUEL_EXHAUSTED');
   });
 
+  it('exits quietly when its output pipe closes early', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'bin/pquic.mjs')}" disasm "${join(ROOT, 'plugins-c/tests/strings.o')}" | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^; .*strings\.o/);
+    expect(r.stderr).toBe('');
+  });
+
   it('works as the installed bin', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin/pquic.mjs'), 'conformance', join(CONF, 'tests')], { encoding: 'utf8' });
     expect(out.trim().split('\n').pop()).toMatch(/passed, 0 failed/);

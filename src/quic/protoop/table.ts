@@ -59,6 +59,8 @@ export class ProtoopEntry {
   post: Hook[] = [];
   /** Extern operations (PQUIC's `extern` anchor) are callable by the application only. */
   external = false;
+  /** For a param entry without a core of its own: the NO_PARAM entry's callable (§2.1). */
+  fallback: (() => AnyFn | undefined) | undefined;
   running = false;
   /** What callers invoke: the core itself, or a dispatcher once hooks are attached. */
   call: AnyFn;
@@ -95,8 +97,9 @@ export class ProtoopEntry {
       const call: ProtoopCall = { name: entry.name, param: entry.param, args, result: undefined };
       try {
         for (const h of entry.pre) h.fn(call);
+        const core = entry.core ?? entry.fallback?.();
         if (entry.replace) call.result = entry.replace.fn(call);
-        else if (entry.core) call.result = entry.core(...args);
+        else if (core) call.result = core(...args);
         else entry.missing();
         for (const h of entry.post) h.fn(call);
         return call.result;
@@ -165,7 +168,10 @@ export class ProtoopTable<S extends object = Record<string, AnyFn>> {
   entry(name: string, param: number = NO_PARAM): ProtoopEntry | undefined {
     const byParam = this.entries.get(name);
     if (!byParam) return undefined;
-    return byParam.get(param) ?? (param !== NO_PARAM ? byParam.get(NO_PARAM) : undefined);
+    const e = byParam.get(param);
+    // An entry left without core or hooks (everything detached) defers to the default.
+    if (e && (e.core || e.hooked || param === NO_PARAM)) return e;
+    return param !== NO_PARAM ? byParam.get(NO_PARAM) : undefined;
   }
 
   /** The exact entry, without fallback. */
@@ -278,6 +284,7 @@ export class ProtoopTable<S extends object = Record<string, AnyFn>> {
     let e = byParam.get(param);
     if (!e) {
       e = new ProtoopEntry(name, param, undefined);
+      if (param !== NO_PARAM) e.fallback = () => byParam!.get(NO_PARAM)?.call;
       byParam.set(param, e);
     }
     return e;

@@ -88,6 +88,11 @@ describe('ProtoopTable', () => {
     expect(op.fn(0x1234)!()).toBe('default');
     detach();
     expect(op.fn(0x30)!()).toBe('default');
+    // an observer on a param without its own core observes the default implementation
+    const seen: unknown[] = [];
+    t.attach('process_frame', 0x08, 'post', hook('qlog', (c) => void seen.push(c.result)));
+    expect(op.fn(0x08)!()).toBe('default');
+    expect(seen).toEqual(['default']);
   });
 
   it('detects re-entry into a hooked operation instead of looping', () => {
