@@ -119,6 +119,8 @@ export class Vm implements HelperCall {
   private readonly frameSize: number;
   private readonly maxInsns: number;
   private helperError: unknown;
+  /** The error of the last exec, if it failed (uBPF's ubpf_get_error_msg); cleared by each exec. */
+  lastError: ExecError | undefined;
   /** Grant size the region table was built for (-1: not built). */
   private tableMemLen = -1;
   private callPc = 0;
@@ -305,11 +307,15 @@ export class Vm implements HelperCall {
     dv.setInt32(STATUS + ST_FRAME, this.frameSize, true);
     this.helperError = undefined;
 
+    this.lastError = undefined;
     const rc = this.core.run(l.entry);
     // What is left is in [0, fuel]: never negative, so the halves read as unsigned.
     const left = dv.getUint32(STATUS + ST_FUEL + 4, true) * TWO32 + dv.getUint32(STATUS + ST_FUEL, true);
     if (memLen > 0) mem!.set(this.u8.subarray(l.grantBase, l.grantBase + memLen));
-    if (rc !== RESULT_OK) throw this.execError(rc, fuel);
+    if (rc !== RESULT_OK) {
+      this.lastError = this.execError(rc, fuel);
+      throw this.lastError;
+    }
     const lo = dv.getUint32(REGS, true);
     const hi = dv.getUint32(REGS + 4, true);
     return { r0: hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo), instructions: fuel - left };

@@ -140,7 +140,9 @@ describe('Vm: local calls', () => {
 
 describe('Vm: fuel', () => {
   it('stops an endless loop and reports where', () => {
-    const e = execError(() => run('l:\nadd %r0, 1\nja l\nexit', { fuel: 1000 }));
+    const vm = vmFor('l:\nadd %r0, 1\nja l\nexit');
+    const e = execError(() => vm.exec({ fuel: 1000 }));
+    expect(vm.lastError).toBe(e);
     expect(e.code).toBe('FUEL_EXHAUSTED');
     expect(e.message).toMatch(/instruction budget of 1000 exhausted at PC [01]/);
   });
