@@ -1,0 +1,148 @@
+/**
+ * The receiving side of acknowledgements for one packet number space (RFC 9000 §13.2):
+ * duplicate detection, when an ACK frame is due, and what it carries.
+ *
+ * Received packet numbers are kept in a capped RangeSet. Numbers below `ignoreBelow` (forgotten
+ * after an ACK of our ACK, or dropped by the cap) are treated as duplicates: a packet that late
+ * is dropped rather than risk processing a packet twice.
+ */
+import { RangeSet } from './rangeset.js';
+import { DEFAULT_MAX_ACK_DELAY_US } from './rtt.js';
+import { PacketNumberSpace } from './space.js';
+
+/** RFC 9000 §13.2.2: acknowledge at least every second ack-eliciting packet. */
+export const DEFAULT_ACK_ELICITING_THRESHOLD = 2;
+/** How many ranges of received packet numbers are remembered (and at most reported). */
+export const DEFAULT_MAX_ACK_RANGES = 256;
+
+export interface AckManagerOptions {
+  /** Our max_ack_delay transport parameter, microseconds. */
+  maxAckDelayUs?: number;
+  /** Ack-eliciting packets that force an immediate ACK in ApplicationData (an ACK_FREQUENCY knob). */
+  ackElicitingThreshold?: number;
+  maxRanges?: number;
+}
+
+/** The content of an ACK frame, as the wire module's ACK frame takes it. */
+export interface AckFrameInfo {
+  largestAcknowledged: number;
+  /** Encoded: microseconds >> ack_delay_exponent (RFC 9000 §19.3). */
+  ackDelay: number;
+  /** [smallest, largest] pairs, from the largest down. */
+  ranges: [number, number][];
+}
+
+export class AckManager {
+  readonly space: PacketNumberSpace;
+  maxAckDelay: number;
+  ackElicitingThreshold: number;
+  /** Largest packet number received, -1 before any. */
+  largestReceived = -1;
+  /** When the largest packet number was received (for the ACK Delay field). */
+  largestReceivedTime: number | undefined;
+  /** Ack-eliciting packets received since the last ACK frame we built. */
+  ackElicitingSinceAck = 0;
+  /** Packet numbers below this are treated as already received. */
+  ignoreBelow = 0;
+  private readonly received: RangeSet;
+  private largestAckEliciting = -1;
+  /** The time by which an ACK frame is due, when an ack-eliciting packet awaits one. */
+  private deadline: number | undefined;
+  /** Whether something was received that no ACK frame reported yet. */
+  private unreported = false;
+
+  constructor(space: PacketNumberSpace, options: AckManagerOptions = {}) {
+    this.space = space;
+    this.maxAckDelay = options.maxAckDelayUs ?? DEFAULT_MAX_ACK_DELAY_US;
+    this.ackElicitingThreshold = options.ackElicitingThreshold ?? DEFAULT_ACK_ELICITING_THRESHOLD;
+    this.received = new RangeSet([], options.maxRanges ?? DEFAULT_MAX_ACK_RANGES);
+  }
+
+  /** Whether `pn` was already received (or is too old to tell): the packet must be dropped. */
+  isDuplicate(pn: number): boolean {
+    return pn < this.ignoreBelow || this.received.has(pn);
+  }
+
+  /**
+   * Records a packet that was successfully decrypted. Returns false for a duplicate, which the
+   * caller drops without processing (RFC 9000 §12.3).
+   */
+  onPacketReceived(pn: number, ackEliciting: boolean, now: number): boolean {
+    if (this.isDuplicate(pn)) return false;
+    const lowestBefore = this.received.first()?.[0];
+    this.received.add(pn);
+    if (!this.received.has(pn) || (lowestBefore !== undefined && !this.received.has(lowestBefore))) {
+      // The cap dropped the oldest range: what it held can no longer be told from duplicates.
+      this.ignoreBelow = Math.max(this.ignoreBelow, this.received.first()![0]);
+    }
+    if (pn > this.largestReceived) {
+      this.largestReceived = pn;
+      this.largestReceivedTime = now;
+    }
+    this.unreported = true;
+    if (!ackEliciting) return true;
+
+    this.ackElicitingSinceAck++;
+    let immediate = this.space !== PacketNumberSpace.ApplicationData || this.ackElicitingSinceAck >= this.ackElicitingThreshold;
+    // RFC 9000 §13.2.1: out of order, or a gap since the previous largest ack-eliciting packet.
+    if (pn < this.largestAckEliciting) immediate = true;
+    else if (this.largestAckEliciting >= 0 && this.received.rangeContaining(pn)![0] > this.largestAckEliciting + 1) immediate = true;
+    this.largestAckEliciting = Math.max(this.largestAckEliciting, pn);
+
+    const due = immediate ? now : now + this.maxAckDelay;
+    this.deadline = this.deadline === undefined ? due : Math.min(this.deadline, due);
+    return true;
+  }
+
+  /** When an ACK frame must be sent (RFC 9000 §13.2.1), or undefined if none is owed. */
+  ackDeadline(): number | undefined {
+    return this.deadline;
+  }
+
+  isAckNeeded(now: number): boolean {
+    return this.deadline !== undefined && now >= this.deadline;
+  }
+
+  /** Whether an ACK frame would report something new (it may ride along with other frames). */
+  hasUnreported(): boolean {
+    return this.unreported;
+  }
+
+  /**
+   * Builds the ACK frame and records it as sent: the pending deadline and counters are reset.
+   * Returns undefined when nothing was ever received (or everything was forgotten). The ACK
+   * Delay is the time since the largest packet was received, scaled down by the exponent.
+   */
+  buildAck(now: number, ackDelayExponent: number, maxRanges = this.received.maxRanges): AckFrameInfo | undefined {
+    if (this.received.isEmpty || this.largestReceivedTime === undefined) return undefined;
+    const ranges: [number, number][] = [];
+    for (const [start, end] of this.received.descending()) {
+      if (ranges.length >= maxRanges) break;
+      ranges.push([start, end - 1]);
+    }
+    const delayUs = Math.max(0, now - this.largestReceivedTime);
+    this.deadline = undefined;
+    this.ackElicitingSinceAck = 0;
+    this.unreported = false;
+    return {
+      largestAcknowledged: ranges[0]![1],
+      ackDelay: Math.floor(delayUs / 2 ** ackDelayExponent),
+      ranges,
+    };
+  }
+
+  /**
+   * An ACK frame we sent, whose Largest Acknowledged was `largestAcked`, was itself
+   * acknowledged: packets up to it need no more acknowledging (RFC 9000 §13.2.4).
+   */
+  onAckOfAck(largestAcked: number): void {
+    if (largestAcked + 1 <= this.ignoreBelow) return;
+    this.ignoreBelow = largestAcked + 1;
+    this.received.shift(this.ignoreBelow);
+  }
+
+  /** The received ranges still reported, ascending [start, end). */
+  receivedRanges(): [number, number][] {
+    return this.received.toArray();
+  }
+}

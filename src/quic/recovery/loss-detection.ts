@@ -1,0 +1,361 @@
+/**
+ * Loss detection and the probe timeout, RFC 9002 §6 and Appendix A, across the three packet
+ * number spaces. Sans-IO: the connection reports sends, ACK frames and timer expiries with the
+ * current time, and reads back which packets were acknowledged or lost, whether to send probes,
+ * and when the timer must next fire. It owns the RTT estimator updates and drives the injected
+ * congestion controller (bytes in flight, congestion events, persistent congestion).
+ */
+import { QuicError, TransportErrorCode } from '../wire/errors.js';
+import type { CongestionController } from './congestion.js';
+import type { RangeSet } from './rangeset.js';
+import { K_GRANULARITY_US, RttEstimator } from './rtt.js';
+import { SentPackets, type SentPacket } from './sent-packets.js';
+import { PACKET_NUMBER_SPACES, PacketNumberSpace, spaceName } from './space.js';
+
+/** kPacketThreshold, RFC 9002 §6.1.1. */
+export const K_PACKET_THRESHOLD = 3;
+/** kTimeThreshold, RFC 9002 §6.1.2. */
+export const K_TIME_THRESHOLD = 9 / 8;
+
+export interface LossDetectionOptions {
+  isClient: boolean;
+  congestion: CongestionController;
+  rtt?: RttEstimator;
+  packetThreshold?: number;
+  timeThreshold?: number;
+}
+
+export interface AckResult {
+  /** Newly acknowledged packets, ascending packet number. */
+  newlyAcked: SentPacket[];
+  /** Packets declared lost while processing this ACK, ascending packet number. */
+  lost: SentPacket[];
+  /** latest_rtt, when this ACK produced an RTT sample. */
+  rttSample?: number;
+  /** Whether these losses established persistent congestion (§7.6.2). */
+  persistentCongestion: boolean;
+}
+
+export type LossTimeoutResult =
+  | { kind: 'none' }
+  /** Time-threshold losses were declared in `space`: retransmit their frames. */
+  | { kind: 'loss'; space: PacketNumberSpace; lost: SentPacket[]; persistentCongestion: boolean }
+  /**
+   * The PTO fired: send `probes` ack-eliciting packets in `space`, ignoring the congestion
+   * window (§6.2.4, §7.5). `antiDeadlock` is the client's probe with nothing in flight (§6.2.2.1):
+   * a padded Initial, or a Handshake packet once Handshake keys exist.
+   */
+  | { kind: 'pto'; space: PacketNumberSpace; probes: number; antiDeadlock: boolean };
+
+export class LossDetection {
+  readonly rtt: RttEstimator;
+  readonly congestion: CongestionController;
+  readonly isClient: boolean;
+  /** pto_count (A.3): consecutive PTOs without an acknowledgement that resets it. */
+  ptoCount = 0;
+  handshakeConfirmed = false;
+  private readonly spaces: readonly [SentPackets, SentPackets, SentPackets];
+  private readonly packetThreshold: number;
+  private readonly timeThreshold: number;
+  private hasHandshakeKeys = false;
+  private peerAddressValidated: boolean;
+  private amplificationLimited = false;
+  private timer: number | undefined;
+
+  constructor(options: LossDetectionOptions) {
+    this.isClient = options.isClient;
+    this.congestion = options.congestion;
+    this.rtt = options.rtt ?? new RttEstimator();
+    this.packetThreshold = options.packetThreshold ?? K_PACKET_THRESHOLD;
+    this.timeThreshold = options.timeThreshold ?? K_TIME_THRESHOLD;
+    this.spaces = [new SentPackets(), new SentPackets(), new SentPackets()];
+    // RFC 9002 A.6 PeerCompletedAddressValidation: a server assumes its client's address is validated.
+    this.peerAddressValidated = !options.isClient;
+  }
+
+  /** The sent-packet records of a space (for PTO retransmissions and inspection). */
+  space(space: PacketNumberSpace): SentPackets {
+    return this.spaces[space];
+  }
+
+  /** bytes_in_flight of every space together. */
+  get bytesInFlight(): number {
+    return this.spaces[0].bytesInFlight + this.spaces[1].bytesInFlight + this.spaces[2].bytesInFlight;
+  }
+
+  get ackElicitingInFlight(): number {
+    return this.spaces[0].ackElicitingInFlight + this.spaces[1].ackElicitingInFlight + this.spaces[2].ackElicitingInFlight;
+  }
+
+  /** The loss detection timer (absolute microseconds), or undefined when not armed. */
+  getLossDetectionTimer(): number | undefined {
+    return this.timer;
+  }
+
+  // ----- inputs from the handshake ------------------------------------------------------------
+
+  /** RFC 9002 §6.2.1: the ApplicationData PTO starts after confirmation; A.6: so does validation. */
+  onHandshakeConfirmed(now: number): void {
+    this.handshakeConfirmed = true;
+    this.peerAddressValidated = true;
+    this.setLossDetectionTimer(now);
+  }
+
+  /** Client: Handshake keys are installed, so anti-deadlock probes go in Handshake packets (A.9). */
+  onHandshakeKeysAvailable(now: number): void {
+    this.hasHandshakeKeys = true;
+    this.setLossDetectionTimer(now);
+  }
+
+  /**
+   * Server: whether the anti-amplification limit (RFC 9000 §8.1) blocks sending. While blocked the
+   * timer is off (A.8); when a datagram unblocks it the timer is re-armed, and the connection must
+   * call `onLossDetectionTimeout` right away if the new deadline has already passed (A.6).
+   */
+  setAmplificationLimited(limited: boolean, now: number): void {
+    if (this.amplificationLimited === limited) return;
+    this.amplificationLimited = limited;
+    this.setLossDetectionTimer(now);
+  }
+
+  // ----- sending ------------------------------------------------------------------------------
+
+  /** RFC 9002 A.5 OnPacketSent. */
+  onPacketSent(space: PacketNumberSpace, packet: SentPacket): void {
+    this.spaces[space].add(packet);
+    if (packet.inFlight) {
+      this.congestion.onPacketSent(packet.size, packet.timeSent);
+      this.setLossDetectionTimer(packet.timeSent);
+    }
+  }
+
+  // ----- receiving an ACK ---------------------------------------------------------------------
+
+  /**
+   * RFC 9002 A.7 OnAckReceived. `ranges` are [smallest, largest] pairs, descending, as in the
+   * ACK frame; `ackDelay` is the decoded ACK Delay in microseconds.
+   */
+  onAckReceived(
+    space: PacketNumberSpace,
+    ranges: readonly (readonly [number, number])[],
+    ackDelay: number,
+    now: number,
+  ): AckResult {
+    const sent = this.spaces[space];
+    const largestAcked = ranges[0]?.[1];
+    if (largestAcked === undefined) {
+      throw new QuicError(TransportErrorCode.FRAME_ENCODING_ERROR, 'ACK frame without ranges');
+    }
+    // RFC 9000 §13.1: acknowledging a packet that was never sent.
+    if (largestAcked > sent.largestSent) {
+      throw new QuicError(
+        TransportErrorCode.PROTOCOL_VIOLATION,
+        `ACK of unsent packet ${largestAcked} in ${spaceName(space)} space (largest sent ${sent.largestSent})`,
+      );
+    }
+    sent.largestAcked = sent.largestAcked === undefined ? largestAcked : Math.max(sent.largestAcked, largestAcked);
+    // A.6: a client knows its address is validated once the server acknowledges a Handshake packet.
+    const validates = space === PacketNumberSpace.Handshake && this.isClient && !this.peerAddressValidated;
+    if (validates) this.peerAddressValidated = true;
+
+    const newlyAcked = sent.removeAcked(ranges);
+    if (newlyAcked.length === 0) {
+      if (validates) this.setLossDetectionTimer(now);
+      return { newlyAcked, lost: [], persistentCongestion: false };
+    }
+
+    const result: AckResult = { newlyAcked, lost: [], persistentCongestion: false };
+    const largestNewlyAcked = newlyAcked[newlyAcked.length - 1]!;
+    if (largestNewlyAcked.pn === largestAcked && newlyAcked.some((p) => p.ackEliciting)) {
+      const latestRtt = now - largestNewlyAcked.timeSent;
+      // RFC 9002 §5.3: the Initial ACK Delay is not meaningful, so it is ignored.
+      const delay = space === PacketNumberSpace.Initial ? 0 : ackDelay;
+      this.rtt.update(latestRtt, delay, this.handshakeConfirmed, now);
+      result.rttSample = latestRtt;
+    }
+
+    result.lost = this.detectAndRemoveLostPackets(space, now);
+    if (result.lost.length > 0) result.persistentCongestion = this.onPacketsLost(space, result.lost, now);
+
+    const inFlightAcked = newlyAcked.filter((p) => p.inFlight);
+    if (inFlightAcked.length > 0) this.congestion.onPacketsAcked(inFlightAcked, now);
+
+    // A.7: pto_count is kept while the client is unsure the server validated its address.
+    if (this.peerAddressValidated) this.ptoCount = 0;
+    this.setLossDetectionTimer(now);
+    return result;
+  }
+
+  // ----- the timer ----------------------------------------------------------------------------
+
+  /** RFC 9002 A.9 OnLossDetectionTimeout. Returns `none` when called before the deadline. */
+  onLossDetectionTimeout(now: number): LossTimeoutResult {
+    if (this.timer === undefined || now < this.timer) return { kind: 'none' };
+    const [lossTime, lossSpace] = this.lossTimeAndSpace();
+    if (lossTime !== undefined) {
+      const lost = this.detectAndRemoveLostPackets(lossSpace, now);
+      const persistentCongestion = lost.length > 0 && this.onPacketsLost(lossSpace, lost, now);
+      this.setLossDetectionTimer(now);
+      return { kind: 'loss', space: lossSpace, lost, persistentCongestion };
+    }
+    let result: LossTimeoutResult;
+    if (this.ackElicitingInFlight === 0) {
+      // A.9: only the client can get here (anti-deadlock, RFC 9002 §6.2.2.1).
+      const space = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
+      result = { kind: 'pto', space, probes: 1, antiDeadlock: true };
+    } else {
+      const [, space] = this.ptoTimeAndSpace(now);
+      result = { kind: 'pto', space, probes: 2, antiDeadlock: false };
+    }
+    this.ptoCount++;
+    this.setLossDetectionTimer(now);
+    return result;
+  }
+
+  // ----- discarding keys ----------------------------------------------------------------------
+
+  /**
+   * RFC 9002 §6.4 / A.11: Initial or Handshake keys were discarded. Their packets leave bytes in
+   * flight without being acknowledged or lost; returns them (their frames need no retransmission).
+   */
+  discardSpace(space: PacketNumberSpace, now: number): SentPacket[] {
+    if (space === PacketNumberSpace.ApplicationData) {
+      throw new QuicError(TransportErrorCode.INTERNAL_ERROR, 'the ApplicationData space is never discarded');
+    }
+    const sent = this.spaces[space];
+    this.congestion.removeFromBytesInFlight(sent.bytesInFlight);
+    const discarded = sent.clear();
+    this.ptoCount = 0;
+    this.setLossDetectionTimer(now);
+    return discarded;
+  }
+
+  // ----- RFC 9002 Appendix A internals --------------------------------------------------------
+
+  /** A.10 DetectAndRemoveLostPackets. */
+  private detectAndRemoveLostPackets(space: PacketNumberSpace, now: number): SentPacket[] {
+    const sent = this.spaces[space];
+    sent.lossTime = undefined;
+    const largestAcked = sent.largestAcked;
+    if (largestAcked === undefined) return [];
+    const lossDelay = Math.max(this.timeThreshold * Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt), K_GRANULARITY_US);
+    const lostSendTime = now - lossDelay;
+    const lost: SentPacket[] = [];
+    for (const packet of sent) {
+      if (packet.pn > largestAcked) break;
+      if (packet.timeSent <= lostSendTime || largestAcked >= packet.pn + this.packetThreshold) {
+        lost.push(packet);
+      } else {
+        const when = packet.timeSent + lossDelay;
+        sent.lossTime = sent.lossTime === undefined ? when : Math.min(sent.lossTime, when);
+      }
+    }
+    for (const packet of lost) sent.remove(packet.pn);
+    return lost;
+  }
+
+  /** B.8 OnPacketsLost: the congestion controller's side. Returns whether persistent congestion. */
+  private onPacketsLost(space: PacketNumberSpace, lost: readonly SentPacket[], now: number): boolean {
+    let lostBytes = 0;
+    let lastLossSentTime: number | undefined;
+    for (const packet of lost) {
+      if (!packet.inFlight) continue;
+      lostBytes += packet.size;
+      lastLossSentTime = lastLossSentTime === undefined ? packet.timeSent : Math.max(lastLossSentTime, packet.timeSent);
+    }
+    if (lostBytes > 0) this.congestion.removeFromBytesInFlight(lostBytes);
+    if (lastLossSentTime !== undefined) this.congestion.onCongestionEvent(lastLossSentTime, now);
+
+    const firstSample = this.rtt.firstSampleTime;
+    if (firstSample === undefined) return false;
+    const candidates = lost.filter((p) => p.timeSent > firstSample);
+    const persistent = inPersistentCongestion(candidates, this.rtt.persistentCongestionDuration(), this.spaces[space].ackedHistory);
+    if (persistent) {
+      this.congestion.onPersistentCongestion(now);
+      this.rtt.resetMinRtt();
+    }
+    return persistent;
+  }
+
+  /** A.8 GetLossTimeAndSpace: the earliest loss_time over the spaces. */
+  private lossTimeAndSpace(): [number | undefined, PacketNumberSpace] {
+    let time: number | undefined;
+    let space: PacketNumberSpace = PacketNumberSpace.Initial;
+    for (const s of PACKET_NUMBER_SPACES) {
+      const t = this.spaces[s].lossTime;
+      if (t !== undefined && (time === undefined || t < time)) {
+        time = t;
+        space = s;
+      }
+    }
+    return [time, space];
+  }
+
+  /** A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1). */
+  private ptoTimeAndSpace(now: number): [number | undefined, PacketNumberSpace] {
+    const backoff = 2 ** this.ptoCount;
+    const duration = this.rtt.pto(false) * backoff;
+    if (this.ackElicitingInFlight === 0) {
+      // Anti-deadlock PTO (§6.2.2.1): counted from now.
+      return [now + duration, this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial];
+    }
+    let timeout: number | undefined;
+    let ptoSpace: PacketNumberSpace = PacketNumberSpace.Initial;
+    for (const s of PACKET_NUMBER_SPACES) {
+      const sent = this.spaces[s];
+      if (sent.ackElicitingInFlight === 0 || sent.timeOfLastAckEliciting === undefined) continue;
+      let spaceDuration = duration;
+      if (s === PacketNumberSpace.ApplicationData) {
+        // §6.2.1: no ApplicationData PTO before confirmation; it includes max_ack_delay.
+        if (!this.handshakeConfirmed) break;
+        spaceDuration += this.rtt.maxAckDelay * backoff;
+      }
+      const t = sent.timeOfLastAckEliciting + spaceDuration;
+      if (timeout === undefined || t < timeout) {
+        timeout = t;
+        ptoSpace = s;
+      }
+    }
+    return [timeout, ptoSpace];
+  }
+
+  /** A.8 SetLossDetectionTimer. */
+  private setLossDetectionTimer(now: number): void {
+    const [lossTime] = this.lossTimeAndSpace();
+    if (lossTime !== undefined) {
+      this.timer = lossTime;
+      return;
+    }
+    if (this.amplificationLimited) {
+      // The server could not send a probe anyway (RFC 9002 §6.2.2.1).
+      this.timer = undefined;
+      return;
+    }
+    if (this.ackElicitingInFlight === 0 && this.peerAddressValidated) {
+      this.timer = undefined;
+      return;
+    }
+    this.timer = this.ptoTimeAndSpace(now)[0];
+  }
+}
+
+/**
+ * RFC 9002 §7.6.2: persistent congestion is established when two ack-eliciting lost packets
+ * (sent after the first RTT sample) span more than `duration`, with no packet sent between them
+ * acknowledged. `lost` is ascending by packet number; `acked` holds acknowledged packet numbers
+ * of the same space (the RFC allows using one space only).
+ */
+export function inPersistentCongestion(lost: readonly SentPacket[], duration: number, acked: RangeSet): boolean {
+  let runStart: SentPacket | undefined;
+  let previous: SentPacket | undefined;
+  for (const packet of lost) {
+    if (!packet.ackEliciting) continue;
+    if (runStart === undefined || previous === undefined || acked.intersects(previous.pn + 1, packet.pn)) {
+      runStart = packet;
+    } else if (packet.timeSent - runStart.timeSent > duration) {
+      return true;
+    }
+    previous = packet;
+  }
+  return false;
+}

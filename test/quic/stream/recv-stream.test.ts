@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import { ReceiveWindow } from '../../../src/quic/stream/flow-control.js';
+import { ReassemblyBuffer } from '../../../src/quic/stream/reassembly.js';
+import { RecvStream } from '../../../src/quic/stream/recv-stream.js';
+import { QuicError, TransportErrorCode } from '../../../src/quic/wire/errors.js';
+import { Prng } from '../recovery/prng.js';
+
+function codeOf(fn: () => void): number | undefined {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof QuicError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+const range = (start: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+function stream(window = 1000, connection?: ReceiveWindow): RecvStream {
+  return new RecvStream({ window: { initialWindow: window }, connection });
+}
+
+describe('RecvStream reassembly', () => {
+  it('delivers in-order data', () => {
+    const s = stream();
+    s.onData(0, bytes(1, 2, 3), false);
+    expect(s.readable).toBe(3);
+    expect([...s.read()]).toEqual([1, 2, 3]);
+    expect(s.read().length).toBe(0);
+  });
+
+  it('holds out-of-order data until the gap fills', () => {
+    const s = stream();
+    s.onData(3, bytes(4, 5), false);
+    expect(s.readable).toBe(0);
+    expect(s.read().length).toBe(0);
+    s.onData(0, bytes(1, 2, 3), false);
+    expect([...s.read()]).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('overlapping and duplicate frames deliver each byte once', () => {
+    const s = stream();
+    s.onData(2, range(2, 4), false);
+    s.onData(0, range(0, 3), false);
+    s.onData(1, range(1, 7), false);
+    s.onData(0, range(0, 8), false);
+    expect([...s.read()]).toEqual([...range(0, 8)]);
+    s.onData(0, range(0, 8), false);
+    expect(s.readable).toBe(0);
+  });
+
+  it('read(max) returns at most max bytes', () => {
+    const s = stream();
+    s.onData(0, range(0, 10), false);
+    s.onData(10, range(10, 10), false);
+    expect([...s.read(4)]).toEqual([...range(0, 4)]);
+    expect([...s.read(12)]).toEqual([...range(4, 12)]);
+    expect([...s.read()]).toEqual([...range(16, 4)]);
+  });
+
+  it('copies only new bytes: stored bytes never exceed unique bytes', () => {
+    const buf = new ReassemblyBuffer();
+    expect(buf.insert(0, range(0, 10))).toBe(10);
+    expect(buf.insert(5, range(5, 10))).toBe(5);
+    expect(buf.insert(3, range(3, 4))).toBe(0);
+    expect(buf.bufferedBytes).toBe(15);
+  });
+
+  it('does not keep a reference to the caller buffer', () => {
+    const s = stream();
+    const data = range(0, 4);
+    s.onData(0, data, false);
+    data.fill(0xee);
+    expect([...s.read()]).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('RecvStream states (RFC 9000 §3.2)', () => {
+  it('Recv → SizeKnown → DataRecvd → DataRead', () => {
+    const s = stream();
+    expect(s.state).toBe('Recv');
+    s.onData(5, range(5, 5), true);
+    expect(s.state).toBe('SizeKnown');
+    expect(s.finalSize).toBe(10);
+    s.onData(0, range(0, 5), false);
+    expect(s.state).toBe('DataRecvd');
+    expect([...s.read(7)]).toEqual([...range(0, 7)]);
+    expect(s.state).toBe('DataRecvd');
+    expect(s.isFinished).toBe(false);
+    s.read();
+    expect(s.state).toBe('DataRead');
+    expect(s.isFinished).toBe(true);
+  });
+
+  it('an empty stream finished with a zero-length FIN', () => {
+    const s = stream();
+    s.onData(0, new Uint8Array(0), true);
+    expect(s.state).toBe('DataRecvd');
+    expect(s.read().length).toBe(0);
+    expect(s.state).toBe('DataRead');
+  });
+});
+
+describe('RecvStream final size (RFC 9000 §4.5)', () => {
+  it('FINAL_SIZE_ERROR for data beyond the final size', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), true);
+    expect(codeOf(() => s.onData(3, range(3, 3), false))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    // Data within the final size is fine, even repeated.
+    s.onData(1, range(1, 4), false);
+  });
+
+  it('FINAL_SIZE_ERROR for a FIN at a different offset', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), true);
+    expect(codeOf(() => s.onData(0, range(0, 4), true))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    expect(codeOf(() => s.onData(6, new Uint8Array(0), true))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    s.onData(5, new Uint8Array(0), true);
+  });
+
+  it('FINAL_SIZE_ERROR for a FIN below data already received', () => {
+    const s = stream();
+    s.onData(10, range(10, 5), false);
+    expect(codeOf(() => s.onData(0, range(0, 12), true))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+  });
+
+  it('FINAL_SIZE_ERROR for a RESET_STREAM that changes or undercuts the final size', () => {
+    const a = stream();
+    a.onData(0, range(0, 5), true);
+    expect(codeOf(() => a.onReset(1, 6))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    const b = stream();
+    b.onData(0, range(0, 8), false);
+    expect(codeOf(() => b.onReset(1, 7))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    const c = stream();
+    c.onReset(1, 8);
+    expect(codeOf(() => c.onReset(1, 9))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    expect(codeOf(() => c.onData(0, range(0, 9), false))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+  });
+});
+
+describe('RecvStream flow control (RFC 9000 §4.1)', () => {
+  it('FLOW_CONTROL_ERROR past the stream limit', () => {
+    const s = stream(100);
+    s.onData(0, range(0, 100), false);
+    expect(codeOf(() => s.onData(100, bytes(1), false))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+    expect(codeOf(() => stream(100).onData(101, new Uint8Array(0), false))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+    expect(codeOf(() => stream(100).onReset(0, 101))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+  });
+
+  it('FLOW_CONTROL_ERROR past the connection limit, counting each stream highest offset once', () => {
+    const conn = new ReceiveWindow({ initialWindow: 150 });
+    const a = stream(100, conn);
+    const b = stream(100, conn);
+    a.onData(0, range(0, 80), false);
+    // Retransmitted and lower data costs nothing more.
+    a.onData(0, range(0, 80), false);
+    expect(conn.highestReceived).toBe(80);
+    b.onData(50, range(50, 20), false);
+    expect(conn.highestReceived).toBe(150);
+    expect(codeOf(() => b.onData(70, bytes(1), false))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+    // Nothing was charged by the rejected frame.
+    expect(conn.highestReceived).toBe(150);
+    expect(b.highestReceived).toBe(70);
+    expect(b.window.highestReceived).toBe(70);
+  });
+
+  it('a reset charges the connection up to the final size', () => {
+    const conn = new ReceiveWindow({ initialWindow: 1000 });
+    const s = stream(1000, conn);
+    s.onData(0, range(0, 10), false);
+    s.onReset(7, 300);
+    expect(conn.highestReceived).toBe(300);
+  });
+
+  it('reports consumed bytes to both windows and asks for MAX_STREAM_DATA', () => {
+    const conn = new ReceiveWindow({ initialWindow: 10_000 });
+    const s = stream(100, conn);
+    s.onData(0, range(0, 100), false);
+    expect(s.shouldSendMaxStreamData()).toBe(false);
+    s.read(50);
+    expect(s.window.consumed).toBe(50);
+    expect(conn.consumed).toBe(50);
+    expect(s.shouldSendMaxStreamData()).toBe(false);
+    s.read(1);
+    expect(s.shouldSendMaxStreamData()).toBe(true);
+    expect(s.maxStreamDataUpdate(0, 10_000)).toBe(151);
+    s.onData(100, range(100, 51), false);
+    expect(codeOf(() => s.onData(151, bytes(0), false))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+  });
+
+  it('no MAX_STREAM_DATA once the final size is known', () => {
+    const s = stream(100);
+    s.onData(0, range(0, 90), true);
+    s.read();
+    expect(s.shouldSendMaxStreamData()).toBe(false);
+  });
+});
+
+describe('RecvStream reset and STOP_SENDING', () => {
+  it('RESET_STREAM drops buffered data and releases every byte up to the final size', () => {
+    const conn = new ReceiveWindow({ initialWindow: 1000 });
+    const s = stream(1000, conn);
+    s.onData(0, range(0, 10), false);
+    s.onData(20, range(20, 10), false);
+    s.read(4);
+    s.onReset(42, 50);
+    expect(s.state).toBe('ResetRecvd');
+    expect(s.resetCode).toBe(42);
+    expect(s.readable).toBe(0);
+    expect(s.window.consumed).toBe(50);
+    expect(conn.consumed).toBe(50);
+    // Late data within the final size is ignored.
+    s.onData(30, range(30, 20), false);
+    expect(s.read().length).toBe(0);
+    expect(s.state).toBe('ResetRead');
+    expect(s.isFinished).toBe(true);
+    // A repeated identical reset is harmless.
+    s.onReset(42, 50);
+    expect(conn.consumed).toBe(50);
+  });
+
+  it('a reset after all data arrived is ignored (DataRecvd)', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), true);
+    s.onReset(9, 5);
+    expect(s.state).toBe('DataRecvd');
+    expect([...s.read()]).toEqual([...range(0, 5)]);
+  });
+
+  it('STOP_SENDING discards data but still counts it for flow control', () => {
+    const conn = new ReceiveWindow({ initialWindow: 1000 });
+    const s = stream(1000, conn);
+    s.onData(0, range(0, 10), false);
+    s.onData(40, range(40, 10), false);
+    expect(s.stopSending(77)).toBe(77);
+    expect(s.stopSendingCode).toBe(77);
+    expect(s.stopSending(78)).toBeUndefined();
+    expect(conn.consumed).toBe(50);
+    s.onData(50, range(50, 30), false);
+    expect(conn.consumed).toBe(80);
+    expect(s.read().length).toBe(0);
+    // Flow control and final size rules still apply.
+    expect(codeOf(() => s.onData(1000, bytes(1), false))).toBe(TransportErrorCode.FLOW_CONTROL_ERROR);
+    s.onData(50, range(50, 30), true);
+    expect(codeOf(() => s.onData(80, bytes(1), false))).toBe(TransportErrorCode.FINAL_SIZE_ERROR);
+    expect(s.state).toBe('SizeKnown');
+    // The gap fills: all data is in, though none of it was kept.
+    s.onData(10, range(10, 30), false);
+    expect(s.state).toBe('DataRecvd');
+    expect(s.read().length).toBe(0);
+    expect(s.state).toBe('DataRead');
+  });
+
+  it('STOP_SENDING is not needed once the data is all in', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), true);
+    expect(s.stopSending(1)).toBeUndefined();
+    const r = stream();
+    r.onReset(3, 0);
+    expect(r.stopSending(1)).toBeUndefined();
+  });
+});
+
+describe('RecvStream reassembly property (seeded)', () => {
+  for (const seed of [101, 102, 103, 104, 105, 106, 107, 108]) {
+    it(`seed ${seed}: random splits, duplicates and reordering reassemble to the original`, () => {
+      const prng = new Prng(seed);
+      const size = prng.int(1, 20_000);
+      const original = prng.bytes(size);
+      const conn = new ReceiveWindow({ initialWindow: size });
+      const s = new RecvStream({ window: { initialWindow: size }, connection: conn });
+      // Random frames covering the buffer, with overlaps, plus random duplicates.
+      const frames: [number, number][] = [];
+      let offset = 0;
+      while (offset < size) {
+        const length = Math.min(prng.int(1, 1500), size - offset);
+        frames.push([offset, length]);
+        offset += length;
+      }
+      for (let i = 0, n = prng.int(0, frames.length * 2); i < n; i++) {
+        const start = prng.int(0, size - 1);
+        frames.push([start, Math.min(prng.int(0, 3000), size - start)]);
+      }
+      prng.shuffle(frames);
+      const out: Uint8Array[] = [];
+      let seen = 0;
+      for (const [start, length] of frames) {
+        // Frames go through a fresh copy, so the stream cannot depend on the caller's memory.
+        s.onData(start, original.slice(start, start + length), start + length === size && prng.chance(0.5));
+        seen = Math.max(seen, start + length);
+        if (prng.chance(0.3)) out.push(s.read(prng.int(1, 4000)).slice());
+        expect(s.window.highestReceived).toBe(seen);
+      }
+      s.onData(size, new Uint8Array(0), true);
+      for (let chunk = s.read(); chunk.length > 0; chunk = s.read()) out.push(chunk.slice());
+      const joined = new Uint8Array(out.reduce((n, c) => n + c.length, 0));
+      let at = 0;
+      for (const c of out) {
+        joined.set(c, at);
+        at += c.length;
+      }
+      expect(joined.length).toBe(size);
+      expect(Buffer.from(joined).equals(Buffer.from(original))).toBe(true);
+      expect(s.state).toBe('DataRead');
+      expect(conn.consumed).toBe(size);
+      expect(conn.highestReceived).toBe(size);
+    });
+  }
+});
