@@ -58,6 +58,14 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number;
   /** Decrypts ciphertext-with-tag; returns the plaintext, or null when authentication fails. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null;
+  /**
+   * Optional in-place form of `open`, used by packet protection to decrypt a packet inside its
+   * datagram: writes the plaintext into `out` at `outOffset` and returns its length, or returns -1
+   * when authentication fails, in which case `out` is left untouched (so a failed packet can still
+   * be checked for a stateless reset, RFC 9000 §10.3.1). `out` may alias `ciphertext` at the
+   * same offset.
+   */
+  openInto?(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number;
 }
 
 /** Header protection bound to one hp key (RFC 9001 §5.4.3 AES-ECB, §5.4.4 ChaCha20). */

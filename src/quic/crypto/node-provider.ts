@@ -1,0 +1,466 @@
+/**
+ * The node:crypto implementation of CryptoProvider: the default on Node (OpenSSL does the AEAD,
+ * about 3-4 µs per 1200-byte packet; bench/crypto.ts).
+ *
+ * node:crypto has no way to re-key or re-IV a cipher object, so an AEAD call costs one
+ * createCipheriv; what we keep per key is the imported KeyObject. AES header protection keeps one
+ * ECB cipher object for the key's lifetime: ECB is stateless between blocks, so update() on a
+ * 16-byte sample returns that block's encryption every time. ChaCha20 header protection is the
+ * dependency-free single-block function shared with the noble provider (0.1 µs against about
+ * 4 µs for a createCipheriv('chacha20') per packet); AES stays on OpenSSL, whose AES-NI code is
+ * constant-time where a table-based AES in JavaScript is not.
+ *
+ * Everything returned to callers is a plain Uint8Array, not a Buffer, so both providers give
+ * results of the same type.
+ */
+import {
+  type Cipher,
+  type KeyObject,
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomFillSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
+import {
+  type Aead,
+  type CipherSuite,
+  type CryptoProvider,
+  type HashAlgorithm,
+  type HeaderProtection,
+  type KeyShare,
+  type NamedGroup,
+  type PrivateKey,
+  type PublicKey,
+  type SignatureScheme,
+  GROUP_SECP256R1,
+  GROUP_X25519,
+  SIG_ECDSA_SECP256R1_SHA256,
+  SIG_ED25519,
+  SIG_RSA_PKCS1_SHA256,
+  SIG_RSA_PKCS1_SHA384,
+  SIG_RSA_PSS_RSAE_SHA256,
+  SIG_RSA_PSS_RSAE_SHA384,
+  TLS_AES_128_GCM_SHA256,
+  TLS_AES_256_GCM_SHA384,
+  TLS_CHACHA20_POLY1305_SHA256,
+  suiteParams,
+} from './provider.js';
+import { ChaCha20HeaderProtection } from './noble-provider.js';
+
+const TAG_LENGTH = 16;
+const NONCE_LENGTH = 12;
+const SAMPLE_LENGTH = 16;
+
+/**
+ * A plain Uint8Array copy of a Buffer (hashes, keys, signatures: short and off the packet path).
+ * A view would do, but small Buffers may sit in node's shared pool, and `.buffer` would expose it.
+ */
+function plain(buf: Uint8Array): Uint8Array {
+  return new Uint8Array(buf);
+}
+
+function hashLength(alg: HashAlgorithm): number {
+  return alg === 'sha256' ? 32 : 48;
+}
+
+function b64url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+function fromB64url(s: string | undefined, what: string): Uint8Array {
+  if (s === undefined) throw new Error(`node provider: exported JWK lacks ${what}`);
+  return plain(Buffer.from(s, 'base64url'));
+}
+
+/** Left-pads (or checks) a big-endian integer to `length` bytes. */
+function leftPad(bytes: Uint8Array, length: number): Uint8Array {
+  if (bytes.length === length) return bytes;
+  if (bytes.length > length) throw new Error(`node provider: integer longer than ${length} bytes`);
+  const out = new Uint8Array(length);
+  out.set(bytes, length - bytes.length);
+  return out;
+}
+
+/** Drops leading zero bytes (a DER INTEGER carries one when the top bit is set; JWK must not). */
+function stripLeadingZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return bytes.subarray(i);
+}
+
+// DER prefixes for raw 32-byte RFC 8410 keys: PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo
+// with the OIDs id-X25519 (1.3.101.110) and id-Ed25519 (1.3.101.112).
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+function rawOkpPrivateKey(prefix: Buffer, raw: Uint8Array, what: string): KeyObject {
+  if (raw.length !== 32) throw new Error(`${what}: private key must be 32 bytes, got ${raw.length}`);
+  return createPrivateKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'pkcs8' });
+}
+
+function rawOkpPublicKey(prefix: Buffer, raw: Uint8Array, what: string): KeyObject {
+  if (raw.length !== 32) throw new Error(`${what}: public key must be 32 bytes, got ${raw.length}`);
+  try {
+    return createPublicKey({ key: Buffer.concat([prefix, raw]), format: 'der', type: 'spki' });
+  } catch (e) {
+    throw new Error(`${what}: invalid public key (${(e as Error).message})`);
+  }
+}
+
+/** RFC 8446 §4.2.8.2: P-256 key shares are uncompressed SEC1 points, 0x04 || x || y. */
+function checkUncompressedP256(point: Uint8Array, what: string): void {
+  if (point.length !== 65 || point[0] !== 0x04) {
+    throw new Error(`${what}: expected a 65-byte uncompressed P-256 point, got ${point.length} bytes`);
+  }
+}
+
+function p256PublicKeyObject(point: Uint8Array): KeyObject {
+  checkUncompressedP256(point, 'ecdsa-p256');
+  try {
+    return createPublicKey({
+      key: { kty: 'EC', crv: 'P-256', x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33, 65)) },
+      format: 'jwk',
+    });
+  } catch (e) {
+    throw new Error(`ecdsa-p256: invalid public key (${(e as Error).message})`);
+  }
+}
+
+function p256PrivateKeyObject(d: Uint8Array): KeyObject {
+  if (d.length !== 32) throw new Error(`ecdsa-p256: private scalar must be 32 bytes, got ${d.length}`);
+  const ecdh = createECDH('prime256v1');
+  try {
+    ecdh.setPrivateKey(d);
+  } catch (e) {
+    throw new Error(`ecdsa-p256: invalid private key (${(e as Error).message})`);
+  }
+  const point = ecdh.getPublicKey();
+  return createPrivateKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      d: b64url(d),
+      x: b64url(point.subarray(1, 33)),
+      y: b64url(point.subarray(33, 65)),
+    },
+    format: 'jwk',
+  });
+}
+
+function rsaPublicKeyObject(n: Uint8Array, e: Uint8Array): KeyObject {
+  const nn = stripLeadingZeros(n);
+  const ee = stripLeadingZeros(e);
+  // The same sanity rules as the noble provider, so both reject the same keys.
+  if (nn.length === 0 || nn[0] === 0 || (nn[nn.length - 1]! & 1) === 0) throw new Error('rsa: modulus must be odd and nonzero');
+  if (ee.length === 0 || (ee[ee.length - 1]! & 1) === 0 || (ee.length === 1 && ee[0]! < 3)) {
+    throw new Error('rsa: public exponent must be odd and at least 3');
+  }
+  if (ee.length > nn.length || (ee.length === nn.length && Buffer.compare(ee, nn) >= 0)) {
+    throw new Error('rsa: public exponent must be smaller than the modulus');
+  }
+  try {
+    return createPublicKey({ key: { kty: 'RSA', n: b64url(nn), e: b64url(ee) }, format: 'jwk' });
+  } catch (err) {
+    throw new Error(`rsa: unusable public key (${(err as Error).message})`);
+  }
+}
+
+type NodeAeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+class NodeAead implements Aead {
+  readonly tagLength = TAG_LENGTH;
+  private readonly key: KeyObject;
+
+  constructor(private readonly algorithm: NodeAeadAlgorithm, key: Uint8Array) {
+    this.key = createSecretKey(key);
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array, outOffset: number): number {
+    if (nonce.length !== NONCE_LENGTH) throw new Error(`aead: nonce must be ${NONCE_LENGTH} bytes`);
+    const length = plaintext.length;
+    if (outOffset + length + TAG_LENGTH > out.length) throw new RangeError('aead: output buffer too small');
+    // The overloads of createCipheriv are per algorithm family; every one of ours is an AEAD.
+    const cipher = createCipheriv(this.algorithm as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+    cipher.setAAD(aad);
+    const ciphertext = cipher.update(plaintext);
+    cipher.final();
+    out.set(ciphertext, outOffset);
+    out.set(cipher.getAuthTag(), outOffset + length);
+    return length + TAG_LENGTH;
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
+    if (ciphertext.length < TAG_LENGTH) return null;
+    const out = new Uint8Array(ciphertext.length - TAG_LENGTH);
+    return this.openInto(nonce, aad, ciphertext, out, 0) < 0 ? null : out;
+  }
+
+  openInto(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number {
+    if (nonce.length !== NONCE_LENGTH) throw new Error(`aead: nonce must be ${NONCE_LENGTH} bytes`);
+    const length = ciphertext.length - TAG_LENGTH;
+    if (length < 0) return -1;
+    if (outOffset + length > out.length) throw new RangeError('aead: output buffer too small');
+    const decipher = createDecipheriv(this.algorithm as 'aes-128-gcm', this.key, nonce, { authTagLength: TAG_LENGTH });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(ciphertext.subarray(length));
+    const plaintext = decipher.update(ciphertext.subarray(0, length));
+    try {
+      decipher.final();
+    } catch {
+      return -1;
+    }
+    // Only authenticated plaintext reaches `out`, so a failed open leaves it untouched.
+    out.set(plaintext, outOffset);
+    return length;
+  }
+}
+
+/** RFC 9001 §5.4.3: mask = AES-ECB(hp_key, sample). */
+class NodeAesHeaderProtection implements HeaderProtection {
+  private readonly ecb: Cipher;
+
+  constructor(algorithm: 'aes-128-ecb' | 'aes-256-ecb', key: Uint8Array) {
+    this.ecb = createCipheriv(algorithm, createSecretKey(key), null);
+    this.ecb.setAutoPadding(false);
+  }
+
+  mask(sample: Uint8Array, out: Uint8Array): void {
+    // A partial block would stay buffered inside the cipher and shift every later mask.
+    if (sample.length !== SAMPLE_LENGTH) throw new Error(`header protection: sample must be ${SAMPLE_LENGTH} bytes`);
+    const block = this.ecb.update(sample);
+    for (let i = 0; i < 5; i++) out[i] = block[i]!;
+  }
+}
+
+function checkKeyLength(suite: CipherSuite, key: Uint8Array, what: string): void {
+  const { keyLength } = suiteParams(suite);
+  if (key.length !== keyLength) throw new Error(`${what}: suite 0x${suite.toString(16)} needs a ${keyLength}-byte key, got ${key.length}`);
+}
+
+function rsaHash(scheme: SignatureScheme): HashAlgorithm {
+  return scheme === SIG_RSA_PSS_RSAE_SHA384 || scheme === SIG_RSA_PKCS1_SHA384 ? 'sha384' : 'sha256';
+}
+
+function isPss(scheme: SignatureScheme): boolean {
+  return scheme === SIG_RSA_PSS_RSAE_SHA256 || scheme === SIG_RSA_PSS_RSAE_SHA384;
+}
+
+function keyKindFor(scheme: SignatureScheme): PrivateKey['kind'] {
+  switch (scheme) {
+    case SIG_ECDSA_SECP256R1_SHA256: return 'ecdsa-p256';
+    case SIG_ED25519: return 'ed25519';
+    case SIG_RSA_PSS_RSAE_SHA256:
+    case SIG_RSA_PSS_RSAE_SHA384:
+    case SIG_RSA_PKCS1_SHA256:
+    case SIG_RSA_PKCS1_SHA384: return 'rsa';
+    default: throw new Error(`unsupported signature scheme 0x${(scheme as number).toString(16)}`);
+  }
+}
+
+export class NodeCryptoProvider implements CryptoProvider {
+  readonly name = 'node' as const;
+
+  aead(suite: CipherSuite, key: Uint8Array): Aead {
+    checkKeyLength(suite, key, 'aead');
+    switch (suite) {
+      case TLS_AES_128_GCM_SHA256: return new NodeAead('aes-128-gcm', key);
+      case TLS_AES_256_GCM_SHA384: return new NodeAead('aes-256-gcm', key);
+      case TLS_CHACHA20_POLY1305_SHA256: return new NodeAead('chacha20-poly1305', key);
+    }
+  }
+
+  headerProtection(suite: CipherSuite, hpKey: Uint8Array): HeaderProtection {
+    checkKeyLength(suite, hpKey, 'header protection');
+    switch (suite) {
+      case TLS_AES_128_GCM_SHA256: return new NodeAesHeaderProtection('aes-128-ecb', hpKey);
+      case TLS_AES_256_GCM_SHA384: return new NodeAesHeaderProtection('aes-256-ecb', hpKey);
+      case TLS_CHACHA20_POLY1305_SHA256: return new ChaCha20HeaderProtection(hpKey);
+    }
+  }
+
+  hash(alg: HashAlgorithm, data: Uint8Array): Uint8Array {
+    return plain(createHash(alg).update(data).digest());
+  }
+
+  createHash(alg: HashAlgorithm): { update(data: Uint8Array): void; digest(): Uint8Array } {
+    const h = createHash(alg);
+    return {
+      update(data: Uint8Array): void {
+        h.update(data);
+      },
+      // Digest a copy so the running transcript hash can keep growing.
+      digest(): Uint8Array {
+        return plain(h.copy().digest());
+      },
+    };
+  }
+
+  hmac(alg: HashAlgorithm, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return plain(createHmac(alg, key).update(data).digest());
+  }
+
+  /** RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM). An empty salt is the same HMAC key as HashLen zeros. */
+  hkdfExtract(alg: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    return this.hmac(alg, salt, ikm);
+  }
+
+  /** RFC 5869 §2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L bytes of T(1) | T(2) | ... */
+  hkdfExpand(alg: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const hashLen = hashLength(alg);
+    if (!Number.isInteger(length) || length < 0 || length > 255 * hashLen) {
+      throw new Error(`hkdfExpand: length must be 0..${255 * hashLen}, got ${length}`);
+    }
+    const okm = new Uint8Array(length);
+    const counter = new Uint8Array(1);
+    let previous: Uint8Array = new Uint8Array(0);
+    for (let offset = 0, i = 1; offset < length; i++) {
+      counter[0] = i;
+      previous = createHmac(alg, prk).update(previous).update(info).update(counter).digest();
+      const take = Math.min(hashLen, length - offset);
+      okm.set(previous.subarray(0, take), offset);
+      offset += take;
+    }
+    return okm;
+  }
+
+  randomBytes(n: number): Uint8Array {
+    return randomFillSync(new Uint8Array(n));
+  }
+
+  generateKeyShare(group: NamedGroup): KeyShare {
+    switch (group) {
+      case GROUP_X25519: {
+        const jwk = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' });
+        return { group, publicKey: fromB64url(jwk.x, 'x'), privateKey: fromB64url(jwk.d, 'd') };
+      }
+      case GROUP_SECP256R1: {
+        const ecdh = createECDH('prime256v1');
+        ecdh.generateKeys();
+        return { group, publicKey: plain(ecdh.getPublicKey()), privateKey: leftPad(plain(ecdh.getPrivateKey()), 32) };
+      }
+      default:
+        throw new Error(`unsupported key share group 0x${(group as number).toString(16)}`);
+    }
+  }
+
+  sharedSecret(group: NamedGroup, privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+    switch (group) {
+      case GROUP_X25519: {
+        const priv = rawOkpPrivateKey(X25519_PKCS8_PREFIX, privateKey, 'x25519');
+        const pub = rawOkpPublicKey(X25519_SPKI_PREFIX, peerPublicKey, 'x25519');
+        let secret: Buffer;
+        try {
+          secret = diffieHellman({ privateKey: priv, publicKey: pub });
+        } catch (e) {
+          // OpenSSL refuses an all-zero result, i.e. a low-order peer point (RFC 7748 §6.1).
+          throw new Error(`x25519: invalid peer public key (${(e as Error).message})`);
+        }
+        if (secret.every((b) => b === 0)) throw new Error('x25519: invalid peer public key (all-zero shared secret)');
+        return plain(secret);
+      }
+      case GROUP_SECP256R1: {
+        checkUncompressedP256(peerPublicKey, 'secp256r1');
+        if (privateKey.length !== 32) throw new Error(`secp256r1: private key must be 32 bytes, got ${privateKey.length}`);
+        const ecdh = createECDH('prime256v1');
+        try {
+          ecdh.setPrivateKey(privateKey);
+        } catch (e) {
+          throw new Error(`secp256r1: invalid private key (${(e as Error).message})`);
+        }
+        try {
+          // RFC 8446 §7.4.2: the shared secret is the x-coordinate, which computeSecret returns.
+          return plain(ecdh.computeSecret(peerPublicKey));
+        } catch (e) {
+          throw new Error(`secp256r1: invalid peer public key (${(e as Error).message})`);
+        }
+      }
+      default:
+        throw new Error(`unsupported key share group 0x${(group as number).toString(16)}`);
+    }
+  }
+
+  sign(scheme: SignatureScheme, key: PrivateKey, data: Uint8Array): Uint8Array {
+    const kind = keyKindFor(scheme);
+    if (key.kind !== kind) throw new Error(`sign: scheme 0x${scheme.toString(16)} needs a ${kind} key, got ${key.kind}`);
+    switch (key.kind) {
+      case 'ecdsa-p256':
+        return plain(nodeSign('sha256', data, { key: p256PrivateKeyObject(key.d), dsaEncoding: 'der' }));
+      case 'ed25519':
+        return plain(nodeSign(null, data, rawOkpPrivateKey(ED25519_PKCS8_PREFIX, key.seed, 'ed25519')));
+      case 'rsa': {
+        let keyObject: KeyObject;
+        try {
+          keyObject = createPrivateKey({ key: Buffer.from(key.pkcs8), format: 'der', type: 'pkcs8' });
+        } catch (e) {
+          throw new Error(`rsa: invalid PKCS#8 private key (${(e as Error).message})`);
+        }
+        if (keyObject.asymmetricKeyType !== 'rsa') throw new Error(`rsa: PKCS#8 key is ${keyObject.asymmetricKeyType}, not rsa`);
+        const alg = rsaHash(scheme);
+        return plain(nodeSign(alg, data, isPss(scheme)
+          // RFC 8446 §4.2.3: the PSS salt is as long as the digest.
+          ? { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength(alg) }
+          : { key: keyObject, padding: constants.RSA_PKCS1_PADDING }));
+      }
+    }
+  }
+
+  verify(scheme: SignatureScheme, key: PublicKey, data: Uint8Array, signature: Uint8Array): boolean {
+    const kind = keyKindFor(scheme);
+    if (key.kind !== kind) throw new Error(`verify: scheme 0x${scheme.toString(16)} needs a ${kind} key, got ${key.kind}`);
+    switch (key.kind) {
+      case 'ecdsa-p256': {
+        const keyObject = p256PublicKeyObject(key.point);
+        return safeVerify(() => nodeVerify('sha256', data, { key: keyObject, dsaEncoding: 'der' }, signature));
+      }
+      case 'ed25519': {
+        const keyObject = rawOkpPublicKey(ED25519_SPKI_PREFIX, key.key, 'ed25519');
+        return safeVerify(() => nodeVerify(null, data, keyObject, signature));
+      }
+      case 'rsa': {
+        const keyObject = rsaPublicKeyObject(key.n, key.e);
+        const alg = rsaHash(scheme);
+        const options = isPss(scheme)
+          ? { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength(alg) }
+          : { key: keyObject, padding: constants.RSA_PKCS1_PADDING };
+        return safeVerify(() => nodeVerify(alg, data, options, signature));
+      }
+    }
+  }
+
+  generateSigningKey(kind: 'ecdsa-p256' | 'ed25519'): { privateKey: PrivateKey; publicKey: PublicKey } {
+    if (kind === 'ecdsa-p256') {
+      const jwk = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'jwk' });
+      const point = new Uint8Array(65);
+      point[0] = 0x04;
+      point.set(leftPad(fromB64url(jwk.x, 'x'), 32), 1);
+      point.set(leftPad(fromB64url(jwk.y, 'y'), 32), 33);
+      return { privateKey: { kind, d: leftPad(fromB64url(jwk.d, 'd'), 32) }, publicKey: { kind, point } };
+    }
+    if (kind === 'ed25519') {
+      const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+      return { privateKey: { kind, seed: fromB64url(jwk.d, 'd') }, publicKey: { kind, key: fromB64url(jwk.x, 'x') } };
+    }
+    throw new Error(`generateSigningKey: unsupported key kind ${String(kind)}`);
+  }
+}
+
+/** A malformed signature (bad DER, wrong length) is a failed verification, not an error. */
+function safeVerify(run: () => boolean): boolean {
+  try {
+    return run();
+  } catch {
+    return false;
+  }
+}
