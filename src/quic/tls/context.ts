@@ -1,0 +1,832 @@
+/**
+ * The TLS 1.3 handshake state machine for QUIC (RFC 8446 §4, RFC 9001 §4), client and server,
+ * full (EC)DHE handshakes with certificates only: no PSK, no 0-RTT, no middlebox compatibility
+ * mode (RFC 9001 §8.4), no post-handshake messages but the client accepting NewSessionTicket.
+ *
+ * Sans-IO like aioquic's tls.Context: the QUIC layer feeds the bytes of CRYPTO frames per epoch
+ * with `receive`, drains the bytes to send per epoch with `takeOutput`, and gets traffic secrets
+ * through `onSecret` as soon as they exist (RFC 9001 §4.1.4).
+ */
+import type {
+  CipherSuite,
+  CryptoProvider,
+  KeyShare,
+  NamedGroup,
+  PrivateKey,
+  SignatureScheme,
+} from '../crypto/provider.js';
+import {
+  GROUP_SECP256R1,
+  GROUP_X25519,
+  SIG_ECDSA_SECP256R1_SHA256,
+  SIG_ED25519,
+  SIG_RSA_PKCS1_SHA256,
+  SIG_RSA_PKCS1_SHA384,
+  SIG_RSA_PSS_RSAE_SHA256,
+  SIG_RSA_PSS_RSAE_SHA384,
+  TLS_AES_128_GCM_SHA256,
+  TLS_AES_256_GCM_SHA384,
+  TLS_CHACHA20_POLY1305_SHA256,
+  suiteParams,
+} from '../crypto/provider.js';
+import { TlsAlert } from './alerts.js';
+import {
+  AlertDescription,
+  ExtensionType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  HandshakeType,
+  MAX_CERTIFICATE_CHAIN_LENGTH,
+  TLS12_VERSION,
+  TLS13_VERSION,
+} from './constants.js';
+import {
+  ENCRYPTED_EXTENSIONS_ALLOWED,
+  RECOGNIZED_EXTENSIONS,
+  encodeAlpn,
+  encodeCookie,
+  encodeKeyShareClientHello,
+  encodeKeyShareHelloRetryRequest,
+  encodeKeyShareServerHello,
+  encodeServerName,
+  encodeSupportedVersionsClientHello,
+  encodeSupportedVersionsServerHello,
+  encodeU16List,
+  findExtension,
+  parseAlpn,
+  parseCookie,
+  parseKeyShareClientHello,
+  parseKeyShareHelloRetryRequest,
+  parseKeyShareServerHello,
+  parseServerName,
+  parseSupportedVersionsClientHello,
+  parseSupportedVersionsServerHello,
+  parseU16List,
+  type Extension,
+  type KeyShareEntry,
+} from './extensions.js';
+import { KeySchedule, Transcript, type TrafficSecrets } from './key-schedule.js';
+import { KeyLogLabel, keyLogLine } from './keylog.js';
+import {
+  HandshakeReassembler,
+  encodeCertificate,
+  encodeCertificateVerify,
+  encodeClientHello,
+  encodeEncryptedExtensions,
+  encodeFinished,
+  encodeServerHello,
+  parseCertificate as parseCertificateMessage,
+  parseCertificateRequest,
+  parseCertificateVerify,
+  parseClientHello,
+  parseEncryptedExtensions,
+  parseFinished,
+  parseNewSessionTicket,
+  parseServerHello,
+  type ClientHello,
+  type HandshakeMessage,
+} from './messages.js';
+import { bytesEqual, concatBytes } from './wire.js';
+import { CertificateError, parseCertificate, signatureSchemesFor, verifyChain, type Certificate } from './x509.js';
+
+export { TlsAlert } from './alerts.js';
+
+/** QUIC encryption levels (RFC 9001 §4.1.4); CRYPTO frames never travel in 0-RTT packets. */
+export type Epoch = 'initial' | 'zeroRtt' | 'handshake' | 'oneRtt';
+export const EPOCHS: readonly Epoch[] = ['initial', 'zeroRtt', 'handshake', 'oneRtt'];
+
+export type SecretCallback = (epoch: Epoch, direction: 'read' | 'write', suite: CipherSuite, secret: Uint8Array) => void;
+
+export interface TlsConfig {
+  isClient: boolean;
+  provider: CryptoProvider;
+  /**
+   * Client: offered, most preferred first. Server: acceptable protocols, most preferred first;
+   * the server picks (RFC 7301 §3.2) and no overlap is no_application_protocol.
+   */
+  alpnProtocols: string[];
+  /** Client SNI and the name the server certificate must match; IP literals are not sent (RFC 6066 §3). */
+  serverName?: string;
+  /** Server: DER certificates, leaf first. */
+  certificateChain?: Uint8Array[];
+  /** Server: the leaf's private key. */
+  privateKey?: PrivateKey;
+  /** Client: the roots the server chain must lead to. */
+  trustAnchors?: Certificate[];
+  /** Client: skip chain and name verification (the CertificateVerify signature is still checked). */
+  insecure?: boolean;
+  /** Default: AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 (the server's order is its preference). */
+  cipherSuites?: CipherSuite[];
+  /** Default: x25519, secp256r1. The client sends a key share for the first only. */
+  groups?: NamedGroup[];
+  /** Our quic_transport_parameters extension body, encoded by the caller (RFC 9001 §8.2). */
+  transportParameters: Uint8Array;
+  /** Receives NSS key log lines (SSLKEYLOGFILE format). */
+  keyLog?: (line: string) => void;
+  now?: () => Date;
+}
+
+export const DEFAULT_CIPHER_SUITES: readonly CipherSuite[] = [
+  TLS_AES_128_GCM_SHA256,
+  TLS_AES_256_GCM_SHA384,
+  TLS_CHACHA20_POLY1305_SHA256,
+];
+export const DEFAULT_GROUPS: readonly NamedGroup[] = [GROUP_X25519, GROUP_SECP256R1];
+
+/** What the client offers in signature_algorithms; PKCS#1 only for certificate signatures (RFC 8446 §4.2.3). */
+export const CLIENT_SIGNATURE_ALGORITHMS: readonly SignatureScheme[] = [
+  SIG_ECDSA_SECP256R1_SHA256,
+  SIG_ED25519,
+  SIG_RSA_PSS_RSAE_SHA256,
+  SIG_RSA_PSS_RSAE_SHA384,
+  SIG_RSA_PKCS1_SHA256,
+  SIG_RSA_PKCS1_SHA384,
+];
+
+const CERTIFICATE_VERIFY_SERVER_CONTEXT = new TextEncoder().encode('TLS 1.3, server CertificateVerify');
+
+/** The content a server CertificateVerify signs: 64 spaces, the context string, 0, the hash (RFC 8446 §4.4.3). */
+export function serverCertificateVerifyContent(transcriptHash: Uint8Array): Uint8Array {
+  return concatBytes(new Uint8Array(64).fill(0x20), CERTIFICATE_VERIFY_SERVER_CONTEXT, Uint8Array.of(0), transcriptHash);
+}
+
+/** The handshake schemes a key can sign with (TLS 1.3 forbids PKCS#1 in CertificateVerify). */
+function handshakeSchemesForKey(key: PrivateKey): SignatureScheme[] {
+  switch (key.kind) {
+    case 'ecdsa-p256': return [SIG_ECDSA_SECP256R1_SHA256];
+    case 'ed25519': return [SIG_ED25519];
+    case 'rsa': return [SIG_RSA_PSS_RSAE_SHA256, SIG_RSA_PSS_RSAE_SHA384];
+  }
+}
+
+/** Wire length of a key share (RFC 8446 §4.2.8.2: uncompressed points only). */
+function checkKeyShare(group: NamedGroup, keyExchange: Uint8Array): void {
+  const ok = group === GROUP_X25519 ? keyExchange.length === 32 : keyExchange.length === 65 && keyExchange[0] === 4;
+  if (!ok) throw new TlsAlert(AlertDescription.illegalParameter, `malformed key share for group ${group}`);
+}
+
+/** The alert a CertificateError carries, or `fallback` for any other error. */
+function alertOf(e: unknown, fallback: number): number {
+  return e instanceof CertificateError ? e.alert : fallback;
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}
+
+type State =
+  | 'start'
+  | 'clientWaitServerHello'
+  | 'clientWaitEncryptedExtensions'
+  | 'clientWaitCertificateOrRequest'
+  | 'clientWaitCertificate'
+  | 'clientWaitCertificateVerify'
+  | 'clientWaitFinished'
+  | 'serverWaitClientHello'
+  | 'serverWaitFinished'
+  | 'connected';
+
+/** The epoch whose CRYPTO data each state reads. */
+function expectedEpoch(state: State, isClient: boolean): Epoch | undefined {
+  switch (state) {
+    case 'start': return undefined;
+    case 'clientWaitServerHello':
+    case 'serverWaitClientHello': return 'initial';
+    case 'connected': return isClient ? 'oneRtt' : undefined;
+    default: return 'handshake';
+  }
+}
+
+const utf8 = new TextDecoder();
+
+export class TlsContext {
+  private readonly config: TlsConfig;
+  private readonly provider: CryptoProvider;
+  private readonly cipherSuites: readonly CipherSuite[];
+  private readonly groups: readonly NamedGroup[];
+  private state: State;
+  private failure: TlsAlert | undefined;
+  private readonly input = new Map<Epoch, HandshakeReassembler>();
+  private readonly output = new Map<Epoch, Uint8Array[]>();
+  private readonly transcript: Transcript;
+  private schedule: KeySchedule | undefined;
+  private handshakeSecrets: TrafficSecrets | undefined;
+  private applicationSecrets: TrafficSecrets | undefined;
+  private clientRandom: Uint8Array = new Uint8Array(0);
+  private complete = false;
+  private hrr = false;
+  private negotiatedSuite: CipherSuite | undefined;
+  private negotiatedAlpn: string | undefined;
+  private peerParams: Uint8Array | undefined;
+  private peerCerts: Certificate[] = [];
+  private peerServerName: string | undefined;
+
+  // Client state.
+  private keyShare: KeyShare | undefined;
+  private clientHelloExtensionTypes = new Set<number>();
+  private cookie: Uint8Array | undefined;
+  private certificateRequestContext: Uint8Array | undefined;
+
+  // Server state.
+  private hrrGroup: NamedGroup | undefined;
+
+  constructor(config: TlsConfig, private readonly onSecret: SecretCallback) {
+    this.config = config;
+    this.provider = config.provider;
+    this.cipherSuites = config.cipherSuites ?? DEFAULT_CIPHER_SUITES;
+    this.groups = config.groups ?? DEFAULT_GROUPS;
+    if (this.cipherSuites.length === 0) throw new TypeError('TlsConfig.cipherSuites is empty');
+    if (this.groups.length === 0) throw new TypeError('TlsConfig.groups is empty');
+    if (!config.isClient && (!config.certificateChain?.length || !config.privateKey)) {
+      throw new TypeError('a TLS server needs certificateChain and privateKey');
+    }
+    this.transcript = new Transcript(this.provider);
+    this.state = config.isClient ? 'start' : 'serverWaitClientHello';
+  }
+
+  get handshakeComplete(): boolean {
+    return this.complete;
+  }
+
+  get alpn(): string | undefined {
+    return this.negotiatedAlpn;
+  }
+
+  get peerTransportParameters(): Uint8Array | undefined {
+    return this.peerParams;
+  }
+
+  get cipherSuite(): CipherSuite | undefined {
+    return this.negotiatedSuite;
+  }
+
+  get peerCertificates(): Certificate[] {
+    return this.peerCerts;
+  }
+
+  get helloRetryRequested(): boolean {
+    return this.hrr;
+  }
+
+  /** Server: the host name the client sent in server_name, if any. */
+  get serverName(): string | undefined {
+    return this.config.isClient ? this.config.serverName : this.peerServerName;
+  }
+
+  /** Client: queues the ClientHello (epoch initial). */
+  start(): void {
+    if (!this.config.isClient) throw new Error('TlsContext.start() is for clients');
+    if (this.state !== 'start') throw new Error('TlsContext.start() called twice');
+    this.clientRandom = this.provider.randomBytes(32);
+    this.keyShare = this.provider.generateKeyShare(this.groups[0]!);
+    this.sendClientHello();
+    this.state = 'clientWaitServerHello';
+  }
+
+  /**
+   * Handshake bytes received in CRYPTO frames at `epoch`, in stream order; partial messages are
+   * buffered. Throws TlsAlert; after that the context stays failed and rethrows it.
+   */
+  receive(epoch: Epoch, data: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (data.length === 0) return;
+    try {
+      this.receiveUnchecked(epoch, data);
+    } catch (e) {
+      this.failure = e instanceof TlsAlert ? e : new TlsAlert(AlertDescription.internalError, String(e), { cause: e });
+      throw this.failure;
+    }
+  }
+
+  /** Drains the bytes to send at `epoch` (in CRYPTO frames of that epoch's packets). */
+  takeOutput(epoch: Epoch): Uint8Array | undefined {
+    const parts = this.output.get(epoch);
+    if (!parts || parts.length === 0) return undefined;
+    this.output.delete(epoch);
+    return parts.length === 1 ? parts[0] : concatBytes(...parts);
+  }
+
+  private receiveUnchecked(epoch: Epoch, data: Uint8Array): void {
+    if (expectedEpoch(this.state, this.config.isClient) !== epoch) {
+      throw new TlsAlert(AlertDescription.unexpectedMessage, `handshake data at epoch ${epoch} in state ${this.state}`);
+    }
+    let reassembler = this.input.get(epoch);
+    if (!reassembler) {
+      reassembler = new HandshakeReassembler();
+      this.input.set(epoch, reassembler);
+    }
+    reassembler.push(data);
+    for (let message = reassembler.next(); message; message = reassembler.next()) {
+      // RFC 9001 §4.1.3: a message must not straddle a key change, so the rest of this epoch's
+      // data must have ended with the message that moved us to the next epoch.
+      if (expectedEpoch(this.state, this.config.isClient) !== epoch) {
+        throw new TlsAlert(AlertDescription.unexpectedMessage, `handshake message type ${message.type} after the ${epoch} keys were done`);
+      }
+      this.handleMessage(message);
+    }
+    if (reassembler.buffered > 0 && expectedEpoch(this.state, this.config.isClient) !== epoch) {
+      throw new TlsAlert(AlertDescription.unexpectedMessage, `partial handshake message at ${epoch} across a key change`);
+    }
+  }
+
+  private handleMessage(m: HandshakeMessage): void {
+    const expect = (type: number): void => {
+      if (m.type !== type) throw new TlsAlert(AlertDescription.unexpectedMessage, `handshake message type ${m.type} in state ${this.state}`);
+    };
+    switch (this.state) {
+      case 'clientWaitServerHello':
+        expect(HandshakeType.serverHello);
+        return this.clientHandleServerHello(m);
+      case 'clientWaitEncryptedExtensions':
+        expect(HandshakeType.encryptedExtensions);
+        return this.clientHandleEncryptedExtensions(m);
+      case 'clientWaitCertificateOrRequest':
+        if (m.type === HandshakeType.certificateRequest) return this.clientHandleCertificateRequest(m);
+        expect(HandshakeType.certificate);
+        return this.clientHandleCertificate(m);
+      case 'clientWaitCertificate':
+        expect(HandshakeType.certificate);
+        return this.clientHandleCertificate(m);
+      case 'clientWaitCertificateVerify':
+        expect(HandshakeType.certificateVerify);
+        return this.clientHandleCertificateVerify(m);
+      case 'clientWaitFinished':
+        expect(HandshakeType.finished);
+        return this.clientHandleFinished(m);
+      case 'serverWaitClientHello':
+        expect(HandshakeType.clientHello);
+        return this.serverHandleClientHello(m);
+      case 'serverWaitFinished':
+        expect(HandshakeType.finished);
+        return this.serverHandleFinished(m);
+      case 'connected':
+        // Only the server's NewSessionTicket may follow; KeyUpdate is forbidden in QUIC (RFC 9001 §6).
+        expect(HandshakeType.newSessionTicket);
+        if (!this.config.isClient) throw new TlsAlert(AlertDescription.unexpectedMessage, 'NewSessionTicket from a client');
+        parseNewSessionTicket(m.body); // validated, then ignored: we do not resume
+        return;
+      case 'start':
+        throw new TlsAlert(AlertDescription.unexpectedMessage, 'handshake data before start()');
+    }
+  }
+
+  private send(epoch: Epoch, message: Uint8Array): void {
+    this.transcript.add(message);
+    const parts = this.output.get(epoch);
+    if (parts) parts.push(message);
+    else this.output.set(epoch, [message]);
+  }
+
+  private log(label: KeyLogLabel, secret: Uint8Array): void {
+    this.config.keyLog?.(keyLogLine(label, this.clientRandom, secret));
+  }
+
+  private get suite(): CipherSuite {
+    if (this.negotiatedSuite === undefined) throw new Error('no cipher suite yet');
+    return this.negotiatedSuite;
+  }
+
+  private get keySchedule(): KeySchedule {
+    if (!this.schedule) throw new Error('no key schedule yet');
+    return this.schedule;
+  }
+
+  private transcriptHash(): Uint8Array {
+    return this.transcript.hash(suiteParams(this.suite).hash);
+  }
+
+  private sharedSecret(group: NamedGroup, privateKey: Uint8Array, peer: Uint8Array): Uint8Array {
+    checkKeyShare(group, peer);
+    let shared: Uint8Array;
+    try {
+      shared = this.provider.sharedSecret(group, privateKey, peer);
+    } catch (e) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `invalid key share for group ${group}`, { cause: e });
+    }
+    // RFC 8446 §7.4.2: an all-zero X25519 result means a small-order point.
+    if (shared.every((b) => b === 0)) throw new TlsAlert(AlertDescription.illegalParameter, `degenerate key share for group ${group}`);
+    return shared;
+  }
+
+  /**
+   * RFC 8446 §4.2: a recognized extension not allowed in this message is illegal_parameter; an
+   * extension we did not ask for is unsupported_extension.
+   */
+  private checkResponseExtensions(extensions: readonly Extension[], allowed: ReadonlySet<number>, what: string, alsoRequested?: number): void {
+    for (const { type } of extensions) {
+      if (!allowed.has(type)) {
+        throw RECOGNIZED_EXTENSIONS.has(type)
+          ? new TlsAlert(AlertDescription.illegalParameter, `extension ${type} not allowed in ${what}`)
+          : new TlsAlert(AlertDescription.unsupportedExtension, `unrequested extension ${type} in ${what}`);
+      }
+      if (!this.clientHelloExtensionTypes.has(type) && type !== alsoRequested) {
+        throw new TlsAlert(AlertDescription.unsupportedExtension, `unrequested extension ${type} in ${what}`);
+      }
+    }
+  }
+
+  // --- client --------------------------------------------------------------------------------
+
+  private sendClientHello(): void {
+    const keyShare = this.keyShare!;
+    const extensions: Extension[] = [];
+    const serverName = this.config.serverName;
+    if (serverName !== undefined && serverName !== '' && !isIpLiteral(serverName)) {
+      extensions.push({ type: ExtensionType.serverName, data: encodeServerName(serverName) });
+    }
+    extensions.push({ type: ExtensionType.supportedGroups, data: encodeU16List(this.groups) });
+    extensions.push({ type: ExtensionType.signatureAlgorithms, data: encodeU16List(CLIENT_SIGNATURE_ALGORITHMS) });
+    if (this.config.alpnProtocols.length > 0) {
+      const protocols = this.config.alpnProtocols.map((p) => new TextEncoder().encode(p));
+      extensions.push({ type: ExtensionType.applicationLayerProtocolNegotiation, data: encodeAlpn(protocols) });
+    }
+    extensions.push({ type: ExtensionType.keyShare, data: encodeKeyShareClientHello([{ group: keyShare.group, keyExchange: keyShare.publicKey }]) });
+    extensions.push({ type: ExtensionType.supportedVersions, data: encodeSupportedVersionsClientHello([TLS13_VERSION]) });
+    if (this.cookie) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(this.cookie) });
+    extensions.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
+    this.clientHelloExtensionTypes = new Set(extensions.map((e) => e.type));
+    this.send(
+      'initial',
+      encodeClientHello({
+        legacyVersion: TLS12_VERSION,
+        random: this.clientRandom,
+        legacySessionId: new Uint8Array(0), // RFC 9001 §8.4
+        cipherSuites: [...this.cipherSuites],
+        legacyCompressionMethods: Uint8Array.of(0),
+        extensions,
+      }),
+    );
+  }
+
+  /** Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
+  private clientCheckServerHelloCommon(sh: ReturnType<typeof parseServerHello>, what: string): CipherSuite {
+    const versionData = findExtension(sh.extensions, ExtensionType.supportedVersions);
+    if (versionData === undefined) {
+      // A TLS 1.2 (or older) answer: QUIC needs TLS 1.3 (RFC 9001 §4.2).
+      throw new TlsAlert(AlertDescription.protocolVersion, `${what} without supported_versions`);
+    }
+    if (parseSupportedVersionsServerHello(versionData) !== TLS13_VERSION) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `${what} selected a version we did not offer`);
+    }
+    if (sh.legacyVersion !== TLS12_VERSION) throw new TlsAlert(AlertDescription.protocolVersion, `${what} legacy_version ${sh.legacyVersion}`);
+    if (sh.legacySessionIdEcho.length !== 0) throw new TlsAlert(AlertDescription.illegalParameter, `${what} echoed a session id we did not send`);
+    if (sh.legacyCompressionMethod !== 0) throw new TlsAlert(AlertDescription.illegalParameter, `${what} compression method ${sh.legacyCompressionMethod}`);
+    const suite = this.cipherSuites.find((s) => s === sh.cipherSuite);
+    if (suite === undefined) throw new TlsAlert(AlertDescription.illegalParameter, `${what} cipher suite ${sh.cipherSuite} was not offered`);
+    if (this.hrr && suite !== this.negotiatedSuite) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `${what} cipher suite differs from the HelloRetryRequest's`);
+    }
+    return suite;
+  }
+
+  private clientHandleServerHello(m: HandshakeMessage): void {
+    const sh = parseServerHello(m.body);
+    if (bytesEqual(sh.random, HELLO_RETRY_REQUEST_RANDOM)) return this.clientHandleHelloRetryRequest(sh, m);
+    const suite = this.clientCheckServerHelloCommon(sh, 'ServerHello');
+    this.checkResponseExtensions(sh.extensions, new Set([ExtensionType.supportedVersions, ExtensionType.keyShare, ExtensionType.preSharedKey]), 'ServerHello');
+    const shareData = findExtension(sh.extensions, ExtensionType.keyShare);
+    if (shareData === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'ServerHello without key_share');
+    const share = parseKeyShareServerHello(shareData);
+    const keyShare = this.keyShare!;
+    if (share.group !== keyShare.group) throw new TlsAlert(AlertDescription.illegalParameter, `ServerHello key share for group ${share.group}, we sent ${keyShare.group}`);
+    const shared = this.sharedSecret(keyShare.group, keyShare.privateKey, share.keyExchange);
+
+    this.negotiatedSuite = suite;
+    this.transcript.add(m.raw);
+    this.schedule = new KeySchedule(this.provider, suite);
+    const secrets = this.schedule.handshake(shared, this.transcriptHash());
+    this.handshakeSecrets = secrets;
+    this.onSecret('handshake', 'read', suite, secrets.server);
+    this.onSecret('handshake', 'write', suite, secrets.client);
+    this.log(KeyLogLabel.clientHandshakeTrafficSecret, secrets.client);
+    this.log(KeyLogLabel.serverHandshakeTrafficSecret, secrets.server);
+    this.state = 'clientWaitEncryptedExtensions';
+  }
+
+  private clientHandleHelloRetryRequest(hrr: ReturnType<typeof parseServerHello>, m: HandshakeMessage): void {
+    if (this.hrr) throw new TlsAlert(AlertDescription.unexpectedMessage, 'second HelloRetryRequest');
+    const suite = this.clientCheckServerHelloCommon(hrr, 'HelloRetryRequest');
+    // The cookie is the one extension a server may send unrequested (RFC 8446 §4.2).
+    this.checkResponseExtensions(hrr.extensions, new Set([ExtensionType.supportedVersions, ExtensionType.keyShare, ExtensionType.cookie]), 'HelloRetryRequest', ExtensionType.cookie);
+    const groupData = findExtension(hrr.extensions, ExtensionType.keyShare);
+    const cookieData = findExtension(hrr.extensions, ExtensionType.cookie);
+    let group: NamedGroup | undefined;
+    if (groupData !== undefined) {
+      const selected = parseKeyShareHelloRetryRequest(groupData);
+      group = this.groups.find((g) => g === selected);
+      // RFC 8446 §4.1.4: a group we did not offer, or the one we already sent a share for.
+      if (group === undefined || group === this.keyShare!.group) {
+        throw new TlsAlert(AlertDescription.illegalParameter, `HelloRetryRequest selected group ${selected}`);
+      }
+    }
+    if (group === undefined && cookieData === undefined) {
+      throw new TlsAlert(AlertDescription.illegalParameter, 'HelloRetryRequest would not change the ClientHello');
+    }
+    this.hrr = true;
+    this.negotiatedSuite = suite;
+    const hash = suiteParams(suite).hash;
+    this.transcript.replaceWithMessageHash(hash);
+    this.transcript.add(m.raw);
+    if (group !== undefined) this.keyShare = this.provider.generateKeyShare(group);
+    if (cookieData !== undefined) this.cookie = parseCookie(cookieData);
+    this.sendClientHello();
+  }
+
+  private clientHandleEncryptedExtensions(m: HandshakeMessage): void {
+    const extensions = parseEncryptedExtensions(m.body);
+    this.checkResponseExtensions(extensions, ENCRYPTED_EXTENSIONS_ALLOWED, 'EncryptedExtensions');
+    const serverName = findExtension(extensions, ExtensionType.serverName);
+    if (serverName !== undefined && serverName.length !== 0) {
+      throw new TlsAlert(AlertDescription.decodeError, 'EncryptedExtensions server_name must be empty');
+    }
+    const alpnData = findExtension(extensions, ExtensionType.applicationLayerProtocolNegotiation);
+    if (alpnData !== undefined) {
+      const selected = parseAlpn(alpnData);
+      const name = selected.length === 1 ? utf8.decode(selected[0]) : undefined;
+      if (name === undefined || !this.config.alpnProtocols.includes(name)) {
+        throw new TlsAlert(AlertDescription.illegalParameter, 'server selected an ALPN protocol we did not offer');
+      }
+      this.negotiatedAlpn = name;
+    } else if (this.config.alpnProtocols.length > 0) {
+      // RFC 9001 §8.1: QUIC requires an application protocol to be negotiated.
+      throw new TlsAlert(AlertDescription.noApplicationProtocol, 'server selected no ALPN protocol');
+    }
+    const params = findExtension(extensions, ExtensionType.quicTransportParameters);
+    if (params === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'no quic_transport_parameters from the server');
+    this.peerParams = params.slice();
+    this.transcript.add(m.raw);
+    this.state = 'clientWaitCertificateOrRequest';
+  }
+
+  private clientHandleCertificateRequest(m: HandshakeMessage): void {
+    const request = parseCertificateRequest(m.body);
+    // RFC 8446 §4.3.2: empty in the main handshake.
+    if (request.context.length !== 0) throw new TlsAlert(AlertDescription.illegalParameter, 'CertificateRequest context must be empty');
+    if (findExtension(request.extensions, ExtensionType.signatureAlgorithms) === undefined) {
+      throw new TlsAlert(AlertDescription.missingExtension, 'CertificateRequest without signature_algorithms');
+    }
+    this.certificateRequestContext = request.context.slice();
+    this.transcript.add(m.raw);
+    this.state = 'clientWaitCertificate';
+  }
+
+  private clientHandleCertificate(m: HandshakeMessage): void {
+    const message = parseCertificateMessage(m.body, MAX_CERTIFICATE_CHAIN_LENGTH);
+    if (message.context.length !== 0) throw new TlsAlert(AlertDescription.illegalParameter, 'server Certificate with a request context');
+    // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
+    if (message.entries.length === 0) throw new TlsAlert(AlertDescription.decodeError, 'server sent no certificate');
+    for (const entry of message.entries) {
+      // We request no per-certificate extensions (status_request, SCT).
+      if (entry.extensions.length !== 0) throw new TlsAlert(AlertDescription.unsupportedExtension, 'unrequested CertificateEntry extension');
+    }
+    const chain: Certificate[] = [];
+    for (const entry of message.entries) {
+      try {
+        chain.push(parseCertificate(entry.data.slice()));
+      } catch (e) {
+        throw new TlsAlert(alertOf(e, AlertDescription.badCertificate), `unparsable certificate: ${String(e)}`, { cause: e });
+      }
+    }
+    if (!this.config.insecure) {
+      try {
+        verifyChain(this.provider, chain, {
+          trustAnchors: this.config.trustAnchors ?? [],
+          serverName: this.config.serverName,
+          now: this.config.now?.() ?? new Date(),
+        });
+      } catch (e) {
+        throw new TlsAlert(alertOf(e, AlertDescription.badCertificate), `certificate verification failed: ${String(e)}`, { cause: e });
+      }
+    }
+    this.peerCerts = chain;
+    this.transcript.add(m.raw);
+    this.state = 'clientWaitCertificateVerify';
+  }
+
+  private clientHandleCertificateVerify(m: HandshakeMessage): void {
+    const cv = parseCertificateVerify(m.body);
+    const leaf = this.peerCerts[0]!;
+    const scheme = cv.scheme as SignatureScheme;
+    const offered = CLIENT_SIGNATURE_ALGORITHMS.includes(scheme) && scheme !== SIG_RSA_PKCS1_SHA256 && scheme !== SIG_RSA_PKCS1_SHA384;
+    if (!offered || !signatureSchemesFor(leaf.publicKey).includes(scheme)) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `CertificateVerify with scheme 0x${cv.scheme.toString(16)}`);
+    }
+    const content = serverCertificateVerifyContent(this.transcriptHash());
+    let valid: boolean;
+    try {
+      valid = this.provider.verify(scheme, leaf.publicKey, content, cv.signature);
+    } catch (e) {
+      throw new TlsAlert(AlertDescription.badCertificate, `cannot verify with the server key: ${String(e)}`, { cause: e });
+    }
+    if (!valid) throw new TlsAlert(AlertDescription.decryptError, 'CertificateVerify signature does not verify');
+    this.transcript.add(m.raw);
+    this.state = 'clientWaitFinished';
+  }
+
+  private clientHandleFinished(m: HandshakeMessage): void {
+    const schedule = this.keySchedule;
+    const hs = this.handshakeSecrets!;
+    const verifyData = parseFinished(m.body, schedule.hashLength);
+    if (!bytesEqual(verifyData, schedule.finishedVerifyData(hs.server, this.transcriptHash()))) {
+      throw new TlsAlert(AlertDescription.decryptError, 'server Finished does not verify');
+    }
+    this.transcript.add(m.raw);
+    const app = schedule.master(this.transcriptHash());
+    this.applicationSecrets = app;
+    this.onSecret('oneRtt', 'read', this.suite, app.server);
+    this.log(KeyLogLabel.clientTrafficSecret0, app.client);
+    this.log(KeyLogLabel.serverTrafficSecret0, app.server);
+    if (this.certificateRequestContext) {
+      // No client certificates: answer a request with an empty Certificate and no CertificateVerify (RFC 8446 §4.4.2).
+      this.send('handshake', encodeCertificate({ context: this.certificateRequestContext, entries: [] }));
+    }
+    this.send('handshake', encodeFinished(schedule.finishedVerifyData(hs.client, this.transcriptHash())));
+    this.onSecret('oneRtt', 'write', this.suite, app.client);
+    this.complete = true;
+    this.state = 'connected';
+  }
+
+  // --- server --------------------------------------------------------------------------------
+
+  private serverHandleClientHello(m: HandshakeMessage): void {
+    const ch = parseClientHello(m.body);
+    const offer = this.serverNegotiate(ch);
+
+    if (offer.share === undefined) {
+      // RFC 8446 §4.1.4: ask for a share in a group we both support, once.
+      if (this.hrr) throw new TlsAlert(AlertDescription.illegalParameter, 'second ClientHello without the requested key share');
+      this.hrr = true;
+      this.hrrGroup = offer.group;
+      this.negotiatedSuite = offer.suite;
+      this.transcript.add(m.raw);
+      this.transcript.replaceWithMessageHash(suiteParams(offer.suite).hash);
+      this.send(
+        'initial',
+        encodeServerHello({
+          legacyVersion: TLS12_VERSION,
+          random: HELLO_RETRY_REQUEST_RANDOM,
+          legacySessionIdEcho: ch.legacySessionId,
+          cipherSuite: offer.suite,
+          legacyCompressionMethod: 0,
+          extensions: [
+            { type: ExtensionType.supportedVersions, data: encodeSupportedVersionsServerHello(TLS13_VERSION) },
+            { type: ExtensionType.keyShare, data: encodeKeyShareHelloRetryRequest(offer.group) },
+          ],
+        }),
+      );
+      return;
+    }
+    if (this.hrr && (offer.suite !== this.negotiatedSuite || offer.group !== this.hrrGroup)) {
+      throw new TlsAlert(AlertDescription.illegalParameter, 'second ClientHello does not follow the HelloRetryRequest');
+    }
+
+    const suite = offer.suite;
+    const ours = this.provider.generateKeyShare(offer.group);
+    const shared = this.sharedSecret(offer.group, ours.privateKey, offer.share.keyExchange);
+    this.negotiatedSuite = suite;
+    this.negotiatedAlpn = offer.alpn;
+    this.peerParams = offer.transportParameters.slice();
+    this.peerServerName = offer.serverName;
+    this.clientRandom = ch.random.slice();
+    this.transcript.add(m.raw);
+
+    this.send(
+      'initial',
+      encodeServerHello({
+        legacyVersion: TLS12_VERSION,
+        random: this.provider.randomBytes(32),
+        legacySessionIdEcho: ch.legacySessionId,
+        cipherSuite: suite,
+        legacyCompressionMethod: 0,
+        extensions: [
+          { type: ExtensionType.supportedVersions, data: encodeSupportedVersionsServerHello(TLS13_VERSION) },
+          { type: ExtensionType.keyShare, data: encodeKeyShareServerHello({ group: offer.group, keyExchange: ours.publicKey }) },
+        ],
+      }),
+    );
+    this.schedule = new KeySchedule(this.provider, suite);
+    const hs = this.schedule.handshake(shared, this.transcriptHash());
+    this.handshakeSecrets = hs;
+    this.onSecret('handshake', 'write', suite, hs.server);
+    this.onSecret('handshake', 'read', suite, hs.client);
+    this.log(KeyLogLabel.clientHandshakeTrafficSecret, hs.client);
+    this.log(KeyLogLabel.serverHandshakeTrafficSecret, hs.server);
+
+    const ee: Extension[] = [];
+    if (offer.alpn !== undefined) {
+      ee.push({ type: ExtensionType.applicationLayerProtocolNegotiation, data: encodeAlpn([new TextEncoder().encode(offer.alpn)]) });
+    }
+    ee.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
+    this.send('handshake', encodeEncryptedExtensions(ee));
+    this.send(
+      'handshake',
+      encodeCertificate({ context: new Uint8Array(0), entries: this.config.certificateChain!.map((data) => ({ data, extensions: [] })) }),
+    );
+    const signature = this.provider.sign(offer.signatureScheme, this.config.privateKey!, serverCertificateVerifyContent(this.transcriptHash()));
+    this.send('handshake', encodeCertificateVerify({ scheme: offer.signatureScheme, signature }));
+    this.send('handshake', encodeFinished(this.schedule.finishedVerifyData(hs.server, this.transcriptHash())));
+
+    // RFC 9001 §4.1.1: the server may send 1-RTT data now; it reads 1-RTT only after the client's Finished.
+    const app = this.schedule.master(this.transcriptHash());
+    this.applicationSecrets = app;
+    this.onSecret('oneRtt', 'write', suite, app.server);
+    this.log(KeyLogLabel.clientTrafficSecret0, app.client);
+    this.log(KeyLogLabel.serverTrafficSecret0, app.server);
+    this.state = 'serverWaitFinished';
+  }
+
+  /** Validates a ClientHello and makes the server's choices (RFC 8446 §4.1.1, §4.2). */
+  private serverNegotiate(ch: ClientHello): {
+    suite: CipherSuite;
+    group: NamedGroup;
+    share: KeyShareEntry | undefined;
+    signatureScheme: SignatureScheme;
+    alpn: string | undefined;
+    transportParameters: Uint8Array;
+    serverName: string | undefined;
+  } {
+    const ext = (type: number): Uint8Array | undefined => findExtension(ch.extensions, type);
+
+    const versions = ext(ExtensionType.supportedVersions);
+    if (versions === undefined || !parseSupportedVersionsClientHello(versions).includes(TLS13_VERSION)) {
+      throw new TlsAlert(AlertDescription.protocolVersion, 'client does not offer TLS 1.3');
+    }
+    if (ch.legacyCompressionMethods.length !== 1 || ch.legacyCompressionMethods[0] !== 0) {
+      throw new TlsAlert(AlertDescription.illegalParameter, 'legacy_compression_methods must be [null]');
+    }
+    // RFC 9001 §8.4 (no middlebox compatibility mode in QUIC).
+    if (ch.legacySessionId.length !== 0) throw new TlsAlert(AlertDescription.illegalParameter, 'non-empty legacy_session_id');
+    const pskIndex = ch.extensions.findIndex((e) => e.type === ExtensionType.preSharedKey);
+    if (pskIndex >= 0 && pskIndex !== ch.extensions.length - 1) {
+      throw new TlsAlert(AlertDescription.illegalParameter, 'pre_shared_key is not the last extension');
+    }
+
+    const transportParameters = ext(ExtensionType.quicTransportParameters);
+    if (transportParameters === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'no quic_transport_parameters from the client');
+
+    const serverNameData = ext(ExtensionType.serverName);
+    const serverName = serverNameData === undefined ? undefined : parseServerName(serverNameData);
+
+    const suite = this.cipherSuites.find((s) => ch.cipherSuites.includes(s));
+    if (suite === undefined) throw new TlsAlert(AlertDescription.handshakeFailure, 'no cipher suite in common');
+
+    const sigAlgsData = ext(ExtensionType.signatureAlgorithms);
+    if (sigAlgsData === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'no signature_algorithms');
+    const ourSchemes = handshakeSchemesForKey(this.config.privateKey!);
+    const signatureScheme = parseU16List(sigAlgsData, 'signature_algorithms').find((s): s is SignatureScheme => ourSchemes.includes(s as SignatureScheme));
+    if (signatureScheme === undefined) throw new TlsAlert(AlertDescription.handshakeFailure, 'no signature scheme in common');
+
+    // RFC 8446 §9.2: key_share and supported_groups come together when there is no PSK.
+    const groupsData = ext(ExtensionType.supportedGroups);
+    const sharesData = ext(ExtensionType.keyShare);
+    if (groupsData === undefined || sharesData === undefined) {
+      throw new TlsAlert(AlertDescription.missingExtension, 'ClientHello needs supported_groups and key_share');
+    }
+    const clientGroups = parseU16List(groupsData, 'supported_groups');
+    const shares = parseKeyShareClientHello(sharesData);
+    const seen = new Set<number>();
+    for (const s of shares) {
+      // RFC 8446 §4.2.8: one share per group, each in supported_groups.
+      if (seen.has(s.group) || !clientGroups.includes(s.group)) {
+        throw new TlsAlert(AlertDescription.illegalParameter, `key share for group ${s.group} is repeated or not in supported_groups`);
+      }
+      seen.add(s.group);
+    }
+    let group: NamedGroup | undefined;
+    let share: KeyShareEntry | undefined;
+    for (const g of this.groups) {
+      share = shares.find((s) => s.group === g);
+      if (share) {
+        group = g;
+        break;
+      }
+    }
+    if (group === undefined) {
+      group = this.groups.find((g) => clientGroups.includes(g));
+      if (group === undefined) throw new TlsAlert(AlertDescription.handshakeFailure, 'no key exchange group in common');
+    }
+
+    let alpn: string | undefined;
+    const alpnData = ext(ExtensionType.applicationLayerProtocolNegotiation);
+    if (alpnData !== undefined) {
+      const offered = parseAlpn(alpnData).map((p) => utf8.decode(p));
+      alpn = this.config.alpnProtocols.find((p) => offered.includes(p));
+      if (alpn === undefined) throw new TlsAlert(AlertDescription.noApplicationProtocol, `no ALPN protocol in common (client offered ${offered.join(', ')})`);
+    } else if (this.config.alpnProtocols.length > 0) {
+      throw new TlsAlert(AlertDescription.noApplicationProtocol, 'client offered no ALPN protocol'); // RFC 9001 §8.1
+    }
+
+    return { suite, group, share, signatureScheme, alpn, transportParameters, serverName };
+  }
+
+  private serverHandleFinished(m: HandshakeMessage): void {
+    const schedule = this.keySchedule;
+    const verifyData = parseFinished(m.body, schedule.hashLength);
+    if (!bytesEqual(verifyData, schedule.finishedVerifyData(this.handshakeSecrets!.client, this.transcriptHash()))) {
+      throw new TlsAlert(AlertDescription.decryptError, 'client Finished does not verify');
+    }
+    this.transcript.add(m.raw);
+    this.onSecret('oneRtt', 'read', this.suite, this.applicationSecrets!.client);
+    this.complete = true;
+    this.state = 'connected';
+  }
+}
