@@ -1,0 +1,71 @@
+/**
+ * Configuration of one QUIC connection (aioquic's QuicConfiguration shape). Times are in
+ * microseconds in the sans-IO core; the option names here say their unit.
+ */
+import type { CipherSuite, NamedGroup, PrivateKey } from './crypto/provider.js';
+import type { Certificate } from './tls/x509.js';
+
+export interface QuicConfiguration {
+  isClient: boolean;
+  /** ALPN protocols, in preference order (hq-interop for HTTP/0.9). */
+  alpnProtocols: string[];
+  /** Client: server name for SNI and certificate verification. */
+  serverName?: string;
+  /** Server: DER certificate chain, leaf first, and its private key. */
+  certificateChain?: Uint8Array[];
+  privateKey?: PrivateKey;
+  /** Client: trust anchors for verification; `insecure` skips verification. */
+  trustAnchors?: Certificate[];
+  insecure?: boolean;
+  /** Crypto provider: node:crypto (default) or the portable @noble one. */
+  crypto: 'node' | 'noble';
+  cipherSuites?: CipherSuite[];
+  groups?: NamedGroup[];
+  /** NSS key log lines (SSLKEYLOGFILE format). */
+  keyLog?: (line: string) => void;
+
+  // Transport parameters we send (RFC 9000 §18.2).
+  maxIdleTimeoutMs: number;
+  /** Initial connection-level receive window; grows up to maxDataWindow with auto-tuning. */
+  initialMaxData: number;
+  initialMaxStreamData: number;
+  maxDataWindow: number;
+  maxStreamDataWindow: number;
+  initialMaxStreamsBidi: number;
+  initialMaxStreamsUni: number;
+  ackDelayExponent: number;
+  maxAckDelayMs: number;
+  activeConnectionIdLimit: number;
+  /** Largest UDP payload we accept (max_udp_payload_size). */
+  maxUdpPayloadSize: number;
+  /** Largest UDP payload we send (until PMTU discovery exists: 1200 is always safe). */
+  maxDatagramSize: number;
+  disableActiveMigration: boolean;
+  /** Length of the connection IDs we issue (0..20). */
+  connectionIdLength: number;
+  /** QUIC versions we speak, preferred first. */
+  versions: number[];
+}
+
+export function defaultConfiguration(overrides: Partial<QuicConfiguration> & { isClient: boolean }): QuicConfiguration {
+  return {
+    alpnProtocols: ['hq-interop'],
+    crypto: 'node',
+    maxIdleTimeoutMs: 30_000,
+    initialMaxData: 1 << 20,
+    initialMaxStreamData: 256 << 10,
+    maxDataWindow: 24 << 20,
+    maxStreamDataWindow: 16 << 20,
+    initialMaxStreamsBidi: 128,
+    initialMaxStreamsUni: 128,
+    ackDelayExponent: 3,
+    maxAckDelayMs: 25,
+    activeConnectionIdLimit: 4,
+    maxUdpPayloadSize: 65527,
+    maxDatagramSize: 1200,
+    disableActiveMigration: false,
+    connectionIdLength: 8,
+    versions: [0x00000001],
+    ...overrides,
+  };
+}

@@ -1,0 +1,1271 @@
+/**
+ * A QUIC v1 connection (RFC 9000, 9001, 9002), sans-IO in aioquic's shape: feed it datagrams
+ * and timer expiries with the current time, take the datagrams it wants sent, its next timer and
+ * its events. It owns no socket and reads no clock.
+ *
+ * Every protocol operation runs through the connection's protoop table under PQUIC's names
+ * (reference/pquic.md §2.4): frames are parsed, processed and written through `parse_frame`,
+ * `process_frame` and `write_frame` keyed by frame type, and the recovery, scheduling and
+ * observation points are slots a plugin can replace or observe. The connection knows nothing of
+ * plugins: the plugin runtime attaches hooks to `connection.protoops`.
+ */
+import { type QuicConfiguration } from '../config.js';
+import type { QuicEvent } from '../events.js';
+import { getProvider } from '../crypto/index.js';
+import { initialSecrets } from '../crypto/initial.js';
+import { OneRttKeys } from '../crypto/key-update.js';
+import { AEAD_TAG_LENGTH, PacketProtector } from '../crypto/packet-protection.js';
+import type { CipherSuite, CryptoProvider } from '../crypto/provider.js';
+import { TLS_AES_128_GCM_SHA256 } from '../crypto/provider.js';
+import { verifyRetryIntegrity } from '../crypto/retry.js';
+import { ProtoopTable, type AnyFn } from '../protoop/table.js';
+import { NO_PARAM } from '../protoop/names.js';
+import { NULL_QLOG, type QlogTrace } from '../qlog/writer.js';
+import { packetHeader, qlogFrame } from '../qlog/frames.js';
+import { LossDetection } from '../recovery/loss-detection.js';
+import { NewReno } from '../recovery/newreno.js';
+import { PacketNumberSpace } from '../recovery/space.js';
+import type { SentPacket } from '../recovery/sent-packets.js';
+import { TlsAlert, TlsContext, type Epoch } from '../tls/context.js';
+import { Reader, Writer } from '../wire/buffer.js';
+import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
+import {
+  FRAME_PARSERS, FrameType, checkFrameAllowedInPacket, frameLength, isAckEliciting, readFrameType, writeFrame,
+  type Frame,
+} from '../wire/frames/index.js';
+import {
+  newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader,
+  type LongProtectedPacketType, type PacketHeader,
+} from '../wire/header.js';
+import { packetNumberLength } from '../wire/packet-number.js';
+import {
+  decodeTransportParameters, defaultTransportParameters, encodeTransportParameters, type TransportParameters,
+} from '../wire/transport-params.js';
+import { PacketSpace } from './packet-space.js';
+import { StreamManager } from './streams.js';
+import { ConnectionIds } from './connection-ids.js';
+import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
+
+const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
+  initial: PacketNumberSpace.Initial,
+  zeroRtt: undefined,
+  handshake: PacketNumberSpace.Handshake,
+  oneRtt: PacketNumberSpace.ApplicationData,
+};
+const SPACE_EPOCH: readonly Epoch[] = ['initial', 'handshake', 'oneRtt'];
+const SPACE_PACKET_TYPE: readonly ('initial' | 'handshake' | '1RTT')[] = ['initial', 'handshake', '1RTT'];
+
+/** RFC 9000 §14.1: a client's Initial datagrams (and a server's ack-eliciting ones) are at least 1200 bytes. */
+const MIN_INITIAL_DATAGRAM = 1200;
+/** RFC 9000 §8.1: before address validation a server sends at most 3× what it received. */
+const AMPLIFICATION_FACTOR = 3;
+/** Datagrams a connection buffers while it waits for the keys to read them (RFC 9001 §5.7). */
+const MAX_UNDECRYPTABLE = 16;
+/** Bytes of stateless reset token at the end of a datagram (RFC 9000 §10.3). */
+const RESET_TOKEN_LENGTH = 16;
+
+/** The non-parametrable protoops of the core, with their TypeScript signatures. */
+export interface CoreOps {
+  update_rtt(latestRttUs: number, ackDelayUs: number, now: number): void;
+  update_ack_delay(space: PacketNumberSpace): number;
+  is_ack_needed(space: PacketNumberSpace, now: number): boolean;
+  retransmit_needed(space: PacketNumberSpace, now: number): void;
+  packet_was_lost(packet: SentPacket, space: PacketNumberSpace): void;
+  fast_retransmit(packet: SentPacket, space: PacketNumberSpace): void;
+  retransmission_timeout(space: PacketNumberSpace, probes: number): void;
+  congestion_algorithm_notify(event: 'acked' | 'lost' | 'persistent_congestion', bytes: number, now: number): void;
+  set_next_wake_time(now: number): number | undefined;
+  received_packet(type: string, pn: number, size: number): void;
+  header_parsed(header: PacketHeader): void;
+  header_prepared(type: string, pn: number): void;
+  before_sending_packet(type: string, pn: number, size: number): void;
+  stream_opened(streamId: number): void;
+  stream_closed(streamId: number): void;
+  stream_flags_changed(streamId: number): void;
+  connection_state_changed(from: ConnectionState, to: ConnectionState): void;
+  prepare_packet_ready(space: PacketNumberSpace, w: Writer, frames: SentFrame[], now: number): void;
+  schedule_frames_on_path(w: Writer, frames: SentFrame[], now: number): void;
+  select_sending_path(): PeerAddress;
+  get_destination_connection_id(): Uint8Array;
+  connection_error(code: number, frameType: number, reason: string): void;
+  peer_address_changed(from: PeerAddress, to: PeerAddress): void;
+  unknown_tp_received(id: number | bigint, value: Uint8Array): void;
+}
+
+export interface ConnectionOptions {
+  /** Current time in microseconds at creation. */
+  now: number;
+  /** Client: the server's address. Server: the client's address of its first Initial. */
+  peerAddress: PeerAddress;
+  /** Server: the DCID of the client's first Initial (it derives the Initial keys). */
+  originalDcid?: Uint8Array;
+  /** Server: the client's SCID from its first Initial. */
+  peerCid?: Uint8Array;
+  /** Server: when it sent a Retry, the SCID of that Retry (retry_source_connection_id). */
+  retrySourceCid?: Uint8Array;
+  /** Server: the DCID of the Initial that creates the connection (Initial keys); default retrySourceCid ?? originalDcid. */
+  initialDcid?: Uint8Array;
+  /** Our first connection ID (random by default). */
+  hostCid?: Uint8Array;
+  /** Stateless reset token for a connection ID we issue (RFC 9000 §10.3.2); random by default. */
+  resetTokenFor?: (cid: Uint8Array) => Uint8Array;
+  qlog?: QlogTrace;
+}
+
+interface ReceivedPacket {
+  space: PacketNumberSpace;
+  type: 'initial' | 'handshake' | '1RTT';
+  pn: number;
+  ackEliciting: boolean;
+}
+
+export class QuicConnection {
+  readonly config: QuicConfiguration;
+  readonly isClient: boolean;
+  readonly provider: CryptoProvider;
+  readonly protoops = new ProtoopTable<CoreOps>();
+  readonly qlog: QlogTrace;
+
+  state: ConnectionState = 'attempted';
+  readonly spaces: readonly [PacketSpace, PacketSpace, PacketSpace];
+  readonly loss: LossDetection;
+  readonly cc: NewReno;
+  readonly streams: StreamManager;
+  readonly cids: ConnectionIds;
+  readonly tls: TlsContext;
+
+  /** Client: the DCID of its first Initial; server: the same value as received. */
+  readonly originalDcid: Uint8Array;
+  peerAddress: PeerAddress;
+  localParams: TransportParameters;
+  peerParams: TransportParameters | undefined;
+  handshakeConfirmed = false;
+  /** Stats, for the CLI summary and qlog. */
+  readonly stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, handshakeDoneUs: 0 };
+
+  private readonly events: QuicEvent[] = [];
+  private readonly startUs: number;
+  private retryToken: Uint8Array = new Uint8Array(0);
+  private retrySourceCid: Uint8Array | undefined;
+  private receivedRetry = false;
+  private peerInitialScid: Uint8Array | undefined;
+  /** Server: the client's address is validated (RFC 9000 §8.1). */
+  private addressValidated: boolean;
+  private amplificationReceived = 0;
+  private amplificationSent = 0;
+  private idleDeadline: number | undefined;
+  private closeDeadline: number | undefined;
+  private closeFrame: Frame | undefined;
+  private closeSentAt = -Infinity;
+  private pendingHandshakeDone = false;
+  private pendingPing: number | undefined;
+  private probesToSend: { space: PacketNumberSpace; count: number } | undefined;
+  private readonly pendingPathResponses: Uint8Array[] = [];
+  private pathChallenge: { data: Uint8Array; address: PeerAddress; sentAt: number } | undefined;
+  private readonly undecryptable: { data: Uint8Array; from: PeerAddress; space: PacketNumberSpace }[] = [];
+  private readonly sendBuffer: Uint8Array;
+  private readonly offsets = newHeaderOffsets();
+  private pingUid = 0;
+  private firstPacketReceived = false;
+
+  constructor(config: QuicConfiguration, opts: ConnectionOptions) {
+    this.config = config;
+    this.isClient = config.isClient;
+    this.provider = getProvider(config.crypto);
+    this.qlog = opts.qlog ?? NULL_QLOG;
+    this.startUs = opts.now;
+    this.peerAddress = opts.peerAddress;
+    this.addressValidated = this.isClient;
+    const maxAckDelayUs = config.maxAckDelayMs * 1000;
+    this.spaces = [
+      new PacketSpace(PacketNumberSpace.Initial, 0),
+      new PacketSpace(PacketNumberSpace.Handshake, 0),
+      new PacketSpace(PacketNumberSpace.ApplicationData, maxAckDelayUs),
+    ];
+    this.cc = new NewReno({ maxDatagramSize: config.maxDatagramSize });
+    this.loss = new LossDetection({ isClient: this.isClient, congestion: this.cc });
+    this.sendBuffer = new Uint8Array(Math.max(config.maxDatagramSize, MIN_INITIAL_DATAGRAM));
+
+    const hostCid = opts.hostCid ?? this.provider.randomBytes(config.connectionIdLength);
+    const resetTokenFor = opts.resetTokenFor ?? (() => this.provider.randomBytes(RESET_TOKEN_LENGTH));
+    if (this.isClient) {
+      this.originalDcid = this.provider.randomBytes(8);
+      this.cids = new ConnectionIds(this, hostCid, this.originalDcid, resetTokenFor);
+    } else {
+      if (!opts.originalDcid || !opts.peerCid) throw new Error('a server connection needs originalDcid and peerCid');
+      this.originalDcid = opts.originalDcid;
+      this.peerInitialScid = opts.peerCid;
+      this.retrySourceCid = opts.retrySourceCid;
+      if (opts.retrySourceCid) this.addressValidated = true; // RFC 9000 §8.1.2: a Retry token validates
+      this.cids = new ConnectionIds(this, hostCid, opts.peerCid, resetTokenFor);
+    }
+    this.streams = new StreamManager(this);
+    this.localParams = this.buildLocalParams(resetTokenFor(hostCid));
+    this.tls = new TlsContext(
+      {
+        isClient: this.isClient,
+        provider: this.provider,
+        alpnProtocols: config.alpnProtocols,
+        ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
+        ...(config.certificateChain ? { certificateChain: config.certificateChain } : {}),
+        ...(config.privateKey ? { privateKey: config.privateKey } : {}),
+        ...(config.trustAnchors ? { trustAnchors: config.trustAnchors } : {}),
+        ...(config.insecure !== undefined ? { insecure: config.insecure } : {}),
+        ...(config.cipherSuites ? { cipherSuites: config.cipherSuites } : {}),
+        ...(config.groups ? { groups: config.groups } : {}),
+        ...(config.keyLog ? { keyLog: config.keyLog } : {}),
+        transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
+      },
+      (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),
+    );
+    this.installInitialKeys(this.isClient ? this.originalDcid : opts.initialDcid ?? opts.retrySourceCid ?? opts.originalDcid!);
+    this.defineCoreProtoops();
+    this.idleDeadline = opts.now + this.idleTimeoutUs();
+    if (this.qlog.enabled) {
+      this.qlog.event(opts.now, 'connectivity:connection_started', {
+        src_cid: hex(hostCid), dst_cid: hex(this.cids.peerCid),
+        dst_ip: opts.peerAddress.address, dst_port: opts.peerAddress.port,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- application API
+
+  /** Client: starts the handshake. */
+  connect(now: number): void {
+    if (!this.isClient) throw new Error('connect() is for clients');
+    if (this.state !== 'attempted') throw new Error('connect() was already called');
+    this.tls.start();
+    this.drainTls();
+    this.setState('handshake', now);
+  }
+
+  /** Opens a locally initiated stream; throws QuicError STREAM_LIMIT_ERROR when the peer's limit is reached. */
+  createStream(bidirectional = true): number {
+    return this.streams.create(bidirectional);
+  }
+
+  /** Whether the peer's MAX_STREAMS allows opening another stream now. */
+  canCreateStream(bidirectional = true): boolean {
+    return this.streams.canCreate(bidirectional);
+  }
+
+  sendStreamData(streamId: number, data: Uint8Array, fin = false): void {
+    this.streams.write(streamId, data, fin);
+  }
+
+  resetStream(streamId: number, errorCode: number): void {
+    this.streams.reset(streamId, errorCode);
+  }
+
+  stopSending(streamId: number, errorCode: number): void {
+    this.streams.stopSending(streamId, errorCode);
+  }
+
+  /** Bytes written to a stream and not yet acknowledged. */
+  streamBufferedBytes(streamId: number): number {
+    return this.streams.bufferedBytes(streamId);
+  }
+
+  /**
+   * Starts a 1-RTT key update (RFC 9001 §6.1). Allowed once the handshake is confirmed and the
+   * previous update was acknowledged; returns false when not allowed now.
+   */
+  requestKeyUpdate(now: number): boolean {
+    const keys = this.spaces[PacketNumberSpace.ApplicationData].oneRtt;
+    if (!keys || !this.handshakeConfirmed || this.keyUpdatePending) return false;
+    keys.update();
+    this.keyUpdatePending = true;
+    this.keyUpdatePn = this.spaces[PacketNumberSpace.ApplicationData].nextPn;
+    if (this.qlog.enabled) this.qlog.event(now, 'security:key_updated', { key_type: '1rtt', trigger: 'local_update', key_phase: keys.keyPhase });
+    return true;
+  }
+
+  /** The current 1-RTT key phase (0 or 1); undefined before 1-RTT keys. */
+  get keyPhase(): number | undefined {
+    return this.spaces[PacketNumberSpace.ApplicationData].oneRtt?.keyPhase;
+  }
+
+  private keyUpdatePending = false;
+  private keyUpdatePn = 0;
+
+  /** Sends a PING (answered by a ping_acknowledged event). */
+  ping(): number {
+    this.pendingPing = ++this.pingUid;
+    return this.pingUid;
+  }
+
+  /** Closes the connection (RFC 9000 §10.2): application close by default. */
+  close(errorCode = 0, reason = '', application = true, now?: number): void {
+    if (this.state === 'closing' || this.state === 'draining' || this.state === 'closed') return;
+    const useApp = application && this.spaces[2].canSend;
+    this.closeFrame = {
+      type: 'connection_close', isApplicationError: useApp, errorCode: useApp || !application ? errorCode : TransportErrorCode.APPLICATION_ERROR,
+      frameType: 0, reasonPhrase: new TextEncoder().encode(reason),
+    };
+    this.enterClosing(now ?? this.lastNow, {
+      type: 'connection_terminated', errorCode, frameType: undefined, reason, application, byPeer: false, cause: 'closed',
+    });
+  }
+
+  nextEvent(): QuicEvent | undefined {
+    return this.events.shift();
+  }
+
+  get alpn(): string | undefined {
+    return this.tls.alpn;
+  }
+
+  get cipherSuite(): CipherSuite | undefined {
+    return this.tls.cipherSuite;
+  }
+
+  get hostCid(): Uint8Array {
+    return this.cids.hostCid;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Connection IDs a datagram may carry to reach us (for the endpoint's demultiplexer). */
+  get activeHostCids(): Uint8Array[] {
+    return this.cids.activeHostCids();
+  }
+
+  // ---------------------------------------------------------------- receive path
+
+  private lastNow = 0;
+
+  receiveDatagram(data: Uint8Array, from: PeerAddress, now: number): void {
+    this.lastNow = now;
+    if (this.state === 'closed' || this.state === 'draining') return;
+    this.stats.bytesReceived += data.length;
+    if (!this.addressValidated) this.amplificationReceived += data.length;
+    let offset = 0;
+    let first = true;
+    let firstDcid: Uint8Array | undefined;
+    let anyProcessed = false;
+    while (offset < data.length) {
+      let header: PacketHeader;
+      try {
+        header = parsePacketHeader(data, offset, this.cids.hostCidLength);
+      } catch {
+        this.dropped(now, 'header_parse_error', data.length - offset);
+        break;
+      }
+      // RFC 9000 §12.2: coalesced packets with another DCID are ignored.
+      if ('dcid' in header && header.type !== 'version_negotiation' && header.type !== 'retry') {
+        if (firstDcid && !bytesEqual(firstDcid, header.dcid)) {
+          this.dropped(now, 'unexpected_destination_connection_id', header.payloadEnd - offset);
+          offset = header.payloadEnd;
+          continue;
+        }
+        firstDcid ??= header.dcid;
+      }
+      offset = header.payloadEnd;
+      try {
+        if (this.handlePacket(data, header, from, now, first)) anyProcessed = true;
+      } catch (e) {
+        this.onError(e, now);
+        return;
+      }
+      first = false;
+      if ((this.state as ConnectionState) === 'closed' || (this.state as ConnectionState) === 'draining') return;
+    }
+    if (!anyProcessed && this.isStatelessReset(data)) {
+      this.terminate(now, {
+        type: 'connection_terminated', errorCode: 0, frameType: undefined, reason: 'stateless reset', application: false,
+        byPeer: true, cause: 'stateless_reset',
+      });
+      return;
+    }
+    if (anyProcessed) this.afterReceive(now);
+  }
+
+  /** Returns true when a packet was decrypted and processed. */
+  private handlePacket(data: Uint8Array, header: PacketHeader, from: PeerAddress, now: number, firstInDatagram: boolean): boolean {
+    switch (header.type) {
+      case 'version_negotiation':
+        this.onVersionNegotiation(header.supportedVersions, header.dcid, header.scid, now);
+        return false;
+      case 'retry':
+        this.onRetry(data.subarray(header.packetStart, header.payloadEnd), header.scid, header.token, now);
+        return false;
+      case 'unsupported_version':
+        this.dropped(now, 'unsupported_version', header.payloadEnd - header.packetStart);
+        return false;
+      case '0RTT':
+        this.dropped(now, 'unsupported_0rtt', header.payloadEnd - header.packetStart);
+        return false;
+      default:
+        break;
+    }
+    const spaceId = header.type === 'initial' ? PacketNumberSpace.Initial : header.type === 'handshake' ? PacketNumberSpace.Handshake : PacketNumberSpace.ApplicationData;
+    const space = this.spaces[spaceId];
+    if (header.form === 'long' && !this.config.versions.includes(header.version)) {
+      this.dropped(now, 'unsupported_version', header.payloadEnd - header.packetStart);
+      return false;
+    }
+    if (!space.canReceive) {
+      if (!space.discarded && this.undecryptable.length < MAX_UNDECRYPTABLE) {
+        // Keys may arrive with a packet later in this flight (RFC 9001 §5.7): keep a copy.
+        this.undecryptable.push({ data: data.slice(header.packetStart, header.payloadEnd), from, space: spaceId });
+      } else {
+        this.dropped(now, 'key_unavailable', header.payloadEnd - header.packetStart);
+      }
+      return false;
+    }
+    const protector = spaceId === PacketNumberSpace.ApplicationData && space.oneRtt ? space.oneRtt.receiver : space.recv!;
+    const p = protector.unprotect(data, header.packetStart, header.pnOffset, header.payloadEnd, space.largestRecvPn);
+    if (!p) {
+      this.dropped(now, 'decryption_failure', header.payloadEnd - header.packetStart);
+      return false;
+    }
+    // RFC 9000 §17.2, §17.3.1: reserved bits must be zero once protection is removed.
+    if ((p.firstByte & (header.form === 'long' ? 0x0c : 0x18)) !== 0) {
+      throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'reserved header bits are not zero');
+    }
+    if (spaceId === PacketNumberSpace.ApplicationData && space.oneRtt && p.keyPhase !== undefined) {
+      const match = space.oneRtt.onPacketDecrypted(p.keyPhase, p.pn);
+      if (match === 'next') {
+        // The peer started a key update (RFC 9001 §6.2): follow it.
+        space.oneRtt.update(p.pn);
+        if (this.qlog.enabled) this.qlog.event(now, 'security:key_updated', { key_type: '1rtt', trigger: 'remote_update', key_phase: space.oneRtt.keyPhase });
+      }
+    }
+    if (space.ack.isDuplicate(p.pn)) {
+      this.dropped(now, 'duplicate', header.payloadEnd - header.packetStart);
+      return false;
+    }
+    this.protoops.slots.header_parsed(header);
+    if (!this.isClient && header.type === 'handshake' && !this.addressValidated) {
+      // RFC 9000 §8.1: a Handshake packet from the client validates its address.
+      this.addressValidated = true;
+      this.loss.setAmplificationLimited(false, now);
+    }
+    if (header.form === 'long' && header.type === 'initial' && this.isClient && !this.firstPacketReceived) {
+      // The server's first SCID becomes our DCID (RFC 9000 §7.2).
+      this.peerInitialScid = header.scid;
+      this.cids.setInitialPeerCid(header.scid);
+    }
+    if (header.form === 'short' && firstInDatagram && !sameAddress(from, this.peerAddress)) {
+      this.onPeerAddressChange(from, now);
+    }
+    this.firstPacketReceived = true;
+    this.stats.packetsReceived++;
+    const packet: ReceivedPacket = { space: spaceId, type: SPACE_PACKET_TYPE[spaceId]!, pn: p.pn, ackEliciting: false };
+    const frames = this.qlog.enabled ? ([] as Frame[]) : undefined;
+    this.processPayload(p.payload, packet, now, frames);
+    if (p.pn > space.largestRecvPn) space.largestRecvPn = p.pn;
+    space.ack.onPacketReceived(p.pn, packet.ackEliciting, now);
+    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart);
+    if (frames && this.qlog.enabled) {
+      this.qlog.event(now, 'transport:packet_received', {
+        header: packetHeader(packet.type, p.pn, { dcid: header.dcid }),
+        raw: { length: header.payloadEnd - header.packetStart },
+        frames: frames.map((f) => qlogFrame(f)),
+      });
+    }
+    // RFC 9001 §4.9.1: a server discards Initial keys when it first processes a Handshake packet.
+    if (!this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpace(PacketNumberSpace.Initial, now);
+    this.idleDeadline = now + this.idleTimeoutUs();
+    return true;
+  }
+
+  private processPayload(payload: Uint8Array, packet: ReceivedPacket, now: number, log: Frame[] | undefined): void {
+    const r = new Reader(payload);
+    if (r.remaining === 0) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'packet without frames');
+    const parseOp = this.parseFrameOp;
+    const processOp = this.processFrameOp;
+    while (r.remaining > 0) {
+      const type = readFrameType(r);
+      if (type <= FrameType.HANDSHAKE_DONE) checkFrameAllowedInPacket(type, packet.type);
+      const parse = parseOp.fn(type);
+      const process = processOp.fn(type);
+      if (!parse || !process) throw new QuicError(TransportErrorCode.FRAME_ENCODING_ERROR, `unknown frame type 0x${type.toString(16)}`, type);
+      let frame: Frame;
+      try {
+        frame = parse(r, type) as Frame;
+      } catch (e) {
+        if (e instanceof QuicError && e.frameType === undefined) throw e.withFrameType(type);
+        throw e;
+      }
+      if (type > FrameType.HANDSHAKE_DONE || isAckEliciting(type)) packet.ackEliciting = true;
+      log?.push(frame);
+      try {
+        process(frame, packet, now);
+      } catch (e) {
+        if (e instanceof QuicError && e.frameType === undefined) throw e.withFrameType(type);
+        throw e;
+      }
+      if (this.state === 'draining' || this.state === 'closed') return;
+    }
+  }
+
+  private afterReceive(now: number): void {
+    // Packets that waited for keys (RFC 9001 §5.7).
+    if (this.undecryptable.length > 0) {
+      const waiting = this.undecryptable.splice(0);
+      for (const u of waiting) {
+        if (this.spaces[u.space].canReceive) {
+          this.receiveDatagram(u.data, u.from, now);
+        } else if (!this.spaces[u.space].discarded && this.undecryptable.length < MAX_UNDECRYPTABLE) {
+          this.undecryptable.push(u);
+        }
+      }
+    }
+    this.streams.afterReceive(now);
+  }
+
+  // ---------------------------------------------------------------- frame processing (core protoops)
+
+  private parseFrameOp = this.protoops.paramOp('parse_frame');
+  private processFrameOp = this.protoops.paramOp('process_frame');
+
+  private defineCoreProtoops(): void {
+    const t = this.protoops;
+    for (const [type, parser] of FRAME_PARSERS) t.define('parse_frame', parser, type);
+    const process = (type: number, fn: (f: never, p: ReceivedPacket, now: number) => void): void => {
+      t.define('process_frame', fn as AnyFn, type);
+    };
+    process(FrameType.PADDING, () => undefined);
+    process(FrameType.PING, () => undefined);
+    process(FrameType.ACK, (f: Extract<Frame, { type: 'ack' }>, p, now) => this.onAckFrame(f, p.space, now));
+    process(FrameType.ACK_ECN, (f: Extract<Frame, { type: 'ack' }>, p, now) => this.onAckFrame(f, p.space, now));
+    process(FrameType.CRYPTO, (f: Extract<Frame, { type: 'crypto' }>, p, now) => this.onCryptoFrame(f, p.space, now));
+    process(FrameType.NEW_TOKEN, () => {
+      if (!this.isClient) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'NEW_TOKEN sent by a client');
+    });
+    for (let type = FrameType.STREAM; type <= 0x0f; type++) {
+      process(type, (f: Extract<Frame, { type: 'stream' }>, _p, now) => this.streams.onStreamFrame(f, now));
+    }
+    process(FrameType.RESET_STREAM, (f: Extract<Frame, { type: 'reset_stream' }>) => this.streams.onResetStream(f));
+    process(FrameType.STOP_SENDING, (f: Extract<Frame, { type: 'stop_sending' }>) => this.streams.onStopSending(f));
+    process(FrameType.MAX_DATA, (f: Extract<Frame, { type: 'max_data' }>) => this.streams.onMaxData(f.maximumData));
+    process(FrameType.MAX_STREAM_DATA, (f: Extract<Frame, { type: 'max_stream_data' }>) => this.streams.onMaxStreamData(f.streamId, f.maximumStreamData));
+    process(FrameType.MAX_STREAMS_BIDI, (f: Extract<Frame, { type: 'max_streams' }>) => this.streams.onMaxStreams(true, f.maximumStreams));
+    process(FrameType.MAX_STREAMS_UNI, (f: Extract<Frame, { type: 'max_streams' }>) => this.streams.onMaxStreams(false, f.maximumStreams));
+    process(FrameType.DATA_BLOCKED, () => undefined);
+    process(FrameType.STREAM_DATA_BLOCKED, (f: Extract<Frame, { type: 'stream_data_blocked' }>) => this.streams.onStreamDataBlocked(f.streamId));
+    process(FrameType.STREAMS_BLOCKED_BIDI, () => undefined);
+    process(FrameType.STREAMS_BLOCKED_UNI, () => undefined);
+    process(FrameType.NEW_CONNECTION_ID, (f: Extract<Frame, { type: 'new_connection_id' }>) => this.cids.onNewConnectionId(f));
+    process(FrameType.RETIRE_CONNECTION_ID, (f: Extract<Frame, { type: 'retire_connection_id' }>, _p, now) => this.cids.onRetireConnectionId(f.sequenceNumber, now));
+    process(FrameType.PATH_CHALLENGE, (f: Extract<Frame, { type: 'path_challenge' }>) => {
+      this.pendingPathResponses.push(f.data.slice());
+    });
+    process(FrameType.PATH_RESPONSE, (f: Extract<Frame, { type: 'path_response' }>, _p, now) => this.onPathResponse(f.data, now));
+    process(FrameType.CONNECTION_CLOSE, (f: Extract<Frame, { type: 'connection_close' }>, _p, now) => this.onConnectionClose(f, now));
+    process(FrameType.CONNECTION_CLOSE_APP, (f: Extract<Frame, { type: 'connection_close' }>, _p, now) => this.onConnectionClose(f, now));
+    process(FrameType.HANDSHAKE_DONE, (_f: never, _p, now) => {
+      if (!this.isClient) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'HANDSHAKE_DONE sent by a client');
+      this.confirmHandshake(now);
+    });
+
+    // Non-parametrable operations: the default behaviour of RFC 9000/9002.
+    t.define('update_rtt', (latest: number, ackDelay: number, now: number) => {
+      this.loss.rtt.update(latest, ackDelay, this.handshakeConfirmed, now);
+    });
+    t.define('update_ack_delay', (space: PacketNumberSpace) => (space === PacketNumberSpace.ApplicationData ? this.config.maxAckDelayMs * 1000 : 0));
+    t.define('is_ack_needed', (space: PacketNumberSpace, now: number) => this.spaces[space].ack.isAckNeeded(now));
+    t.define('retransmit_needed', () => undefined);
+    t.define('packet_was_lost', (packet: SentPacket) => this.requeueFrames(packet.frames as SentFrame[]));
+    t.define('fast_retransmit', () => undefined);
+    t.define('retransmission_timeout', () => undefined);
+    t.define('congestion_algorithm_notify', () => undefined);
+    t.define('set_next_wake_time', () => this.computeTimer());
+    t.define('received_packet', () => undefined);
+    t.define('header_parsed', () => undefined);
+    t.define('header_prepared', () => undefined);
+    t.define('before_sending_packet', () => undefined);
+    t.define('stream_opened', () => undefined);
+    t.define('stream_closed', () => undefined);
+    t.define('stream_flags_changed', () => undefined);
+    t.define('connection_state_changed', () => undefined);
+    t.define('prepare_packet_ready', () => undefined);
+    t.define('schedule_frames_on_path', (w: Writer, frames: SentFrame[], now: number) => this.streams.writeStreamFrames(w, frames, now));
+    t.define('select_sending_path', () => this.peerAddress);
+    t.define('get_destination_connection_id', () => this.cids.peerCid);
+    t.define('connection_error', () => undefined);
+    t.define('peer_address_changed', () => undefined);
+    t.define('unknown_tp_received', () => undefined);
+    // Transport parameters: plugins add ids through write_transport_parameter[id].
+    t.define('write_transport_parameter', () => undefined);
+    t.define('process_transport_parameter', (id: number | bigint, value: Uint8Array) => this.protoops.slots.unknown_tp_received(id, value));
+  }
+
+  private onAckFrame(f: Extract<Frame, { type: 'ack' }>, spaceId: PacketNumberSpace, now: number): void {
+    const space = this.spaces[spaceId];
+    if (space.discarded) return;
+    const largestSent = this.loss.space(spaceId).largestSent;
+    if (largestSent === undefined || f.largestAcknowledged > largestSent) {
+      throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${f.largestAcknowledged}, which was never sent`);
+    }
+    const exponent = spaceId === PacketNumberSpace.ApplicationData && this.peerParams ? this.peerParams.ackDelayExponent : 3;
+    const ackDelayUs = f.ackDelay * 2 ** exponent;
+    const cwndBefore = this.cc.congestionWindow;
+    const result = this.loss.onAckReceived(spaceId, f.ranges, ackDelayUs, now);
+    if (result.rttSample !== undefined) this.protoops.slots.update_rtt(result.rttSample, ackDelayUs, now);
+    for (const p of result.newlyAcked) {
+      if (space.largestAckedPn === undefined || p.pn > space.largestAckedPn) space.largestAckedPn = p.pn;
+      if (this.keyUpdatePending && spaceId === PacketNumberSpace.ApplicationData && p.pn >= this.keyUpdatePn) this.keyUpdatePending = false;
+      this.onFramesAcked(p.frames as SentFrame[], spaceId, now);
+    }
+    if (result.lost.length > 0) {
+      for (const p of result.lost) {
+        this.stats.packetsLost++;
+        this.protoops.slots.fast_retransmit(p, spaceId);
+        this.protoops.slots.packet_was_lost(p, spaceId);
+        if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[spaceId]!, p.pn), trigger: 'reordering_threshold' });
+      }
+      this.protoops.slots.congestion_algorithm_notify(result.persistentCongestion ? 'persistent_congestion' : 'lost', result.lost.reduce((s, p) => s + p.size, 0), now);
+    }
+    if (result.newlyAcked.length > 0) {
+      this.protoops.slots.congestion_algorithm_notify('acked', result.newlyAcked.reduce((s, p) => s + p.size, 0), now);
+    }
+    if (this.qlog.enabled && (result.rttSample !== undefined || cwndBefore !== this.cc.congestionWindow)) this.logMetrics(now);
+  }
+
+  private onFramesAcked(frames: SentFrame[], spaceId: PacketNumberSpace, now: number): void {
+    const space = this.spaces[spaceId];
+    for (const f of frames) {
+      switch (f.k) {
+        case 'ack': space.ack.onAckOfAck(f.largest); break;
+        case 'crypto': space.crypto.onAcked(f.offset, f.length); break;
+        case 'stream': this.streams.onStreamDataAcked(f.id, f.offset, f.length, f.fin); break;
+        case 'reset_stream': this.streams.onResetAcked(f.id); break;
+        case 'handshake_done': break;
+        case 'ping': if (f.uid !== undefined) this.events.push({ type: 'ping_acknowledged', uid: f.uid }); break;
+        case 'new_connection_id': this.cids.onNewConnectionIdAcked(f.seq); break;
+        default: break;
+      }
+    }
+    void now;
+  }
+
+  /** Loss: frames go back into their queues (RFC 9000 §13.3); nothing is resent as-is. */
+  private requeueFrames(frames: SentFrame[]): void {
+    for (const f of frames) {
+      switch (f.k) {
+        case 'crypto': break; // handled per space below
+        case 'stream': this.streams.onStreamDataLost(f.id, f.offset, f.length, f.fin); break;
+        case 'reset_stream': this.streams.onResetLost(f.id); break;
+        case 'stop_sending': this.streams.onStopSendingLost(f.id, f.code); break;
+        case 'max_data': this.streams.onMaxDataLost(); break;
+        case 'max_stream_data': this.streams.onMaxStreamDataLost(f.id); break;
+        case 'max_streams': this.streams.onMaxStreamsLost(f.bidi); break;
+        case 'handshake_done': this.pendingHandshakeDone = true; break;
+        case 'new_connection_id': this.cids.onNewConnectionIdLost(f.seq); break;
+        case 'retire_connection_id': this.cids.onRetireLost(f.seq); break;
+        default: break;
+      }
+    }
+  }
+
+  private requeueLost(packet: SentPacket, spaceId: PacketNumberSpace): void {
+    for (const f of packet.frames as SentFrame[]) {
+      if (f.k === 'crypto') this.spaces[spaceId].crypto.onLost(f.offset, f.length);
+    }
+  }
+
+  private onCryptoFrame(f: Extract<Frame, { type: 'crypto' }>, spaceId: PacketNumberSpace, now: number): void {
+    const space = this.spaces[spaceId];
+    space.crypto.onData(f.offset, f.data);
+    const data = space.crypto.read();
+    if (data.length === 0) return;
+    const wasComplete = this.tls.handshakeComplete;
+    try {
+      this.tls.receive(SPACE_EPOCH[spaceId]!, data);
+    } catch (e) {
+      if (e instanceof TlsAlert) throw new QuicError(e.quicErrorCode, `TLS alert ${e.alert}: ${e.message}`, FrameType.CRYPTO);
+      throw e;
+    }
+    this.drainTls();
+    if (!wasComplete && this.tls.handshakeComplete) this.onHandshakeComplete(now);
+  }
+
+  private drainTls(): void {
+    for (const epoch of ['initial', 'handshake', 'oneRtt'] as const) {
+      const out = this.tls.takeOutput(epoch);
+      if (out && out.length > 0) this.spaces[EPOCH_SPACE[epoch]!].crypto.write(out);
+    }
+  }
+
+  private onHandshakeComplete(now: number): void {
+    if (!this.peerParams) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'handshake complete without transport parameters');
+    this.stats.handshakeDoneUs = now - this.startUs;
+    this.events.push({ type: 'handshake_completed', alpn: this.tls.alpn, cipherSuite: this.tls.cipherSuite ?? 0 });
+    if (!this.isClient) {
+      // RFC 9001 §4.1.2: the server's handshake is confirmed when it completes; it sends HANDSHAKE_DONE.
+      this.pendingHandshakeDone = true;
+      this.confirmHandshake(now);
+    }
+    this.setState('connected', now);
+    this.cids.issueInitialCids();
+  }
+
+  private confirmHandshake(now: number): void {
+    if (this.handshakeConfirmed) return;
+    this.handshakeConfirmed = true;
+    this.loss.onHandshakeConfirmed(now);
+    // RFC 9001 §4.9.2: Handshake keys are discarded once the handshake is confirmed.
+    this.discardSpace(PacketNumberSpace.Handshake, now);
+  }
+
+  private onSecret(epoch: Epoch, direction: 'read' | 'write', suite: CipherSuite, secret: Uint8Array): void {
+    const spaceId = EPOCH_SPACE[epoch];
+    if (spaceId === undefined) return;
+    const space = this.spaces[spaceId];
+    if (spaceId === PacketNumberSpace.ApplicationData) {
+      // Both 1-RTT secrets are needed for OneRttKeys; keep the first until the second arrives.
+      if (direction === 'write') this.pendingOneRttWrite = secret;
+      else this.pendingOneRttRead = secret;
+      if (direction === 'write') space.send = PacketProtector.fromSecret(this.provider, suite, secret);
+      if (this.pendingOneRttWrite && this.pendingOneRttRead) {
+        space.oneRtt = new OneRttKeys(this.provider, suite, this.pendingOneRttWrite, this.pendingOneRttRead);
+        space.send = space.oneRtt.sender;
+        space.recv = space.oneRtt.receiver;
+      }
+    } else if (direction === 'write') {
+      space.send = PacketProtector.fromSecret(this.provider, suite, secret);
+    } else {
+      space.recv = PacketProtector.fromSecret(this.provider, suite, secret);
+    }
+    if (spaceId === PacketNumberSpace.Handshake && direction === 'read') this.loss.onHandshakeKeysAvailable(this.lastNow);
+    // The peer's transport parameters arrive with the first encrypted flight.
+    if (!this.peerParams && this.tls.peerTransportParameters) this.onPeerTransportParameters(this.tls.peerTransportParameters);
+  }
+
+  private pendingOneRttWrite: Uint8Array | undefined;
+  private pendingOneRttRead: Uint8Array | undefined;
+
+  private installInitialKeys(dcid: Uint8Array): void {
+    const secrets = initialSecrets(this.provider, dcid);
+    const space = this.spaces[PacketNumberSpace.Initial];
+    const suite = TLS_AES_128_GCM_SHA256;
+    space.send = PacketProtector.fromSecret(this.provider, suite, this.isClient ? secrets.client : secrets.server);
+    space.recv = PacketProtector.fromSecret(this.provider, suite, this.isClient ? secrets.server : secrets.client);
+  }
+
+  private onPeerTransportParameters(bytes: Uint8Array): void {
+    const params = decodeTransportParameters(bytes, this.isClient ? 'server' : 'client');
+    // RFC 9000 §7.3: authenticate the connection IDs used during the handshake.
+    if (this.isClient) {
+      if (!params.originalDestinationConnectionId || !bytesEqual(params.originalDestinationConnectionId, this.originalDcid)) {
+        throw new QuicError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, 'original_destination_connection_id does not match');
+      }
+      if (this.receivedRetry) {
+        if (!params.retrySourceConnectionId || !bytesEqual(params.retrySourceConnectionId, this.retrySourceCid!)) {
+          throw new QuicError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match the Retry');
+        }
+      } else if (params.retrySourceConnectionId) {
+        throw new QuicError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id without a Retry');
+      }
+    }
+    if (this.peerInitialScid && (!params.initialSourceConnectionId || !bytesEqual(params.initialSourceConnectionId, this.peerInitialScid))) {
+      throw new QuicError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, 'initial_source_connection_id does not match');
+    }
+    this.peerParams = params;
+    this.loss.rtt.setMaxAckDelay(params.maxAckDelay * 1000);
+    this.streams.onPeerParams(params);
+    this.cids.onPeerParams(params);
+    for (const [id, value] of params.unknown) {
+      const op = this.protoops.param('process_transport_parameter', typeof id === 'number' ? id : NO_PARAM);
+      op?.(id, value);
+    }
+    if (this.qlog.enabled) this.qlog.event(this.lastNow, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(params) });
+  }
+
+  private buildLocalParams(resetToken: Uint8Array): TransportParameters {
+    const c = this.config;
+    const p = defaultTransportParameters();
+    p.maxIdleTimeout = c.maxIdleTimeoutMs;
+    p.maxUdpPayloadSize = c.maxUdpPayloadSize;
+    p.initialMaxData = c.initialMaxData;
+    p.initialMaxStreamDataBidiLocal = c.initialMaxStreamData;
+    p.initialMaxStreamDataBidiRemote = c.initialMaxStreamData;
+    p.initialMaxStreamDataUni = c.initialMaxStreamData;
+    p.initialMaxStreamsBidi = c.initialMaxStreamsBidi;
+    p.initialMaxStreamsUni = c.initialMaxStreamsUni;
+    p.ackDelayExponent = c.ackDelayExponent;
+    p.maxAckDelay = c.maxAckDelayMs;
+    p.disableActiveMigration = c.disableActiveMigration;
+    p.activeConnectionIdLimit = c.activeConnectionIdLimit;
+    p.initialSourceConnectionId = this.cids.hostCid;
+    if (!this.isClient) {
+      p.originalDestinationConnectionId = this.originalDcid;
+      p.statelessResetToken = resetToken;
+      if (this.retrySourceCid) p.retrySourceConnectionId = this.retrySourceCid;
+    }
+    return p;
+  }
+
+  private onVersionNegotiation(versions: number[], dcid: Uint8Array, scid: Uint8Array, now: number): void {
+    // RFC 9000 §6.2: only a client that has received nothing else acts on it, and only if it
+    // does not list the version we used.
+    if (!this.isClient || this.firstPacketReceived) return;
+    if (!bytesEqual(dcid, this.cids.hostCid) || !bytesEqual(scid, this.originalDcid)) return;
+    if (versions.includes(this.config.versions[0]!)) return;
+    this.terminate(now, {
+      type: 'connection_terminated', errorCode: TransportErrorCode.VERSION_NEGOTIATION_ERROR ?? 0x11, frameType: undefined,
+      reason: `version negotiation: the server offers ${versions.map((v) => '0x' + v.toString(16)).join(', ') || 'nothing'}`,
+      application: false, byPeer: true, cause: 'version_negotiation',
+    });
+  }
+
+  private onRetry(packet: Uint8Array, scid: Uint8Array, token: Uint8Array, now: number): void {
+    // RFC 9000 §17.2.5.2: one Retry per connection, before anything else, with a valid tag.
+    if (!this.isClient || this.receivedRetry || this.firstPacketReceived) return;
+    if (token.length === 0 || !verifyRetryIntegrity(this.provider, this.originalDcid, packet)) {
+      this.dropped(now, 'retry_integrity', packet.length);
+      return;
+    }
+    this.receivedRetry = true;
+    this.retryToken = token.slice();
+    this.retrySourceCid = scid.slice();
+    this.cids.setInitialPeerCid(this.retrySourceCid);
+    this.installInitialKeys(this.retrySourceCid);
+    // Everything sent in Initial packets goes again with the new keys and the token.
+    const discarded = this.loss.discardSpace(PacketNumberSpace.Initial, now);
+    void discarded;
+    this.spaces[PacketNumberSpace.Initial].crypto.requeueUnacked();
+    if (this.qlog.enabled) this.qlog.event(now, 'transport:packet_received', { header: packetHeader('retry', 0, { scid }), raw: { length: packet.length } });
+  }
+
+  private onConnectionClose(f: Extract<Frame, { type: 'connection_close' }>, now: number): void {
+    const reason = new TextDecoder().decode(f.reasonPhrase);
+    this.events.push({
+      type: 'connection_terminated', errorCode: f.errorCode, frameType: f.isApplicationError ? undefined : f.frameType, reason,
+      application: f.isApplicationError, byPeer: true, cause: 'closed',
+    });
+    // RFC 9000 §10.2.2: enter draining for 3×PTO, sending nothing more.
+    this.setState('draining', now);
+    this.closeDeadline = now + 3 * this.loss.rtt.pto(true);
+  }
+
+  private onPeerAddressChange(from: PeerAddress, now: number): void {
+    if (!this.handshakeConfirmed || this.config.disableActiveMigration && this.isClient) return;
+    const old = this.peerAddress;
+    this.peerAddress = from;
+    this.protoops.slots.peer_address_changed(old, from);
+    // RFC 9000 §9.3: validate the new path with PATH_CHALLENGE.
+    this.pathChallenge = { data: this.provider.randomBytes(8), address: from, sentAt: -1 };
+    if (this.qlog.enabled) this.qlog.event(now, 'connectivity:path_updated', { old: addressKey(old), new: addressKey(from) });
+  }
+
+  private onPathResponse(data: Uint8Array, now: number): void {
+    if (this.pathChallenge && bytesEqual(this.pathChallenge.data, data)) {
+      this.pathChallenge = undefined;
+      if (this.qlog.enabled) this.qlog.event(now, 'connectivity:path_validated', {});
+    }
+  }
+
+  // ---------------------------------------------------------------- send path
+
+  /** The datagrams to send now, each a fresh copy with its destination. */
+  datagramsToSend(now: number): { data: Uint8Array; to: PeerAddress }[] {
+    this.lastNow = now;
+    const out: { data: Uint8Array; to: PeerAddress }[] = [];
+    if (this.state === 'closed' || this.state === 'draining') return out;
+    if (this.state === 'closing') {
+      // RFC 9000 §10.2.1: CONNECTION_CLOSE again, at most once per PTO-ish interval.
+      if (now - this.closeSentAt >= this.loss.rtt.pto(false) || this.closeSentAt === -Infinity) {
+        const d = this.buildDatagram(now, 'close');
+        if (d) out.push({ data: d, to: this.peerAddress });
+        this.closeSentAt = now;
+      }
+      return out;
+    }
+    if (this.pathChallenge && this.pathChallenge.sentAt < 0) {
+      const d = this.buildDatagram(now, 'path_challenge');
+      if (d) out.push({ data: d, to: this.pathChallenge.address });
+      this.pathChallenge.sentAt = now;
+    }
+    for (let i = 0; i < 64; i++) {
+      const d = this.buildDatagram(now, 'normal');
+      if (!d) break;
+      out.push({ data: d, to: this.protoops.slots.select_sending_path() });
+    }
+    return out;
+  }
+
+  /** Builds one datagram, coalescing packets of every space with something to send (RFC 9000 §12.2). */
+  private buildDatagram(now: number, mode: 'normal' | 'close' | 'path_challenge'): Uint8Array | undefined {
+    const buf = this.sendBuffer;
+    const maxSize = this.config.maxDatagramSize;
+    let limit = maxSize;
+    if (!this.addressValidated) {
+      const allowance = AMPLIFICATION_FACTOR * this.amplificationReceived - this.amplificationSent;
+      if (allowance < limit) limit = allowance;
+      if (limit < 60) {
+        this.loss.setAmplificationLimited(true, now);
+        return undefined;
+      }
+    }
+    const w = new Writer(buf, 0, limit);
+    let containsInitial = false;
+    let ackElicitingInitial = false;
+    const probe = this.probesToSend;
+    const congestionOk = mode !== 'normal' || (probe !== undefined && probe.count > 0) || this.cc.canSend(maxSize);
+    const built: { space: PacketNumberSpace; packet: SentPacket; type: string }[] = [];
+    for (const spaceId of [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData]) {
+      const space = this.spaces[spaceId];
+      if (!space.canSend) continue;
+      if (mode === 'path_challenge' && spaceId !== PacketNumberSpace.ApplicationData) continue;
+      const remaining = limit - w.position;
+      if (remaining < 48) break;
+      const res = this.buildPacket(w, spaceId, now, mode, congestionOk, containsInitial || spaceId === PacketNumberSpace.Initial ? limit : 0);
+      if (res) {
+        built.push({ space: spaceId, packet: res.packet, type: res.type });
+        if (spaceId === PacketNumberSpace.Initial) {
+          containsInitial = true;
+          if (res.packet.ackEliciting) ackElicitingInitial = true;
+        }
+      }
+    }
+    if (built.length === 0) return undefined;
+    const size = w.position;
+    // Client Initial datagrams are padded inside the last packet (buildPacket pads when asked).
+    void ackElicitingInitial;
+    for (const b of built) {
+      this.loss.onPacketSent(b.space, b.packet);
+      this.protoops.slots.before_sending_packet(b.type, b.packet.pn, b.packet.size);
+    }
+    if (probe && probe.count > 0 && built.some((b) => b.packet.ackEliciting)) {
+      probe.count--;
+      if (probe.count === 0) this.probesToSend = undefined;
+    }
+    this.stats.packetsSent += built.length;
+    this.stats.bytesSent += size;
+    if (!this.addressValidated) this.amplificationSent += size;
+    // RFC 9000 §10.1: sending an ack-eliciting packet restarts the idle timer.
+    if (built.some((b) => b.packet.ackEliciting)) this.idleDeadline = now + this.idleTimeoutUs();
+    return buf.slice(0, size);
+  }
+
+  /**
+   * Writes one packet of `spaceId` at the writer's position. `padTo` > 0 pads the packet so the
+   * datagram reaches that size (Initial packets). Returns undefined when there is nothing to send.
+   */
+  private buildPacket(w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number): { packet: SentPacket; type: string } | undefined {
+    const space = this.spaces[spaceId];
+    const start = w.position;
+    const pn = space.nextPn;
+    const pnLength = packetNumberLength(pn, space.largestAckedPn);
+    const dcid = this.protoops.slots.get_destination_connection_id();
+    const type = SPACE_PACKET_TYPE[spaceId]!;
+    const off = this.offsets;
+    if (spaceId === PacketNumberSpace.ApplicationData) {
+      writeShortHeader(w, { dcid, packetNumber: pn, pnLength, keyPhase: (space.oneRtt?.keyPhase ?? 0) === 1 }, off);
+    } else {
+      writeLongHeader(w, {
+        type: type as LongProtectedPacketType, version: this.config.versions[0]!, dcid, scid: this.cids.hostCid,
+        ...(spaceId === PacketNumberSpace.Initial && this.isClient ? { token: this.retryToken } : {}),
+        packetNumber: pn, pnLength,
+      }, off);
+    }
+    this.protoops.slots.header_prepared(type, pn);
+    const payloadStart = w.position;
+    // Room for the AEAD tag is kept out of the frame area.
+    const frameEnd = w.end - AEAD_TAG_LENGTH;
+    const fw = new Writer(w.buf, payloadStart, frameEnd);
+    const frames: SentFrame[] = [];
+    const log: Frame[] | undefined = this.qlog.enabled ? [] : undefined;
+    const put = (f: Frame, sent: SentFrame | undefined): boolean => {
+      if (fw.remaining < frameLength(f)) return false;
+      writeFrame(fw, f);
+      if (sent) frames.push(sent);
+      log?.push(f);
+      return true;
+    };
+    let ackEliciting = false;
+
+    if (mode === 'close') {
+      const cf = this.closeFrame!;
+      // RFC 9000 §10.2.3: an application close in Initial/Handshake becomes a transport one.
+      const f: Frame = spaceId !== PacketNumberSpace.ApplicationData && cf.type === 'connection_close' && cf.isApplicationError
+        ? { type: 'connection_close', isApplicationError: false, errorCode: TransportErrorCode.APPLICATION_ERROR, frameType: 0, reasonPhrase: new Uint8Array(0) }
+        : cf;
+      put(f, { k: 'close' });
+    } else if (mode === 'path_challenge') {
+      if (!this.pathChallenge) return undefined;
+      put({ type: 'path_challenge', data: this.pathChallenge.data }, { k: 'path_challenge' });
+      ackEliciting = true;
+    } else {
+      // ACK first: it is not congestion controlled (RFC 9002 §7).
+      if (this.protoops.slots.is_ack_needed(spaceId, now) || (space.ack.hasUnreported() && (congestionOk && this.hasAckElicitingToSend(spaceId)))) {
+        const ack = space.ack.buildAck(now, spaceId === PacketNumberSpace.ApplicationData ? this.config.ackDelayExponent : 3);
+        if (ack) {
+          put({ type: 'ack', largestAcknowledged: ack.largestAcknowledged, ackDelay: ack.ackDelay, ranges: ack.ranges, ecn: null }, { k: 'ack', largest: ack.largestAcknowledged });
+        }
+      }
+      if (congestionOk) {
+        // CRYPTO data (handshake) has priority.
+        while (space.crypto.hasDataToSend && fw.remaining > 16) {
+          const c = space.crypto.nextFrame(fw.remaining - 16);
+          if (!c) break;
+          put({ type: 'crypto', offset: c.offset, data: c.data }, { k: 'crypto', offset: c.offset, length: c.data.length });
+          ackEliciting = true;
+        }
+        if (spaceId === PacketNumberSpace.ApplicationData) {
+          if (this.pendingHandshakeDone && put({ type: 'handshake_done' }, { k: 'handshake_done' })) {
+            this.pendingHandshakeDone = false;
+            ackEliciting = true;
+          }
+          while (this.pendingPathResponses.length > 0) {
+            if (!put({ type: 'path_response', data: this.pendingPathResponses[0]! }, undefined)) break;
+            this.pendingPathResponses.shift();
+            ackEliciting = true;
+          }
+          if (this.cids.writeFrames(fw, frames, log)) ackEliciting = true;
+          if (this.streams.writeControlFrames(fw, frames, log, now)) ackEliciting = true;
+          this.protoops.slots.prepare_packet_ready(spaceId, fw, frames, now);
+          const before = frames.length;
+          this.protoops.slots.schedule_frames_on_path(fw, frames, now);
+          if (frames.length > before) ackEliciting = true;
+          if (log) for (let i = before; i < frames.length; i++) log.push(sentFrameForLog(frames[i]!));
+          if (this.pendingPing !== undefined && put({ type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
+            this.pendingPing = undefined;
+            ackEliciting = true;
+          }
+        }
+        if (!ackEliciting && this.probesToSend && this.probesToSend.space === spaceId && this.probesToSend.count > 0) {
+          // A PTO probe must be ack-eliciting (RFC 9002 §6.2.4).
+          put({ type: 'ping' }, { k: 'ping' });
+          ackEliciting = true;
+        }
+      }
+    }
+    if (fw.position === payloadStart) {
+      w.position = start;
+      return undefined;
+    }
+    // Padding: Initial datagrams to 1200 bytes, and enough payload for the header protection sample.
+    const minPayload = Math.max(0, 4 - pnLength);
+    let payloadEnd = fw.position;
+    if (payloadEnd - payloadStart < minPayload) {
+      fw.zeros(minPayload - (payloadEnd - payloadStart));
+      payloadEnd = fw.position;
+    }
+    if (padTo > 0 && (this.isClient || ackEliciting)) {
+      const target = Math.min(padTo, w.end) - AEAD_TAG_LENGTH;
+      if (payloadEnd < target) {
+        fw.zeros(target - payloadEnd);
+        payloadEnd = fw.position;
+        log?.push({ type: 'padding', length: target - payloadEnd });
+      }
+    }
+    const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
+    w.position = packetEnd;
+    if (off.lengthOffset >= 0) patchLongHeaderLength(w, off, packetEnd);
+    space.send!.protect(w.buf, off.packetStart, off.pnOffset, off.pnLength, packetEnd, pn);
+    space.nextPn++;
+    const size = packetEnd - start;
+    const packet: SentPacket = { pn, timeSent: now, size, ackEliciting, inFlight: ackEliciting || padTo > 0, frames };
+    if (log && this.qlog.enabled) {
+      this.qlog.event(now, 'transport:packet_sent', { header: packetHeader(type, pn, { dcid }), raw: { length: size }, frames: log.map((f) => qlogFrame(f)) });
+    }
+    // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
+    if (this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpaceLater = true;
+    return { packet, type };
+  }
+
+  private discardSpaceLater = false;
+
+  private hasAckElicitingToSend(spaceId: PacketNumberSpace): boolean {
+    const space = this.spaces[spaceId];
+    if (space.crypto.hasDataToSend) return true;
+    if (spaceId !== PacketNumberSpace.ApplicationData) return false;
+    return this.pendingHandshakeDone || this.pendingPathResponses.length > 0 || this.pendingPing !== undefined || this.streams.hasDataToSend() || this.cids.hasFramesToSend();
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /** Absolute time (µs) of the next timer, or undefined. */
+  getTimer(): number | undefined {
+    if (this.state === 'closed') return undefined;
+    return this.protoops.slots.set_next_wake_time(this.lastNow);
+  }
+
+  private computeTimer(): number | undefined {
+    if (this.state === 'closing' || this.state === 'draining') return this.closeDeadline;
+    let t = this.idleDeadline;
+    const lossTimer = this.loss.getLossDetectionTimer();
+    if (lossTimer !== undefined && (t === undefined || lossTimer < t)) t = lossTimer;
+    for (const s of this.spaces) {
+      if (!s.canSend) continue;
+      const d = s.ack.ackDeadline();
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
+    return t;
+  }
+
+  handleTimer(now: number): void {
+    this.lastNow = now;
+    if (this.state === 'closed') return;
+    if (this.closeDeadline !== undefined && now >= this.closeDeadline) {
+      // The event was delivered when closing or draining began.
+      this.terminate(now, undefined);
+      return;
+    }
+    if (this.idleDeadline !== undefined && now >= this.idleDeadline && this.state !== 'closing' && this.state !== 'draining') {
+      // RFC 9000 §10.1: silently close.
+      this.terminate(now, {
+        type: 'connection_terminated', errorCode: 0, frameType: undefined, reason: 'idle timeout', application: false, byPeer: false, cause: 'idle_timeout',
+      });
+      return;
+    }
+    const lossTimer = this.loss.getLossDetectionTimer();
+    if (lossTimer !== undefined && now >= lossTimer) {
+      const r = this.loss.onLossDetectionTimeout(now);
+      if (r.kind === 'loss') {
+        for (const p of r.lost) {
+          this.stats.packetsLost++;
+          this.protoops.slots.packet_was_lost(p, r.space);
+          this.requeueLost(p, r.space);
+          if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[r.space]!, p.pn), trigger: 'time_threshold' });
+        }
+      } else if (r.kind === 'pto') {
+        this.protoops.slots.retransmission_timeout(r.space, r.probes);
+        this.probesToSend = { space: r.space, count: r.probes };
+        // RFC 9002 §6.2.4: probes carry new data or retransmit unacknowledged data.
+        const space = this.spaces[r.space];
+        if (space.crypto.hasDataToSend === false) space.crypto.requeueUnacked();
+        if (r.antiDeadlock && r.space === PacketNumberSpace.Initial) space.crypto.requeueUnacked();
+        if (this.qlog.enabled) this.qlog.event(now, 'recovery:loss_timer_updated', { event_type: 'expired', timer_type: 'pto', packet_number_space: SPACE_PACKET_TYPE[r.space] });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private onError(e: unknown, now: number): void {
+    if (e instanceof QuicError) {
+      this.protoops.slots.connection_error(e.code, e.frameType ?? 0, e.reason);
+      this.closeFrame = {
+        type: 'connection_close', isApplicationError: false, errorCode: e.code, frameType: e.frameType ?? 0,
+        reasonPhrase: new TextEncoder().encode(e.reason.slice(0, 200)),
+      };
+      this.enterClosing(now, {
+        type: 'connection_terminated', errorCode: e.code, frameType: e.frameType, reason: e.reason, application: false, byPeer: false, cause: isCryptoError(e.code) ? 'tls_error' : 'protocol_error',
+      });
+      return;
+    }
+    // A bug of ours must not take the process down: close with INTERNAL_ERROR.
+    const reason = e instanceof Error ? e.message : String(e);
+    this.closeFrame = { type: 'connection_close', isApplicationError: false, errorCode: TransportErrorCode.INTERNAL_ERROR, frameType: 0, reasonPhrase: new TextEncoder().encode('internal error') };
+    this.enterClosing(now, {
+      type: 'connection_terminated', errorCode: TransportErrorCode.INTERNAL_ERROR, frameType: undefined, reason: `internal error: ${reason}`,
+      application: false, byPeer: false, cause: 'internal_error',
+    });
+  }
+
+  private enterClosing(now: number, event: QuicEvent): void {
+    // The application learns of the end at once; the connection lingers to repeat CONNECTION_CLOSE.
+    this.events.push(event);
+    this.setState('closing', now);
+    this.closeDeadline = now + 3 * this.loss.rtt.pto(true);
+    this.closeSentAt = -Infinity;
+  }
+
+  private terminate(now: number, event: QuicEvent | undefined): void {
+    if (this.state === 'closed') return;
+    if (event) this.events.push(event);
+    this.setState('closed', now);
+    this.closeDeadline = undefined;
+    this.idleDeadline = undefined;
+    this.qlog.close();
+  }
+
+  private setState(to: ConnectionState, now: number): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.protoops.slots.connection_state_changed(from, to);
+    if (this.qlog.enabled) this.qlog.event(now, 'connectivity:connection_state_updated', { old: from, new: to });
+  }
+
+  discardSpace(spaceId: PacketNumberSpace, now: number): void {
+    const space = this.spaces[spaceId];
+    if (space.discarded) return;
+    space.discarded = true;
+    space.send = undefined;
+    space.recv = undefined;
+    this.loss.discardSpace(spaceId, now);
+    if (this.qlog.enabled) this.qlog.event(now, 'security:key_discarded', { key_type: spaceId === 0 ? 'initial' : 'handshake' });
+  }
+
+  /** Called by the endpoint after datagramsToSend: applies deferred key discards. */
+  afterSend(now: number): void {
+    if (this.discardSpaceLater) {
+      this.discardSpaceLater = false;
+      this.discardSpace(PacketNumberSpace.Initial, now);
+    }
+  }
+
+  private isStatelessReset(data: Uint8Array): boolean {
+    // RFC 9000 §10.3.1: the last 16 bytes of a datagram that could not be processed.
+    if (data.length < 21) return false;
+    return this.cids.isStatelessResetToken(data.subarray(data.length - RESET_TOKEN_LENGTH));
+  }
+
+  private dropped(now: number, trigger: string, length: number): void {
+    if (this.qlog.enabled) this.qlog.event(now, 'transport:packet_dropped', { trigger, raw: { length } });
+  }
+
+  private idleTimeoutUs(): number {
+    // RFC 9000 §10.1: the minimum of both advertised values (0 = none), at least 3×PTO.
+    const local = this.config.maxIdleTimeoutMs;
+    const peer = this.peerParams?.maxIdleTimeout ?? 0;
+    const ms = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
+    if (ms === 0) return Number.MAX_SAFE_INTEGER / 2;
+    return Math.max(ms * 1000, 3 * this.loss.rtt.pto(true));
+  }
+
+  private logMetrics(now: number): void {
+    const r = this.loss.rtt;
+    this.qlog.event(now, 'recovery:metrics_updated', {
+      min_rtt: r.minRtt / 1000, smoothed_rtt: r.smoothedRtt / 1000, latest_rtt: r.latestRtt / 1000, rtt_variance: r.rttvar / 1000,
+      congestion_window: this.cc.congestionWindow, bytes_in_flight: this.cc.bytesInFlight, pto_count: this.loss.ptoCount,
+    });
+  }
+
+  /** @internal used by StreamManager and ConnectionIds */
+  pushEvent(e: QuicEvent): void {
+    this.events.push(e);
+  }
+
+  /** @internal smoothed RTT in µs for flow-control auto-tuning */
+  get smoothedRtt(): number {
+    return this.loss.rtt.smoothedRtt;
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+}
+
+function tpForQlog(p: TransportParameters): Record<string, unknown> {
+  return {
+    max_idle_timeout: p.maxIdleTimeout, max_udp_payload_size: p.maxUdpPayloadSize, initial_max_data: p.initialMaxData,
+    initial_max_stream_data_bidi_local: p.initialMaxStreamDataBidiLocal, initial_max_stream_data_bidi_remote: p.initialMaxStreamDataBidiRemote,
+    initial_max_stream_data_uni: p.initialMaxStreamDataUni, initial_max_streams_bidi: p.initialMaxStreamsBidi,
+    initial_max_streams_uni: p.initialMaxStreamsUni, ack_delay_exponent: p.ackDelayExponent, max_ack_delay: p.maxAckDelay,
+    active_connection_id_limit: p.activeConnectionIdLimit, disable_active_migration: p.disableActiveMigration,
+  };
+}
+
+/** qlog view of a frame the stream scheduler wrote (it logs ranges, not bytes). */
+function sentFrameForLog(f: SentFrame): Frame {
+  if (f.k === 'stream') return { type: 'stream', streamId: f.id, offset: f.offset, data: new Uint8Array(f.length), fin: f.fin };
+  return { type: 'ping' };
+}
+
+export { bytesEqual, hex };

@@ -1,0 +1,394 @@
+/**
+ * The connection's streams (RFC 9000 §2-§4): creation within both sides' limits, data in and
+ * out, connection-level flow control, and the control frames that go with them (MAX_DATA,
+ * MAX_STREAM_DATA, MAX_STREAMS, *_BLOCKED, RESET_STREAM, STOP_SENDING).
+ */
+import type { QuicConnection } from './connection.js';
+import type { SentFrame } from './types.js';
+import { SendStream } from '../stream/send-stream.js';
+import { RecvStream } from '../stream/recv-stream.js';
+import { ReceiveWindow, SendCredit } from '../stream/flow-control.js';
+import {
+  LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated,
+} from '../stream/stream-id.js';
+import { QuicError, TransportErrorCode } from '../wire/errors.js';
+import { frameLength, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
+import type { Writer } from '../wire/buffer.js';
+import type { TransportParameters } from '../wire/transport-params.js';
+
+interface StreamState {
+  id: number;
+  send: SendStream | undefined;
+  recv: RecvStream | undefined;
+  /** A MAX_STREAM_DATA update is due. */
+  maxStreamDataPending: boolean;
+  stopSendingPending: number | undefined;
+  finDelivered: boolean;
+  closedReported: boolean;
+}
+
+export class StreamManager {
+  private readonly cnx: QuicConnection;
+  private readonly streams = new Map<number, StreamState>();
+  /** Streams with data or control frames to send, in round-robin order. */
+  private readonly active = new Set<number>();
+  private localBidi: LocalStreamLimit | undefined;
+  private localUni: LocalStreamLimit | undefined;
+  private readonly peerBidi: PeerStreamLimit;
+  private readonly peerUni: PeerStreamLimit;
+  private sendCredit: SendCredit | undefined;
+  readonly recvWindow: ReceiveWindow;
+  private peerParams: TransportParameters | undefined;
+  private maxDataPending = false;
+  private maxStreamsPending = { bidi: false, uni: false };
+
+  constructor(cnx: QuicConnection) {
+    this.cnx = cnx;
+    const c = cnx.config;
+    this.peerBidi = new PeerStreamLimit(cnx.isClient, 'bidi', c.initialMaxStreamsBidi);
+    this.peerUni = new PeerStreamLimit(cnx.isClient, 'uni', c.initialMaxStreamsUni);
+    this.recvWindow = new ReceiveWindow({ initialWindow: c.initialMaxData, maxWindow: c.maxDataWindow });
+  }
+
+  onPeerParams(p: TransportParameters): void {
+    this.peerParams = p;
+    this.localBidi = new LocalStreamLimit(this.cnx.isClient, 'bidi', p.initialMaxStreamsBidi);
+    this.localUni = new LocalStreamLimit(this.cnx.isClient, 'uni', p.initialMaxStreamsUni);
+    this.sendCredit = new SendCredit(p.initialMaxData);
+  }
+
+  // ---- application side
+
+  canCreate(bidi: boolean): boolean {
+    const lim = bidi ? this.localBidi : this.localUni;
+    return lim !== undefined && lim.canOpen();
+  }
+
+  create(bidi: boolean): number {
+    const lim = bidi ? this.localBidi : this.localUni;
+    if (!lim) throw new QuicError(TransportErrorCode.STREAM_LIMIT_ERROR, 'streams can be opened once the peer\'s transport parameters are known');
+    const id = lim.open();
+    if (id === undefined) throw new QuicError(TransportErrorCode.STREAM_LIMIT_ERROR, `the peer allows ${lim.maxStreams} ${bidi ? 'bidirectional' : 'unidirectional'} streams`);
+    this.open(id);
+    return id;
+  }
+
+  write(id: number, data: Uint8Array, fin: boolean): void {
+    const s = this.streams.get(id);
+    if (!s || !s.send) throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} cannot send`);
+    s.send.write(data, fin);
+    this.active.add(id);
+  }
+
+  reset(id: number, code: number): void {
+    const s = this.streams.get(id);
+    if (!s || !s.send) throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} cannot send`);
+    s.send.reset(code);
+    this.active.add(id);
+  }
+
+  stopSending(id: number, code: number): void {
+    const s = this.streams.get(id);
+    if (!s || !s.recv) throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} cannot receive`);
+    const c = s.recv.stopSending(code);
+    if (c !== undefined) {
+      s.stopSendingPending = c;
+      this.active.add(id);
+    }
+  }
+
+  bufferedBytes(id: number): number {
+    return this.streams.get(id)?.send?.bufferedBytes ?? 0;
+  }
+
+  hasDataToSend(): boolean {
+    if (this.maxDataPending || this.maxStreamsPending.bidi || this.maxStreamsPending.uni) return true;
+    const credit = this.sendCredit?.available ?? 0;
+    for (const id of this.active) {
+      const s = this.streams.get(id);
+      if (!s) continue;
+      if (s.maxStreamDataPending || s.stopSendingPending !== undefined) return true;
+      if (s.send && (s.send.hasDataToSend(credit) || s.send.isReset)) return true;
+    }
+    return false;
+  }
+
+  // ---- frames from the peer
+
+  private open(id: number): StreamState {
+    const cnx = this.cnx;
+    const c = cnx.config;
+    const p = this.peerParams;
+    const local = isLocallyInitiated(id, cnx.isClient);
+    const bidi = isBidirectional(id);
+    let send: SendStream | undefined;
+    let recv: RecvStream | undefined;
+    if (hasSendSide(id, cnx.isClient)) {
+      // The peer's limit for this stream (RFC 9000 §18.2: "local"/"remote" from the peer's view).
+      const limit = !p ? 0 : bidi ? (local ? p.initialMaxStreamDataBidiRemote : p.initialMaxStreamDataBidiLocal) : p.initialMaxStreamDataUni;
+      send = new SendStream(limit);
+    }
+    if (hasRecvSide(id, cnx.isClient)) {
+      recv = new RecvStream({ window: { initialWindow: c.initialMaxStreamData, maxWindow: c.maxStreamDataWindow }, connection: this.recvWindow });
+    }
+    const s: StreamState = { id, send, recv, maxStreamDataPending: false, stopSendingPending: undefined, finDelivered: false, closedReported: false };
+    this.streams.set(id, s);
+    cnx.protoops.slots.stream_opened(id);
+    return s;
+  }
+
+  /** The stream a peer frame refers to, opening peer streams implicitly (§3.2); undefined if closed already. */
+  private peerStream(id: number, target: 'recv' | 'send'): StreamState | undefined {
+    const cnx = this.cnx;
+    const existing = this.streams.get(id);
+    if (existing) return existing;
+    if (isLocallyInitiated(id, cnx.isClient)) {
+      const lim = isBidirectional(id) ? this.localBidi : this.localUni;
+      checkStreamFrame(id, cnx.isClient, target, lim?.opened ?? 0);
+      return undefined; // a stream of ours that was closed and forgotten
+    }
+    checkStreamFrame(id, cnx.isClient, target, 0);
+    const lim = isBidirectional(id) ? this.peerBidi : this.peerUni;
+    if (lim.isOpened(id)) return undefined; // closed and forgotten
+    let s: StreamState | undefined;
+    for (const newId of lim.open(id)) s = this.open(newId);
+    return s;
+  }
+
+  onStreamFrame(f: Extract<Frame, { type: 'stream' }>, now: number): void {
+    const s = this.peerStream(f.streamId, 'recv');
+    if (!s || !s.recv) return;
+    s.recv.onData(f.offset, f.data, f.fin);
+    void now;
+  }
+
+  onResetStream(f: Extract<Frame, { type: 'reset_stream' }>): void {
+    const s = this.peerStream(f.streamId, 'recv');
+    if (!s || !s.recv) return;
+    const before = s.recv.state;
+    s.recv.onReset(f.applicationProtocolErrorCode, f.finalSize);
+    if (before !== s.recv.state && (s.recv.state === 'ResetRecvd' || s.recv.state === 'ResetRead')) {
+      this.cnx.pushEvent({ type: 'stream_reset', streamId: f.streamId, errorCode: f.applicationProtocolErrorCode, finalSize: f.finalSize });
+      this.cnx.protoops.slots.stream_flags_changed(f.streamId);
+    }
+  }
+
+  onStopSending(f: Extract<Frame, { type: 'stop_sending' }>): void {
+    const s = this.peerStream(f.streamId, 'send');
+    if (!s || !s.send) return;
+    // RFC 9000 §3.5: answer with RESET_STREAM carrying the same code.
+    s.send.onStopSending(f.applicationProtocolErrorCode);
+    this.active.add(f.streamId);
+    this.cnx.pushEvent({ type: 'stop_sending', streamId: f.streamId, errorCode: f.applicationProtocolErrorCode });
+    this.cnx.protoops.slots.stream_flags_changed(f.streamId);
+  }
+
+  onMaxData(limit: number): void {
+    if (this.sendCredit?.update(limit)) for (const id of this.streams.keys()) this.active.add(id);
+  }
+
+  onMaxStreamData(id: number, limit: number): void {
+    const s = this.peerStream(id, 'send');
+    if (!s || !s.send) return;
+    s.send.onMaxStreamData(limit);
+    this.active.add(id);
+  }
+
+  onMaxStreams(bidi: boolean, count: number): void {
+    (bidi ? this.localBidi : this.localUni)?.onMaxStreams(count);
+  }
+
+  onStreamDataBlocked(id: number): void {
+    const s = this.peerStream(id, 'recv');
+    if (s?.recv) {
+      // The peer wants more credit: send the current limit again if it moved.
+      s.maxStreamDataPending = s.recv.shouldSendMaxStreamData();
+      if (s.maxStreamDataPending) this.active.add(id);
+    }
+  }
+
+  /** After a datagram: deliver readable data and schedule window updates. */
+  afterReceive(now: number): void {
+    const cnx = this.cnx;
+    const rtt = cnx.smoothedRtt;
+    for (const s of this.streams.values()) {
+      const r = s.recv;
+      if (!r) continue;
+      if (r.readable > 0 || (r.state === 'DataRecvd' && !s.finDelivered)) {
+        const data = r.read();
+        const fin = r.state === 'DataRead';
+        if (data.length > 0 || (fin && !s.finDelivered)) {
+          if (fin) s.finDelivered = true;
+          cnx.pushEvent({ type: 'stream_data', streamId: s.id, data, fin });
+        }
+      }
+      if (r.shouldSendMaxStreamData()) {
+        s.maxStreamDataPending = true;
+        this.active.add(s.id);
+      }
+      this.maybeForget(s);
+    }
+    if (this.recvWindow.shouldSendUpdate()) {
+      this.recvWindow.update(now, rtt);
+      this.maxDataPending = true;
+    }
+  }
+
+  // ---- sending
+
+  /** Control frames (flow control, resets): returns true if any was written. */
+  writeControlFrames(w: Writer, frames: SentFrame[], log: Frame[] | undefined, now: number): boolean {
+    let wrote = false;
+    const put = (f: Frame, sent: SentFrame): boolean => {
+      if (w.remaining < frameLength(f)) return false;
+      writeFrame(w, f);
+      frames.push(sent);
+      log?.push(f);
+      wrote = true;
+      return true;
+    };
+    if (this.maxDataPending) {
+      if (put({ type: 'max_data', maximumData: this.recvWindow.limit }, { k: 'max_data' })) this.maxDataPending = false;
+    }
+    for (const bidi of [true, false]) {
+      const key = bidi ? 'bidi' : 'uni';
+      const lim = bidi ? this.peerBidi : this.peerUni;
+      if (!this.maxStreamsPending[key] && lim.shouldSendMaxStreams()) {
+        lim.nextMaxStreams();
+        this.maxStreamsPending[key] = true;
+      }
+      if (this.maxStreamsPending[key] && put({ type: 'max_streams', bidirectional: bidi, maximumStreams: lim.maxStreams }, { k: 'max_streams', bidi })) {
+        this.maxStreamsPending[key] = false;
+      }
+    }
+    const blocked = this.sendCredit?.takeBlocked();
+    if (blocked !== undefined) put({ type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
+    for (const id of this.active) {
+      const s = this.streams.get(id);
+      if (!s) continue;
+      if (s.maxStreamDataPending && s.recv) {
+        const limit = s.recv.maxStreamDataUpdate(now, this.cnx.smoothedRtt);
+        this.recvWindow.ensureMinimumWindow(1.5 * s.recv.window.windowSize, now);
+        if (put({ type: 'max_stream_data', streamId: id, maximumStreamData: limit }, { k: 'max_stream_data', id })) s.maxStreamDataPending = false;
+      }
+      if (s.stopSendingPending !== undefined) {
+        if (put({ type: 'stop_sending', streamId: id, applicationProtocolErrorCode: s.stopSendingPending }, { k: 'stop_sending', id, code: s.stopSendingPending })) {
+          s.stopSendingPending = undefined;
+        }
+      }
+      const reset = s.send?.takeReset();
+      if (reset) {
+        if (!put({ type: 'reset_stream', streamId: id, applicationProtocolErrorCode: reset.errorCode, finalSize: reset.finalSize }, { k: 'reset_stream', id })) {
+          s.send!.onResetLost();
+        }
+      }
+      const sb = s.send?.takeBlocked();
+      if (sb !== undefined) put({ type: 'stream_data_blocked', streamId: id, maximumStreamData: sb }, { k: 'stream_data_blocked', id });
+    }
+    return wrote;
+  }
+
+  /** The default `schedule_frames_on_path`: STREAM frames, round robin over the streams with data. */
+  writeStreamFrames(w: Writer, frames: SentFrame[], now: number): void {
+    void now;
+    const credit = this.sendCredit;
+    if (!credit) return;
+    let progress = true;
+    while (progress && w.remaining > 24 && this.active.size > 0) {
+      progress = false;
+      for (const id of [...this.active]) {
+        const s = this.streams.get(id);
+        if (!s || !s.send) {
+          this.active.delete(id);
+          continue;
+        }
+        if (w.remaining <= 24) break;
+        const overhead = streamFrameOverhead(id, s.send.sentOffset, w.remaining, true);
+        const room = w.remaining - overhead;
+        if (room <= 0) break;
+        const f = s.send.nextFrame(room, credit.available);
+        if (!f) {
+          if (!s.send.hasDataToSend(Infinity) && !s.maxStreamDataPending && s.stopSendingPending === undefined) this.active.delete(id);
+          continue;
+        }
+        const frame: Frame = { type: 'stream', streamId: id, offset: f.offset, data: f.data, fin: f.fin, explicitLength: true };
+        writeFrame(w, frame);
+        credit.onSent(f.newBytes);
+        frames.push({ k: 'stream', id, offset: f.offset, length: f.data.length, fin: f.fin });
+        progress = true;
+        // Move this stream to the back of the queue (round robin).
+        this.active.delete(id);
+        this.active.add(id);
+      }
+    }
+  }
+
+  // ---- acknowledgements and losses
+
+  onStreamDataAcked(id: number, offset: number, length: number, fin: boolean): void {
+    const s = this.streams.get(id);
+    if (!s?.send) return;
+    s.send.onAcked(offset, length, fin);
+    this.maybeForget(s);
+  }
+
+  onStreamDataLost(id: number, offset: number, length: number, fin: boolean): void {
+    const s = this.streams.get(id);
+    if (!s?.send) return;
+    s.send.onLost(offset, length, fin);
+    this.active.add(id);
+  }
+
+  onResetAcked(id: number): void {
+    const s = this.streams.get(id);
+    if (!s?.send) return;
+    s.send.onResetAcked();
+    this.maybeForget(s);
+  }
+
+  onResetLost(id: number): void {
+    const s = this.streams.get(id);
+    if (!s?.send) return;
+    s.send.onResetLost();
+    this.active.add(id);
+  }
+
+  onStopSendingLost(id: number, code: number): void {
+    const s = this.streams.get(id);
+    if (!s?.recv || s.recv.isFinished) return;
+    s.stopSendingPending = code;
+    this.active.add(id);
+  }
+
+  onMaxDataLost(): void {
+    this.maxDataPending = true;
+  }
+
+  onMaxStreamDataLost(id: number): void {
+    const s = this.streams.get(id);
+    if (!s?.recv || s.recv.state !== 'Recv') return;
+    s.maxStreamDataPending = true;
+    this.active.add(id);
+  }
+
+  onMaxStreamsLost(bidi: boolean): void {
+    this.maxStreamsPending[bidi ? 'bidi' : 'uni'] = true;
+  }
+
+  /** Forgets a stream once both directions are done (RFC 9000 §3.3), returning its credit. */
+  private maybeForget(s: StreamState): void {
+    const sendDone = !s.send || s.send.state === 'DataRecvd' || s.send.state === 'ResetRecvd';
+    const recvDone = !s.recv || s.recv.isFinished || s.recv.state === 'ResetRecvd';
+    if (!sendDone || !recvDone || s.closedReported) return;
+    if (s.recv && !s.finDelivered && s.recv.state !== 'ResetRecvd' && s.recv.state !== 'ResetRead') return;
+    s.closedReported = true;
+    this.streams.delete(s.id);
+    this.active.delete(s.id);
+    if (!isLocallyInitiated(s.id, this.cnx.isClient)) (isBidirectional(s.id) ? this.peerBidi : this.peerUni).onStreamClosed();
+    this.cnx.protoops.slots.stream_closed(s.id);
+  }
+
+  get openCount(): number {
+    return this.streams.size;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What a connection tells its application (aioquic's events.py shape): drained with
+ * `connection.nextEvent()` after each receive/timer call.
+ */
+
+export interface HandshakeCompleted {
+  type: 'handshake_completed';
+  alpn: string | undefined;
+  cipherSuite: number;
+}
+
+export interface StreamDataReceived {
+  type: 'stream_data';
+  streamId: number;
+  data: Uint8Array;
+  fin: boolean;
+}
+
+export interface StreamReset {
+  type: 'stream_reset';
+  streamId: number;
+  errorCode: number;
+  finalSize: number;
+}
+
+export interface StopSendingReceived {
+  type: 'stop_sending';
+  streamId: number;
+  errorCode: number;
+}
+
+export interface ConnectionTerminated {
+  type: 'connection_terminated';
+  /** Transport error code, or the application's when `application` is true. */
+  errorCode: number;
+  frameType: number | undefined;
+  reason: string;
+  application: boolean;
+  /** True when the peer closed; false for a local close, idle timeout or stateless reset. */
+  byPeer: boolean;
+  /** idle_timeout, stateless_reset, closed, handshake_timeout ... */
+  cause: string;
+}
+
+export interface ConnectionIdIssued {
+  type: 'connection_id_issued';
+  connectionId: Uint8Array;
+}
+
+export interface ConnectionIdRetired {
+  type: 'connection_id_retired';
+  connectionId: Uint8Array;
+}
+
+export interface PingAcknowledged {
+  type: 'ping_acknowledged';
+  uid: number;
+}
+
+export type QuicEvent =
+  | HandshakeCompleted
+  | StreamDataReceived
+  | StreamReset
+  | StopSendingReceived
+  | ConnectionTerminated
+  | ConnectionIdIssued
+  | ConnectionIdRetired
+  | PingAcknowledged;
