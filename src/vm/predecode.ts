@@ -10,12 +10,14 @@
  *   i64 @8  imm: the sign-extended immediate; for loads the sign-extended offset; for lddw the
  *           whole 64-bit constant
  *
- * One extra record with opcode 0 follows the program, so running off the end faults.
+ * One extra record with opcode 0 follows the program, so running off the end faults. Targets are
+ * absolute record indices: `base` is where the program's slot 0 lands in the code area, so
+ * several programs can share one code area (link.ts).
  */
 import { RECORD_BYTES } from './layout.js';
 import { OP_LDDW, OPCODES, decodeInsn } from './isa.js';
 
-export function predecode(code: Uint8Array): Uint8Array {
+export function predecode(code: Uint8Array, base = 0): Uint8Array {
   const n = code.length / 8;
   const out = new Uint8Array((n + 1) * RECORD_BYTES);
   const view = new DataView(out.buffer);
@@ -31,14 +33,14 @@ export function predecode(code: Uint8Array): Uint8Array {
     switch (info?.kind) {
       case 'ja':
       case 'jcond':
-        aux = pc + 1 + insn.off;
+        aux = base + pc + 1 + insn.off;
         break;
       case 'ja32':
-        aux = pc + 1 + insn.imm;
+        aux = base + pc + 1 + insn.imm;
         break;
       case 'call':
         out[o + 3] = insn.src;
-        aux = insn.src === 1 ? pc + 1 + insn.imm : insn.imm;
+        aux = insn.src === 1 ? base + pc + 1 + insn.imm : insn.imm;
         break;
       case 'ldx':
       case 'ldxs':

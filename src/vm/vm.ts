@@ -12,18 +12,18 @@
  */
 import { coreModule, type CoreExports } from './core.js';
 import {
-  CODE, MAX_CALL_DEPTH, MAX_REGIONS, PAGE, RECORD_BYTES, REGION_BYTES, REGION_COUNT, REGION_TABLE,
+  MAX_CALL_DEPTH, MAX_REGIONS, PAGE, REGION_BYTES, REGION_COUNT, REGION_TABLE,
   REGS, RESULT_BAD_OP, RESULT_BAD_PC, RESULT_DEPTH, RESULT_FUEL, RESULT_HELPER, RESULT_OK, RESULT_OOB,
-  RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_CODE, ST_FRAME, ST_FUEL, ST_PC,
+  RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_FRAME, ST_FUEL, ST_PC,
   ST_SIZE, ST_WRITE,
 } from './layout.js';
 import { ExecError, HelperFault, VmError } from './errors.js';
 import { registerStandardHelpers, type StandardHelperOptions } from './helpers.js';
-import { MAX_INSNS, OP_CALL, decodeInsn, encodeInsn } from './isa.js';
-import { predecode } from './predecode.js';
+import { MAX_INSNS } from './isa.js';
 import { rawImage, type ProgramImage } from './program.js';
-import { validateProgram } from './validate.js';
+import { linkPrograms, type LinkedImage, type LinkedProgram, type Region } from './link.js';
 import { loadElf as parseElf } from './elf.js';
+export type { Region } from './link.js';
 import { disassembleInsn } from './disasm.js';
 
 /** A helper's view of one call: its arguments r1..r5 and checked access to program memory. */
@@ -66,6 +66,8 @@ export interface ExecOptions {
   args?: ArrayLike<bigint | number>;
   /** Instruction budget; exceeding it fails with FUEL_EXHAUSTED. Default: unlimited (2^53). */
   fuel?: number;
+  /** Which installed program runs: index or name (default the first). */
+  program?: number | string;
 }
 
 export interface ExecResult {
@@ -74,13 +76,6 @@ export interface ExecResult {
   instructions: number;
 }
 
-/** A region of program memory as the program sees it. */
-export interface Region {
-  name: string;
-  start: number;
-  size: number;
-  writable: boolean;
-}
 
 interface HelperEntry {
   id: number;
@@ -88,23 +83,9 @@ interface HelperEntry {
   fn: HelperFn;
 }
 
-interface Loaded {
-  image: ProgramImage;
-  /** Linked code with helper ids resolved. */
-  code: Uint8Array;
-  entry: number;
-  stack: Region;
-  sections: Region[];
-  heap: Region | undefined;
-  grantBase: number;
-}
 
 const UNLIMITED_FUEL = 2 ** 53;
 const TWO32 = 4294967296;
-
-function alignUp(x: number, a: number): number {
-  return Math.ceil(x / a) * a;
-}
 
 export class Vm implements HelperCall {
   readonly memory: WebAssembly.Memory;
@@ -113,7 +94,7 @@ export class Vm implements HelperCall {
   private u8: Uint8Array;
   private readonly helpersById = new Map<number, HelperEntry>();
   private readonly helperIdsByName = new Map<string, number>();
-  private loaded: Loaded | undefined;
+  private linked: LinkedImage | undefined;
   private regions: Region[] = [];
   private readonly heapSize: number;
   private readonly frameSize: number;
@@ -154,7 +135,7 @@ export class Vm implements HelperCall {
 
   registerHelper(id: number, name: string, fn: HelperFn): void {
     if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) throw new VmError('VM_STATE', `helper id must be an integer in [0, 2^31), got ${id}`);
-    if (this.loaded) throw new VmError('VM_STATE', 'register helpers before loading a program');
+    if (this.linked) throw new VmError('VM_STATE', 'register helpers before loading a program');
     const old = this.helpersById.get(id);
     if (old) this.helperIdsByName.delete(old.name);
     this.helpersById.set(id, { id, name, fn });
@@ -188,95 +169,66 @@ export class Vm implements HelperCall {
   }
 
   loadImage(image: ProgramImage): void {
-    if (this.loaded) throw new VmError('VM_STATE', 'a program is already loaded in this VM');
-    const code = image.code.slice();
-    const n = code.length >> 3;
-    // Resolve helper calls by name (PQUIC's ABI: helpers are bound by symbol name).
-    for (const r of image.helperRelocs) {
-      const id = this.helperIdsByName.get(r.name);
-      if (id === undefined) {
-        throw new VmError('ELF_UNKNOWN_HELPER', `unknown helper function '${r.name}' called at PC ${r.pc}`);
-      }
-      const insn = decodeInsn(code, r.pc);
-      if (insn.opcode !== OP_CALL) throw new VmError('ELF_BAD_RELOCATION', `helper relocation at PC ${r.pc} is not on a call`);
-      encodeInsn({ ...insn, src: 0, imm: id }, code, r.pc);
-    }
-    const functionStarts = image.functions.length > 0 ? image.functions.map((f) => f.pc) : undefined;
-    validateProgram(code, {
+    this.loadLinked(linkPrograms([{ name: 'main', image }], {
+      helperId: (name) => this.helperIdsByName.get(name),
       isHelper: (id) => this.helpersById.has(id),
-      maxInsns: this.maxInsns + 1,
-      ...(functionStarts && image.functions.length > 1 ? { functionStarts: [...new Set(functionStarts)] } : {}),
-    });
-    if (image.entry < 0 || image.entry >= n) throw new VmError('VM_STATE', `entry ${image.entry} is outside the program`);
-
-    // Layout: code, then stack, data sections and heap, then the grant area for exec's mem.
-    let at = alignUp(CODE + (n + 1) * RECORD_BYTES, 4096);
-    const stackSize = this.frameSize * (MAX_CALL_DEPTH + 1);
-    const stack: Region = { name: 'stack', start: at, size: stackSize, writable: true };
-    at = alignUp(at + stackSize, 4096);
-    const sections: Region[] = [];
-    for (const s of image.sections) {
-      at = alignUp(at, Math.max(8, s.align));
-      sections.push({ name: s.name, start: at, size: s.bytes.length, writable: s.writable });
-      at += s.bytes.length;
-    }
-    at = alignUp(at, 4096);
-    let heap: Region | undefined;
-    if (this.heapSize > 0) {
-      heap = { name: 'heap', start: at, size: this.heapSize, writable: true };
-      at = alignUp(at + this.heapSize, 4096);
-    }
-    const grantBase = at + 4096; // a gap: an overrun of the heap never lands in the grant
-    this.ensureMemory(grantBase);
-
-    // Place data, then patch lddw pairs and in-section pointers with absolute addresses.
-    image.sections.forEach((s, i) => this.u8.set(s.bytes, sections[i]!.start));
-    for (const r of image.dataRelocs) {
-      const sec = sections[r.section];
-      if (!sec) throw new VmError('ELF_BAD_RELOCATION', `data relocation at PC ${r.pc} names section ${r.section}`);
-      const addr = sec.start + r.offset;
-      const lo = decodeInsn(code, r.pc);
-      encodeInsn({ ...lo, imm: addr | 0 }, code, r.pc);
-      encodeInsn({ ...decodeInsn(code, r.pc + 1), imm: Math.floor(addr / TWO32) | 0 }, code, r.pc + 1);
-    }
-    for (const r of image.sectionRelocs) {
-      const sec = sections[r.section];
-      const target = sections[r.target];
-      if (!sec || !target || r.offset < 0 || r.offset + r.width > sec.size) {
-        throw new VmError('ELF_BAD_RELOCATION', `pointer relocation at ${sec?.name ?? r.section}+${r.offset} is invalid`);
-      }
-      const addr = target.start + r.addend;
-      if (r.width === 8) this.dv.setBigUint64(sec.start + r.offset, BigInt.asUintN(64, BigInt(addr)), true);
-      else this.dv.setUint32(sec.start + r.offset, addr >>> 0, true);
-    }
-    this.u8.set(predecode(code), CODE);
-    this.loaded = { image, code, entry: image.entry, stack, sections, heap, grantBase };
+      heapSize: this.heapSize,
+      frameSize: this.frameSize,
+      maxInsns: this.maxInsns,
+    }));
   }
 
-  /** The linked, helper-resolved bytecode of the loaded program. */
+  /**
+   * Installs programs linked once (link.ts) into this VM's own memory: the per-connection
+   * instantiation of a plugin. The helper ids the image was linked against must be registered.
+   */
+  loadLinked(linked: LinkedImage): void {
+    if (this.linked) throw new VmError('VM_STATE', 'a program is already loaded in this VM');
+    if (linked.frameSize !== this.frameSize) throw new VmError('VM_STATE', `image linked for ${linked.frameSize}-byte frames, VM has ${this.frameSize}`);
+    this.ensureMemory(linked.grantBase);
+    this.u8.set(linked.init, 0);
+    if (linked.heap) this.u8.fill(0, linked.heap.start, linked.heap.start + linked.heap.size);
+    this.linked = linked;
+    this.tableMemLen = -1;
+  }
+
+  /** The linked, helper-resolved bytecode of the first (or named) program. */
   get code(): Uint8Array {
-    return this.requireLoaded().code;
+    return this.programAt(0).code;
   }
 
   get program(): ProgramImage | undefined {
-    return this.loaded?.image;
+    return this.linked?.programs[0]?.image;
   }
 
-  /** Regions of the loaded program (the grant region appears during exec only). */
-  get layout(): { stack: Region; sections: Region[]; heap: Region | undefined } {
+  /** The programs installed in this VM (one, or a plugin's pluglets). */
+  get programs(): readonly LinkedProgram[] {
+    return this.linked?.programs ?? [];
+  }
+
+  /** Regions of the loaded programs (the grant region appears during exec only). */
+  get layout(): { stack: Region; rodata: Region | undefined; data: Region | undefined; heap: Region | undefined } {
     const l = this.requireLoaded();
-    return { stack: l.stack, sections: l.sections, heap: l.heap };
+    return { stack: l.stack, rodata: l.rodata, data: l.data, heap: l.heap };
   }
 
-  /** Address of a function of the loaded program by name (its entry pc). */
+  /** Entry pc (within its program) of a function of the first program, by name. */
   functionPc(name: string): number | undefined {
-    return this.loaded?.image.functions.find((f) => f.name === name)?.pc;
+    return this.linked?.programs[0]?.image.functions.find((f) => f.name === name)?.pc;
+  }
+
+  private programAt(which: number | string): LinkedProgram {
+    const l = this.requireLoaded();
+    const p = typeof which === 'number' ? l.programs[which] : l.programs.find((x) => x.name === which);
+    if (!p) throw new VmError('VM_STATE', `no program ${JSON.stringify(which)} in this VM`);
+    return p;
   }
 
   // ---- execution ----
 
   exec(opts: ExecOptions = {}): ExecResult {
     const l = this.requireLoaded();
+    const prog = opts.program === undefined ? l.programs[0]! : this.programAt(opts.program);
     const fuel = opts.fuel ?? UNLIMITED_FUEL;
     if (!(fuel >= 0) || !Number.isInteger(fuel) || fuel > UNLIMITED_FUEL) {
       throw new VmError('VM_STATE', `fuel must be a non-negative integer, got ${opts.fuel}`);
@@ -308,7 +260,7 @@ export class Vm implements HelperCall {
     this.helperError = undefined;
 
     this.lastError = undefined;
-    const rc = this.core.run(l.entry);
+    const rc = this.core.run(prog.entry);
     // What is left is in [0, fuel]: never negative, so the halves read as unsigned.
     const left = dv.getUint32(STATUS + ST_FUEL + 4, true) * TWO32 + dv.getUint32(STATUS + ST_FUEL, true);
     if (memLen > 0) mem!.set(this.u8.subarray(l.grantBase, l.grantBase + memLen));
@@ -375,9 +327,9 @@ export class Vm implements HelperCall {
 
   // ---- internals ----
 
-  private requireLoaded(): Loaded {
-    if (!this.loaded) throw new VmError('VM_STATE', 'no program loaded');
-    return this.loaded;
+  private requireLoaded(): LinkedImage {
+    if (!this.linked) throw new VmError('VM_STATE', 'no program loaded');
+    return this.linked;
   }
 
   private ensureMemory(bytes: number): void {
@@ -402,10 +354,11 @@ export class Vm implements HelperCall {
     }
   }
 
-  private buildRegions(l: Loaded, memLen: number): void {
+  private buildRegions(l: LinkedImage, memLen: number): void {
     const regions: Region[] = [l.stack];
     if (memLen > 0) regions.push({ name: 'mem', start: l.grantBase, size: memLen, writable: true });
-    for (const s of l.sections) if (s.size > 0) regions.push(s);
+    if (l.data) regions.push(l.data);
+    if (l.rodata) regions.push(l.rodata);
     if (l.heap) regions.push(l.heap);
     this.setRegions(regions);
     this.tableMemLen = memLen;
@@ -469,19 +422,22 @@ export class Vm implements HelperCall {
     }
   }
 
-  private insnText(pc: number): string {
-    const l = this.loaded!;
-    try {
-      return disassembleInsn(l.code, pc, { helperName: (id) => this.helperName(id) });
-    } catch {
-      return '?';
-    }
+  /** The program and relative pc of an absolute record index. */
+  private locate(abs: number): { prog: LinkedProgram | undefined; pc: number } {
+    for (const p of this.linked?.programs ?? []) if (abs >= p.base && abs <= p.base + p.length) return { prog: p, pc: abs - p.base };
+    return { prog: undefined, pc: abs };
   }
 
   private execError(rc: number, fuel: number): ExecError {
     const dv = this.dv;
-    const pc = dv.getInt32(STATUS + ST_PC, true);
-    const insn = this.insnText(pc);
+    const { prog, pc } = this.locate(dv.getInt32(STATUS + ST_PC, true));
+    let insn = '?';
+    try {
+      if (prog && pc < prog.length) insn = disassembleInsn(prog.code, pc, { helperName: (id) => this.helperName(id) });
+    } catch {
+      insn = '?';
+    }
+    if (prog && (this.linked?.programs.length ?? 0) > 1) insn = `${prog.name}: ${insn}`;
     const where = `at PC ${pc} (${insn})`;
     switch (rc) {
       case RESULT_OOB: {

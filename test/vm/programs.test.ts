@@ -280,11 +280,6 @@ describe('plugins-c/tests: faults', () => {
 
 describe('plugins-c/bench: kernels', () => {
   const ascii = (s: string) => new TextEncoder().encode(s);
-  const kernel = (name: string) => {
-    const k = KERNELS.find((x) => x.name === name);
-    if (!k) throw new Error(name);
-    return k;
-  };
   const runVm = (name: string, mem: Uint8Array) => load(`plugins-c/bench/${name}.o`).vm.exec({ mem });
 
   it('are pure .text: no data sections, no relocations, no helpers', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CLIENT_ADDR, SERVER_ADDR, collectStream, handshake, makePair, roundtrip, runUntil, serverCert, type Pair,
+  CLIENT_ADDR, SERVER_ADDR, collectStream, handshake, makePair, runUntil, serverCert, type Pair,
 } from './harness.js';
 import { QuicConnection } from '../../../src/quic/connection/connection.js';
 import { defaultConfiguration } from '../../../src/quic/config.js';
