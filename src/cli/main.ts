@@ -12,8 +12,10 @@ import { disasmCommand } from './commands/disasm.js';
 import { conformanceCommand } from './commands/conformance.js';
 import { inspectCommand } from './commands/inspect.js';
 import { demoCommand } from './commands/demo.js';
+import { serverCommand } from './commands/server.js';
+import { clientCommand } from './commands/client.js';
 
-export const COMMANDS: Command[] = [demoCommand, runCommand, asmCommand, disasmCommand, inspectCommand, conformanceCommand];
+export const COMMANDS: Command[] = [demoCommand, runCommand, asmCommand, disasmCommand, inspectCommand, conformanceCommand, serverCommand, clientCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

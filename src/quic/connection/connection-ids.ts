@@ -9,6 +9,7 @@ import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import { frameLength, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
+import { copyBytes } from '../wire/bytes.js';
 
 interface HostCid {
   seq: number;
@@ -61,12 +62,12 @@ export class ConnectionIds {
 
   /** Client: the server's chosen SCID (or a Retry's) replaces our random initial DCID. */
   setInitialPeerCid(cid: Uint8Array): void {
-    this.current.cid = cid.slice();
+    this.current.cid = copyBytes(cid);
   }
 
   onPeerParams(p: TransportParameters): void {
     // The server's stateless_reset_token belongs to its handshake connection ID (§18.2).
-    if (p.statelessResetToken) this.peer[0]!.resetToken = p.statelessResetToken.slice();
+    if (p.statelessResetToken) this.peer[0]!.resetToken = copyBytes(p.statelessResetToken);
   }
 
   /** After the handshake: give the peer spare connection IDs up to its limit (§5.1.1). */
@@ -97,7 +98,7 @@ export class ConnectionIds {
       this.retirePending.add(f.sequenceNumber);
       return;
     }
-    this.peer.push({ seq: f.sequenceNumber, cid: f.connectionId.slice(), resetToken: f.statelessResetToken.slice() });
+    this.peer.push({ seq: f.sequenceNumber, cid: copyBytes(f.connectionId), resetToken: copyBytes(f.statelessResetToken) });
     if (f.retirePriorTo > this.largestRetirePriorTo) {
       this.largestRetirePriorTo = f.retirePriorTo;
       for (let i = this.peer.length - 1; i >= 0; i--) {

@@ -45,6 +45,7 @@ import { PacketSpace } from './packet-space.js';
 import { StreamManager } from './streams.js';
 import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
+import { copyBytes } from '../wire/bytes.js';
 
 const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
   initial: PacketNumberSpace.Initial,
@@ -97,7 +98,10 @@ export interface ConnectionOptions {
   now: number;
   /** Client: the server's address. Server: the client's address of its first Initial. */
   peerAddress: PeerAddress;
-  /** Server: the DCID of the client's first Initial (it derives the Initial keys). */
+  /**
+   * Server: the DCID of the client's first Initial. Client: the DCID of its first Initial
+   * (random by default; give it to name a qlog file before the connection exists).
+   */
   originalDcid?: Uint8Array;
   /** Server: the client's SCID from its first Initial. */
   peerCid?: Uint8Array;
@@ -167,6 +171,7 @@ export class QuicConnection {
   private readonly offsets = newHeaderOffsets();
   private pingUid = 0;
   private firstPacketReceived = false;
+  private ackElicitingSentSinceReceive = false;
 
   constructor(config: QuicConfiguration, opts: ConnectionOptions) {
     this.config = config;
@@ -189,7 +194,8 @@ export class QuicConnection {
     const hostCid = opts.hostCid ?? this.provider.randomBytes(config.connectionIdLength);
     const resetTokenFor = opts.resetTokenFor ?? (() => this.provider.randomBytes(RESET_TOKEN_LENGTH));
     if (this.isClient) {
-      this.originalDcid = this.provider.randomBytes(8);
+      this.originalDcid = opts.originalDcid ? copyBytes(opts.originalDcid) : this.provider.randomBytes(8);
+      if (this.originalDcid.length < 8) throw new Error('a client\'s first Destination Connection ID has at least 8 bytes (RFC 9000 §7.2)');
       this.cids = new ConnectionIds(this, hostCid, this.originalDcid, resetTokenFor);
     } else {
       if (!opts.originalDcid || !opts.peerCid) throw new Error('a server connection needs originalDcid and peerCid');
@@ -410,7 +416,7 @@ export class QuicConnection {
     if (!space.canReceive) {
       if (!space.discarded && this.undecryptable.length < MAX_UNDECRYPTABLE) {
         // Keys may arrive with a packet later in this flight (RFC 9001 §5.7): keep a copy.
-        this.undecryptable.push({ data: data.slice(header.packetStart, header.payloadEnd), from, space: spaceId });
+        this.undecryptable.push({ data: copyBytes(data, header.packetStart, header.payloadEnd), from, space: spaceId });
       } else {
         this.dropped(now, 'key_unavailable', header.payloadEnd - header.packetStart);
       }
@@ -470,6 +476,7 @@ export class QuicConnection {
     // RFC 9001 §4.9.1: a server discards Initial keys when it first processes a Handshake packet.
     if (!this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpace(PacketNumberSpace.Initial, now);
     this.idleDeadline = now + this.idleTimeoutUs();
+    this.ackElicitingSentSinceReceive = false;
     return true;
   }
 
@@ -553,7 +560,7 @@ export class QuicConnection {
     process(FrameType.NEW_CONNECTION_ID, (f: Extract<Frame, { type: 'new_connection_id' }>) => this.cids.onNewConnectionId(f));
     process(FrameType.RETIRE_CONNECTION_ID, (f: Extract<Frame, { type: 'retire_connection_id' }>, _p, now) => this.cids.onRetireConnectionId(f.sequenceNumber, now));
     process(FrameType.PATH_CHALLENGE, (f: Extract<Frame, { type: 'path_challenge' }>) => {
-      this.pendingPathResponses.push(f.data.slice());
+      this.pendingPathResponses.push(copyBytes(f.data));
     });
     process(FrameType.PATH_RESPONSE, (f: Extract<Frame, { type: 'path_response' }>, _p, now) => this.onPathResponse(f.data, now));
     process(FrameType.CONNECTION_CLOSE, (f: Extract<Frame, { type: 'connection_close' }>, _p, now) => this.onConnectionClose(f, now));
@@ -822,8 +829,8 @@ export class QuicConnection {
       return;
     }
     this.receivedRetry = true;
-    this.retryToken = token.slice();
-    this.retrySourceCid = scid.slice();
+    this.retryToken = copyBytes(token);
+    this.retrySourceCid = copyBytes(scid);
     this.cids.setInitialPeerCid(this.retrySourceCid);
     this.installInitialKeys(this.retrySourceCid);
     // Everything sent in Initial packets goes again with the new keys and the token.
@@ -939,9 +946,13 @@ export class QuicConnection {
     this.stats.packetsSent += built.length;
     this.stats.bytesSent += size;
     if (!this.addressValidated) this.amplificationSent += size;
-    // RFC 9000 §10.1: sending an ack-eliciting packet restarts the idle timer.
-    if (built.some((b) => b.packet.ackEliciting)) this.idleDeadline = now + this.idleTimeoutUs();
-    return buf.slice(0, size);
+    // RFC 9000 §10.1: the first ack-eliciting packet sent since the last one received restarts
+    // the idle timer (later ones do not, or a silent peer would never time out).
+    if (!this.ackElicitingSentSinceReceive && built.some((b) => b.packet.ackEliciting)) {
+      this.ackElicitingSentSinceReceive = true;
+      this.idleDeadline = now + this.idleTimeoutUs();
+    }
+    return copyBytes(buf, 0, size);
   }
 
   /**

@@ -7,6 +7,7 @@
  * but no bytes are stored and the read offset follows the contiguous prefix.
  */
 import { RangeSet } from '../recovery/rangeset.js';
+import { copyBytes } from '../wire/bytes.js';
 
 interface Chunk {
   offset: number;
@@ -49,7 +50,7 @@ export class ReassemblyBuffer {
     this.received.add(start, end);
     for (const [s, e] of gaps) {
       added += e - s;
-      if (!this.discarding) this.store({ offset: s, data: data.slice(s - offset, e - offset) });
+      if (!this.discarding) this.store({ offset: s, data: copyBytes(data, s - offset, e - offset) });
     }
     if (this.discarding) this.skipContiguous();
     else this.bufferedBytes += added;

@@ -5,6 +5,7 @@
  * reference the buffer's memory (subarrays) when they fit in one written chunk.
  */
 import { RangeSet } from '../recovery/rangeset.js';
+import { copyBytes } from '../wire/bytes.js';
 
 /** Large writes are stored in pieces of this size, the granularity at which acked memory is freed. */
 const CHUNK_SIZE = 16 * 1024;
@@ -54,7 +55,7 @@ export class SendBuffer {
   /** Buffers a copy of `data`, in chunks of at most CHUNK_SIZE so acknowledged memory is freed early. */
   write(data: Uint8Array): void {
     for (let i = 0; i < data.length; i += CHUNK_SIZE) {
-      const piece = data.slice(i, Math.min(i + CHUNK_SIZE, data.length));
+      const piece = copyBytes(data, i, Math.min(i + CHUNK_SIZE, data.length));
       this.chunks.push({ offset: this.writeOffset, data: piece });
       this.writeOffset += piece.length;
     }

@@ -74,6 +74,14 @@ describe('closing', () => {
     expect(p.now - start).toBeLessThan(3_000_000);
   });
 
+  it('idle timeout is not pushed back by retransmissions to a silent peer (RFC 9000 §10.1)', () => {
+    const p = makePair({ client: { maxIdleTimeoutMs: 3000 } });
+    const start = p.now;
+    runUntil(p, () => p.client.state === 'closed', { link: () => [], maxSteps: 500 });
+    expect(terminated(p.clientEvents)).toMatchObject({ cause: 'idle_timeout' });
+    expect(p.now - start).toBeLessThan(3_500_000);
+  });
+
   it('an ALPN mismatch closes with CRYPTO_ERROR 0x178 (no_application_protocol)', () => {
     const p = makePair({ client: { alpnProtocols: ['h3'] } });
     runUntil(p, () => p.client.state === 'closed', { maxSteps: 100 });
@@ -225,6 +233,17 @@ describe('streams', () => {
     }, { maxSteps: 3000 });
     expect(ok).toBe(true);
     expect(opened).toBe(total);
+  });
+
+  it('copies application data: a reused Node Buffer does not change what was sent', () => {
+    const p = makePair();
+    handshake(p);
+    const id = p.client.createStream();
+    const buf = Buffer.alloc(5000, 1);
+    p.client.sendStreamData(id, buf, true);
+    buf.fill(2);
+    runUntil(p, () => collectStream(p.serverEvents, id).fin);
+    expect(collectStream(p.serverEvents, id).data.every((b) => b === 1)).toBe(true);
   });
 
   it('RESET_STREAM and STOP_SENDING reach the peer', () => {

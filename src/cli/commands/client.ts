@@ -1,0 +1,276 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { flag, intOpt, parse, str, UsageError } from '../args.js';
+import type { Command, Io } from '../io.js';
+import type { QuicConfiguration } from '../../quic/config.js';
+import { QuicClient } from '../../quic/endpoint/client.js';
+import { openKeyLogFile, type KeyLogFile } from '../../quic/endpoint/keylog-file.js';
+import { QuicConnectionError } from '../../quic/endpoint/session.js';
+import { formatAddress } from '../../quic/endpoint/udp.js';
+import { hqFetch, type HqRequest, type HqResult } from '../../quic/hq/client.js';
+import { HQ_ALPN } from '../../quic/hq/constants.js';
+import { DiscardSink, FileSink, StdoutSink, type BodySink } from '../../quic/hq/sinks.js';
+import { syntheticPath } from '../../quic/hq/synthetic.js';
+import { loadCertificates } from '../../quic/tls/pem.js';
+import type { Certificate } from '../../quic/tls/x509.js';
+import { cryptoOpt, DEFAULT_MTU, keyLogPath, qlogDirOpt } from './server.js';
+
+const usage = `usage: pquic client [options] URL...
+
+Downloads each URL (https://HOST:PORT/PATH) with HTTP/0.9 over one QUIC connection (ALPN
+hq-interop), several at once within the server's stream limit, then prints a summary line
+(bytes, time, goodput, handshake time, packets) on stderr. A progress bar is shown when
+stderr is a terminal. All URLs must name the same server. Exit status: 0 when every body
+arrived complete, 1 on any failure (connection error, reset stream), 2 on bad arguments.
+
+Where the bodies go: with -o DIR, each into DIR/<last segment of its path> (index.html for a
+path ending in /). Without -o, the body of a single URL goes to stdout, and with several
+URLs (or -G) bodies are only counted.
+
+options:
+  -o, --output DIR      save the bodies into DIR (created if needed)
+  -G, --generate N      request the synthetic object /_bytes/N (N bytes) from the server of the
+                        first URL; URLs whose path is just / then only name the server
+  -a, --alpn ALPN       application protocol (default hq-interop)
+  -v, --version V       QUIC version to offer (default 0x00000001)
+      --insecure        do not verify the server's certificate
+      --ca FILE         trust these CA certificates (PEM) instead of Node's bundled roots
+      --sni NAME        server name for SNI and verification (default: the URL's host)
+  -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
+  -q, --qlog-dir DIR    write a qlog file of the connection (default: $QLOGDIR)
+      --crypto C        node (default) | noble
+      --streams N       requests in flight at most (default: what the server allows)
+      --timeout SECS    idle timeout, which also bounds the handshake (default 30)
+      --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
+      --quiet           no progress bar and no summary
+  -h, --help`;
+
+interface Target {
+  host: string;
+  port: number;
+  paths: string[];
+}
+
+function parseTargets(urls: string[], generate: number | undefined): Target {
+  if (urls.length === 0) throw new UsageError('expected at least one URL (https://HOST:PORT/PATH)');
+  let target: Target | undefined;
+  for (const u of urls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new UsageError(`not a URL: '${u}'`);
+    }
+    if (url.protocol !== 'https:') throw new UsageError(`only https:// URLs are supported, got '${u}'`);
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const port = url.port === '' ? 443 : Number(url.port);
+    if (!target) target = { host, port, paths: [] };
+    else if (target.host !== host || target.port !== port) throw new UsageError(`all URLs must name the same server: '${u}' is not on ${target.host}:${target.port}`);
+    const path = url.pathname + url.search;
+    if (!(generate !== undefined && path === '/')) target.paths.push(path);
+  }
+  if (generate !== undefined) target!.paths.push(syntheticPath(generate));
+  return target!;
+}
+
+/** DIR/<last path segment>, index.html for a directory. */
+export function outputName(path: string): string {
+  let p = path.split(/[?#]/)[0]!;
+  try {
+    p = decodeURIComponent(p);
+  } catch {
+    // keep it encoded
+  }
+  const name = p.endsWith('/') ? 'index.html' : basename(p);
+  return name === '' || name === '.' || name === '..' ? 'index.html' : name;
+}
+
+function loadTrust(caFile: string | undefined): Certificate[] {
+  if (caFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`cannot read ${caFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    return loadCertificates(text);
+  }
+  return loadCertificates(rootCertificates.join('\n'), { skipUnsupported: true });
+}
+
+function formatBytes(n: number): string {
+  if (n < 1e3) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+/** A one-line progress display on a terminal, redrawn five times a second. */
+class Progress {
+  private received = 0;
+  private readonly timer: NodeJS.Timeout;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly total: number | undefined) {
+    this.timer = setInterval(() => this.draw(), 200);
+    this.timer.unref();
+  }
+
+  add(n: number): void {
+    this.received += n;
+  }
+
+  private draw(): void {
+    const secs = (performance.now() - this.t0) / 1000;
+    const rate = secs > 0 ? (this.received * 8) / secs / 1e6 : 0;
+    const width = 30;
+    let bar = '';
+    if (this.total !== undefined && this.total > 0) {
+      const f = Math.min(1, this.received / this.total);
+      const filled = Math.round(f * width);
+      bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% `;
+    }
+    process.stderr.write(`\r${bar}${formatBytes(this.received)}  ${rate.toFixed(1)} Mbit/s\x1b[K`);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    process.stderr.write('\r\x1b[K');
+  }
+}
+
+export const clientCommand: Command = {
+  name: 'client',
+  summary: 'download URLs over QUIC with HTTP/0.9 (hq-interop) and report goodput',
+  usage,
+  async run(argv: string[], io: Io): Promise<number> {
+    const p = parse(argv, {
+      output: { type: 'string', short: 'o' },
+      generate: { type: 'string', short: 'G' },
+      alpn: { type: 'string', short: 'a' },
+      version: { type: 'string', short: 'v' },
+      insecure: { type: 'boolean' },
+      ca: { type: 'string' },
+      sni: { type: 'string' },
+      keylog: { type: 'string', short: 'X' },
+      'qlog-dir': { type: 'string', short: 'q' },
+      crypto: { type: 'string' },
+      streams: { type: 'string' },
+      timeout: { type: 'string' },
+      mtu: { type: 'string' },
+      quiet: { type: 'boolean' },
+    });
+    const generate = intOpt(p, 'generate', 0, Number.MAX_SAFE_INTEGER);
+    const version = intOpt(p, 'version', 1, 0xffffffff) ?? 0x00000001;
+    const streams = intOpt(p, 'streams', 1, 1 << 30);
+    const timeout = intOpt(p, 'timeout', 1, 86_400) ?? 30;
+    const mtu = intOpt(p, 'mtu', 1200, 65527) ?? DEFAULT_MTU;
+    const crypto = cryptoOpt(p);
+    const target = parseTargets(p.positionals, generate);
+    const insecure = flag(p, 'insecure');
+    if (insecure && str(p, 'ca') !== undefined) throw new UsageError('--insecure and --ca contradict each other');
+    let trust: Certificate[] = [];
+    try {
+      if (!insecure) trust = loadTrust(str(p, 'ca'));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      io.err(`pquic client: bad CA file ${str(p, 'ca')}: ${(e as Error).message}`);
+      return 1;
+    }
+    const quiet = flag(p, 'quiet');
+
+    const outDir = str(p, 'output');
+    const makeSink = (path: string): BodySink => {
+      if (outDir !== undefined) return new FileSink(join(outDir, outputName(path)));
+      if (target.paths.length === 1 && generate === undefined) return new StdoutSink();
+      return new DiscardSink();
+    };
+    let requests: HqRequest[];
+    try {
+      if (outDir !== undefined) mkdirSync(outDir, { recursive: true });
+      requests = target.paths.map((path) => ({ path, sink: makeSink(path) }));
+    } catch (e) {
+      io.err(`pquic client: cannot write into ${outDir}: ${(e as Error).message}`);
+      return 1;
+    }
+
+    let keyLog: KeyLogFile | undefined;
+    const keyLogFile = keyLogPath(p);
+    if (keyLogFile !== undefined) {
+      try {
+        keyLog = openKeyLogFile(keyLogFile);
+      } catch (e) {
+        io.err(`pquic client: cannot open the key log ${keyLogFile}: ${(e as Error).message}`);
+        return 1;
+      }
+    }
+    const qlogDir = qlogDirOpt(p);
+    const config: Partial<QuicConfiguration> = {
+      alpnProtocols: [str(p, 'alpn') ?? HQ_ALPN],
+      versions: [version],
+      crypto,
+      insecure,
+      trustAnchors: trust,
+      maxIdleTimeoutMs: timeout * 1000,
+      maxDatagramSize: mtu,
+      ...(keyLog ? { keyLog: keyLog.write } : {}),
+    };
+
+    const t0 = performance.now();
+    let client: QuicClient;
+    try {
+      client = await QuicClient.connect({
+        host: target.host, port: target.port, config,
+        ...(str(p, 'sni') !== undefined ? { serverName: str(p, 'sni')! } : {}),
+        ...(qlogDir !== undefined ? { qlogDir } : {}),
+      });
+    } catch (e) {
+      for (const r of requests) r.sink?.abort();
+      keyLog?.close();
+      const where = `${target.host}:${target.port}`;
+      if (e instanceof QuicConnectionError) {
+        io.err(`pquic client: cannot connect to ${where}: ${e.message}`);
+      } else {
+        io.err(`pquic client: cannot connect to ${where}: ${(e as Error).message}`);
+      }
+      return 1;
+    }
+
+    const total = generate !== undefined && target.paths.length === 1 ? generate : undefined;
+    const progress = !quiet && process.stderr.isTTY ? new Progress(total) : undefined;
+    const results: HqResult[] = await hqFetch(client.session, requests, {
+      ...(streams !== undefined ? { concurrency: streams } : {}),
+      ...(progress ? { onBytes: (n: number) => progress.add(n) } : {}),
+    });
+    const elapsed = (performance.now() - t0) / 1000;
+    progress?.stop();
+    const ended = client.session.terminated;
+    const stats = client.session.stats;
+    await client.close();
+    keyLog?.close();
+
+    const bytes = results.reduce((a, r) => a + r.bytes, 0);
+    const failed = results.filter((r) => !r.ok);
+    if (!quiet) {
+      const goodput = elapsed > 0 ? (bytes * 8) / elapsed / 1e6 : 0;
+      io.err(
+        `pquic client: summary: ${results.length - failed.length}/${results.length} ok, ${bytes} bytes in ${elapsed.toFixed(3)} s, ` +
+        `goodput ${goodput.toFixed(1)} Mbit/s, handshake ${(stats.handshakeDoneUs / 1000).toFixed(1)} ms, ` +
+        `packets sent ${stats.packetsSent} received ${stats.packetsReceived} lost ${stats.packetsLost}, ` +
+        `server ${formatAddress(client.remote)}`,
+      );
+    }
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      const more = failed.length > 1 ? ` (and ${failed.length - 1} more failed)` : '';
+      io.err(`pquic client: GET ${first.path} failed: ${first.error ?? 'incomplete'}${more}`);
+      return 1;
+    }
+    if (ended && ended.cause !== 'closed') {
+      io.err(`pquic client: connection failed: ${new QuicConnectionError(ended).message}`);
+      return 1;
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,285 @@
+/**
+ * What the server and the client endpoints share: one UDP socket, the sessions it carries, one
+ * Node timer for the earliest connection timer, and the flush schedule.
+ *
+ * Scheduling: every datagram is handed to its connection as it arrives ('message' events come
+ * in batches from libuv's poll phase); the connections that have something to do are marked
+ * dirty and flushed together in a setImmediate callback right after the batch, so one flush
+ * answers many datagrams (ACKs included). A flush sends at most MAX_BURST datagrams per
+ * connection before yielding to the event loop, so incoming ACKs are read between bursts.
+ */
+import type dgram from 'node:dgram';
+import type { PeerAddress } from '../connection/types.js';
+import { delayMs, nowUs } from './clock.js';
+import type { QuicSession, SessionHost } from './session.js';
+import type { BoundSocket } from './udp.js';
+
+/** Datagrams one connection may send per flush before the endpoint reads its socket again. */
+const MAX_BURST = 256;
+/** A timer due within this much (µs) is handled now rather than re-armed for a sub-ms wait. */
+const TIMER_SLACK_US = 500;
+/** How long close() waits for its CONNECTION_CLOSE datagrams to leave (ms). */
+const CLOSE_SEND_WAIT_MS = 500;
+
+export interface EndpointStats {
+  datagramsReceived: number;
+  bytesReceived: number;
+  datagramsSent: number;
+  bytesSent: number;
+  /** Datagrams dropped by the endpoint itself (malformed, unknown, not allowed here). */
+  datagramsDropped: number;
+  /** Datagrams whose handling threw (counted and dropped; the socket keeps serving). */
+  handlerErrors: number;
+  /** Errors the socket reported (ICMP unreachable on a connected socket, failed sends). */
+  socketErrors: number;
+  /** Exceptions thrown by application callbacks. */
+  appErrors: number;
+}
+
+export interface EndpointOptions {
+  /** Called with an exception thrown by an application callback; default: one line on stderr. */
+  onError?: (err: unknown) => void;
+}
+
+export abstract class Endpoint implements SessionHost {
+  readonly socket: dgram.Socket;
+  /** The local address and port the socket is bound to. */
+  readonly local: PeerAddress;
+  readonly recvBufferSize: number;
+  readonly sendBufferSize: number;
+  readonly stats: EndpointStats = {
+    datagramsReceived: 0, bytesReceived: 0, datagramsSent: 0, bytesSent: 0, datagramsDropped: 0, handlerErrors: 0, socketErrors: 0, appErrors: 0,
+  };
+  /** The last error the socket reported, if any. */
+  lastSocketError: Error | undefined;
+
+  protected readonly sessions = new Set<QuicSession>();
+  protected isShutDown = false;
+  /** A client's socket is connected to its server: sends then carry no address. */
+  protected connectedPeer = false;
+  private readonly dirty = new Set<QuicSession>();
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private readonly onAppError: (err: unknown) => void;
+  /** While closing: sends are counted until they leave the socket. */
+  private pendingSends: number | undefined;
+  private sendsDrained: (() => void) | undefined;
+
+  protected constructor(bound: BoundSocket, opts: EndpointOptions) {
+    this.socket = bound.socket;
+    this.local = bound.local;
+    this.recvBufferSize = bound.recvBufferSize;
+    this.sendBufferSize = bound.sendBufferSize;
+    this.onAppError = opts.onError ?? ((e) => process.stderr.write(`pquic: application callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
+    this.socket.on('message', this.onMessage);
+    this.socket.on('error', (e) => {
+      this.lastSocketError = e;
+      this.stats.socketErrors++;
+    });
+  }
+
+  /** Handles one datagram; may throw (the caller counts and drops). */
+  protected abstract handleDatagram(data: Uint8Array, from: PeerAddress, now: number): void;
+
+  /** Subclasses forget a session's routes here. */
+  protected abstract forgetSession(session: QuicSession): void;
+
+  private readonly onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
+    if (this.isShutDown) return;
+    this.stats.datagramsReceived++;
+    this.stats.bytesReceived += msg.length;
+    try {
+      // A plain Uint8Array over the same memory: the core copies with slice(), which on a Node
+      // Buffer would only make a view.
+      const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+      this.handleDatagram(data, { address: rinfo.address, port: rinfo.port }, nowUs());
+    } catch {
+      // Junk must never take the socket down: count it and go on.
+      this.stats.handlerErrors++;
+    }
+  };
+
+  // ---------------------------------------------------------------- SessionHost
+
+  markDirty(session: QuicSession): void {
+    if (this.isShutDown) return;
+    this.dirty.add(session);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushDirty);
+    }
+  }
+
+  send(data: Uint8Array, to: PeerAddress): void {
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += data.length;
+    const counted = this.pendingSends !== undefined;
+    if (counted) this.pendingSends!++;
+    if (this.connectedPeer) {
+      if (counted) this.socket.send(data, this.onCountedSend);
+      else this.socket.send(data);
+    } else if (counted) {
+      this.socket.send(data, to.port, to.address, this.onCountedSend);
+    } else {
+      this.socket.send(data, to.port, to.address);
+    }
+  }
+
+  cidIssued(session: QuicSession, cid: Uint8Array): void {
+    void session;
+    void cid;
+  }
+
+  cidRetired(session: QuicSession, cid: Uint8Array): void {
+    void session;
+    void cid;
+  }
+
+  sessionClosed(session: QuicSession): void {
+    this.sessions.delete(session);
+    this.dirty.delete(session);
+    this.forgetSession(session);
+  }
+
+  reportError(err: unknown): void {
+    this.stats.appErrors++;
+    this.onAppError(err);
+  }
+
+  // ---------------------------------------------------------------- scheduling
+
+  /** Sends a datagram that is not part of a connection (VN, Retry, stateless reset). */
+  protected sendRaw(data: Uint8Array, to: PeerAddress): void {
+    this.send(data, to);
+  }
+
+  private readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    if (this.isShutDown || this.dirty.size === 0) return;
+    const now = nowUs();
+    const list = [...this.dirty];
+    this.dirty.clear();
+    let earliest = Infinity;
+    for (const s of list) {
+      let more = false;
+      try {
+        more = s.flush(now, MAX_BURST);
+      } catch (e) {
+        this.stats.handlerErrors++;
+        this.reportError(e);
+      }
+      if (more) this.markDirty(s);
+      if (s.deadline !== undefined && s.deadline < earliest && this.sessions.has(s)) earliest = s.deadline;
+    }
+    this.armTimer(earliest);
+  };
+
+  private armTimer(at: number): void {
+    if (at === Infinity || this.isShutDown) return;
+    if (this.timer !== undefined && at >= this.timerAt) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, delayMs(at, nowUs()));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.isShutDown) return;
+    const now = nowUs();
+    let earliest = Infinity;
+    for (const s of this.sessions) {
+      const d = s.deadline;
+      if (d === undefined) continue;
+      if (d <= now + TIMER_SLACK_US) {
+        s.deadline = undefined;
+        try {
+          s.timer(Math.max(now, d));
+        } catch (e) {
+          this.stats.handlerErrors++;
+          this.reportError(e);
+        }
+      } else if (d < earliest) {
+        earliest = d;
+      }
+    }
+    this.flushDirty();
+    this.armTimer(earliest);
+  };
+
+  // ---------------------------------------------------------------- shutdown
+
+  /**
+   * Closes every connection (CONNECTION_CLOSE with NO_ERROR), waits briefly for those datagrams
+   * to leave, then closes the socket and the timer so the process can exit. Sessions that were
+   * still open resolve `closed` with a local close. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeNow(): Promise<void> {
+    if (this.isShutDown) return;
+    this.pendingSends = 0;
+    const now = nowUs();
+    for (const s of this.sessions) {
+      if (s.quic.isClosed) continue;
+      try {
+        // A connection that already ended (an error, the peer's close) is in its closing or
+        // draining period: flushing sends its CONNECTION_CLOSE if it owes one.
+        if (!s.terminated) s.quic.close(0, '', true, now);
+        s.flush(now, MAX_BURST);
+      } catch {
+        // a broken connection has nothing to say
+      }
+    }
+    if (this.pendingSends > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, CLOSE_SEND_WAIT_MS);
+        this.sendsDrained = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    this.shutdown('endpoint closed');
+  }
+
+  /**
+   * Drops every connection without a word to the peers (as a crash would) and closes the
+   * socket. Peers find out by idle timeout, or by a stateless reset from a successor that
+   * shares the reset key.
+   */
+  destroy(): void {
+    this.shutdown('endpoint destroyed');
+  }
+
+  /** Stops everything at once: no more reads, sends or timers; the socket is closed. */
+  protected shutdown(reason: string): void {
+    if (this.isShutDown) return;
+    this.isShutDown = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty.clear();
+    for (const s of this.sessions) {
+      s.abandon(reason);
+      s.quic.qlog.close();
+    }
+    this.sessions.clear();
+    this.socket.removeListener('message', this.onMessage);
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  private readonly onCountedSend = (err: Error | null): void => {
+    if (err) this.stats.socketErrors++;
+    if (this.pendingSends !== undefined && --this.pendingSends === 0) this.sendsDrained?.();
+  };
+}
