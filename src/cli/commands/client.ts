@@ -14,7 +14,7 @@ import { DiscardSink, FileSink, StdoutSink, type BodySink } from '../../quic/hq/
 import { syntheticPath } from '../../quic/hq/synthetic.js';
 import { loadCertificates } from '../../quic/tls/pem.js';
 import type { Certificate } from '../../quic/tls/x509.js';
-import { cryptoOpt, DEFAULT_MTU, keyLogPath, qlogDirOpt } from './server.js';
+import { ciphersOpt, cryptoOpt, DEFAULT_MTU, keyLogPath, qlogDirOpt } from './server.js';
 
 const usage = `usage: pquic client [options] URL...
 
@@ -40,6 +40,7 @@ options:
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
   -q, --qlog-dir DIR    write a qlog file of the connection (default: $QLOGDIR)
       --crypto C        node (default) | noble
+      --ciphers LIST    cipher suites to offer, in order: aes128gcm,aes256gcm,chacha20
       --streams N       requests in flight at most (default: what the server allows)
       --timeout SECS    idle timeout, which also bounds the handshake (default 30)
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
@@ -156,6 +157,7 @@ export const clientCommand: Command = {
       keylog: { type: 'string', short: 'X' },
       'qlog-dir': { type: 'string', short: 'q' },
       crypto: { type: 'string' },
+      ciphers: { type: 'string' },
       streams: { type: 'string' },
       timeout: { type: 'string' },
       mtu: { type: 'string' },
@@ -210,6 +212,7 @@ export const clientCommand: Command = {
       alpnProtocols: [str(p, 'alpn') ?? HQ_ALPN],
       versions: [version],
       crypto,
+      ...ciphersOpt(p),
       insecure,
       trustAnchors: trust,
       maxIdleTimeoutMs: timeout * 1000,

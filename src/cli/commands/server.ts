@@ -11,6 +11,9 @@ import { HQ_ALPN } from '../../quic/hq/constants.js';
 import { HqServer } from '../../quic/hq/server.js';
 import { generateSelfSigned } from '../../quic/tls/certgen.js';
 import { loadCertificates, parsePrivateKey } from '../../quic/tls/pem.js';
+import {
+  TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, type CipherSuite,
+} from '../../quic/crypto/provider.js';
 
 /**
  * Default UDP payload to send, as quiche's: it fits most paths, tunnels included, without path
@@ -37,6 +40,7 @@ options:
   -q, --qlog-dir DIR    one qlog file per connection (default: $QLOGDIR)
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
       --crypto C        node (default) | noble
+      --ciphers LIST    cipher suites to accept, in preference order: aes128gcm,aes256gcm,chacha20
   -a, --alpn ALPN       application protocol (default hq-interop)
       --timeout SECS    idle timeout (default 30)
       --max-streams N   bidirectional streams a client may open at first (default 128)
@@ -44,6 +48,27 @@ options:
   -V, --verbose         one line per connection and per request on stderr
   -h, --help`;
 
+
+const CIPHERS: Record<string, CipherSuite> = {
+  aes128gcm: TLS_AES_128_GCM_SHA256,
+  aes256gcm: TLS_AES_256_GCM_SHA384,
+  chacha20: TLS_CHACHA20_POLY1305_SHA256,
+  tls_aes_128_gcm_sha256: TLS_AES_128_GCM_SHA256,
+  tls_aes_256_gcm_sha384: TLS_AES_256_GCM_SHA384,
+  tls_chacha20_poly1305_sha256: TLS_CHACHA20_POLY1305_SHA256,
+};
+
+/** --ciphers aes128gcm,chacha20 (or the TLS names): the cipher suites offered or accepted, in order. */
+export function ciphersOpt(p: Parsed): { cipherSuites: CipherSuite[] } | Record<string, never> {
+  const v = str(p, 'ciphers');
+  if (v === undefined) return {};
+  const suites = v.split(',').map((name) => {
+    const s = CIPHERS[name.trim().toLowerCase()];
+    if (s === undefined) throw new UsageError(`--ciphers: unknown suite '${name}' (aes128gcm, aes256gcm, chacha20)`);
+    return s;
+  });
+  return { cipherSuites: [...new Set(suites)] };
+}
 
 export function cryptoOpt(p: Parsed): 'node' | 'noble' {
   const v = str(p, 'crypto') ?? 'node';
@@ -97,6 +122,7 @@ export const serverCommand: Command = {
       'qlog-dir': { type: 'string', short: 'q' },
       keylog: { type: 'string', short: 'X' },
       crypto: { type: 'string' },
+      ciphers: { type: 'string' },
       alpn: { type: 'string', short: 'a' },
       timeout: { type: 'string' },
       'max-streams': { type: 'string' },
@@ -109,6 +135,7 @@ export const serverCommand: Command = {
     const maxStreams = intOpt(p, 'max-streams', 0, 1 << 30) ?? 128;
     const mtu = intOpt(p, 'mtu', 1200, 65527) ?? DEFAULT_MTU;
     const crypto = cryptoOpt(p);
+    const ciphers = ciphersOpt(p);
     const webroot = str(p, 'webroot');
     const verbose = flag(p, 'verbose');
     const log = verbose ? (line: string): void => io.err(`pquic server: ${line}`) : undefined;
@@ -152,6 +179,7 @@ export const serverCommand: Command = {
           ...(identity.key ? { privateKey: identity.key } : {}),
           alpnProtocols: [str(p, 'alpn') ?? HQ_ALPN],
           crypto,
+          ...ciphers,
           maxIdleTimeoutMs: timeout * 1000,
           initialMaxStreamsBidi: maxStreams,
           maxDatagramSize: mtu,
