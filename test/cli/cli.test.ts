@@ -122,6 +122,9 @@ describe('pquic CLI', () => {
   it('runs the demo', async () => {
     const r = await cli('demo');
     expect(r.code).toBe(0);
+    expect(r.out).toContain('GET /big.bin: 8388608 bytes, identical to the file served');
+    expect(r.out).toMatch(/frames the client processed: .*STREAM \d+/);
+    expect(r.out).toMatch(/summary: 8388625 bytes in/);
     expect(r.out).toContain('[pquic_log] Hello, PQUIC! has 13 chars, 6 upper');
     expect(r.out).toContain('match');
     expect(r.out).toContain('OUT_OF_BOUNDS');
