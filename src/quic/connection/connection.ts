@@ -533,6 +533,15 @@ export class QuicConnection {
   private defineCoreProtoops(): void {
     const t = this.protoops;
     for (const [type, parser] of FRAME_PARSERS) t.define('parse_frame', parser, type);
+    // Unknown frame types reach these NO_PARAM defaults (PQUIC's parse_unknown_frame /
+    // process_unknown_frame): a plugin replaces them, or registers its own frame type.
+    const unknownFrame = (_r: unknown, type: number): never => {
+      throw new QuicError(TransportErrorCode.FRAME_ENCODING_ERROR, `unknown frame type 0x${type.toString(16)}`, type);
+    };
+    t.define('parse_frame', unknownFrame);
+    t.define('process_frame', (frame: { type?: unknown }) => {
+      throw new QuicError(TransportErrorCode.FRAME_ENCODING_ERROR, `no process_frame for frame ${String(frame?.type)}`);
+    });
     const process = (type: number, fn: (f: never, p: ReceivedPacket, now: number) => void): void => {
       t.define('process_frame', fn as AnyFn, type);
     };

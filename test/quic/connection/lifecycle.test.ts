@@ -342,6 +342,26 @@ describe('protoops', () => {
     expect(frames.length).toBeGreaterThan(0);
   });
 
+  it('sends unknown frame types to the NO_PARAM defaults, which a plugin may replace', () => {
+    const p = makePair();
+    handshake(p);
+    const seen: number[] = [];
+    p.server!.protoops.attach('parse_frame', NO_PARAM, 'replace', { owner: 'any', fn: (c) => ({ type: 'opaque', t: c.args[1], v: (c.args[0] as { u8(): number }).u8() }) });
+    p.server!.protoops.attach('process_frame', NO_PARAM, 'replace', { owner: 'any', fn: (c) => void seen.push((c.args[0] as { t: number }).t) });
+    let sent = false;
+    p.client.protoops.attach('schedule_frames_on_path', NO_PARAM, 'pre', { owner: 'x', fn: (c) => {
+      if (sent) return;
+      const w = c.args[0] as { u8(v: number): void };
+      w.u8(0x40); w.u8(0x77); w.u8(1);
+      sent = true;
+      (c.args[1] as unknown[]).push({ k: 'ping' });
+    } });
+    p.client.ping();
+    runUntil(p, () => seen.length > 0, { maxSteps: 20 });
+    expect(seen).toEqual([0x77]);
+    expect(p.server!.state).toBe('connected');
+  });
+
   it('dispatches an unknown frame type to a plugin-provided parse/process', () => {
     const p = makePair();
     handshake(p);
