@@ -78,4 +78,84 @@ int memcmp(const void *a, const void *b, uint64_t n);
  */
 int pquic_log(const char *fmt, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
 
+/* ------------------------------------------------------------------------------------------
+ * The connection API (PQUIC's helper names and argument order; reference/pquic.md §4).
+ *
+ * Core objects are opaque handles, never pointers: a pluglet receives the connection handle in
+ * r1 (its only parameter) and gets other handles (paths) from getters. Dereferencing a handle
+ * faults. Every pointer a helper takes must lie inside the plugin's own memory, with its length.
+ * ------------------------------------------------------------------------------------------ */
+
+typedef struct picoquic_cnx_t picoquic_cnx_t;
+typedef struct picoquic_path_t picoquic_path_t;
+typedef uint16_t access_key_t;
+
+/* Access keys of the connection (PQUIC's AK_CNX_* numbering). */
+#define AK_CNX_INPUT 0x00                 /* param: input index of the running protoop */
+#define AK_CNX_OUTPUT 0x01                /* param: output index (set_cnx writes outputs) */
+#define AK_CNX_CLIENT_MODE 0x06
+#define AK_CNX_STATE 0x0e                 /* 0 attempted, 1 handshake, 2 connected, 3 closing, 4 draining, 5 closed */
+#define AK_CNX_START_TIME 0x10            /* microseconds */
+#define AK_CNX_NB_RETRANSMISSION_TOTAL 0x1c
+#define AK_CNX_DATA_SENT 0x24             /* bytes of UDP payload */
+#define AK_CNX_DATA_RECEIVED 0x25
+#define AK_CNX_MAXDATA_LOCAL 0x26
+#define AK_CNX_NB_PATHS 0x2d
+#define AK_CNX_PATH 0x2e                  /* param: path index; returns a path handle */
+#define AK_CNX_RETURN_VALUE 0x34          /* in a post observer: what the operation returned */
+#define AK_CNX_HANDSHAKE_DONE 0x3d
+#define AK_CNX_PACKETS_SENT 0x80          /* ours */
+#define AK_CNX_PACKETS_RECEIVED 0x81      /* ours */
+
+/* Access keys of a path (PQUIC's AK_PATH_* numbering). Times in microseconds. */
+#define AK_PATH_MAX_ACK_DELAY 0x0d
+#define AK_PATH_SMOOTHED_RTT 0x0e
+#define AK_PATH_RTT_VARIANT 0x0f
+#define AK_PATH_RTT_MIN 0x11
+#define AK_PATH_SEND_MTU 0x15
+#define AK_PATH_CWIN 0x17                 /* the only writable path key */
+#define AK_PATH_BYTES_IN_TRANSIT 0x18
+#define AK_PATH_NB_PKT_SENT 0x22
+#define AK_PATH_RTT_SAMPLE 0x26
+#define AK_PATH_PKT_CTX 0x21              /* param: packet number space; returns a pkt_ctx handle */
+
+/* Access keys of a packet number space (PQUIC's AK_PKTCTX_*, and ours from 0x80). */
+#define AK_PKTCTX_SEND_SEQUENCE 0x00      /* next packet number to send */
+#define AK_PKTCTX_TIME_STAMP_LARGEST_RECEIVED 0x02
+#define AK_PKTCTX_HIGHEST_ACKNOWLEDGED 0x08
+#define AK_PKTCTX_ACK_ELICITING_SINCE_ACK 0x80 /* ack-eliciting packets received since our last ACK */
+#define AK_PKTCTX_ACK_DEADLINE 0x81       /* when an ACK is due (microseconds), 0 when none */
+#define AK_PKTCTX_LARGEST_RECEIVED 0x82
+
+/* Packet number spaces, as protoops such as is_ack_needed and update_ack_delay receive them. */
+#define PQUIC_SPACE_INITIAL 0
+#define PQUIC_SPACE_HANDSHAKE 1
+#define PQUIC_SPACE_APPLICATION 2
+
+protoop_arg_t get_cnx(picoquic_cnx_t *cnx, access_key_t ak, uint16_t param);
+/* Only AK_CNX_OUTPUT is writable; other keys fail the plugin. */
+void set_cnx(picoquic_cnx_t *cnx, access_key_t ak, uint16_t param, protoop_arg_t val);
+/* Ten slots per plugin and connection, initially 0. */
+protoop_arg_t get_cnx_metadata(picoquic_cnx_t *cnx, int idx);
+void set_cnx_metadata(picoquic_cnx_t *cnx, int idx, protoop_arg_t val);
+protoop_arg_t get_path(picoquic_path_t *path, access_key_t ak, uint16_t param);
+void set_path(picoquic_path_t *path, access_key_t ak, uint16_t param, protoop_arg_t val);
+typedef struct picoquic_packet_context_t picoquic_packet_context_t;
+protoop_arg_t get_pkt_ctx(picoquic_packet_context_t *pkt_ctx, access_key_t ak);
+protoop_arg_t get_path_metadata(picoquic_cnx_t *cnx, picoquic_path_t *path, int idx);
+void set_path_metadata(picoquic_cnx_t *cnx, picoquic_path_t *path, int idx, protoop_arg_t val);
+
+/* The plugin's heap on this connection. NULL when full. */
+void *my_malloc(picoquic_cnx_t *cnx, unsigned int size);
+void my_free(picoquic_cnx_t *cnx, void *ptr);
+void *my_realloc(picoquic_cnx_t *cnx, void *ptr, unsigned int size);
+int my_memcmp(const void *a, const void *b, uint64_t n);
+
+/* QUIC variable-length integers (RFC 9000 §16): bytes written or read, 0 when it does not fit. */
+size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n);
+size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
+
+#define get_input(cnx, i) get_cnx((cnx), AK_CNX_INPUT, (i))
+
 #endif /* PQUIC_H */
+

@@ -1,7 +1,7 @@
 /**
  * PQUIC's plugin manifest (`.plugin`) grammar (reference/pquic.md §3):
  *
- *   PLUGIN_NAME [rate_unlimited] [dynamic_memory] [negotiate]
+ *   PLUGIN_NAME [rate_unlimited] [dynamic_memory] [negotiate] [optional]
  *   PROTOOP [param N] replace|pre|post|extern RELATIVE/PATH.o
  *   RELATIVE/PATH.plugin include
  *   -                      (negotiate: the lines after it are injected once negotiated)
@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 export type ManifestAnchor = 'replace' | 'pre' | 'post' | 'extern';
-export type ManifestOption = 'rate_unlimited' | 'dynamic_memory' | 'negotiate';
+/** PQUIC's three options, and ours: `optional` (the connection continues without a failed plugin). */
+export type ManifestOption = 'rate_unlimited' | 'dynamic_memory' | 'negotiate' | 'optional';
 
 /** "No parameter" in a manifest (PQUIC's NO_PARAM). */
 export const MANIFEST_NO_PARAM = 0xffff;
@@ -51,7 +52,7 @@ export class ManifestError extends Error {
   }
 }
 
-const OPTIONS: ReadonlySet<string> = new Set(['rate_unlimited', 'dynamic_memory', 'negotiate']);
+const OPTIONS: ReadonlySet<string> = new Set(['rate_unlimited', 'dynamic_memory', 'negotiate', 'optional']);
 const ANCHORS: ReadonlySet<string> = new Set(['replace', 'pre', 'post', 'extern']);
 const NAME_MAX = 100; // PROTOOPPLUGINNAME_MAX
 const MAX_INCLUDE_DEPTH = 16;

@@ -622,7 +622,14 @@ export class QuicConnection {
     const ackDelayUs = f.ackDelay * 2 ** exponent;
     const cwndBefore = this.cc.congestionWindow;
     const result = this.loss.onAckReceived(spaceId, f.ranges, ackDelayUs, now);
-    if (result.rttSample !== undefined) this.protoops.slots.update_rtt(result.rttSample, ackDelayUs, now);
+    if (result.rttSample !== undefined) {
+      this.protoops.slots.update_rtt(result.rttSample, ackDelayUs, now);
+      // The ack delay we apply locally may follow the RTT (PQUIC's update_ack_delay), never
+      // beyond the max_ack_delay we advertised (RFC 9000 §18.2).
+      const delay = this.protoops.slots.update_ack_delay(PacketNumberSpace.ApplicationData);
+      const ack = this.spaces[PacketNumberSpace.ApplicationData].ack;
+      ack.maxAckDelay = Math.max(0, Math.min(Number(delay), this.config.maxAckDelayMs * 1000));
+    }
     for (const p of result.newlyAcked) {
       if (space.largestAckedPn === undefined || p.pn > space.largestAckedPn) space.largestAckedPn = p.pn;
       if (this.keyUpdatePending && spaceId === PacketNumberSpace.ApplicationData && p.pn >= this.keyUpdatePn) this.keyUpdatePending = false;
@@ -881,6 +888,21 @@ export class QuicConnection {
 
   /** The datagrams to send now, each a fresh copy with its destination. */
   datagramsToSend(now: number): { data: Uint8Array; to: PeerAddress }[] {
+    try {
+      return this.collectDatagrams(now);
+    } catch (e) {
+      // A failing protoop (a plugin) on the send path closes the connection, never the process.
+      this.onError(e, now);
+      try {
+        return this.collectDatagrams(now);
+      } catch {
+        this.terminate(now, undefined);
+        return [];
+      }
+    }
+  }
+
+  private collectDatagrams(now: number): { data: Uint8Array; to: PeerAddress }[] {
     this.lastNow = now;
     const out: { data: Uint8Array; to: PeerAddress }[] = [];
     if (this.state === 'closed' || this.state === 'draining') return out;
@@ -1105,7 +1127,13 @@ export class QuicConnection {
   /** Absolute time (µs) of the next timer, or undefined. */
   getTimer(): number | undefined {
     if (this.state === 'closed') return undefined;
-    return this.protoops.slots.set_next_wake_time(this.lastNow);
+    try {
+      const t = this.protoops.slots.set_next_wake_time(this.lastNow);
+      return typeof t === 'number' && Number.isFinite(t) ? t : this.computeTimer();
+    } catch (e) {
+      this.onError(e, this.lastNow);
+      return this.computeTimer();
+    }
   }
 
   private computeTimer(): number | undefined {
@@ -1122,6 +1150,14 @@ export class QuicConnection {
   }
 
   handleTimer(now: number): void {
+    try {
+      this.onTimer(now);
+    } catch (e) {
+      this.onError(e, now);
+    }
+  }
+
+  private onTimer(now: number): void {
     this.lastNow = now;
     if (this.state === 'closed') return;
     if (this.closeDeadline !== undefined && now >= this.closeDeadline) {
@@ -1254,6 +1290,16 @@ export class QuicConnection {
   /** @internal used by StreamManager and ConnectionIds */
   pushEvent(e: QuicEvent): void {
     this.events.push(e);
+  }
+
+  /** The time of the latest call into the connection (µs): "now" for its plugins. */
+  get nowUs(): number {
+    return this.lastNow;
+  }
+
+  /** When the connection was created (µs). */
+  get startTimeUs(): number {
+    return this.startUs;
   }
 
   /** @internal smoothed RTT in µs for flow-control auto-tuning */

@@ -121,6 +121,21 @@ export function runUntil(p: Pair, done: () => boolean, opts: { link?: Link; maxS
   return done();
 }
 
+/** Lets `us` of simulated time pass, exchanging datagrams and firing timers, never beyond it. */
+export function runFor(p: Pair, us: number, link: Link = perfectLink): void {
+  const end = p.now + us;
+  for (let i = 0; i < 100_000 && p.now < end; i++) {
+    const moved = roundtrip(p, link);
+    if (moved > 0) continue;
+    const timers = [p.client.getTimer(), p.server?.getTimer()].filter((t): t is number => t !== undefined && t > p.now);
+    p.now = Math.min(end, ...timers);
+    p.client.handleTimer(p.now);
+    p.server?.handleTimer(p.now);
+    drain(p.client, p.clientEvents);
+    drain(p.server, p.serverEvents);
+  }
+}
+
 export function handshake(p: Pair, link?: Link): void {
   const ok = runUntil(p, () => p.clientEvents.some((e) => e.type === 'handshake_completed') && p.serverEvents.some((e) => e.type === 'handshake_completed'), link ? { link } : {});
   if (!ok) throw new Error(`handshake did not complete: client ${p.client.state}, server ${p.server?.state}; ${JSON.stringify([...p.clientEvents, ...p.serverEvents].filter((e) => e.type === 'connection_terminated'))}`);

@@ -1,0 +1,382 @@
+/**
+ * A plugin on one connection: its own VM memory (code copied from the plugin's linked image,
+ * data sections, stack, heap), its metadata slots, and the hooks it attached to the
+ * connection's protoop table.
+ *
+ * Calling convention of a pluglet (PQUIC's): r1 = the connection handle; the protoop's inputs
+ * are read with get_cnx(cnx, AK_CNX_INPUT, i), outputs written with set_cnx(cnx, AK_CNX_OUTPUT,
+ * i, v), a post observer reads the result with get_cnx(cnx, AK_CNX_RETURN_VALUE, 0), and r0 is
+ * the return value of a replace.
+ *
+ * Failure isolation: a pluglet that faults, exhausts its fuel, misuses a helper or re-enters a
+ * running operation disables its plugin on this connection (every hook detached). Then either
+ * the connection is closed with a clear error, or, for an `optional` plugin, the operation
+ * falls back to the core and the connection goes on. Nothing escapes to the process.
+ */
+import type { QuicConnection } from '../quic/connection/connection.js';
+import { ProtoopError, type ProtoopCall } from '../quic/protoop/table.js';
+import { QuicError, TransportErrorCode } from '../quic/wire/errors.js';
+import { HelperFault, VmError } from '../vm/errors.js';
+import type { HelperCall } from '../vm/vm.js';
+import { Vm } from '../vm/vm.js';
+import {
+  AK_CNX_CLIENT_MODE, AK_CNX_DATA_RECEIVED, AK_CNX_DATA_SENT, AK_CNX_HANDSHAKE_DONE, AK_CNX_INPUT, AK_CNX_MAXDATA_LOCAL,
+  AK_CNX_NB_PATHS, AK_CNX_NB_RETRANSMISSION_TOTAL, AK_CNX_OUTPUT, AK_CNX_PACKETS_RECEIVED, AK_CNX_PACKETS_SENT, AK_CNX_PATH,
+  AK_CNX_RETURN_VALUE, AK_CNX_START_TIME, AK_CNX_STATE, AK_PATH_BYTES_IN_TRANSIT, AK_PATH_CWIN, AK_PATH_MAX_ACK_DELAY,
+  AK_PATH_NB_PKT_SENT, AK_PATH_PKT_CTX, AK_PATH_RTT_MIN, AK_PKTCTX_ACK_DEADLINE, AK_PKTCTX_ACK_ELICITING_SINCE_ACK,
+  AK_PKTCTX_HIGHEST_ACKNOWLEDGED, AK_PKTCTX_LARGEST_RECEIVED, AK_PKTCTX_SEND_SEQUENCE, AK_PKTCTX_TIME_STAMP_LARGEST_RECEIVED,
+  HANDLE_PKT_CTX, AK_PATH_RTT_SAMPLE, AK_PATH_RTT_VARIANT, AK_PATH_SEND_MTU, AK_PATH_SMOOTHED_RTT,
+  CNX_HANDLE, HANDLE_OBJECT, HELPER_IDS, METADATA_SLOTS, PATH0_HANDLE, handleIndex, handleTag, makeHandle,
+} from './abi.js';
+import { PluginHeap, HeapError } from './heap.js';
+import type { Plugin, Pluglet } from './plugin.js';
+import { returnKind } from './signatures.js';
+import { registerStandardHelpers } from '../vm/helpers.js';
+
+type U64 = number | bigint;
+
+/** One pluglet invocation in progress (invocations nest through protoop calls). */
+interface Frame {
+  inputs: U64[];
+  outputs: U64[];
+  returnValue: U64;
+}
+
+export interface PlugletStats {
+  protoop: string;
+  param: number;
+  anchor: string;
+  calls: number;
+  totalNs: number;
+}
+
+export interface InstanceEvents {
+  /** The plugin failed on this connection and was removed. */
+  onFailure?(instance: PluginInstance, error: Error): void;
+  log?(line: string): void;
+}
+
+const STATE_NUMBERS: Record<string, number> = { attempted: 0, handshake: 1, connected: 2, closing: 3, draining: 4, closed: 5 };
+
+export class PluginInstance {
+  readonly plugin: Plugin;
+  readonly cnx: QuicConnection;
+  readonly vm: Vm;
+  readonly heap: PluginHeap;
+  readonly stats: PlugletStats[];
+  /** Set once the plugin failed (and was removed). */
+  failure: Error | undefined;
+  private readonly cnxMeta: U64[] = new Array(METADATA_SLOTS).fill(0);
+  private readonly pathMeta: U64[] = new Array(METADATA_SLOTS).fill(0);
+  private readonly frames: Frame[] = [];
+  private readonly objects: unknown[] = [];
+  private readonly events: InstanceEvents;
+  private detachers: (() => void)[] = [];
+
+  constructor(plugin: Plugin, cnx: QuicConnection, events: InstanceEvents = {}) {
+    this.plugin = plugin;
+    this.cnx = cnx;
+    this.events = events;
+    this.vm = new Vm({ heapSize: plugin.heapSize });
+    this.registerHelpers();
+    this.vm.loadLinked(plugin.linked);
+    const heap = this.vm.layout.heap!;
+    this.heap = new PluginHeap(heap.start, heap.size);
+    this.stats = plugin.pluglets.map((p) => ({ protoop: p.entry.protoop, param: p.entry.param, anchor: p.entry.anchor, calls: 0, totalNs: 0 }));
+  }
+
+  /** Attaches every pluglet; all or nothing (a failure detaches what was attached). */
+  attach(): void {
+    const table = this.cnx.protoops;
+    try {
+      this.plugin.pluglets.forEach((p, i) => {
+        if (p.entry.afterNegotiation) return; // injected once negotiated (not supported yet)
+        this.detachers.push(table.attach(p.entry.protoop, p.entry.param, p.entry.anchor, {
+          owner: this.plugin.name,
+          fn: (call) => this.run(p, i, call),
+        }));
+      });
+    } catch (e) {
+      this.detach();
+      if (e instanceof ProtoopError) throw new QuicError(TransportErrorCode.INTERNAL_ERROR, `plugin ${this.plugin.name}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  detach(): void {
+    for (const d of this.detachers.splice(0)) d();
+  }
+
+  /** Runs an extern operation of this plugin for the application. */
+  runExternal(name: string, ...args: unknown[]): unknown {
+    return this.cnx.protoops.runExternal(name, 0xffff, ...args);
+  }
+
+  private run(p: Pluglet, index: number, call: ProtoopCall): unknown {
+    if (this.failure) return this.fallback(call);
+    const frame: Frame = { inputs: call.args.map((a) => this.toU64(a)), outputs: [], returnValue: this.toU64(call.result) };
+    this.frames.push(frame);
+    const t0 = process.hrtime.bigint();
+    try {
+      const r = this.vm.exec({ program: p.program, args: [CNX_HANDLE], fuel: this.plugin.fuel });
+      const st = this.stats[index]!;
+      st.calls++;
+      st.totalNs += Number(process.hrtime.bigint() - t0);
+      if (p.entry.anchor === 'pre' || p.entry.anchor === 'post') return undefined;
+      return this.fromU64(call.name, r.r0);
+    } catch (e) {
+      if (!(e instanceof VmError || e instanceof HelperFault || e instanceof ProtoopError || e instanceof HeapError)) throw e;
+      return this.fail(e as Error, p, call);
+    } finally {
+      this.frames.pop();
+      if (this.frames.length === 0) this.objects.length = 0;
+    }
+  }
+
+  private fail(e: Error, p: Pluglet, call: ProtoopCall): unknown {
+    const where = `${p.entry.protoop}${p.entry.param !== 0xffff ? `[0x${p.entry.param.toString(16)}]` : ''} ${p.entry.anchor} (${p.entry.source.file}:${p.entry.source.line})`;
+    this.failure = new Error(`plugin ${this.plugin.name} failed in ${where}: ${e.message}`);
+    this.detach();
+    this.events.onFailure?.(this, this.failure);
+    if (this.cnx.qlog.enabled) this.cnx.qlog.event(this.cnx.nowUs, 'pquic:plugin_failed', { plugin: this.plugin.name, protoop: p.entry.protoop, param: p.entry.param, error: e.message });
+    if (!this.plugin.optional) throw new QuicError(TransportErrorCode.INTERNAL_ERROR, this.failure.message);
+    return this.fallback(call);
+  }
+
+  /** After a failure of an optional plugin: what the core would have returned. */
+  private fallback(call: ProtoopCall): unknown {
+    if (call.result !== undefined) return call.result;
+    const entry = this.cnx.protoops.entry(call.name, call.param);
+    const core = entry?.core ?? entry?.fallback?.();
+    return core ? core(...call.args) : undefined;
+  }
+
+  // ---- values across the boundary
+
+  private toU64(v: unknown): U64 {
+    switch (typeof v) {
+      case 'number':
+        if (Number.isInteger(v)) return v >= 0 ? v : BigInt.asUintN(64, BigInt(v));
+        return Math.max(0, Math.round(v));
+      case 'bigint':
+        return BigInt.asUintN(64, v);
+      case 'boolean':
+        return v ? 1 : 0;
+      case 'undefined':
+        return 0;
+      case 'object':
+        if (v === null) return 0;
+        this.objects.push(v);
+        return makeHandle(HANDLE_OBJECT, this.objects.length);
+      default:
+        return 0;
+    }
+  }
+
+  private fromU64(op: string, r0: bigint): unknown {
+    switch (returnKind(op)) {
+      case 'bool':
+        return r0 !== 0n;
+      case 'void':
+        return undefined;
+      default:
+        return r0 <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(r0) : r0;
+    }
+  }
+
+  private frame(name: string): Frame {
+    const f = this.frames[this.frames.length - 1];
+    if (!f) throw new HelperFault(`${name} called outside a protoop`);
+    return f;
+  }
+
+  // ---- the connection API
+
+  private registerHelpers(): void {
+    const vm = this.vm;
+    const id = (name: string): number => HELPER_IDS.get(name)!;
+    registerStandardHelpers(vm, {
+      log: (line) => (this.events.log ? this.events.log(`[${this.plugin.name}] ${line}`) : undefined),
+      now: () => BigInt(Math.round(this.cnx.nowUs)),
+    });
+    const checkCnx = (c: HelperCall): void => {
+      if (c.num(1) !== CNX_HANDLE) throw new HelperFault(`not a connection handle: 0x${c.u64(1).toString(16)}`);
+    };
+    const checkPath = (h: number): void => {
+      if (h !== PATH0_HANDLE) throw new HelperFault(`not a path handle: 0x${h.toString(16)}`);
+    };
+    const slot = (i: number): number => {
+      if (!Number.isInteger(i) || i < 0 || i >= METADATA_SLOTS) throw new HelperFault(`metadata index ${i} outside [0, ${METADATA_SLOTS})`);
+      return i;
+    };
+    vm.registerHelper(id('get_cnx'), 'get_cnx', (c) => {
+      checkCnx(c);
+      return this.getCnx(c.num(2), c.num(3));
+    });
+    vm.registerHelper(id('set_cnx'), 'set_cnx', (c) => {
+      checkCnx(c);
+      const ak = c.num(2);
+      if (ak !== AK_CNX_OUTPUT) throw new HelperFault(`set_cnx: key 0x${ak.toString(16)} is read-only`);
+      const i = c.num(3);
+      const f = this.frame('set_cnx');
+      if (i > f.outputs.length || i >= 16) throw new HelperFault(`set_cnx: output ${i} written before output ${f.outputs.length}`);
+      f.outputs[i] = c.u64(4);
+    });
+    vm.registerHelper(id('get_cnx_metadata'), 'get_cnx_metadata', (c) => {
+      checkCnx(c);
+      return this.cnxMeta[slot(c.num(2))];
+    });
+    vm.registerHelper(id('set_cnx_metadata'), 'set_cnx_metadata', (c) => {
+      checkCnx(c);
+      this.cnxMeta[slot(c.num(2))] = c.u64(3);
+    });
+    vm.registerHelper(id('get_path'), 'get_path', (c) => {
+      checkPath(c.num(1));
+      return this.getPath(c.num(2), c.num(3));
+    });
+    vm.registerHelper(id('set_path'), 'set_path', (c) => {
+      checkPath(c.num(1));
+      const ak = c.num(2);
+      if (ak !== AK_PATH_CWIN) throw new HelperFault(`set_path: key 0x${ak.toString(16)} is read-only`);
+      const v = c.num(4);
+      this.cnx.cc.congestionWindow = Math.max(1200, Math.min(v, Number.MAX_SAFE_INTEGER));
+    });
+    vm.registerHelper(id('get_pkt_ctx'), 'get_pkt_ctx', (c) => {
+      const h = c.num(1);
+      const space = handleIndex(h);
+      if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`not a packet context handle: 0x${c.u64(1).toString(16)}`);
+      return this.getPktCtx(space as 0 | 1 | 2, c.num(2));
+    });
+    vm.registerHelper(id('get_path_metadata'), 'get_path_metadata', (c) => {
+      checkCnx(c);
+      checkPath(c.num(2));
+      return this.pathMeta[slot(c.num(3))];
+    });
+    vm.registerHelper(id('set_path_metadata'), 'set_path_metadata', (c) => {
+      checkCnx(c);
+      checkPath(c.num(2));
+      this.pathMeta[slot(c.num(3))] = c.u64(4);
+    });
+    vm.registerHelper(id('my_malloc'), 'my_malloc', (c) => {
+      checkCnx(c);
+      return this.heap.malloc(c.num(2));
+    });
+    vm.registerHelper(id('my_free'), 'my_free', (c) => {
+      checkCnx(c);
+      this.heap.freeBlock(c.num(2));
+    });
+    vm.registerHelper(id('my_realloc'), 'my_realloc', (c) => {
+      checkCnx(c);
+      return this.heap.realloc(c.num(2), c.num(3), (from, to, n) => {
+        const mem = c.bytes(from, n);
+        c.bytes(to, n, true).set(mem);
+      });
+    });
+    vm.registerHelper(id('my_memcmp'), 'my_memcmp', (c) => {
+      const n = c.num(3);
+      const a = c.bytes(c.num(1), n);
+      const b = c.bytes(c.num(2), n);
+      for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+      return 0;
+    });
+    vm.registerHelper(id('picoquic_varint_encode'), 'picoquic_varint_encode', (c) => {
+      // size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n): 0 when it does not fit.
+      const v = c.u64(3);
+      const len = v < 64n ? 1 : v < 16384n ? 2 : v < 1073741824n ? 4 : v < 4611686018427387904n ? 8 : 0;
+      if (len === 0 || len > c.num(2)) return 0;
+      const out = c.bytes(c.num(1), len, true);
+      let x = v;
+      for (let i = len - 1; i >= 0; i--) {
+        out[i] = Number(x & 0xffn);
+        x >>= 8n;
+      }
+      out[0] = out[0]! | ([0, 0, 0x40, 0, 0x80, 0, 0, 0, 0xc0][len]!);
+      return len;
+    });
+    vm.registerHelper(id('picoquic_varint_decode'), 'picoquic_varint_decode', (c) => {
+      // size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n): 0 on error.
+      const max = c.num(2);
+      if (max < 1) return 0;
+      const first = c.bytes(c.num(1), 1)[0]!;
+      const len = 1 << (first >> 6);
+      if (len > max) return 0;
+      const b = c.bytes(c.num(1), len);
+      let v = BigInt(first & 0x3f);
+      for (let i = 1; i < len; i++) v = (v << 8n) | BigInt(b[i]!);
+      const out = c.bytes(c.num(3), 8, true);
+      new DataView(out.buffer, out.byteOffset, 8).setBigUint64(0, v, true);
+      return len;
+    });
+  }
+
+  private getCnx(ak: number, param: number): U64 {
+    const cnx = this.cnx;
+    switch (ak) {
+      case AK_CNX_INPUT: {
+        const f = this.frame('get_cnx(AK_CNX_INPUT)');
+        if (param >= f.inputs.length) throw new HelperFault(`get_cnx: input ${param} of ${f.inputs.length}`);
+        return f.inputs[param]!;
+      }
+      case AK_CNX_OUTPUT:
+        return this.frame('get_cnx(AK_CNX_OUTPUT)').outputs[param] ?? 0;
+      case AK_CNX_RETURN_VALUE:
+        return this.frame('get_cnx(AK_CNX_RETURN_VALUE)').returnValue;
+      case AK_CNX_CLIENT_MODE: return cnx.isClient ? 1 : 0;
+      case AK_CNX_STATE: return STATE_NUMBERS[cnx.state] ?? 0;
+      case AK_CNX_START_TIME: return Math.round(cnx.startTimeUs);
+      case AK_CNX_NB_RETRANSMISSION_TOTAL: return cnx.stats.packetsLost;
+      case AK_CNX_DATA_SENT: return cnx.stats.bytesSent;
+      case AK_CNX_DATA_RECEIVED: return cnx.stats.bytesReceived;
+      case AK_CNX_MAXDATA_LOCAL: return cnx.streams.recvWindow.limit;
+      case AK_CNX_NB_PATHS: return 1;
+      case AK_CNX_PATH:
+        if (param !== 0) throw new HelperFault(`get_cnx: no path ${param}`);
+        return PATH0_HANDLE;
+      case AK_CNX_HANDSHAKE_DONE: return cnx.handshakeConfirmed ? 1 : 0;
+      case AK_CNX_PACKETS_SENT: return cnx.stats.packetsSent;
+      case AK_CNX_PACKETS_RECEIVED: return cnx.stats.packetsReceived;
+      default:
+        throw new HelperFault(`get_cnx: unknown key 0x${ak.toString(16)}`);
+    }
+  }
+
+  private getPktCtx(space: 0 | 1 | 2, ak: number): U64 {
+    const s = this.cnx.spaces[space];
+    switch (ak) {
+      case AK_PKTCTX_SEND_SEQUENCE: return s.nextPn;
+      case AK_PKTCTX_TIME_STAMP_LARGEST_RECEIVED: return Math.round(s.ack.largestReceivedTime ?? 0);
+      case AK_PKTCTX_HIGHEST_ACKNOWLEDGED: return s.largestAckedPn ?? 0;
+      case AK_PKTCTX_ACK_ELICITING_SINCE_ACK: return s.ack.ackElicitingSinceAck;
+      case AK_PKTCTX_ACK_DEADLINE: return Math.round(s.ack.ackDeadline() ?? 0);
+      case AK_PKTCTX_LARGEST_RECEIVED: return Math.max(0, s.ack.largestReceived);
+      default:
+        throw new HelperFault(`get_pkt_ctx: unknown key 0x${ak.toString(16)}`);
+    }
+  }
+
+  private getPath(ak: number, param = 0): U64 {
+    const rtt = this.cnx.loss.rtt;
+    switch (ak) {
+      case AK_PATH_PKT_CTX:
+        if (param > 2) throw new HelperFault(`get_path: no packet number space ${param}`);
+        return makeHandle(HANDLE_PKT_CTX, param);
+      case AK_PATH_SMOOTHED_RTT: return Math.round(rtt.smoothedRtt);
+      case AK_PATH_RTT_VARIANT: return Math.round(rtt.rttvar);
+      case AK_PATH_RTT_MIN: return Math.round(rtt.hasSample ? rtt.minRtt : 0);
+      case AK_PATH_RTT_SAMPLE: return Math.round(rtt.latestRtt);
+      case AK_PATH_MAX_ACK_DELAY: return Math.round(rtt.maxAckDelay);
+      case AK_PATH_SEND_MTU: return this.cnx.config.maxDatagramSize;
+      case AK_PATH_CWIN: return this.cnx.cc.congestionWindow;
+      case AK_PATH_BYTES_IN_TRANSIT: return this.cnx.cc.bytesInFlight;
+      case AK_PATH_NB_PKT_SENT: return this.cnx.stats.packetsSent;
+      default:
+        throw new HelperFault(`get_path: unknown key 0x${ak.toString(16)}`);
+    }
+  }
+
+  /** An object handed to a pluglet as an input during the current call (for future helpers). */
+  objectOf(handle: number): unknown {
+    if (handleTag(handle) !== HANDLE_OBJECT) return undefined;
+    return this.objects[handleIndex(handle) - 1];
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * A plugin, loaded once: its manifest, and every pluglet object linked into one memory image
+ * (src/vm/link.ts). Instances (one per connection, instance.ts) copy that image into a fresh VM
+ * memory: no ELF parsing, relocation or validation happens per connection (PQUIC reloaded and
+ * re-JITed every pluglet for every connection).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { loadElf } from '../vm/elf.js';
+import { VmError } from '../vm/errors.js';
+import { linkPrograms, type LinkedImage } from '../vm/link.js';
+import { HELPER_IDS } from './abi.js';
+import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
+
+/** PQUIC's limit on a pluglet object (readfile(path, 1 MiB)). */
+const MAX_OBJECT_BYTES = 1 << 20;
+
+export class PluginError extends Error {
+  readonly plugin: string;
+  constructor(plugin: string, message: string) {
+    super(message);
+    this.name = 'PluginError';
+    this.plugin = plugin;
+  }
+}
+
+export interface PluginOptions {
+  /** Heap bytes of each instance (my_malloc). Default 1 MiB. */
+  heapSize?: number;
+  /** Instruction budget of one pluglet call. Default 10 million. */
+  fuel?: number;
+}
+
+export interface Pluglet {
+  entry: PlugletEntry;
+  /** Index of its object in the linked image. */
+  program: number;
+}
+
+export class Plugin {
+  readonly name: string;
+  readonly manifest: Manifest;
+  readonly linked: LinkedImage;
+  readonly pluglets: Pluglet[];
+  readonly heapSize: number;
+  readonly fuel: number;
+  /** The connection goes on without the plugin when it fails (manifest option `optional`). */
+  readonly optional: boolean;
+
+  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions) {
+    this.name = manifest.name;
+    this.manifest = manifest;
+    this.linked = linked;
+    this.pluglets = pluglets;
+    this.heapSize = opts.heapSize ?? 1 << 20;
+    this.fuel = opts.fuel ?? 10_000_000;
+    this.optional = manifest.options.has('optional');
+  }
+
+  /** Loads a manifest and links its pluglets. Throws ManifestError or PluginError naming the file. */
+  static load(manifestPath: string, opts: PluginOptions = {}): Plugin {
+    const manifest = loadManifest(manifestPath);
+    return Plugin.fromManifest(manifest, opts);
+  }
+
+  static fromManifest(manifest: Manifest, opts: PluginOptions = {}): Plugin {
+    const programs: { name: string; image: ReturnType<typeof loadElf> }[] = [];
+    const indexOf = new Map<string, number>();
+    const pluglets: Pluglet[] = [];
+    for (const entry of manifest.pluglets) {
+      let index = indexOf.get(entry.objectPath);
+      if (index === undefined) {
+        const where = `${entry.source.file}:${entry.source.line}`;
+        let bytes: Uint8Array;
+        try {
+          if (statSync(entry.objectPath).size > MAX_OBJECT_BYTES) throw new Error(`larger than ${MAX_OBJECT_BYTES} bytes`);
+          bytes = new Uint8Array(readFileSync(entry.objectPath));
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          throw new PluginError(manifest.name, `${where}: cannot read ${entry.objectPath}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+        }
+        try {
+          programs.push({ name: entry.objectPath, image: loadElf(bytes) });
+        } catch (e) {
+          throw new PluginError(manifest.name, `${where}: ${entry.objectPath}: ${(e as Error).message}`);
+        }
+        index = programs.length - 1;
+        indexOf.set(entry.objectPath, index);
+      }
+      pluglets.push({ entry, program: index });
+    }
+    let linked: LinkedImage;
+    try {
+      linked = linkPrograms(programs, {
+        helperId: (name) => HELPER_IDS.get(name),
+        isHelper: (id) => [...HELPER_IDS.values()].includes(id),
+        heapSize: opts.heapSize ?? 1 << 20,
+      });
+    } catch (e) {
+      if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
+      throw e;
+    }
+    return new Plugin(manifest, linked, pluglets, opts);
+  }
+}
