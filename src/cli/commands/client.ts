@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { flag, intOpt, parse, str, UsageError } from '../args.js';
 import type { Command, Io } from '../io.js';
+import { PLUGIN_OPTIONS, PLUGIN_USAGE, setupPlugins, type PluginSetup } from '../plugins-opt.js';
 import type { QuicConfiguration } from '../../quic/config.js';
 import { QuicClient } from '../../quic/endpoint/client.js';
 import { openKeyLogFile, type KeyLogFile } from '../../quic/endpoint/keylog-file.js';
@@ -45,6 +46,7 @@ options:
       --timeout SECS    idle timeout, which also bounds the handshake (default 30)
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
       --quiet           no progress bar and no summary
+${PLUGIN_USAGE}
   -h, --help`;
 
 interface Target {
@@ -158,6 +160,7 @@ export const clientCommand: Command = {
       'qlog-dir': { type: 'string', short: 'q' },
       crypto: { type: 'string' },
       ciphers: { type: 'string' },
+      ...PLUGIN_OPTIONS,
       streams: { type: 'string' },
       timeout: { type: 'string' },
       mtu: { type: 'string' },
@@ -220,11 +223,20 @@ export const clientCommand: Command = {
       ...(keyLog ? { keyLog: keyLog.write } : {}),
     };
 
+    let plugins: PluginSetup;
+    try {
+      plugins = setupPlugins(p, (line) => io.err(`pquic client: ${line}`));
+    } catch (e) {
+      io.err(`pquic client: ${(e as Error).message}`);
+      keyLog?.close();
+      return 1;
+    }
     const t0 = performance.now();
     let client: QuicClient;
     try {
       client = await QuicClient.connect({
         host: target.host, port: target.port, config,
+        ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(str(p, 'sni') !== undefined ? { serverName: str(p, 'sni')! } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),
       });
@@ -252,6 +264,7 @@ export const clientCommand: Command = {
     const stats = client.session.stats;
     await client.close();
     keyLog?.close();
+    plugins.finish();
 
     const bytes = results.reduce((a, r) => a + r.bytes, 0);
     const failed = results.filter((r) => !r.ok);

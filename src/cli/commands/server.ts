@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { flag, intOpt, parse, str, UsageError, type Parsed } from '../args.js';
 import type { Command, Io } from '../io.js';
+import { PLUGIN_OPTIONS, PLUGIN_USAGE, setupPlugins, type PluginSetup } from '../plugins-opt.js';
 import type { QuicConfiguration } from '../../quic/config.js';
 import { getProvider } from '../../quic/crypto/index.js';
 import { openKeyLogFile, type KeyLogFile } from '../../quic/endpoint/keylog-file.js';
@@ -46,6 +47,7 @@ options:
       --max-streams N   bidirectional streams a client may open at first (default 128)
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
   -V, --verbose         one line per connection and per request on stderr
+${PLUGIN_USAGE}
   -h, --help`;
 
 
@@ -123,6 +125,7 @@ export const serverCommand: Command = {
       keylog: { type: 'string', short: 'X' },
       crypto: { type: 'string' },
       ciphers: { type: 'string' },
+      ...PLUGIN_OPTIONS,
       alpn: { type: 'string', short: 'a' },
       timeout: { type: 'string' },
       'max-streams': { type: 'string' },
@@ -158,6 +161,14 @@ export const serverCommand: Command = {
       }
     }
     const qlogDir = qlogDirOpt(p);
+    let plugins: PluginSetup;
+    try {
+      plugins = setupPlugins(p, (line) => io.err(`pquic server: ${line}`));
+    } catch (e) {
+      io.err(`pquic server: ${(e as Error).message}`);
+      keyLog?.close();
+      return 1;
+    }
     const hq = new HqServer({ ...(webroot !== undefined ? { webroot } : {}), ...(log ? { log } : {}) });
     const onConnection = (s: QuicSession): void => {
       hq.handleConnection(s);
@@ -173,6 +184,7 @@ export const serverCommand: Command = {
         ...(str(p, 'host') !== undefined ? { host: str(p, 'host')! } : {}),
         port,
         retry: flag(p, 'retry'),
+        ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),
         config: {
           certificateChain: identity.chain,
@@ -203,6 +215,7 @@ export const serverCommand: Command = {
     });
     await server.close();
     keyLog?.close();
+    plugins.finish();
     log?.(`stopped after ${server.stats.connectionsAccepted} connections, ${hq.stats.requests} requests`);
     return 0;
   },

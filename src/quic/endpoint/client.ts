@@ -90,6 +90,7 @@ export class QuicClient extends Endpoint {
     const qlog = opts.qlogDir !== undefined ? new DeferredQlog() : undefined;
     const quic = new QuicConnection(config, { now, peerAddress: remote, ...(qlog ? { qlog } : {}) });
     if (qlog) qlog.attach(openQlogFile(opts.qlogDir!, { vantage: 'client', odcid: quic.originalDcid, startTimeUs: now }));
+    opts.onConnectionCreated?.(quic);
     quic.connect(now);
     this.session = new QuicSession(this, quic);
     this.sessions.add(this.session);

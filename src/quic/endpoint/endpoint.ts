@@ -8,6 +8,7 @@
  * answers many datagrams (ACKs included). A flush sends at most MAX_BURST datagrams per
  * connection before yielding to the event loop, so incoming ACKs are read between bursts.
  */
+import type { QuicConnection } from '../connection/connection.js';
 import type dgram from 'node:dgram';
 import type { PeerAddress } from '../connection/types.js';
 import { delayMs, nowUs } from './clock.js';
@@ -39,6 +40,12 @@ export interface EndpointStats {
 export interface EndpointOptions {
   /** Called with an exception thrown by an application callback; default: one line on stderr. */
   onError?: (err: unknown) => void;
+  /**
+   * Called with every new connection before it processes or sends its first packet: where the
+   * plugin runtime attaches (the endpoint knows nothing of plugins). Throwing refuses the
+   * connection.
+   */
+  onConnectionCreated?: (quic: QuicConnection) => void;
 }
 
 export abstract class Endpoint implements SessionHost {

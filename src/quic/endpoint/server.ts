@@ -280,6 +280,16 @@ export class QuicServer extends Endpoint {
       ...(retryScid ? { retrySourceCid: retryScid, initialDcid: retryScid } : {}),
       ...(qlog ? { qlog } : {}),
     });
+    if (this.opts.onConnectionCreated) {
+      try {
+        this.opts.onConnectionCreated(quic);
+      } catch (e) {
+        this.stats.initialsRejected++;
+        this.reportError(e);
+        if (qlog) discardQlog(qlog);
+        return;
+      }
+    }
     quic.receiveDatagram(data, from, now);
     if (quic.stats.packetsReceived === 0) {
       // Its first packet did not decrypt: junk, or a corrupted Initial. Keep nothing.
