@@ -155,6 +155,12 @@ int my_memcmp(const void *a, const void *b, uint64_t n);
 size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n);
 size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 
+/*
+ * Writes a qlog event `pquic:<name>` on the connection: `keys` is a comma-separated list of
+ * field names, `values` an array with one u64 per key. Returns 0, or -1 without qlog.
+ */
+int pquic_qlog_values(picoquic_cnx_t *cnx, const char *name, const char *keys, const uint64_t *values);
+
 #define get_input(cnx, i) get_cnx((cnx), AK_CNX_INPUT, (i))
 
 #endif /* PQUIC_H */

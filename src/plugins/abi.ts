@@ -29,7 +29,7 @@ export const HELPER_IDS: ReadonlyMap<string, number> = new Map([
   ['my_memcmp', 201],
   ['picoquic_varint_decode', 202],
   ['picoquic_varint_encode', 203],
-  ['pquic_qlog_event', 204],
+  ['pquic_qlog_values', 204],
 ]);
 
 // Access keys of the connection (AK_CNX_*).

@@ -155,6 +155,9 @@ export class PluginInstance {
 
   private toU64(v: unknown): U64 {
     switch (typeof v) {
+      case 'string':
+        // Connection states reach plugins with AK_CNX_STATE's numbering.
+        return STATE_NUMBERS[v] ?? 0;
       case 'number':
         if (Number.isInteger(v)) return v >= 0 ? v : BigInt.asUintN(64, BigInt(v));
         return Math.max(0, Math.round(v));
@@ -277,6 +280,23 @@ export class PluginInstance {
       const a = c.bytes(c.num(1), n);
       const b = c.bytes(c.num(2), n);
       for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+      return 0;
+    });
+    vm.registerHelper(id('pquic_qlog_values'), 'pquic_qlog_values', (c) => {
+      checkCnx(c);
+      const name = c.cstring(c.num(2), 64);
+      const keys = c.cstring(c.num(3), 4096).split(',');
+      if (keys.length > 64 || !keys.every((k) => /^[A-Za-z0-9_]{1,64}$/.test(k))) throw new HelperFault('pquic_qlog_values: keys must be a comma-separated list of at most 64 names');
+      if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new HelperFault('pquic_qlog_values: bad event name');
+      const values = c.bytes(c.num(4), keys.length * 8);
+      const dv = new DataView(values.buffer, values.byteOffset, values.length);
+      if (!this.cnx.qlog.enabled) return -1;
+      const data: Record<string, number | string> = { plugin: this.plugin.name };
+      keys.forEach((k, i) => {
+        const v = dv.getBigUint64(i * 8, true);
+        data[k] = v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+      });
+      this.cnx.qlog.event(this.cnx.nowUs, `pquic:${name}`, data);
       return 0;
     });
     vm.registerHelper(id('picoquic_varint_encode'), 'picoquic_varint_encode', (c) => {

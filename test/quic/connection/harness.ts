@@ -9,6 +9,7 @@ import type { QuicEvent } from '../../../src/quic/events.js';
 import { getProvider } from '../../../src/quic/crypto/index.js';
 import { generateSelfSigned } from '../../../src/quic/tls/certgen.js';
 import { parseInvariantHeader } from '../../../src/quic/wire/header.js';
+import type { QlogTrace } from '../../../src/quic/qlog/writer.js';
 
 export const CLIENT_ADDR: PeerAddress = { address: '10.0.0.1', port: 1234 };
 export const SERVER_ADDR: PeerAddress = { address: '10.0.0.2', port: 4433 };
@@ -31,12 +32,12 @@ export interface Pair {
   serverEvents: QuicEvent[];
 }
 
-export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration> } = {}): Pair {
+export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace } = {}): Pair {
   const c = serverCert();
   const clientConfig = defaultConfiguration({ isClient: true, serverName: 'localhost', trustAnchors: [c.cert], ...opts.client });
   const serverConfig = defaultConfiguration({ isClient: false, certificateChain: [c.certDer], privateKey: c.privateKey, ...opts.server });
   const now = 1_000_000;
-  const client = new QuicConnection(clientConfig, { now, peerAddress: SERVER_ADDR });
+  const client = new QuicConnection(clientConfig, { now, peerAddress: SERVER_ADDR, ...(opts.clientQlog ? { qlog: opts.clientQlog } : {}) });
   client.connect(now);
   return { delayUs: 5_000, client, server: undefined, now, clientConfig, serverConfig, clientEvents: [], serverEvents: [] };
 }
