@@ -155,6 +155,17 @@ int my_memcmp(const void *a, const void *b, uint64_t n);
 size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n);
 size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 
+/* A frame to be written later by write_frame[frame_type] (PQUIC's reserve_frames flow). */
+typedef struct reserve_frame_slot {
+    uint64_t frame_type;
+    uint64_t nb_bytes;               /* room the frame needs, at most */
+    uint64_t congestion_controlled;  /* 1: counts against the congestion window */
+    uint64_t frame_ctx;              /* handed to write_frame and notify_frame */
+} reserve_frame_slot_t;
+
+/* Queues nb_frames frames; returns the bytes reserved. */
+size_t reserve_frames(picoquic_cnx_t *cnx, uint8_t nb_frames, reserve_frame_slot_t *slots);
+
 /*
  * Writes a qlog event `pquic:<name>` on the connection: `keys` is a comma-separated list of
  * field names, `values` an array with one u64 per key. Returns 0, or -1 without qlog.

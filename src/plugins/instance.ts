@@ -16,6 +16,7 @@
 import type { QuicConnection } from '../quic/connection/connection.js';
 import { ProtoopError, type ProtoopCall } from '../quic/protoop/table.js';
 import { QuicError, TransportErrorCode } from '../quic/wire/errors.js';
+import type { Reader, Writer } from '../quic/wire/buffer.js';
 import { HelperFault, VmError } from '../vm/errors.js';
 import type { HelperCall } from '../vm/vm.js';
 import { Vm } from '../vm/vm.js';
@@ -34,6 +35,16 @@ import { returnKind } from './signatures.js';
 import { registerStandardHelpers } from '../vm/helpers.js';
 
 type U64 = number | bigint;
+
+/** A frame a plugin parsed: the connection hands it back to process_frame. */
+export interface PluginFrame {
+  type: 'plugin';
+  frameType: number;
+  /** The plugin's frame structure, in its own memory. */
+  ptr: number;
+  owner: string;
+  ackEliciting: boolean;
+}
 
 /** One pluglet invocation in progress (invocations nest through protoop calls). */
 interface Frame {
@@ -114,22 +125,121 @@ export class PluginInstance {
 
   private run(p: Pluglet, index: number, call: ProtoopCall): unknown {
     if (this.failure) return this.fallback(call);
-    const frame: Frame = { inputs: call.args.map((a) => this.toU64(a)), outputs: [], returnValue: this.toU64(call.result) };
+    // Bytes a call hands to the pluglet are granted into its heap for that call only.
+    const grants: { ptr: number; size: number; from: Uint8Array; copyBack: boolean }[] = [];
+    const grant = (bytes: Uint8Array, size = bytes.length, copyBack = false): number => {
+      const ptr = this.heap.malloc(Math.max(1, size));
+      if (ptr === 0) throw new HeapError(`no room in the plugin heap to grant ${size} bytes`);
+      const mem = new Uint8Array(this.vm.memory.buffer, ptr, size);
+      mem.fill(0);
+      mem.set(bytes.subarray(0, Math.min(size, bytes.length)));
+      grants.push({ ptr, size, from: bytes, copyBack });
+      return ptr;
+    };
+    const frame: Frame = { inputs: [], outputs: [], returnValue: this.toU64(call.result) };
     this.frames.push(frame);
     const t0 = process.hrtime.bigint();
     try {
+      frame.inputs = this.inputsFor(call, grant);
       const r = this.vm.exec({ program: p.program, args: [CNX_HANDLE], fuel: this.plugin.fuel });
       const st = this.stats[index]!;
       st.calls++;
       st.totalNs += Number(process.hrtime.bigint() - t0);
+      for (const g of grants) if (g.copyBack) g.from.set(new Uint8Array(this.vm.memory.buffer, g.ptr, Math.min(g.size, g.from.length)));
       if (p.entry.anchor === 'pre' || p.entry.anchor === 'post') return undefined;
-      return this.fromU64(call.name, r.r0);
+      return this.resultFor(call, r.r0, frame, grants);
     } catch (e) {
       if (!(e instanceof VmError || e instanceof HelperFault || e instanceof ProtoopError || e instanceof HeapError)) throw e;
       return this.fail(e as Error, p, call);
     } finally {
+      for (const g of grants) {
+        new Uint8Array(this.vm.memory.buffer, g.ptr, g.size).fill(0);
+        this.heap.freeBlock(g.ptr);
+      }
       this.frames.pop();
       if (this.frames.length === 0) this.objects.length = 0;
+    }
+  }
+
+  /**
+   * The u64 inputs of a call. Frame and transport parameter operations follow PQUIC's
+   * contracts (reference/pquic.md §2.3) with the bytes granted into plugin memory:
+   *   parse_frame:  (bytes, bytes_max, frame_type) -> r0 = pointer after the frame;
+   *                 outputs (frame, ack_needed, is_retransmittable)
+   *   process_frame: (frame, current_time, packet number space)
+   *   write_frame:  (bytes, bytes_max, frame_ctx) -> outputs (consumed, is_retransmittable)
+   *   notify_frame: (frame_ctx, received: 1 acked, 0 lost)
+   *   write_transport_parameter: (bytes, max 64) -> r0 = value length
+   *   process_transport_parameter: (bytes, length) -> r0 != 0: the plugin is negotiated
+   * Other operations: numbers, booleans and bigints as they are, byte arrays granted (copied in
+   * and back out), objects as opaque handles.
+   */
+  private inputsFor(call: ProtoopCall, grant: (b: Uint8Array, size?: number, copyBack?: boolean) => number): U64[] {
+    const a = call.args;
+    switch (call.name) {
+      case 'parse_frame': {
+        const r = a[0] as Reader;
+        const ptr = grant(r.buf.subarray(r.position, r.end));
+        return [ptr, ptr + (r.end - r.position), this.toU64(a[1])];
+      }
+      case 'process_frame': {
+        const f = a[0] as PluginFrame;
+        const pkt = a[1] as { space?: number } | undefined;
+        return [f.ptr ?? 0, this.toU64(a[2]), pkt?.space ?? 0];
+      }
+      case 'write_frame': {
+        const max = Math.min(Number(a[1]), 65536);
+        const ptr = grant(new Uint8Array(0), max);
+        return [ptr, ptr + max, this.toU64(a[2])];
+      }
+      case 'write_transport_parameter': {
+        const ptr = grant(new Uint8Array(0), 64);
+        return [ptr, 64];
+      }
+      case 'process_transport_parameter': {
+        const v = a[1] as Uint8Array;
+        return [grant(v), v.length];
+      }
+      default:
+        return a.map((x) => (x instanceof Uint8Array ? grant(x, x.length, true) : this.toU64(x)));
+    }
+  }
+
+  private resultFor(call: ProtoopCall, r0: bigint, frame: Frame, grants: { ptr: number; size: number }[]): unknown {
+    switch (call.name) {
+      case 'parse_frame': {
+        const r = call.args[0] as Reader;
+        const start = grants[0]!.ptr;
+        const end = Number(r0);
+        const length = r.end - r.position;
+        if (r0 === 0n || end < start || end - start > length) {
+          throw new QuicError(TransportErrorCode.FRAME_ENCODING_ERROR, `plugin ${this.plugin.name} could not parse frame 0x${Number(call.args[1]).toString(16)}`);
+        }
+        r.position += end - start;
+        const pf: PluginFrame = {
+          type: 'plugin', frameType: Number(call.args[1]), ptr: Number(frame.outputs[0] ?? 0), owner: this.plugin.name,
+          ackEliciting: frame.outputs[1] === undefined ? true : frame.outputs[1] !== 0 && frame.outputs[1] !== 0n,
+        };
+        return pf;
+      }
+      case 'write_frame': {
+        const w = call.args[0] as Writer;
+        const consumed = Number(frame.outputs[0] ?? 0);
+        const g = grants[0]!;
+        if (!Number.isSafeInteger(consumed) || consumed < 0 || consumed > g.size || consumed > w.remaining) {
+          throw new HelperFault(`write_frame: consumed ${consumed} bytes of ${Math.min(g.size, w.remaining)}`);
+        }
+        w.bytes(new Uint8Array(this.vm.memory.buffer, g.ptr, consumed));
+        return consumed;
+      }
+      case 'write_transport_parameter': {
+        const n = Number(r0);
+        if (n === 0) return undefined;
+        if (!Number.isSafeInteger(n) || n > 64) throw new HelperFault(`write_transport_parameter: ${n} bytes (at most 64)`);
+        return new Uint8Array(this.vm.memory.buffer, grants[0]!.ptr, n).slice();
+      }
+      default:
+        return this.fromU64(call.name, r0);
     }
   }
 
@@ -249,6 +359,24 @@ export class PluginInstance {
       const space = handleIndex(h);
       if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`not a packet context handle: 0x${c.u64(1).toString(16)}`);
       return this.getPktCtx(space as 0 | 1 | 2, c.num(2));
+    });
+    vm.registerHelper(id('reserve_frames'), 'reserve_frames', (c) => {
+      // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
+      // { frame_type, nb_bytes, congestion_controlled, frame_ctx }; returns the bytes reserved.
+      checkCnx(c);
+      const n = c.u32(2) & 0xff;
+      const slots = c.bytes(c.num(3), n * 32);
+      const dv = new DataView(slots.buffer, slots.byteOffset, slots.length);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const type = Number(dv.getBigUint64(i * 32, true));
+        const bytes = Number(dv.getBigUint64(i * 32 + 8, true));
+        const ctx = dv.getBigUint64(i * 32 + 24, true);
+        if (!Number.isSafeInteger(type) || bytes <= 0 || bytes > 65536) throw new HelperFault(`reserve_frames: slot ${i} asks for ${bytes} bytes of frame 0x${type.toString(16)}`);
+        if (!this.cnx.reserveFrame(type, bytes, ctx <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ctx) : ctx)) break;
+        total += bytes;
+      }
+      return total;
     });
     vm.registerHelper(id('get_path_metadata'), 'get_path_metadata', (c) => {
       checkCnx(c);

@@ -64,6 +64,8 @@ const AMPLIFICATION_FACTOR = 3;
 const MAX_UNDECRYPTABLE = 16;
 /** Bytes of stateless reset token at the end of a datagram (RFC 9000 §10.3). */
 const RESET_TOKEN_LENGTH = 16;
+/** RFC 9221 §3. */
+const TRANSPORT_PARAMETER_MAX_DATAGRAM_FRAME_SIZE = 0x20;
 
 /** The non-parametrable protoops of the core, with their TypeScript signatures. */
 export interface CoreOps {
@@ -136,7 +138,8 @@ export class QuicConnection {
   readonly cc: NewReno;
   readonly streams: StreamManager;
   readonly cids: ConnectionIds;
-  readonly tls: TlsContext;
+  /** Created when the handshake starts, after plugins had their chance to add transport parameters. */
+  private tlsContext: TlsContext | undefined;
 
   /** Client: the DCID of its first Initial; server: the same value as received. */
   readonly originalDcid: Uint8Array;
@@ -207,23 +210,6 @@ export class QuicConnection {
     }
     this.streams = new StreamManager(this);
     this.localParams = this.buildLocalParams(resetTokenFor(hostCid));
-    this.tls = new TlsContext(
-      {
-        isClient: this.isClient,
-        provider: this.provider,
-        alpnProtocols: config.alpnProtocols,
-        ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
-        ...(config.certificateChain ? { certificateChain: config.certificateChain } : {}),
-        ...(config.privateKey ? { privateKey: config.privateKey } : {}),
-        ...(config.trustAnchors ? { trustAnchors: config.trustAnchors } : {}),
-        ...(config.insecure !== undefined ? { insecure: config.insecure } : {}),
-        ...(config.cipherSuites ? { cipherSuites: config.cipherSuites } : {}),
-        ...(config.groups ? { groups: config.groups } : {}),
-        ...(config.keyLog ? { keyLog: config.keyLog } : {}),
-        transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
-      },
-      (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),
-    );
     this.installInitialKeys(this.isClient ? this.originalDcid : opts.initialDcid ?? opts.retrySourceCid ?? opts.originalDcid!);
     this.defineCoreProtoops();
     this.idleDeadline = opts.now + this.idleTimeoutUs();
@@ -295,6 +281,21 @@ export class QuicConnection {
   private keyUpdatePending = false;
   private keyUpdatePn = 0;
 
+  /**
+   * Reserves room for a frame that `write_frame[type]` will write in a coming 1-RTT packet
+   * (PQUIC's reserve_frames): its acknowledgement or loss goes to `notify_frame[type]` with
+   * `ctx`. Returns false when the queue is full.
+   */
+  reserveFrame(type: number, bytes: number, ctx: unknown): boolean {
+    if (this.reserved.length >= 1024 || !Number.isSafeInteger(bytes) || bytes <= 0) return false;
+    this.reserved.push({ type, bytes, ctx });
+    return true;
+  }
+
+  private readonly reserved: { type: number; bytes: number; ctx: unknown }[] = [];
+  private writeFrameOp = this.protoops.paramOp('write_frame');
+  private notifyFrameOp = this.protoops.paramOp('notify_frame');
+
   /** Sends a PING (answered by a ping_acknowledged event). */
   ping(): number {
     this.pendingPing = ++this.pingUid;
@@ -319,11 +320,11 @@ export class QuicConnection {
   }
 
   get alpn(): string | undefined {
-    return this.tls.alpn;
+    return this.tlsContext?.alpn;
   }
 
   get cipherSuite(): CipherSuite | undefined {
-    return this.tls.cipherSuite;
+    return this.tlsContext?.cipherSuite;
   }
 
   get hostCid(): Uint8Array {
@@ -661,6 +662,7 @@ export class QuicConnection {
         case 'handshake_done': break;
         case 'ping': if (f.uid !== undefined) this.events.push({ type: 'ping_acknowledged', uid: f.uid }); break;
         case 'new_connection_id': this.cids.onNewConnectionIdAcked(f.seq); break;
+        case 'plugin': this.notifyFrameOp.fn(f.type)?.(f.ctx, true); break;
         default: break;
       }
     }
@@ -681,6 +683,7 @@ export class QuicConnection {
         case 'handshake_done': this.pendingHandshakeDone = true; break;
         case 'new_connection_id': this.cids.onNewConnectionIdLost(f.seq); break;
         case 'retire_connection_id': this.cids.onRetireLost(f.seq); break;
+        case 'plugin': this.notifyFrameOp.fn(f.type)?.(f.ctx, false); break;
         default: break;
       }
     }
@@ -757,7 +760,7 @@ export class QuicConnection {
     }
     if (spaceId === PacketNumberSpace.Handshake && direction === 'read') this.loss.onHandshakeKeysAvailable(this.lastNow);
     // The peer's transport parameters arrive with the first encrypted flight.
-    if (!this.peerParams && this.tls.peerTransportParameters) this.onPeerTransportParameters(this.tls.peerTransportParameters);
+    if (!this.peerParams && this.tlsContext?.peerTransportParameters) this.onPeerTransportParameters(this.tlsContext.peerTransportParameters);
   }
 
   private pendingOneRttWrite: Uint8Array | undefined;
@@ -793,11 +796,64 @@ export class QuicConnection {
     this.loss.rtt.setMaxAckDelay(params.maxAckDelay * 1000);
     this.streams.onPeerParams(params);
     this.cids.onPeerParams(params);
-    for (const [id, value] of params.unknown) {
+    // process_transport_parameter (param = id): unknown ids, and known ones a plugin asked for.
+    const raw = new Map(params.unknown);
+    if (params.maxDatagramFrameSize !== undefined && this.protoops.exactEntry('process_transport_parameter', TRANSPORT_PARAMETER_MAX_DATAGRAM_FRAME_SIZE)) {
+      const v = new Uint8Array(8);
+      const w = new Writer(v);
+      w.varint(params.maxDatagramFrameSize);
+      raw.set(TRANSPORT_PARAMETER_MAX_DATAGRAM_FRAME_SIZE, v.subarray(0, w.position));
+    }
+    for (const [id, value] of raw) {
       const op = this.protoops.param('process_transport_parameter', typeof id === 'number' ? id : NO_PARAM);
       op?.(id, value);
     }
     if (this.qlog.enabled) this.qlog.event(this.lastNow, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(params) });
+  }
+
+  /** The TLS context, created on first use with the transport parameters as they are then. */
+  get tls(): TlsContext {
+    if (this.tlsContext) return this.tlsContext;
+    const config = this.config;
+    this.collectPluginTransportParameters();
+    this.tlsContext = new TlsContext(
+      {
+        isClient: this.isClient,
+        provider: this.provider,
+        alpnProtocols: config.alpnProtocols,
+        ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
+        ...(config.certificateChain ? { certificateChain: config.certificateChain } : {}),
+        ...(config.privateKey ? { privateKey: config.privateKey } : {}),
+        ...(config.trustAnchors ? { trustAnchors: config.trustAnchors } : {}),
+        ...(config.insecure !== undefined ? { insecure: config.insecure } : {}),
+        ...(config.cipherSuites ? { cipherSuites: config.cipherSuites } : {}),
+        ...(config.groups ? { groups: config.groups } : {}),
+        ...(config.keyLog ? { keyLog: config.keyLog } : {}),
+        transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
+      },
+      (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),
+    );
+    if (this.qlog.enabled) this.qlog.event(this.lastNow, 'transport:parameters_set', { owner: 'local', ...tpForQlog(this.localParams) });
+    return this.tlsContext;
+  }
+
+  /**
+   * write_transport_parameter (param = id): every id with an implementation of its own adds a
+   * parameter (PQUIC's prepare_plugin_transport_extensions). Its value is the bytes returned.
+   */
+  private collectPluginTransportParameters(): void {
+    for (const e of this.protoops.list()) {
+      if (e.name !== 'write_transport_parameter' || e.param === NO_PARAM) continue;
+      const value = e.call(e.param) as Uint8Array | undefined;
+      if (!(value instanceof Uint8Array)) continue;
+      if (e.param === TRANSPORT_PARAMETER_MAX_DATAGRAM_FRAME_SIZE) {
+        // A parameter the wire module knows by name goes into its field.
+        const r = new Reader(value, 0, value.length, TransportErrorCode.TRANSPORT_PARAMETER_ERROR);
+        this.localParams.maxDatagramFrameSize = r.varint();
+      } else {
+        this.localParams.unknown.set(e.param, copyBytes(value));
+      }
+    }
   }
 
   private buildLocalParams(resetToken: Uint8Array): TransportParameters {
@@ -1062,6 +1118,7 @@ export class QuicConnection {
           }
           if (this.cids.writeFrames(fw, frames, log)) ackEliciting = true;
           if (this.streams.writeControlFrames(fw, frames, log, now)) ackEliciting = true;
+          if (this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
           this.protoops.slots.prepare_packet_ready(spaceId, fw, frames, now);
           const before = frames.length;
           this.protoops.slots.schedule_frames_on_path(fw, frames, now);
@@ -1115,11 +1172,30 @@ export class QuicConnection {
 
   private discardSpaceLater = false;
 
+  /** Reserved frames (plugins), in order, through write_frame[type]. */
+  private writeReservedFrames(fw: Writer, frames: SentFrame[], log: Frame[] | undefined): boolean {
+    let wrote = false;
+    while (this.reserved.length > 0) {
+      const slot = this.reserved[0]!;
+      if (slot.bytes > fw.remaining) break;
+      const write = this.writeFrameOp.fn(slot.type);
+      this.reserved.shift();
+      if (!write) continue;
+      const n = Number(write(fw, Math.min(fw.remaining, slot.bytes), slot.ctx) ?? 0);
+      if (n > 0) {
+        frames.push({ k: 'plugin', type: slot.type, ctx: slot.ctx });
+        log?.push({ type: 'plugin', frameType: slot.type } as unknown as Frame);
+        wrote = true;
+      }
+    }
+    return wrote;
+  }
+
   private hasAckElicitingToSend(spaceId: PacketNumberSpace): boolean {
     const space = this.spaces[spaceId];
     if (space.crypto.hasDataToSend) return true;
     if (spaceId !== PacketNumberSpace.ApplicationData) return false;
-    return this.pendingHandshakeDone || this.pendingPathResponses.length > 0 || this.pendingPing !== undefined || this.streams.hasDataToSend() || this.cids.hasFramesToSend();
+    return this.pendingHandshakeDone || this.pendingPathResponses.length > 0 || this.pendingPing !== undefined || this.reserved.length > 0 || this.streams.hasDataToSend() || this.cids.hasFramesToSend();
   }
 
   // ---------------------------------------------------------------- timers

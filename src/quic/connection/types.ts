@@ -40,4 +40,6 @@ export type SentFrame =
   | { k: 'path_challenge' }
   | { k: 'ping'; uid?: number }
   | { k: 'new_token' }
-  | { k: 'close' };
+  | { k: 'close' }
+  /** A frame reserved with reserveFrame and written by write_frame[type]. */
+  | { k: 'plugin'; type: number; ctx: unknown };

@@ -21,6 +21,8 @@ export function serverCert(): ReturnType<typeof generateSelfSigned> {
 }
 
 export interface Pair {
+  /** Called with the server's connection when the client's first Initial creates it. */
+  onServerCreated?: (server: QuicConnection) => void;
   /** One-way delay of the simulated link, µs. */
   delayUs: number;
   client: QuicConnection;
@@ -32,12 +34,13 @@ export interface Pair {
   serverEvents: QuicEvent[];
 }
 
-export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace } = {}): Pair {
+export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace; beforeConnect?: (client: QuicConnection) => void } = {}): Pair {
   const c = serverCert();
   const clientConfig = defaultConfiguration({ isClient: true, serverName: 'localhost', trustAnchors: [c.cert], ...opts.client });
   const serverConfig = defaultConfiguration({ isClient: false, certificateChain: [c.certDer], privateKey: c.privateKey, ...opts.server });
   const now = 1_000_000;
   const client = new QuicConnection(clientConfig, { now, peerAddress: SERVER_ADDR, ...(opts.clientQlog ? { qlog: opts.clientQlog } : {}) });
+  opts.beforeConnect?.(client);
   client.connect(now);
   return { delayUs: 5_000, client, server: undefined, now, clientConfig, serverConfig, clientEvents: [], serverEvents: [] };
 }
@@ -51,6 +54,7 @@ function deliverToServer(p: Pair, data: Uint8Array): void {
     const h = parseInvariantHeader(data, 0, 8);
     if (h.form !== 'long') return;
     p.server = new QuicConnection(p.serverConfig, { now: p.now, peerAddress: CLIENT_ADDR, originalDcid: h.dcid.slice(), peerCid: h.scid.slice() });
+    p.onServerCreated?.(p.server);
   }
   p.server.receiveDatagram(data, CLIENT_ADDR, p.now);
 }
