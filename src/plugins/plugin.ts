@@ -24,7 +24,7 @@ export class PluginError extends Error {
 }
 
 export interface PluginOptions {
-  /** Heap bytes of each instance (my_malloc). Default 1 MiB. */
+  /** Heap bytes of each instance (my_malloc). Default 256 KiB. */
   heapSize?: number;
   /** Instruction budget of one pluglet call. Default 10 million. */
   fuel?: number;
@@ -51,7 +51,7 @@ export class Plugin {
     this.manifest = manifest;
     this.linked = linked;
     this.pluglets = pluglets;
-    this.heapSize = opts.heapSize ?? 1 << 20;
+    this.heapSize = opts.heapSize ?? 256 << 10;
     this.fuel = opts.fuel ?? 10_000_000;
     this.optional = manifest.options.has('optional');
   }
@@ -93,7 +93,7 @@ export class Plugin {
       linked = linkPrograms(programs, {
         helperId: (name) => HELPER_IDS.get(name),
         isHelper: (id) => [...HELPER_IDS.values()].includes(id),
-        heapSize: opts.heapSize ?? 1 << 20,
+        heapSize: opts.heapSize ?? 256 << 10,
       });
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);

@@ -85,11 +85,18 @@ interface HelperEntry {
 
 
 const UNLIMITED_FUEL = 2 ** 53;
+/** Placeholders until a program is loaded (the core runs only after a load). */
+const EMPTY_MEMORY = { buffer: new ArrayBuffer(0), grow: () => 0 } as unknown as WebAssembly.Memory;
+const UNLOADED_CORE: CoreExports = {
+  run: () => {
+    throw new VmError('VM_STATE', 'no program loaded');
+  },
+};
 const TWO32 = 4294967296;
 
 export class Vm implements HelperCall {
-  readonly memory: WebAssembly.Memory;
-  private readonly core: CoreExports;
+  private mem: WebAssembly.Memory;
+  private core: CoreExports;
   private dv: DataView;
   private u8: Uint8Array;
   private readonly helpersById = new Map<number, HelperEntry>();
@@ -116,19 +123,31 @@ export class Vm implements HelperCall {
     if (!Number.isInteger(this.frameSize) || this.frameSize < 16 || this.frameSize % 16 !== 0 || this.frameSize > 1 << 20) {
       throw new VmError('VM_STATE', `frameSize must be a multiple of 16 in [16, 1 MiB], got ${opts.frameSize}`);
     }
-    this.memory = new WebAssembly.Memory({ initial: 1 });
+    // No memory until a program is loaded: it is then created at its final size (growing a
+    // fresh memory page by page costs more than making it once, and plugins are instantiated
+    // per connection).
+    this.mem = EMPTY_MEMORY;
+    this.core = UNLOADED_CORE;
+    this.dv = new DataView(new ArrayBuffer(0));
+    this.u8 = new Uint8Array(0);
+  }
+
+  /** The VM's linear memory (program memory and the core's state). */
+  get memory(): WebAssembly.Memory {
+    return this.mem;
+  }
+
+  private instantiate(memory: WebAssembly.Memory): CoreExports {
     const instance = new WebAssembly.Instance(coreModule(), {
       env: {
-        memory: this.memory,
+        memory,
         helper: (id: number, pc: number) => this.dispatchHelper(id, pc),
         abort: () => {
           throw new VmError('VM_STATE', 'interpreter core aborted');
         },
       },
     });
-    this.core = instance.exports as unknown as CoreExports;
-    this.dv = new DataView(this.memory.buffer);
-    this.u8 = new Uint8Array(this.memory.buffer);
+    return instance.exports as unknown as CoreExports;
   }
 
   // ---- helpers ----
@@ -185,9 +204,14 @@ export class Vm implements HelperCall {
   loadLinked(linked: LinkedImage): void {
     if (this.linked) throw new VmError('VM_STATE', 'a program is already loaded in this VM');
     if (linked.frameSize !== this.frameSize) throw new VmError('VM_STATE', `image linked for ${linked.frameSize}-byte frames, VM has ${this.frameSize}`);
-    this.ensureMemory(linked.grantBase);
+    // A fresh memory of the final size: it is zero-filled, so the heap needs no clearing.
+    const pages = Math.ceil(linked.grantBase / PAGE);
+    if (pages > 65536) throw new VmError('VM_STATE', `program memory would exceed 4 GiB (${linked.grantBase} bytes)`);
+    this.mem = new WebAssembly.Memory({ initial: pages });
+    this.core = this.instantiate(this.mem);
+    this.dv = new DataView(this.mem.buffer);
+    this.u8 = new Uint8Array(this.mem.buffer);
     this.u8.set(linked.init, 0);
-    if (linked.heap) this.u8.fill(0, linked.heap.start, linked.heap.start + linked.heap.size);
     this.linked = linked;
     this.tableMemLen = -1;
   }
@@ -334,12 +358,12 @@ export class Vm implements HelperCall {
 
   private ensureMemory(bytes: number): void {
     const need = Math.ceil(bytes / PAGE);
-    const have = this.memory.buffer.byteLength / PAGE;
+    const have = this.mem.buffer.byteLength / PAGE;
     if (need > have) {
       if (need > 65536) throw new VmError('VM_STATE', `program memory would exceed 4 GiB (${bytes} bytes)`);
-      this.memory.grow(need - have);
-      this.dv = new DataView(this.memory.buffer);
-      this.u8 = new Uint8Array(this.memory.buffer);
+      this.mem.grow(need - have);
+      this.dv = new DataView(this.mem.buffer);
+      this.u8 = new Uint8Array(this.mem.buffer);
     }
   }
 

@@ -120,18 +120,27 @@ function label(name: string, param: number): string {
  */
 export class ParamOp {
   private readonly dense: (AnyFn | undefined)[] = new Array(256).fill(undefined);
-  constructor(private readonly table: ProtoopTable<object>, readonly name: string) {
-    this.rebuild();
-  }
+  /** Entries changed since the dense array was built: rebuild on the next lookup, not per change. */
+  private stale = true;
+  constructor(private readonly table: ProtoopTable<object>, readonly name: string) {}
 
   /** The callable for `param` (with NO_PARAM fallback), or undefined when neither exists. */
   fn(param: number): AnyFn | undefined {
-    return param >= 0 && param < 256 ? this.dense[param] : this.table.param(this.name, param);
+    if (param >= 0 && param < 256) {
+      if (this.stale) this.build();
+      return this.dense[param];
+    }
+    return this.table.param(this.name, param);
   }
 
   /** Called by the table whenever an entry of this operation changes. */
   rebuild(): void {
+    this.stale = true;
+  }
+
+  private build(): void {
     for (let p = 0; p < 256; p++) this.dense[p] = this.table.param(this.name, p);
+    this.stale = false;
   }
 }
 
