@@ -155,6 +155,16 @@ int my_memcmp(const void *a, const void *b, uint64_t n);
 size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n);
 size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 
+/* "No parameter" (PQUIC's NO_PARAM). */
+#define NO_PARAM 0xffff
+
+/*
+ * Runs protocol operation `name` (with `param`, or NO_PARAM) with inputc inputs and returns its
+ * result: core operations and those plugins define. Running an operation that is already
+ * running fails the calling plugin (PQUIC exited the process).
+ */
+protoop_arg_t plugin_run_protoop(picoquic_cnx_t *cnx, const char *name, uint16_t param, uint64_t inputc, const uint64_t *inputv);
+
 /* A frame to be written later by write_frame[frame_type] (PQUIC's reserve_frames flow). */
 typedef struct reserve_frame_slot {
     uint64_t frame_type;

@@ -118,6 +118,11 @@ export class PluginInstance {
     for (const d of this.detachers.splice(0)) d();
   }
 
+  /** A metadata slot of this plugin on this connection (for applications and tests). */
+  metadata(index: number): U64 {
+    return this.cnxMeta[index] ?? 0;
+  }
+
   /** Runs an extern operation of this plugin for the application. */
   runExternal(name: string, ...args: unknown[]): unknown {
     return this.cnx.protoops.runExternal(name, 0xffff, ...args);
@@ -244,6 +249,11 @@ export class PluginInstance {
   }
 
   private fail(e: Error, p: Pluglet, call: ProtoopCall): unknown {
+    if (this.failure) {
+      // A nested pluglet of this plugin failed first (through plugin_run_protoop): report that one.
+      if (!this.plugin.optional) throw new QuicError(TransportErrorCode.INTERNAL_ERROR, this.failure.message);
+      return this.fallback(call);
+    }
     const where = `${p.entry.protoop}${p.entry.param !== 0xffff ? `[0x${p.entry.param.toString(16)}]` : ''} ${p.entry.anchor} (${p.entry.source.file}:${p.entry.source.line})`;
     this.failure = new Error(`plugin ${this.plugin.name} failed in ${where}: ${e.message}`);
     this.detach();
@@ -359,6 +369,24 @@ export class PluginInstance {
       const space = handleIndex(h);
       if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`not a packet context handle: 0x${c.u64(1).toString(16)}`);
       return this.getPktCtx(space as 0 | 1 | 2, c.num(2));
+    });
+    vm.registerHelper(id('plugin_run_protoop'), 'plugin_run_protoop', (c) => {
+      checkCnx(c);
+      const name = c.cstring(c.num(2), 100);
+      const param = c.u32(3) & 0xffff;
+      const n = c.num(4);
+      if (n > 16) throw new HelperFault(`plugin_run_protoop: ${n} inputs (at most 16, PROTOOPARGS_MAX)`);
+      const raw = n > 0 ? c.bytes(c.num(5), n * 8) : new Uint8Array(0);
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
+      const inputs: U64[] = [];
+      for (let i = 0; i < n; i++) {
+        const v = dv.getBigUint64(i * 8, true);
+        inputs.push(v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+      }
+      // The table refuses unknown and extern operations and re-entry (ProtoopError): the
+      // calling pluglet fails, and with it this plugin on this connection.
+      const r = this.cnx.protoops.run(name, param, ...inputs);
+      return typeof r === 'number' || typeof r === 'bigint' ? r : typeof r === 'boolean' ? (r ? 1 : 0) : 0;
     });
     vm.registerHelper(id('reserve_frames'), 'reserve_frames', (c) => {
       // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots

@@ -251,6 +251,29 @@ export class Vm implements HelperCall {
   // ---- execution ----
 
   exec(opts: ExecOptions = {}): ExecResult {
+    if (this.active === 0) return this.execOnce(opts);
+    // A helper is running a program of this VM again (a plugin's pluglet calling another through
+    // plugin_run_protoop): the core's registers, status, call frames and the stack belong to the
+    // interrupted run. Save them and give them back whatever happens.
+    const l = this.requireLoaded();
+    const state = this.u8.slice(REGS, REGION_COUNT);
+    const stack = this.u8.slice(l.stack.start, l.stack.start + l.stack.size);
+    const memLen = this.tableMemLen;
+    const grant = memLen > 0 ? this.u8.slice(l.grantBase, l.grantBase + memLen) : undefined;
+    try {
+      return this.execOnce(opts);
+    } finally {
+      this.u8.set(state, REGS);
+      this.u8.set(stack, l.stack.start);
+      if (grant) this.u8.set(grant, l.grantBase);
+      if (this.tableMemLen !== memLen) this.buildRegions(l, memLen);
+    }
+  }
+
+  /** Programs of this VM running now (nested through helpers). */
+  private active = 0;
+
+  private execOnce(opts: ExecOptions): ExecResult {
     const l = this.requireLoaded();
     const prog = opts.program === undefined ? l.programs[0]! : this.programAt(opts.program);
     const fuel = opts.fuel ?? UNLIMITED_FUEL;
@@ -284,7 +307,13 @@ export class Vm implements HelperCall {
     this.helperError = undefined;
 
     this.lastError = undefined;
-    const rc = this.core.run(prog.entry);
+    this.active++;
+    let rc: number;
+    try {
+      rc = this.core.run(prog.entry);
+    } finally {
+      this.active--;
+    }
     // What is left is in [0, fuel]: never negative, so the halves read as unsigned.
     const left = dv.getUint32(STATUS + ST_FUEL + 4, true) * TWO32 + dv.getUint32(STATUS + ST_FUEL, true);
     if (memLen > 0) mem!.set(this.u8.subarray(l.grantBase, l.grantBase + memLen));

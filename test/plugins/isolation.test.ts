@@ -72,3 +72,26 @@ describe('a misbehaving plugin fails alone', () => {
     expect(() => PluginRuntime.load([manifest('broken/missing.plugin')])).toThrow(/cannot read .*missing\.plugin/);
   });
 });
+
+describe('plugin-defined protoops and plugin_run_protoop', () => {
+  it('a plugin defines an operation and calls it from another pluglet', () => {
+    const p = makePair();
+    const [inst] = PluginRuntime.load([manifest('runop/runop.plugin')]).inject(p.client);
+    handshake(p);
+    expect(inst!.failure).toBeUndefined();
+    const rtt = Number(inst!.metadata(1));
+    expect(rtt).toBeGreaterThan(0);
+    expect(Number(inst!.metadata(0))).toBe(2 * rtt);
+    expect(p.client.protoops.entry('double_it', NO_PARAM)?.replace?.owner).toBe('test.runop');
+  });
+
+  it('re-entering a running operation fails that plugin, not the process', () => {
+    const rt = PluginRuntime.load([manifest('runop/recursion.plugin')]);
+    const p = makePair();
+    const [inst] = rt.inject(p.client);
+    runUntil(p, () => p.client.state !== 'handshake' && p.client.state !== 'attempted', { maxSteps: 100 });
+    expect(inst!.failure?.message).toMatch(/recurse\[?.*re-entered while running|re-entered while running/);
+    expect(terminated(p.clientEvents)?.errorCode).toBe(TransportErrorCode.INTERNAL_ERROR);
+    expect(rt.stats()[0]!.failures).toBe(1);
+  });
+});

@@ -57,3 +57,41 @@ describe('linking several programs into one memory image', () => {
     expect(linked.data).toBeUndefined();
   });
 });
+
+describe('nested execution through a helper', () => {
+  it('keeps the interrupted program\'s registers, stack and granted memory', () => {
+    const vm = new Vm();
+    const linked = linkPrograms([
+      // outer: keeps values in r6-r9, on its stack and in mem, calls helper 9 (which runs `inner`), checks them all
+      { name: 'outer', image: rawImage(assemble(`
+        mov %r6, 6
+        mov %r7, 7
+        stdw [%r10-8], 1234
+        stb [%r1], 42
+        mov %r9, %r1
+        call 9
+        mov %r8, %r0
+        ldxdw %r1, [%r10-8]
+        ldxb %r2, [%r9]
+        mov %r0, %r6
+        add %r0, %r7
+        add %r0, %r1
+        add %r0, %r2
+        add %r0, %r8
+        exit`)) },
+      // inner: scribbles over registers, its stack and its own mem, returns 1000
+      { name: 'inner', image: rawImage(assemble(`
+        mov %r6, 0
+        mov %r7, 0
+        stdw [%r10-8], 0
+        stb [%r1], 0
+        mov %r0, 1000
+        exit`)) },
+    ], { helperId: () => undefined, isHelper: (id) => id === 9 });
+    vm.registerHelper(9, 'nested', () => vm.exec({ program: 'inner', mem: new Uint8Array(4) }).r0);
+    vm.loadLinked(linked);
+    const mem = new Uint8Array(4);
+    expect(vm.exec({ program: 'outer', mem }).r0).toBe(6n + 7n + 1234n + 42n + 1000n);
+    expect(mem[0]).toBe(42);
+  });
+});
