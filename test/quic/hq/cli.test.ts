@@ -152,6 +152,27 @@ describe('pquic server / client processes', () => {
     await server.stop();
   });
 
+  it('loads plugins with -P into both ends and writes their statistics with -S', async () => {
+    const dir = tempDir();
+    const ack = join(ROOT, 'plugins-c/ack_delay/ack_delay.plugin');
+    const mon = join(ROOT, 'plugins-c/monitoring/monitoring.plugin');
+    const server = await startServer(['-P', mon, '-S', join(dir, 'server-stats.json')]);
+    const r = await pquic(['client', '--insecure', '-P', ack, '-P', mon, '-S', join(dir, 'client-stats.json'), '-G', '300000', `https://127.0.0.1:${server.port}/`]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/summary: 1\/1 ok, 300000 bytes/);
+    expect((await server.stop()).code).toBe(0);
+    const client = JSON.parse(readFileSync(join(dir, 'client-stats.json'), 'utf8')) as { plugins: { plugin: string; connections: number; failures: number; pluglets: { protoop: string; calls: number }[] }[] };
+    expect(client.plugins.map((p) => p.plugin)).toEqual(['be.mpiraux.ack_delay', 'be.mpiraux.monitoring']);
+    for (const p of client.plugins) expect(p).toMatchObject({ connections: 1, failures: 0 });
+    expect(client.plugins[0]!.pluglets.find((x) => x.protoop === 'is_ack_needed')!.calls).toBeGreaterThan(0);
+    const srv = JSON.parse(readFileSync(join(dir, 'server-stats.json'), 'utf8')) as typeof client;
+    expect(srv.plugins[0]!.pluglets.find((x) => x.protoop === 'received_packet')!.calls).toBeGreaterThan(0);
+    // A manifest that does not load is one clear line and exit 1.
+    const bad = await pquic(['client', '--insecure', '-P', join(dir, 'nope.plugin'), `https://127.0.0.1:1/`]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^pquic client: cannot load plugin: .*nope\.plugin: cannot read/m);
+  });
+
   it('exits 1 with one clear line for a missing file', async () => {
     const server = await startServer([]);
     const r = await pquic(['client', '--insecure', '-o', tempDir('out'), `https://127.0.0.1:${server.port}/nope.txt`]);
