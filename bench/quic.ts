@@ -7,6 +7,7 @@
  *    download of a synthetic object; goodput from the client's summary line.
  * Runs alternate (raw, quic, raw, quic, ...) so that machine noise hits both; medians are
  * reported with the ratio. Run: npm run bench:quic [-- --size 100000000 --runs 3 --crypto noble]
+ * `-- --plugins` instead compares goodput with no plugin and with each plugin in both endpoints.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -94,11 +95,12 @@ async function rawUdp(seconds: number): Promise<number> {
   return (r.bytes * 8) / r.seconds / 1e6;
 }
 
-async function quic(): Promise<{ goodput: number; lost: number }> {
+async function quic(plugins: string[] = []): Promise<{ goodput: number; lost: number }> {
+  const pluginArgs = plugins.flatMap((m) => ['-P', join(root, 'plugins-c', m)]);
   let port = 0;
   let server: Proc | undefined;
   await new Promise<void>((resolve, reject) => {
-    server = run(process.execPath, [cli, 'server', '-p', '0', '--host', '127.0.0.1', '--crypto', crypto, '--mtu', mtu], (text) => {
+    server = run(process.execPath, [cli, 'server', '-p', '0', '--host', '127.0.0.1', '--crypto', crypto, '--mtu', mtu, ...pluginArgs], (text) => {
       const m = /listening on \[?127\.0\.0\.1\]?:(\d+)/.exec(text);
       if (m && !port) {
         port = Number(m[1]);
@@ -107,7 +109,7 @@ async function quic(): Promise<{ goodput: number; lost: number }> {
     });
     void server.done.then((code) => reject(new Error(`server exited (${code}): ${server!.err}`)));
   });
-  const client = run(process.execPath, [cli, 'client', '--insecure', '--crypto', crypto, '--mtu', mtu, '-G', String(size), `https://127.0.0.1:${port}/`]);
+  const client = run(process.execPath, [cli, 'client', '--insecure', '--crypto', crypto, '--mtu', mtu, ...pluginArgs, '-G', String(size), `https://127.0.0.1:${port}/`]);
   const code = await client.done;
   server!.kill();
   await server!.done;
@@ -117,6 +119,21 @@ async function quic(): Promise<{ goodput: number; lost: number }> {
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+if (args.includes('--plugins')) {
+  // Goodput with no plugin and with each plugin in both endpoints, alternating; ratios to none.
+  const variants: [string, string[]][] = [['no plugin', []], ['monitoring (8 observers)', ['monitoring/monitoring.plugin']], ['ack_delay', ['ack_delay/ack_delay.plugin']], ['datagram (idle)', ['datagram/datagram.plugin']]];
+  const results = new Map<string, number[]>(variants.map(([n]) => [n, []]));
+  for (let i = 0; i < runs; i++) for (const [name, plugins] of variants) results.get(name)!.push((await quic(plugins)).goodput);
+  const base = median(results.get('no plugin')!);
+  console.log(`| plugins in both endpoints (${(size / 1e6).toFixed(0)} MB, ${runs} run(s), median) | Mbit/s | vs no plugin |`);
+  console.log('|---|---:|---:|');
+  for (const [name] of variants) {
+    const m = median(results.get(name)!);
+    console.log(`| ${name} | ${m.toFixed(0)} | ${(m / base).toFixed(2)} |`);
+  }
+  process.exit(0);
+}
 
 const raw: number[] = [];
 const q: number[] = [];

@@ -153,7 +153,7 @@ describe('pquic server / client processes', () => {
   });
 
   it('loads plugins with -P into both ends and writes their statistics with -S', async () => {
-    const dir = tempDir();
+    const dir = tempDir('plugins');
     const ack = join(ROOT, 'plugins-c/ack_delay/ack_delay.plugin');
     const mon = join(ROOT, 'plugins-c/monitoring/monitoring.plugin');
     const server = await startServer(['-P', mon, '-S', join(dir, 'server-stats.json')]);
