@@ -136,6 +136,36 @@ function badReloc(message: string, where: Where = {}): ElfError {
   return new ElfError('ELF_BAD_RELOCATION', message, where);
 }
 
+/**
+ * The data section a relocation's symbol points into, or a typed error: undefined symbols,
+ * special section indices, code (function pointers) and non-data sections are refused.
+ */
+function dataTarget(elf: ParsedElf, sym: ElfSymbol, what: string, where: Where, verb: 'takes' | 'stores'): ElfSection {
+  if (sym.index === 0) throw badReloc(`${what} has no symbol`, where);
+  const target = symbolSection(elf, sym);
+  if (target === undefined) {
+    throw badReloc(
+      sym.shndx === 0
+        ? `${what} refers to undefined symbol ${symLabel(sym)}: external data is not supported`
+        : `${what} refers to ${symLabel(sym)} with special section index ${hex(sym.shndx)}: not supported`,
+      where,
+    );
+  }
+  if (isExecSection(target)) {
+    throw badReloc(`${what} ${verb} the address of ${symLabel(sym)} in code section ${target.name}: function pointers are not supported`, where);
+  }
+  if (!isDataSection(target)) {
+    throw badReloc(
+      `${what} refers to ${symLabel(sym)} in section ${target.name} (${sectionTypeName(target.type)}, flags '${sectionFlagString(target.flags)}'), which is not a data section`,
+      where,
+    );
+  }
+  if (sym.value > target.size) {
+    throw badReloc(`${what}: symbol ${symLabel(sym)} value ${hex(sym.value)} is outside ${target.name} (size ${hex(target.size)})`, where);
+  }
+  return target;
+}
+
 interface FuncInfo {
   name: string;
   section: ElfSection;
@@ -277,28 +307,7 @@ function applyCodeRelocs(
         claim(pc);
         claim(pc + 1);
         const sym = r.sym;
-        const target = symbolSection(elf, sym);
-        if (sym.index === 0) throw badReloc(`${what} has no symbol`, where);
-        if (target === undefined) {
-          throw badReloc(
-            sym.shndx === 0
-              ? `${what} refers to undefined symbol ${symLabel(sym)}: external data is not supported`
-              : `${what} refers to ${symLabel(sym)} with special section index ${hex(sym.shndx)}: not supported`,
-            where,
-          );
-        }
-        if (isExecSection(target)) {
-          throw badReloc(`${what} takes the address of ${symLabel(sym)} in code section ${target.name}: function pointers are not supported`, where);
-        }
-        if (!isDataSection(target)) {
-          throw badReloc(
-            `${what} refers to ${symLabel(sym)} in section ${target.name} (${sectionTypeName(target.type)}, flags '${sectionFlagString(target.flags)}'), which is not a data section`,
-            where,
-          );
-        }
-        if (sym.value > target.size) {
-          throw badReloc(`${what}: symbol ${symLabel(sym)} value ${hex(sym.value)} is outside ${target.name} (size ${hex(target.size)})`, where);
-        }
+        const target = dataTarget(elf, sym, what, where, 'takes');
         const offset = sym.value + insn.imm;
         if (offset < 0) {
           throw badReloc(`${what} points before the start of ${target.name} (offset ${offset})`, where);
@@ -431,28 +440,7 @@ function dataSectionRelocs(elf: ParsedElf, sec: ElfSection, out: PendingSectionR
     }
     spans.push({ start: r.offset, end: r.offset + width, where, what });
     const sym = r.sym;
-    if (sym.index === 0) throw badReloc(`${what} has no symbol`, where);
-    const target = symbolSection(elf, sym);
-    if (target === undefined) {
-      throw badReloc(
-        sym.shndx === 0
-          ? `${what} refers to undefined symbol ${symLabel(sym)}: external data is not supported`
-          : `${what} refers to ${symLabel(sym)} with special section index ${hex(sym.shndx)}: not supported`,
-        where,
-      );
-    }
-    if (isExecSection(target)) {
-      throw badReloc(`${what} stores the address of ${symLabel(sym)} in code section ${target.name}: function pointers are not supported`, where);
-    }
-    if (!isDataSection(target)) {
-      throw badReloc(
-        `${what} refers to ${symLabel(sym)} in section ${target.name} (${sectionTypeName(target.type)}, flags '${sectionFlagString(target.flags)}'), which is not a data section`,
-        where,
-      );
-    }
-    if (sym.value > target.size) {
-      throw badReloc(`${what}: symbol ${symLabel(sym)} value ${hex(sym.value)} is outside ${target.name} (size ${hex(target.size)})`, where);
-    }
+    const target = dataTarget(elf, sym, what, where, 'stores');
     let a: number;
     if (width === 8) {
       const v = dv.getBigInt64(r.offset, true);

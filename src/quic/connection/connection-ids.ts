@@ -9,7 +9,7 @@ import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import { frameLength, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
-import { copyBytes } from '../wire/bytes.js';
+import { bytesEqual, copyBytes } from '../wire/bytes.js';
 
 interface HostCid {
   seq: number;
@@ -174,9 +174,3 @@ export class ConnectionIds {
   }
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}

@@ -45,7 +45,7 @@ import { PacketSpace } from './packet-space.js';
 import { StreamManager } from './streams.js';
 import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
-import { copyBytes } from '../wire/bytes.js';
+import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
 
 const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
   initial: PacketNumberSpace.Initial,
@@ -1384,15 +1384,6 @@ export class QuicConnection {
   }
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-}
 
 function tpForQlog(p: TransportParameters): Record<string, unknown> {
   return {
@@ -1410,4 +1401,3 @@ function sentFrameForLog(f: SentFrame): Frame {
   return { type: 'ping' };
 }
 
-export { bytesEqual, hex };

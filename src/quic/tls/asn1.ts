@@ -7,6 +7,8 @@
  * caller walking a hostile structure is bounded too. Every malformed input throws an Asn1Error
  * that carries the absolute offset of the offending byte.
  */
+export { concatBytes } from '../wire/bytes.js';
+import { concatBytes } from '../wire/bytes.js';
 
 /** Universal tags (X.680 §8.6) and the identifier octets we read and write. */
 export const TAG_BOOLEAN = 0x01;
@@ -454,31 +456,20 @@ function encodeLength(n: number): Uint8Array {
   return Uint8Array.of(0x80 | octets.length, ...octets);
 }
 
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** One TLV with the given identifier octet and contents. */
 export function encodeTlv(tag: number, contents: Uint8Array): Uint8Array {
-  return concatBytes([Uint8Array.of(tag), encodeLength(contents.length), contents]);
+  return concatBytes(Uint8Array.of(tag), encodeLength(contents.length), contents);
 }
 
 export function encodeSequence(...elements: Uint8Array[]): Uint8Array {
-  return encodeTlv(TAG_SEQUENCE, concatBytes(elements));
+  return encodeTlv(TAG_SEQUENCE, concatBytes(...elements));
 }
 
 /** SET OF: DER sorts the element encodings (X.690 §11.6). */
 export function encodeSetOf(...elements: Uint8Array[]): Uint8Array {
   const sorted = [...elements].sort(compareBytes);
-  return encodeTlv(TAG_SET, concatBytes(sorted));
+  return encodeTlv(TAG_SET, concatBytes(...sorted));
 }
 
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -497,7 +488,7 @@ export function encodeInteger(value: number | bigint | Uint8Array): Uint8Array {
     let i = 0;
     while (i < value.length - 1 && value[i] === 0) i++;
     bytes = value.length === 0 ? Uint8Array.of(0) : value.subarray(i);
-    if (bytes[0]! >= 0x80) bytes = concatBytes([Uint8Array.of(0), bytes]);
+    if (bytes[0]! >= 0x80) bytes = concatBytes(Uint8Array.of(0), bytes);
   } else {
     let v = BigInt(value);
     const out: number[] = [];
@@ -539,7 +530,7 @@ export function encodeOid(dotted: string): Uint8Array {
 }
 
 export function encodeBitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
-  return encodeTlv(TAG_BIT_STRING, concatBytes([Uint8Array.of(unusedBits), bytes]));
+  return encodeTlv(TAG_BIT_STRING, concatBytes(Uint8Array.of(unusedBits), bytes));
 }
 
 /**
@@ -595,7 +586,7 @@ export function encodeTime(date: Date): Uint8Array {
 
 /** [n] EXPLICIT wrapping of one or more complete TLVs. */
 export function encodeExplicit(n: number, ...inner: Uint8Array[]): Uint8Array {
-  return encodeTlv(contextTag(n, true), concatBytes(inner));
+  return encodeTlv(contextTag(n, true), concatBytes(...inner));
 }
 
 /** [n] IMPLICIT: the given contents under a context tag. */

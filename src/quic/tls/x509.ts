@@ -7,6 +7,7 @@
  * and any other key type, give CertificateError(unsupported_certificate).
  */
 
+import { bytesEqual, toHex } from '../wire/bytes.js';
 import {
   Asn1Error,
   CLASS_CONTEXT,
@@ -937,14 +938,4 @@ function buildPath(
 
 // ---------------------------------------------------------------------------------------------
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function toHex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
+export { bytesEqual } from '../wire/bytes.js';
