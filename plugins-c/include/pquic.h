@@ -155,6 +155,15 @@ int my_memcmp(const void *a, const void *b, uint64_t n);
 size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n);
 size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 
+/*
+ * Forward erasure correction support. recover_packet hands the frames of a 1-RTT packet rebuilt
+ * from repair symbols to the connection, which processes them as if received. packet_recovered
+ * tells the sender that the peer rebuilt its packet pn: its frames count as delivered and are
+ * not retransmitted; returns 1 when the packet was still in flight.
+ */
+int recover_packet(picoquic_cnx_t *cnx, const uint8_t *payload, size_t len);
+int packet_recovered(picoquic_cnx_t *cnx, uint64_t pn);
+
 /* "No parameter" (PQUIC's NO_PARAM). */
 #define NO_PARAM 0xffff
 

@@ -30,6 +30,8 @@ export const HELPER_IDS: ReadonlyMap<string, number> = new Map([
   ['picoquic_varint_decode', 202],
   ['picoquic_varint_encode', 203],
   ['pquic_qlog_values', 204],
+  ['recover_packet', 205],
+  ['packet_recovered', 206],
 ]);
 
 // Access keys of the connection (AK_CNX_*).

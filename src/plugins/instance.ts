@@ -388,6 +388,19 @@ export class PluginInstance {
       const r = this.cnx.protoops.run(name, param, ...inputs);
       return typeof r === 'number' || typeof r === 'bigint' ? r : typeof r === 'boolean' ? (r ? 1 : 0) : 0;
     });
+    vm.registerHelper(id('recover_packet'), 'recover_packet', (c) => {
+      // int recover_packet(cnx, const uint8_t *payload, size_t len): frames of a packet rebuilt by FEC.
+      checkCnx(c);
+      const len = c.num(3);
+      if (len > 65536) throw new HelperFault(`recover_packet: ${len} bytes`);
+      this.cnx.processRecoveredPayload(c.bytes(c.num(2), len), this.cnx.nowUs);
+      return 0;
+    });
+    vm.registerHelper(id('packet_recovered'), 'packet_recovered', (c) => {
+      // int packet_recovered(cnx, uint64_t pn): the peer rebuilt our 1-RTT packet pn; 1 if it was still in flight.
+      checkCnx(c);
+      return this.cnx.onPacketRecovered(c.num(2), this.cnx.nowUs) ? 1 : 0;
+    });
     vm.registerHelper(id('reserve_frames'), 'reserve_frames', (c) => {
       // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
       // { frame_type, nb_bytes, congestion_controlled, frame_ctx }; returns the bytes reserved.

@@ -14,6 +14,8 @@ const KINDS: Readonly<Record<string, ReturnKind>> = {
   retransmission_timeout: 'void',
   congestion_algorithm_notify: 'void',
   received_packet: 'void',
+  finalize_and_protect_packet: 'void',
+  stream_bytes_max: 'number',
   header_parsed: 'void',
   header_prepared: 'void',
   before_sending_packet: 'void',

@@ -78,7 +78,11 @@ export interface CoreOps {
   retransmission_timeout(space: PacketNumberSpace, probes: number): void;
   congestion_algorithm_notify(event: 'acked' | 'lost' | 'persistent_congestion', bytes: number, now: number): void;
   set_next_wake_time(now: number): number | undefined;
-  received_packet(type: string, pn: number, size: number): void;
+  received_packet(type: string, pn: number, size: number, payload: Uint8Array): void;
+  /** Observation of a packet's plaintext frames just before protection (PQUIC's finalize_and_protect_packet). */
+  finalize_and_protect_packet(space: PacketNumberSpace, pn: number, payload: Uint8Array): void;
+  /** How many bytes of this packet the stream scheduler may fill (PQUIC's stream_bytes_max). */
+  stream_bytes_max(space: PacketNumberSpace, remaining: number): number;
   header_parsed(header: PacketHeader): void;
   header_prepared(type: string, pn: number): void;
   before_sending_packet(type: string, pn: number, size: number): void;
@@ -296,6 +300,36 @@ export class QuicConnection {
   private writeFrameOp = this.protoops.paramOp('write_frame');
   private notifyFrameOp = this.protoops.paramOp('notify_frame');
 
+  /**
+   * Processes the frames of a 1-RTT packet the peer sent but that was rebuilt here rather than
+   * received (forward erasure correction): every frame goes through process_frame as usual; the
+   * packet has no number, so it is neither acknowledged nor counted as received.
+   */
+  processRecoveredPayload(payload: Uint8Array, now: number): void {
+    if (!this.spaces[PacketNumberSpace.ApplicationData].canReceive || this.state === 'closed' || this.state === 'draining') return;
+    this.lastNow = now;
+    const packet: ReceivedPacket = { space: PacketNumberSpace.ApplicationData, type: '1RTT', pn: -1, ackEliciting: false };
+    try {
+      this.processPayload(copyBytes(payload), packet, now, undefined);
+      this.streams.afterReceive(now);
+    } catch (e) {
+      this.onError(e, now);
+    }
+    if (this.qlog.enabled) this.qlog.event(now, 'pquic:packet_recovered', { length: payload.length });
+  }
+
+  /**
+   * One of our 1-RTT packets was rebuilt by the peer (it said so, e.g. in an FEC RECOVERED
+   * frame): its frames count as delivered and will not be retransmitted. Returns false when the
+   * packet was already acknowledged or declared lost.
+   */
+  onPacketRecovered(pn: number, now: number): boolean {
+    const packet = this.loss.onPacketRecovered(PacketNumberSpace.ApplicationData, pn, now);
+    if (!packet) return false;
+    this.onFramesAcked(packet.frames as SentFrame[], PacketNumberSpace.ApplicationData, now);
+    return true;
+  }
+
   /** Sends a PING (answered by a ping_acknowledged event). */
   ping(): number {
     this.pendingPing = ++this.pingUid;
@@ -466,7 +500,7 @@ export class QuicConnection {
     this.processPayload(p.payload, packet, now, frames);
     if (p.pn > space.largestRecvPn) space.largestRecvPn = p.pn;
     space.ack.onPacketReceived(p.pn, packet.ackEliciting, now);
-    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart);
+    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart, p.payload);
     if (frames && this.qlog.enabled) {
       this.qlog.event(now, 'transport:packet_received', {
         header: packetHeader(packet.type, p.pn, { dcid: header.dcid }),
@@ -593,6 +627,8 @@ export class QuicConnection {
     t.define('congestion_algorithm_notify', () => undefined);
     t.define('set_next_wake_time', () => this.computeTimer());
     t.define('received_packet', () => undefined);
+    t.define('finalize_and_protect_packet', () => undefined);
+    t.define('stream_bytes_max', (_space: PacketNumberSpace, remaining: number) => remaining);
     t.define('header_parsed', () => undefined);
     t.define('header_prepared', () => undefined);
     t.define('before_sending_packet', () => undefined);
@@ -1121,9 +1157,19 @@ export class QuicConnection {
           if (this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
           this.protoops.slots.prepare_packet_ready(spaceId, fw, frames, now);
           const before = frames.length;
-          this.protoops.slots.schedule_frames_on_path(fw, frames, now);
+          // The stream scheduler may be given less than the whole packet, so that frames a plugin
+          // reserves while it runs (an FEC source symbol id, say) still fit after it.
+          const end = fw.end;
+          const allowed = Math.max(0, Math.min(fw.remaining, Number(this.protoops.slots.stream_bytes_max(spaceId, fw.remaining))));
+          fw.end = fw.position + allowed;
+          try {
+            this.protoops.slots.schedule_frames_on_path(fw, frames, now);
+          } finally {
+            fw.end = end;
+          }
           if (frames.length > before) ackEliciting = true;
           if (log) for (let i = before; i < frames.length; i++) log.push(sentFrameForLog(frames[i]!));
+          if (this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
           if (this.pendingPing !== undefined && put({ type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
             this.pendingPing = undefined;
             ackEliciting = true;
@@ -1154,6 +1200,9 @@ export class QuicConnection {
         payloadEnd = fw.position;
         log?.push({ type: 'padding', length: target - payloadEnd });
       }
+    }
+    if (spaceId === PacketNumberSpace.ApplicationData) {
+      this.protoops.slots.finalize_and_protect_packet(spaceId, pn, w.buf.subarray(payloadStart, payloadEnd));
     }
     const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
     w.position = packetEnd;

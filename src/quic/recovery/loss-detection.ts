@@ -218,6 +218,20 @@ export class LossDetection {
    * RFC 9002 §6.4 / A.11: Initial or Handshake keys were discarded. Their packets leave bytes in
    * flight without being acknowledged or lost; returns them (their frames need no retransmission).
    */
+  /**
+   * A packet the peer reconstructed without receiving it (forward erasure correction): it leaves
+   * the in-flight set as if acknowledged, but gives no RTT sample and no congestion window growth.
+   * Returns it, or undefined when it was already acknowledged or declared lost.
+   */
+  onPacketRecovered(space: PacketNumberSpace, pn: number, now: number): SentPacket | undefined {
+    const sent = this.spaces[space];
+    const packet = sent.remove(pn);
+    if (packet === undefined) return undefined;
+    if (packet.inFlight) this.congestion.removeFromBytesInFlight(packet.size);
+    this.setLossDetectionTimer(now);
+    return packet;
+  }
+
   discardSpace(space: PacketNumberSpace, now: number): SentPacket[] {
     if (space === PacketNumberSpace.ApplicationData) {
       throw new QuicError(TransportErrorCode.INTERNAL_ERROR, 'the ApplicationData space is never discarded');

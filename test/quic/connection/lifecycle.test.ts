@@ -397,3 +397,49 @@ describe('protoops', () => {
     expect(terminated(p.serverEvents)).toMatchObject({ errorCode: TransportErrorCode.FRAME_ENCODING_ERROR, frameType: 0x43 });
   });
 });
+
+describe('hooks for forward erasure correction', () => {
+  it('a lost packet rebuilt from its plaintext is delivered and never retransmitted', () => {
+    const p = makePair();
+    handshake(p);
+    const server = p.server!;
+    // Sender side: keep each 1-RTT packet's plaintext, leave 10 bytes of every packet to others.
+    const plaintext = new Map<number, Uint8Array>();
+    server.protoops.attach('finalize_and_protect_packet', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void plaintext.set(c.args[1] as number, (c.args[2] as Uint8Array).slice()) });
+    server.protoops.attach('stream_bytes_max', NO_PARAM, 'replace', { owner: 'fec', fn: (c) => Math.max(0, (c.args[1] as number) - 10) });
+    const lost: number[] = [];
+    server.protoops.attach('packet_was_lost', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void lost.push((c.args[0] as { pn: number }).pn) });
+    const id = p.client.createStream();
+    p.client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
+    runUntil(p, () => collectStream(p.serverEvents, id).fin);
+    const body = new Uint8Array(100_000).map((_, i) => (i * 31) & 0xff);
+    server.sendStreamData(id, body, true);
+    // Drop the 5th server datagram from now on; then hand its rebuilt payload to the client.
+    let n = 0;
+    let droppedPn: number | undefined;
+    const link = (datagrams: Uint8Array[], dir: 'c2s' | 's2c') => (dir === 'c2s' ? datagrams : datagrams.filter(() => ++n !== 5));
+    // Find which packet number the dropped datagram carried: the one the client never receives.
+    const seen = new Set<number>();
+    p.client.protoops.attach('received_packet', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void seen.add(c.args[1] as number) });
+    let recovered = false;
+    runUntil(p, () => {
+      if (!recovered && n >= 8) {
+        const sentPns = [...plaintext.keys()];
+        const missing = sentPns.filter((pn) => pn <= Math.max(...seen) && !seen.has(pn));
+        if (missing.length === 1) {
+          droppedPn = missing[0]!;
+          p.client.processRecoveredPayload(plaintext.get(droppedPn)!, p.now);
+          expect(server.onPacketRecovered(droppedPn, p.now)).toBe(true);
+          recovered = true;
+        }
+      }
+      return collectStream(p.clientEvents, id).fin;
+    }, { link, maxSteps: 5000 });
+    expect(recovered).toBe(true);
+    expect(Buffer.compare(collectStream(p.clientEvents, id).data, body)).toBe(0);
+    expect(lost).not.toContain(droppedPn);
+    expect(server.stats.packetsLost).toBe(0);
+    // stream_bytes_max left 10 bytes free in every packet.
+    for (const payload of plaintext.values()) expect(payload.length).toBeLessThanOrEqual(p.serverConfig.maxDatagramSize - 10);
+  });
+});
