@@ -14,7 +14,7 @@ const KINDS: Readonly<Record<string, ReturnKind>> = {
   retransmission_timeout: 'void',
   congestion_algorithm_notify: 'void',
   received_packet: 'void',
-  finalize_and_protect_packet: 'void',
+  finalize_and_protect_packet: 'number',
   stream_bytes_max: 'number',
   header_parsed: 'void',
   header_prepared: 'void',

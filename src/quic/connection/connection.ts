@@ -78,9 +78,13 @@ export interface CoreOps {
   retransmission_timeout(space: PacketNumberSpace, probes: number): void;
   congestion_algorithm_notify(event: 'acked' | 'lost' | 'persistent_congestion', bytes: number, now: number): void;
   set_next_wake_time(now: number): number | undefined;
-  received_packet(type: string, pn: number, size: number, payload: Uint8Array): void;
-  /** Observation of a packet's plaintext frames just before protection (PQUIC's finalize_and_protect_packet). */
-  finalize_and_protect_packet(space: PacketNumberSpace, pn: number, payload: Uint8Array): void;
+  received_packet(type: string, pn: number, size: number, payload: Uint8Array, payloadLength: number): void;
+  /**
+   * A 1-RTT packet's plaintext just before protection (PQUIC's finalize_and_protect_packet):
+   * `buffer` holds the frames in [0, used) and room up to its end; returns the bytes used, so a
+   * replace may append frames (an FEC source symbol id). Observers only read it.
+   */
+  finalize_and_protect_packet(space: PacketNumberSpace, pn: number, buffer: Uint8Array, used: number): number;
   /** How many bytes of this packet the stream scheduler may fill (PQUIC's stream_bytes_max). */
   stream_bytes_max(space: PacketNumberSpace, remaining: number): number;
   header_parsed(header: PacketHeader): void;
@@ -500,7 +504,7 @@ export class QuicConnection {
     this.processPayload(p.payload, packet, now, frames);
     if (p.pn > space.largestRecvPn) space.largestRecvPn = p.pn;
     space.ack.onPacketReceived(p.pn, packet.ackEliciting, now);
-    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart, p.payload);
+    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart, p.payload, p.payload.length);
     if (frames && this.qlog.enabled) {
       this.qlog.event(now, 'transport:packet_received', {
         header: packetHeader(packet.type, p.pn, { dcid: header.dcid }),
@@ -627,7 +631,7 @@ export class QuicConnection {
     t.define('congestion_algorithm_notify', () => undefined);
     t.define('set_next_wake_time', () => this.computeTimer());
     t.define('received_packet', () => undefined);
-    t.define('finalize_and_protect_packet', () => undefined);
+    t.define('finalize_and_protect_packet', (_s: PacketNumberSpace, _pn: number, _b: Uint8Array, used: number) => used);
     t.define('stream_bytes_max', (_space: PacketNumberSpace, remaining: number) => remaining);
     t.define('header_parsed', () => undefined);
     t.define('header_prepared', () => undefined);
@@ -1127,7 +1131,10 @@ export class QuicConnection {
       put({ type: 'path_challenge', data: this.pathChallenge.data }, { k: 'path_challenge' });
       ackEliciting = true;
     } else {
-      // ACK first: it is not congestion controlled (RFC 9002 §7).
+      // Reserved frames (plugins) lead 1-RTT packets: a peer reading an FEC RECOVERED frame
+      // before the ACK in the same packet does not declare the recovered packet lost.
+      if (spaceId === PacketNumberSpace.ApplicationData && congestionOk && this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
+      // ACK next: it is not congestion controlled (RFC 9002 §7).
       if (this.protoops.slots.is_ack_needed(spaceId, now) || (space.ack.hasUnreported() && (congestionOk && this.hasAckElicitingToSend(spaceId)))) {
         const ack = space.ack.buildAck(now, spaceId === PacketNumberSpace.ApplicationData ? this.config.ackDelayExponent : 3);
         if (ack) {
@@ -1154,7 +1161,6 @@ export class QuicConnection {
           }
           if (this.cids.writeFrames(fw, frames, log)) ackEliciting = true;
           if (this.streams.writeControlFrames(fw, frames, log, now)) ackEliciting = true;
-          if (this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
           this.protoops.slots.prepare_packet_ready(spaceId, fw, frames, now);
           const before = frames.length;
           // The stream scheduler may be given less than the whole packet, so that frames a plugin
@@ -1202,7 +1208,15 @@ export class QuicConnection {
       }
     }
     if (spaceId === PacketNumberSpace.ApplicationData) {
-      this.protoops.slots.finalize_and_protect_packet(spaceId, pn, w.buf.subarray(payloadStart, payloadEnd));
+      const capacity = frameEnd - payloadStart;
+      const used = Number(this.protoops.slots.finalize_and_protect_packet(spaceId, pn, w.buf.subarray(payloadStart, frameEnd), payloadEnd - payloadStart));
+      if (!Number.isSafeInteger(used) || used < payloadEnd - payloadStart || used > capacity) {
+        throw new QuicError(TransportErrorCode.INTERNAL_ERROR, `finalize_and_protect_packet returned ${used} bytes (frames ${payloadEnd - payloadStart}, room ${capacity})`);
+      }
+      if (used > payloadEnd - payloadStart) {
+        payloadEnd = payloadStart + used;
+        ackEliciting = true;
+      }
     }
     const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
     w.position = packetEnd;
@@ -1224,8 +1238,15 @@ export class QuicConnection {
   /** Reserved frames (plugins), in order, through write_frame[type]. */
   private writeReservedFrames(fw: Writer, frames: SentFrame[], log: Frame[] | undefined): boolean {
     let wrote = false;
+    // The most a 1-RTT packet can carry: a reservation above it would block the queue forever.
+    const largest = this.config.maxDatagramSize - (1 + this.cids.peerCid.length + 4) - AEAD_TAG_LENGTH;
     while (this.reserved.length > 0) {
       const slot = this.reserved[0]!;
+      if (slot.bytes > largest) {
+        this.reserved.shift();
+        this.notifyFrameOp.fn(slot.type)?.(slot.ctx, false);
+        continue;
+      }
       if (slot.bytes > fw.remaining) break;
       const write = this.writeFrameOp.fn(slot.type);
       this.reserved.shift();

@@ -405,7 +405,7 @@ describe('hooks for forward erasure correction', () => {
     const server = p.server!;
     // Sender side: keep each 1-RTT packet's plaintext, leave 10 bytes of every packet to others.
     const plaintext = new Map<number, Uint8Array>();
-    server.protoops.attach('finalize_and_protect_packet', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void plaintext.set(c.args[1] as number, (c.args[2] as Uint8Array).slice()) });
+    server.protoops.attach('finalize_and_protect_packet', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void plaintext.set(c.args[1] as number, (c.args[2] as Uint8Array).slice(0, c.args[3] as number)) });
     server.protoops.attach('stream_bytes_max', NO_PARAM, 'replace', { owner: 'fec', fn: (c) => Math.max(0, (c.args[1] as number) - 10) });
     const lost: number[] = [];
     server.protoops.attach('packet_was_lost', NO_PARAM, 'pre', { owner: 'fec', fn: (c) => void lost.push((c.args[0] as { pn: number }).pn) });

@@ -1,0 +1,84 @@
+/*
+ * Forward erasure correction with an XOR block code, in the spirit of PQUIC's fec plugin
+ * (QUIC-FEC): every 1-RTT packet this endpoint sends becomes a source symbol, marked by a
+ * SOURCE_FPID (SFPID) frame with its symbol id; after K symbols a REPAIR frame carries their
+ * XOR. A receiver missing exactly one symbol of a block rebuilds it from the others and the
+ * repair symbol, hands its frames to the connection, and tells the sender in a RECOVERED frame,
+ * so the sender does not retransmit it.
+ *
+ * A symbol is the packet's plaintext, prefixed with its length on 2 bytes; symbols of a block are
+ * XORed over the longest one's length. State lives in the plugin heap (metadata slot 0).
+ */
+#include <pquic.h>
+
+#define FT_SFPID 0x29
+#define FT_REPAIR 0x2a
+#define FT_RECOVERED 0x2b
+
+#define K 4               /* source symbols per block */
+#define MAX_SYMBOL 1400   /* 2-byte length + payload */
+#define RX_BLOCKS 16      /* blocks the receiver keeps */
+#define ID_RING 256       /* symbol id -> packet number, sender side */
+#define ROOM 32           /* bytes stream_bytes_max keeps free: SFPID, and a repair frame's header */
+
+typedef struct {
+    uint64_t block;
+    uint64_t count;       /* symbols received */
+    uint64_t mask;        /* which indexes arrived */
+    uint64_t len;         /* XOR length */
+    uint64_t done;
+    uint8_t acc[MAX_SYMBOL];
+} rx_block_t;
+
+typedef struct {
+    /* sender */
+    uint64_t next_id;
+    uint64_t in_block;
+    uint64_t acc_len;
+    uint64_t writing_repair;
+    uint64_t id_pn[ID_RING];
+    uint8_t acc[MAX_SYMBOL];
+    /* receiver */
+    uint64_t rx_id;
+    uint64_t rx_has_id;
+    rx_block_t rx[RX_BLOCKS];
+    /* statistics */
+    uint64_t symbols_sent, repairs_sent, recovered, recovered_acked, repairs_received;
+} fec_t;
+
+typedef struct {
+    uint64_t block;
+    uint64_t count;
+    uint64_t len;
+    uint8_t data[MAX_SYMBOL];
+} repair_t;
+
+static inline __attribute__((always_inline)) fec_t *fec_state(picoquic_cnx_t *cnx)
+{
+    fec_t *f = (fec_t *)get_cnx_metadata(cnx, 0);
+    if (f == NULL) {
+        f = (fec_t *)my_malloc(cnx, sizeof(fec_t));
+        if (f == NULL)
+            return NULL;
+        my_memset(f, 0, sizeof(fec_t));
+        set_cnx_metadata(cnx, 0, (protoop_arg_t)f);
+    }
+    return f;
+}
+
+static inline __attribute__((always_inline)) uint64_t varint_length(uint64_t v)
+{
+    return v < 64 ? 1 : v < 16384 ? 2 : v < 1073741824 ? 4 : 8;
+}
+
+/* acc[0..len) ^= (2-byte length || payload), widening len as needed. */
+static inline __attribute__((always_inline)) void xor_symbol(uint8_t *acc, uint64_t *acc_len, const uint8_t *payload, uint64_t n)
+{
+    uint64_t total = n + 2;
+    if (total > *acc_len)
+        *acc_len = total;
+    acc[0] ^= (uint8_t)(n >> 8);
+    acc[1] ^= (uint8_t)n;
+    for (uint64_t i = 0; i < n; i++)
+        acc[2 + i] ^= payload[i];
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { collectStream, handshake, lossyLink, makePair, runUntil } from '../quic/connection/harness.js';
+import { PluginRuntime } from '../../src/plugins/runtime.js';
+import type { PluginInstance } from '../../src/plugins/instance.js';
+import { NO_PARAM } from '../../src/quic/protoop/names.js';
+
+const manifest = fileURLToPath(new URL('../../plugins-c/fec/fec.plugin', import.meta.url));
+
+/** A 1 MB server->client transfer over a link that drops `loss` of the server's datagrams. */
+function transfer(withFec: boolean, seed: number, loss: number) {
+  const rt = PluginRuntime.load([manifest]);
+  let ci: PluginInstance | undefined;
+  let si: PluginInstance | undefined;
+  const p = makePair({ beforeConnect: (c) => void (withFec && ([ci] = rt.inject(c))) });
+  if (withFec) p.onServerCreated = (s) => void ([si] = rt.inject(s));
+  handshake(p);
+  let lost = 0;
+  p.server!.protoops.attach('packet_was_lost', NO_PARAM, 'pre', { owner: 'count', fn: () => void lost++ });
+  const drop = lossyLink(seed, { drop: loss });
+  const link = (d: Uint8Array[], dir: 'c2s' | 's2c') => (dir === 's2c' ? drop(d, dir) : d);
+  const id = p.client.createStream();
+  p.client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
+  runUntil(p, () => collectStream(p.serverEvents, id).fin, { link });
+  const body = new Uint8Array(1 << 20).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+  p.server!.sendStreamData(id, body, true);
+  const done = runUntil(p, () => collectStream(p.clientEvents, id).fin, { link, maxSteps: 50_000 });
+  return { done, intact: Buffer.compare(collectStream(p.clientEvents, id).data, body) === 0, lost, ci, si, p };
+}
+
+const stat = (i: PluginInstance, n: number) => Number(i.runExternal('get_fec_stat', n));
+
+describe('fec plugin (XOR block code)', () => {
+  it('recovers lost packets and finishes a 1 MB transfer with fewer retransmissions than without it', () => {
+    for (const [seed, loss] of [[3, 0.02], [4, 0.05]] as const) {
+      const without = transfer(false, seed, loss);
+      const withFec = transfer(true, seed, loss);
+      expect(without.done && without.intact).toBe(true);
+      expect(withFec.done, `seed ${seed}`).toBe(true);
+      expect(withFec.intact).toBe(true);
+      expect(withFec.si!.failure).toBeUndefined();
+      expect(withFec.ci!.failure).toBeUndefined();
+      const recoveredHere = stat(withFec.ci!, 2);
+      const recoveredThere = stat(withFec.si!, 3);
+      expect(stat(withFec.si!, 0)).toBeGreaterThan(500); // symbols sent
+      expect(stat(withFec.si!, 1)).toBeGreaterThan(100); // repairs sent
+      expect(recoveredHere).toBeGreaterThan(0);
+      expect(recoveredThere).toBeGreaterThan(0);
+      expect(withFec.lost, `seed ${seed}: ${withFec.lost} vs ${without.lost} packets declared lost`).toBeLessThan(without.lost);
+      if (process.env.FEC_REPORT) console.log(`loss ${loss}: lost ${without.lost} without FEC, ${withFec.lost} with (recovered here ${recoveredHere}, acknowledged as recovered ${recoveredThere}, repairs ${stat(withFec.si!, 1)}, symbols ${stat(withFec.si!, 0)})`);
+    }
+  });
+});
