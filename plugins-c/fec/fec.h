@@ -15,6 +15,8 @@
 #define FT_REPAIR 0x2a
 #define FT_RECOVERED 0x2b
 
+#define TP_FEC 0x3f5e      /* transport parameter: this endpoint speaks this FEC scheme */
+#define FEC_SCHEME_XOR 1
 #define K 4               /* source symbols per block */
 #define MAX_SYMBOL 1400   /* 2-byte length + payload */
 #define RX_BLOCKS 16      /* blocks the receiver keeps */
@@ -31,6 +33,8 @@ typedef struct {
 } rx_block_t;
 
 typedef struct {
+    /* FEC is used only once the peer's transport parameters say it has the same scheme */
+    uint64_t peer_scheme;
     /* sender */
     uint64_t next_id;
     uint64_t in_block;

@@ -7,12 +7,12 @@ import { NO_PARAM } from '../../src/quic/protoop/names.js';
 
 const manifest = fileURLToPath(new URL('../../plugins-c/fec/fec.plugin', import.meta.url));
 
-/** A 1 MB server->client transfer over a link that drops `loss` of the server's datagrams. */
-function transfer(withFec: boolean, seed: number, loss: number) {
+/** A 1 MB server->client transfer (FEC on the server only, with `serverOnly`) over a link that drops `loss` of the server's datagrams. */
+function transfer(withFec: boolean, seed: number, loss: number, serverOnly = false) {
   const rt = PluginRuntime.load([manifest]);
   let ci: PluginInstance | undefined;
   let si: PluginInstance | undefined;
-  const p = makePair({ beforeConnect: (c) => void (withFec && ([ci] = rt.inject(c))) });
+  const p = makePair({ beforeConnect: (c) => void (withFec && !serverOnly && ([ci] = rt.inject(c))) });
   if (withFec) p.onServerCreated = (s) => void ([si] = rt.inject(s));
   handshake(p);
   let lost = 0;
@@ -49,5 +49,12 @@ describe('fec plugin (XOR block code)', () => {
       expect(withFec.lost, `seed ${seed}: ${withFec.lost} vs ${without.lost} packets declared lost`).toBeLessThan(without.lost);
       if (process.env.FEC_REPORT) console.log(`loss ${loss}: lost ${without.lost} without FEC, ${withFec.lost} with (recovered here ${recoveredHere}, acknowledged as recovered ${recoveredThere}, repairs ${stat(withFec.si!, 1)}, symbols ${stat(withFec.si!, 0)})`);
     }
+  });
+
+  it('is used only with a peer that announces the same scheme', () => {
+    const r = transfer(true, 9, 0.02, true);
+    expect(r.done && r.intact).toBe(true);
+    expect(stat(r.si!, 0)).toBe(0);
+    expect(r.p.server!.peerParams?.unknown.has(0x3f5e)).toBe(false);
   });
 });

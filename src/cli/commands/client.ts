@@ -15,7 +15,7 @@ import { DiscardSink, FileSink, StdoutSink, type BodySink } from '../../quic/hq/
 import { syntheticPath } from '../../quic/hq/synthetic.js';
 import { loadCertificates } from '../../quic/tls/pem.js';
 import type { Certificate } from '../../quic/tls/x509.js';
-import { ciphersOpt, cryptoOpt, DEFAULT_MTU, keyLogPath, qlogDirOpt } from './server.js';
+import { ciphersOpt, cryptoOpt, DEFAULT_MTU, keyLogPath, lossOpt, qlogDirOpt } from './server.js';
 
 const usage = `usage: pquic client [options] URL...
 
@@ -47,6 +47,7 @@ options:
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
       --quiet           no progress bar and no summary
 ${PLUGIN_USAGE}
+      --loss P          drop this fraction of the datagrams we send (0..1), to try loss recovery and FEC
   -h, --help`;
 
 interface Target {
@@ -161,6 +162,7 @@ export const clientCommand: Command = {
       crypto: { type: 'string' },
       ciphers: { type: 'string' },
       ...PLUGIN_OPTIONS,
+      loss: { type: 'string' },
       streams: { type: 'string' },
       timeout: { type: 'string' },
       mtu: { type: 'string' },
@@ -172,6 +174,7 @@ export const clientCommand: Command = {
     const timeout = intOpt(p, 'timeout', 1, 86_400) ?? 30;
     const mtu = intOpt(p, 'mtu', 1200, 65527) ?? DEFAULT_MTU;
     const crypto = cryptoOpt(p);
+    const loss = lossOpt(p);
     const target = parseTargets(p.positionals, generate);
     const insecure = flag(p, 'insecure');
     if (insecure && str(p, 'ca') !== undefined) throw new UsageError('--insecure and --ca contradict each other');
@@ -235,7 +238,7 @@ export const clientCommand: Command = {
     let client: QuicClient;
     try {
       client = await QuicClient.connect({
-        host: target.host, port: target.port, config,
+        host: target.host, port: target.port, config, ...loss,
         ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(str(p, 'sni') !== undefined ? { serverName: str(p, 'sni')! } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),

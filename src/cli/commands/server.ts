@@ -48,6 +48,7 @@ options:
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
   -V, --verbose         one line per connection and per request on stderr
 ${PLUGIN_USAGE}
+      --loss P          drop this fraction of the datagrams we send (0..1), to try loss recovery and FEC
   -h, --help`;
 
 
@@ -70,6 +71,15 @@ export function ciphersOpt(p: Parsed): { cipherSuites: CipherSuite[] } | Record<
     return s;
   });
   return { cipherSuites: [...new Set(suites)] };
+}
+
+/** --loss P: a fraction of sent datagrams to drop. */
+export function lossOpt(p: Parsed): { lossRate?: number } {
+  const v = str(p, 'loss');
+  if (v === undefined) return {};
+  const n = Number(v);
+  if (!/^\d*\.?\d+$/.test(v) || !(n >= 0 && n <= 1)) throw new UsageError(`--loss must be a fraction between 0 and 1, got '${v}'`);
+  return { lossRate: n };
 }
 
 export function cryptoOpt(p: Parsed): 'node' | 'noble' {
@@ -126,6 +136,7 @@ export const serverCommand: Command = {
       crypto: { type: 'string' },
       ciphers: { type: 'string' },
       ...PLUGIN_OPTIONS,
+      loss: { type: 'string' },
       alpn: { type: 'string', short: 'a' },
       timeout: { type: 'string' },
       'max-streams': { type: 'string' },
@@ -138,6 +149,7 @@ export const serverCommand: Command = {
     const maxStreams = intOpt(p, 'max-streams', 0, 1 << 30) ?? 128;
     const mtu = intOpt(p, 'mtu', 1200, 65527) ?? DEFAULT_MTU;
     const crypto = cryptoOpt(p);
+    const loss = lossOpt(p);
     const ciphers = ciphersOpt(p);
     const webroot = str(p, 'webroot');
     const verbose = flag(p, 'verbose');
@@ -184,6 +196,7 @@ export const serverCommand: Command = {
         ...(str(p, 'host') !== undefined ? { host: str(p, 'host')! } : {}),
         port,
         retry: flag(p, 'retry'),
+        ...loss,
         ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),
         config: {

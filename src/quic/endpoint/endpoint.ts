@@ -46,6 +46,12 @@ export interface EndpointOptions {
    * connection.
    */
   onConnectionCreated?: (quic: QuicConnection) => void;
+  /**
+   * Drops this fraction of the datagrams sent (0 to 1), as a lossy path would: for
+   * demonstrations and tests of loss recovery and FEC. Deterministic for a given seed.
+   */
+  lossRate?: number;
+  lossSeed?: number;
 }
 
 export abstract class Endpoint implements SessionHost {
@@ -69,6 +75,17 @@ export abstract class Endpoint implements SessionHost {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly onAppError: (err: unknown) => void;
+  private readonly lossRate: number;
+  private lossState: number;
+
+  /** mulberry32: a small seeded generator, so a lossy run can be repeated. */
+  private lossRandom(): number {
+    this.lossState = (this.lossState + 0x6d2b79f5) >>> 0;
+    let t = this.lossState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
   /** While closing: sends are counted until they leave the socket. */
   private pendingSends: number | undefined;
   private sendsDrained: (() => void) | undefined;
@@ -78,6 +95,8 @@ export abstract class Endpoint implements SessionHost {
     this.local = bound.local;
     this.recvBufferSize = bound.recvBufferSize;
     this.sendBufferSize = bound.sendBufferSize;
+    this.lossRate = Math.min(1, Math.max(0, opts.lossRate ?? 0));
+    this.lossState = (opts.lossSeed ?? 1) >>> 0;
     this.onAppError = opts.onError ?? ((e) => process.stderr.write(`pquic: application callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
     this.socket.on('message', this.onMessage);
     this.socket.on('error', (e) => {
@@ -119,6 +138,10 @@ export abstract class Endpoint implements SessionHost {
   }
 
   send(data: Uint8Array, to: PeerAddress): void {
+    if (this.lossRate > 0 && this.lossRandom() < this.lossRate) {
+      this.stats.datagramsDropped++;
+      return;
+    }
     this.stats.datagramsSent++;
     this.stats.bytesSent += data.length;
     const counted = this.pendingSends !== undefined;
