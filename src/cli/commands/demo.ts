@@ -9,6 +9,9 @@ import { HqServer } from '../../quic/hq/server.js';
 import { DigestSink } from '../../quic/hq/sinks.js';
 import { generateSelfSigned } from '../../quic/tls/certgen.js';
 import { frameTypeName } from '../../quic/wire/frames/index.js';
+import type { QuicConnection } from '../../quic/connection/connection.js';
+import { PluginRuntime } from '../../plugins/runtime.js';
+import type { PluginInstance } from '../../plugins/instance.js';
 import { parse } from '../args.js';
 import type { Command, Io } from '../io.js';
 import { packageFile, PACKAGE_ROOT } from '../paths.js';
@@ -21,60 +24,112 @@ import { annotations } from './disasm.js';
 
 const usage = `usage: pquic demo
 
-1. QUIC: starts a server and a client on loopback (real UDP sockets, our TLS 1.3), downloads
-   files over HTTP/0.9 (hq-interop), checks them byte for byte, counts the frames the client
-   processed through its protoop table, and prints the transfer summary.
+1. QUIC, the getting-started flow of PQUIC: a server and a client on loopback (real UDP
+   sockets, our TLS 1.3), the server losing 3% of its datagrams, download files over HTTP/0.9
+   (hq-interop) without plugins, then with the fec plugin in both ends: the frames exchanged
+   (SFPID, REPAIR, RECOVERED ...), the losses, the recoveries and the summaries.
 2. The eBPF VM: loads the bundled clang-built objects (plugins-c/), shows one disassembled,
    runs them in the sandboxed WebAssembly interpreter, and shows the sandbox stopping a faulty
    and an endless program.
 Needs no clang and no setup.`;
 
-/** Part 1: a QUIC transfer on loopback with the summary. */
-async function quicDemo(io: Io, rule: (title: string) => void): Promise<boolean> {
-  rule('QUIC: pquic server and client on loopback');
+const FRAME_NAMES: Record<number, string> = { 0x29: 'SFPID', 0x2a: 'REPAIR', 0x2b: 'RECOVERED' };
+
+interface RunReport {
+  ok: boolean;
+  summary: string;
+  frames: Map<string, number>;
+  serverLost: number;
+  fec?: { symbols: number; repairs: number; recovered: number; acknowledged: number };
+}
+
+/**
+ * One transfer on loopback: pquic server and client in this process, real UDP sockets, our TLS,
+ * the server dropping `loss` of its datagrams, and the plugins of `manifests` in both ends.
+ */
+async function transferOnce(files: Record<string, Uint8Array>, dir: string, manifests: string[], loss: number): Promise<RunReport> {
   const provider = getProvider('node');
   const identity = generateSelfSigned(provider, { kind: 'ecdsa-p256', commonName: 'localhost', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
-  const dir = mkdtempSync(join(tmpdir(), 'pquic-demo-'));
-  const files: Record<string, Uint8Array> = { 'small.txt': new TextEncoder().encode('Hello over QUIC!\n'), 'big.bin': provider.randomBytes(8 << 20) };
-  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+  const runtime = manifests.length > 0 ? PluginRuntime.load(manifests) : undefined;
+  const serverFec: PluginInstance[] = [];
   const hq = new HqServer({ webroot: dir });
-  const server = await QuicServer.listen({ host: '127.0.0.1', port: 0, config: { certificateChain: [identity.certDer], privateKey: identity.privateKey } }, (s) => hq.handleConnection(s));
+  let serverQuic: QuicConnection | undefined;
+  const server = await QuicServer.listen({
+    host: '127.0.0.1', port: 0, lossRate: loss, lossSeed: 7,
+    config: { certificateChain: [identity.certDer], privateKey: identity.privateKey },
+    onConnectionCreated: (q) => {
+      serverQuic = q;
+      if (runtime) serverFec.push(...runtime.inject(q));
+    },
+  }, (s) => hq.handleConnection(s));
+  const clientFec: PluginInstance[] = [];
   try {
-    io.out(`  server listening on 127.0.0.1:${server.address.port} with a fresh self-signed ECDSA P-256 certificate`);
-    const client = await QuicClient.start({ host: '127.0.0.1', port: server.address.port, config: { trustAnchors: [identity.cert] } });
-    // Count, by frame type, what the client's connection processes: every frame goes through
-    // the protoop table (process_frame, param = frame type), where a plugin could hook it.
+    const client = await QuicClient.start({
+      host: '127.0.0.1', port: server.address.port, config: { trustAnchors: [identity.cert] },
+      onConnectionCreated: (q) => {
+        if (runtime) clientFec.push(...runtime.inject(q));
+      },
+    });
+    // Count, by frame type, what the client processes: every frame, plugin frames included,
+    // goes through process_frame (param = frame type) in the protoop table.
     const frames = new Map<string, number>();
-    for (let type = 0; type <= 0x1e; type++) {
+    for (const type of [...Array(0x1f).keys(), 0x29, 0x2a, 0x2b]) {
       client.session.quic.protoops.attach('process_frame', type, 'post', {
         owner: 'demo',
         fn: (c) => {
-          const name = frameTypeName(c.param);
+          const name = FRAME_NAMES[c.param] ?? frameTypeName(c.param);
           frames.set(name, (frames.get(name) ?? 0) + 1);
         },
       });
     }
     const t0 = performance.now();
-    const hs = await client.session.handshake;
-    io.out(`  handshake done: ALPN ${hs.alpn}, cipher suite 0x${hs.cipherSuite.toString(16)}, certificate verified against the server's`);
+    await client.session.handshake;
     const sinks = Object.keys(files).map((name) => ({ name, sink: new DigestSink({ keep: true }) }));
     const results = await hqFetch(client.session, sinks.map(({ name, sink }) => ({ path: '/' + name, sink })));
     const seconds = (performance.now() - t0) / 1000;
-    let ok = true;
-    for (const { name, sink } of sinks) {
-      const same = Buffer.compare(sink.body, files[name]!) === 0;
-      ok &&= same;
-      io.out(`  GET /${name}: ${sink.bytes} bytes, ${same ? 'identical to the file served' : 'DIFFERENT FROM THE FILE SERVED'}`);
-    }
-    ok &&= results.every((r) => r.ok);
+    const ok = results.every((r) => r.ok) && sinks.every(({ name, sink }) => Buffer.compare(sink.body, files[name]!) === 0);
     const st = client.session.stats;
     const bytes = results.reduce((a, r) => a + r.bytes, 0);
-    io.out(`  frames the client processed: ${[...frames].map(([n, c]) => `${n} ${c}`).join(', ')}`);
-    io.out(`  summary: ${bytes} bytes in ${seconds.toFixed(3)} s, goodput ${((bytes * 8) / seconds / 1e6).toFixed(1)} Mbit/s, handshake ${(st.handshakeDoneUs / 1000).toFixed(1)} ms, packets sent ${st.packetsSent} received ${st.packetsReceived} lost ${st.packetsLost}`);
+    const summary = `${bytes} bytes in ${seconds.toFixed(3)} s, goodput ${((bytes * 8) / seconds / 1e6).toFixed(1)} Mbit/s, handshake ${(st.handshakeDoneUs / 1000).toFixed(1)} ms, ${ok ? 'files identical' : 'FILES DIFFER'}`;
     await client.close();
-    return ok;
+    const report: RunReport = { ok, summary, frames, serverLost: serverQuic?.stats.packetsLost ?? 0 };
+    const s = serverFec[0];
+    const c = clientFec[0];
+    if (s && c) {
+      const stat = (i: PluginInstance, n: number) => Number(i.runExternal('get_fec_stat', n));
+      report.fec = { symbols: stat(s, 0), repairs: stat(s, 1), recovered: stat(c, 2), acknowledged: stat(s, 3) };
+    }
+    return report;
   } finally {
     await server.close();
+  }
+}
+
+/** Part 1: the seed's flow — server and client with the fec plugin over a lossy link. */
+async function quicDemo(io: Io, rule: (title: string) => void): Promise<boolean> {
+  const loss = 0.03;
+  rule(`QUIC: server and client on loopback, the server losing ${loss * 100}% of its datagrams`);
+  const provider = getProvider('node');
+  const dir = mkdtempSync(join(tmpdir(), 'pquic-demo-'));
+  const files: Record<string, Uint8Array> = { 'small.txt': new TextEncoder().encode('Hello over QUIC!\n'), 'big.bin': provider.randomBytes(4 << 20) };
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+  try {
+    const fec = packageFile('plugins-c', 'fec/fec.plugin');
+    io.out('  without plugins:');
+    const plain = await transferOnce(files, dir, [], loss);
+    io.out(`    ${plain.summary}`);
+    io.out(`    the server declared ${plain.serverLost} packets lost and retransmitted their frames`);
+    io.out(`  with -P ${relative(PACKAGE_ROOT, fec)} on both ends (clang-built pluglets in the sandboxed VM):`);
+    const withFec = await transferOnce(files, dir, [fec], loss);
+    io.out(`    ${withFec.summary}`);
+    io.out(`    frames the client processed: ${[...withFec.frames].map(([n, c]) => `${n} ${c}`).join(', ')}`);
+    if (withFec.fec) {
+      io.out(`    the server sent ${withFec.fec.symbols} source symbols (SFPID) and ${withFec.fec.repairs} REPAIR frames;`);
+      io.out(`    the client rebuilt ${withFec.fec.recovered} lost packets from them, ${withFec.fec.acknowledged} before the server gave up on them;`);
+      io.out(`    the server declared ${withFec.serverLost} packets lost (${plain.serverLost} without FEC)`);
+    }
+    return plain.ok && withFec.ok && (withFec.frames.get('SFPID') ?? 0) > 0;
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -91,7 +146,7 @@ function crc32(data: Uint8Array): number {
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'a QUIC transfer on loopback, then the bundled eBPF objects in the sandboxed VM',
+  summary: 'QUIC on loopback with the fec plugin over a lossy link, then the eBPF VM',
   usage,
   async run(argv: string[], io: Io): Promise<number> {
     parse(argv, {});
@@ -100,7 +155,7 @@ export const demoCommand: Command = {
       return { path: relative(PACKAGE_ROOT, path), bytes: readInput(path) };
     };
     const rule = (title: string): void => io.out(`\n== ${title} ${'='.repeat(Math.max(0, 70 - title.length))}`);
-    io.out('pquic-ts demo: a QUIC transfer, then clang-built eBPF objects in a WebAssembly sandbox');
+    io.out('pquic-ts demo: QUIC with a clang-built FEC plugin over a lossy link, then the eBPF VM on its own');
     if (!(await quicDemo(io, rule))) {
       io.err('pquic demo: the QUIC transfer did not deliver the files intact');
       return 1;
