@@ -122,7 +122,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 if (args.includes('--plugins')) {
   // Goodput with no plugin and with each plugin in both endpoints, alternating; ratios to none.
-  const variants: [string, string[]][] = [['no plugin', []], ['monitoring (8 observers)', ['monitoring/monitoring.plugin']], ['ack_delay', ['ack_delay/ack_delay.plugin']], ['datagram (idle)', ['datagram/datagram.plugin']]];
+  const variants: [string, string[]][] = [['no plugin', []], ['monitoring (8 observers)', ['monitoring/monitoring.plugin']], ['ack_delay', ['ack_delay/ack_delay.plugin']], ['datagram (idle)', ['datagram/datagram.plugin']], ['fec (XOR, K = 4)', ['fec/fec.plugin']]];
   const results = new Map<string, number[]>(variants.map(([n]) => [n, []]));
   for (let i = 0; i < runs; i++) for (const [name, plugins] of variants) results.get(name)!.push((await quic(plugins)).goodput);
   const base = median(results.get('no plugin')!);
