@@ -98,17 +98,33 @@ export class PluginInstance {
 
   /** Attaches every pluglet; all or nothing (a failure detaches what was attached). */
   attach(): void {
+    this.attachPluglets(false);
+  }
+
+  /**
+   * PQUIC's `negotiate` option: the pluglets after the manifest's `-` marker join once one of
+   * this plugin's process_transport_parameter pluglets returned non-zero (the peer has it too).
+   */
+  get negotiated(): boolean {
+    return this.isNegotiated;
+  }
+
+  private isNegotiated = false;
+
+  private attachPluglets(afterNegotiation: boolean): void {
     const table = this.cnx.protoops;
+    const before = this.detachers.length;
     try {
       this.plugin.pluglets.forEach((p, i) => {
-        if (p.entry.afterNegotiation) return; // injected once negotiated (not supported yet)
+        if (p.entry.afterNegotiation !== afterNegotiation) return;
         this.detachers.push(table.attach(p.entry.protoop, p.entry.param, p.entry.anchor, {
           owner: this.plugin.name,
           fn: (call) => this.run(p, i, call),
         }));
       });
     } catch (e) {
-      this.detach();
+      // All or nothing: undo this batch (and, at insertion, everything).
+      for (const d of this.detachers.splice(afterNegotiation ? before : 0)) d();
       if (e instanceof ProtoopError) throw new QuicError(TransportErrorCode.INTERNAL_ERROR, `plugin ${this.plugin.name}: ${e.message}`);
       throw e;
     }
@@ -242,6 +258,14 @@ export class PluginInstance {
         if (n === 0) return undefined;
         if (!Number.isSafeInteger(n) || n > 64) throw new HelperFault(`write_transport_parameter: ${n} bytes (at most 64)`);
         return new Uint8Array(this.vm.memory.buffer, grants[0]!.ptr, n).slice();
+      }
+      case 'process_transport_parameter': {
+        if (r0 !== 0n && this.plugin.manifest.options.has('negotiate') && !this.isNegotiated) {
+          this.isNegotiated = true;
+          this.attachPluglets(true);
+          if (this.cnx.qlog.enabled) this.cnx.qlog.event(this.cnx.nowUs, 'pquic:plugin_negotiated', { plugin: this.plugin.name });
+        }
+        return this.fromU64(call.name, r0);
       }
       default:
         return this.fromU64(call.name, r0);

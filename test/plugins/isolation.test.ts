@@ -95,3 +95,24 @@ describe('plugin-defined protoops and plugin_run_protoop', () => {
     expect(rt.stats()[0]!.failures).toBe(1);
   });
 });
+
+describe('negotiated plugins (manifest option negotiate)', () => {
+  const run = (serverToo: boolean) => {
+    const rt = PluginRuntime.load([manifest('negotiate/negotiate.plugin')]);
+    let ci: ReturnType<typeof rt.inject>[number] | undefined;
+    const p = makePair({ beforeConnect: (c) => void ([ci] = rt.inject(c)) });
+    if (serverToo) p.onServerCreated = (s) => void rt.inject(s);
+    handshake(p);
+    expect(transfer(p)).toBe(true);
+    return ci!;
+  };
+
+  it('injects the pluglets after the - marker only once the peer announced the plugin', () => {
+    const both = run(true);
+    expect(both.negotiated).toBe(true);
+    expect(Number(both.metadata(0))).toBeGreaterThan(0);
+    const alone = run(false);
+    expect(alone.negotiated).toBe(false);
+    expect(Number(alone.metadata(0))).toBe(0);
+  });
+});
