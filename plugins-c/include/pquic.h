@@ -164,6 +164,9 @@ size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 int recover_packet(picoquic_cnx_t *cnx, const uint8_t *payload, size_t len);
 int packet_recovered(picoquic_cnx_t *cnx, uint64_t pn);
 
+/* Names a frame type of this plugin in qlog (PQUIC's log_frame, reduced to a name). */
+void pquic_frame_name(picoquic_cnx_t *cnx, uint64_t frame_type, const char *name);
+
 /* "No parameter" (PQUIC's NO_PARAM). */
 #define NO_PARAM 0xffff
 

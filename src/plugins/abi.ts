@@ -32,6 +32,7 @@ export const HELPER_IDS: ReadonlyMap<string, number> = new Map([
   ['pquic_qlog_values', 204],
   ['recover_packet', 205],
   ['packet_recovered', 206],
+  ['pquic_frame_name', 207],
 ]);
 
 // Access keys of the connection (AK_CNX_*).

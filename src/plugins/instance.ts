@@ -425,6 +425,13 @@ export class PluginInstance {
       checkCnx(c);
       return this.cnx.onPacketRecovered(c.num(2), this.cnx.nowUs) ? 1 : 0;
     });
+    vm.registerHelper(id('pquic_frame_name'), 'pquic_frame_name', (c) => {
+      // void pquic_frame_name(cnx, uint64_t frame_type, const char *name): how qlog names it.
+      checkCnx(c);
+      const name = c.cstring(c.num(3), 64);
+      if (!/^[A-Za-z0-9_]{1,32}$/.test(name)) throw new HelperFault(`pquic_frame_name: bad name '${name}'`);
+      this.cnx.frameNames.set(c.num(2), name);
+    });
     vm.registerHelper(id('reserve_frames'), 'reserve_frames', (c) => {
       // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
       // { frame_type, nb_bytes, congestion_controlled, frame_ctx }; returns the bytes reserved.

@@ -57,4 +57,28 @@ describe('fec plugin (XOR block code)', () => {
     expect(stat(r.si!, 0)).toBe(0);
     expect(r.p.server!.peerParams?.unknown.has(0x3f5e)).toBe(false);
   });
+
+  it('names its frames in qlog (SFPID, REPAIR)', () => {
+    const rt = PluginRuntime.load([manifest]);
+    const names = new Set<string>();
+    const qlog = {
+      enabled: true,
+      event: (_t: number, name: string, data: Record<string, unknown>) => {
+        if (name === 'transport:packet_received') for (const f of data.frames as { frame_type: string }[]) names.add(f.frame_type);
+      },
+      close: () => undefined,
+    };
+    const p = makePair({ clientQlog: qlog, beforeConnect: (c) => void rt.inject(c) });
+    p.onServerCreated = (s) => void rt.inject(s);
+    handshake(p);
+    const id = p.client.createStream();
+    p.client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
+    runUntil(p, () => collectStream(p.serverEvents, id).fin);
+    p.server!.sendStreamData(id, new Uint8Array(100_000), true);
+    runUntil(p, () => collectStream(p.clientEvents, id).fin, { maxSteps: 5000 });
+    expect(names).toContain('SFPID');
+    expect(names).toContain('REPAIR');
+    expect(names).toContain('stream');
+    expect(names).not.toContain('unknown');
+  });
 });

@@ -334,6 +334,17 @@ export class QuicConnection {
     return true;
   }
 
+  /** Names of frame types the core does not know (plugins name theirs), for qlog and logs. */
+  readonly frameNames = new Map<number, string>();
+
+  private logFrame(f: Frame): Record<string, unknown> {
+    const pf = f as unknown as { type: string; frameType?: number };
+    if (pf.type === 'plugin' && pf.frameType !== undefined) {
+      return { frame_type: this.frameNames.get(pf.frameType) ?? 'unknown', raw_frame_type: pf.frameType };
+    }
+    return qlogFrame(f) as unknown as Record<string, unknown>;
+  }
+
   /** Sends a PING (answered by a ping_acknowledged event). */
   ping(): number {
     this.pendingPing = ++this.pingUid;
@@ -509,7 +520,7 @@ export class QuicConnection {
       this.qlog.event(now, 'transport:packet_received', {
         header: packetHeader(packet.type, p.pn, { dcid: header.dcid }),
         raw: { length: header.payloadEnd - header.packetStart },
-        frames: frames.map((f) => qlogFrame(f)),
+        frames: frames.map((f) => this.logFrame(f)),
       });
     }
     // RFC 9001 §4.9.1: a server discards Initial keys when it first processes a Handshake packet.
@@ -1226,7 +1237,7 @@ export class QuicConnection {
     const size = packetEnd - start;
     const packet: SentPacket = { pn, timeSent: now, size, ackEliciting, inFlight: ackEliciting || padTo > 0, frames };
     if (log && this.qlog.enabled) {
-      this.qlog.event(now, 'transport:packet_sent', { header: packetHeader(type, pn, { dcid }), raw: { length: size }, frames: log.map((f) => qlogFrame(f)) });
+      this.qlog.event(now, 'transport:packet_sent', { header: packetHeader(type, pn, { dcid }), raw: { length: size }, frames: log.map((f) => this.logFrame(f)) });
     }
     // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
     if (this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpaceLater = true;
