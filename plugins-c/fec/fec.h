@@ -17,6 +17,10 @@
 
 #define TP_FEC 0x3f5e      /* transport parameter: this endpoint speaks this FEC scheme */
 #define FEC_SCHEME_XOR 1
+#define FEC_SCHEME_RLC 2
+#ifndef FEC_SCHEME
+#define FEC_SCHEME FEC_SCHEME_XOR
+#endif
 #define K 4               /* source symbols per block */
 #define MAX_SYMBOL 1400   /* 2-byte length + payload */
 #define RX_BLOCKS 16      /* blocks the receiver keeps */
@@ -32,9 +36,35 @@ typedef struct {
     uint8_t acc[MAX_SYMBOL];
 } rx_block_t;
 
+/* RLC: a sliding window of the last W source symbols, at each end. */
+#define W 8
+#define R 4               /* a repair symbol every R source symbols */
+#define MAX_UNKNOWN 4
+
+typedef struct {
+    uint64_t id;
+    uint64_t valid;
+    uint64_t len;         /* bytes of data used (2-byte length + payload) */
+    uint8_t data[MAX_SYMBOL];
+} win_symbol_t;
+
+typedef struct {
+    uint64_t first, count, seed, len, valid;
+    uint8_t data[MAX_SYMBOL];
+} rx_repair_t;
+
 typedef struct {
     /* FEC is used only once the peer's transport parameters say it has the same scheme */
     uint64_t peer_scheme;
+    /* GF(256) tables (RLC), built on first use */
+    uint64_t gf_ready;
+    uint8_t gf_exp[512];
+    uint8_t gf_log[256];
+    win_symbol_t tx_win[W];
+    win_symbol_t rx_win[16];
+    rx_repair_t rx_rep[MAX_UNKNOWN];
+    uint64_t rx_rep_next;
+    uint8_t rhs[MAX_UNKNOWN][MAX_SYMBOL];
     /* sender */
     uint64_t next_id;
     uint64_t in_block;

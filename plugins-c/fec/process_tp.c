@@ -13,5 +13,5 @@ protoop_arg_t process_tp(picoquic_cnx_t *cnx)
     if (f == NULL || picoquic_varint_decode(bytes, len, &scheme) == 0)
         return 0;
     f->peer_scheme = scheme;
-    return scheme == FEC_SCHEME_XOR;
+    return scheme == FEC_SCHEME;
 }

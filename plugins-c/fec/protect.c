@@ -11,7 +11,7 @@ protoop_arg_t protect(picoquic_cnx_t *cnx)
     uint8_t *buf = (uint8_t *)get_cnx(cnx, AK_CNX_INPUT, 2);
     uint64_t used = get_cnx(cnx, AK_CNX_INPUT, 3);
     fec_t *f = fec_state(cnx);
-    if (f == NULL || f->peer_scheme != FEC_SCHEME_XOR)
+    if (f == NULL || f->peer_scheme != FEC_SCHEME)
         return used;
     if (f->writing_repair) {
         f->writing_repair = 0;

@@ -8,5 +8,5 @@ protoop_arg_t write_tp(picoquic_cnx_t *cnx)
     pquic_frame_name(cnx, FT_REPAIR, "REPAIR");
     pquic_frame_name(cnx, FT_RECOVERED, "RECOVERED");
     uint64_t max = get_cnx(cnx, AK_CNX_INPUT, 1);
-    return picoquic_varint_encode(bytes, max, FEC_SCHEME_XOR);
+    return picoquic_varint_encode(bytes, max, FEC_SCHEME);
 }

@@ -1,11 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { collectStream, handshake, lossyLink, makePair, runUntil } from '../quic/connection/harness.js';
 import { PluginRuntime } from '../../src/plugins/runtime.js';
 import type { PluginInstance } from '../../src/plugins/instance.js';
 import { NO_PARAM } from '../../src/quic/protoop/names.js';
 
-const manifest = fileURLToPath(new URL('../../plugins-c/fec/fec.plugin', import.meta.url));
+const XOR = fileURLToPath(new URL('../../plugins-c/fec/fec.plugin', import.meta.url));
+const RLC = fileURLToPath(new URL('../../plugins-c/fec/fec_rlc.plugin', import.meta.url));
+let manifest = XOR;
 
 /** A 1 MB server->client transfer (FEC on the server only, with `serverOnly`) over a link that drops `loss` of the server's datagrams. */
 function transfer(withFec: boolean, seed: number, loss: number, serverOnly = false) {
@@ -30,7 +32,11 @@ function transfer(withFec: boolean, seed: number, loss: number, serverOnly = fal
 
 const stat = (i: PluginInstance, n: number) => Number(i.runExternal('get_fec_stat', n));
 
-describe('fec plugin (XOR block code)', () => {
+for (const [scheme, file] of [['XOR block code', XOR], ['sliding-window RLC over GF(256)', RLC]] as const) describe(`fec plugin (${scheme})`, () => {
+  beforeEach(() => {
+    manifest = file;
+  });
+
   it('recovers lost packets and finishes a 1 MB transfer with fewer retransmissions than without it', () => {
     for (const [seed, loss] of [[3, 0.02], [4, 0.05]] as const) {
       const without = transfer(false, seed, loss);
@@ -47,7 +53,7 @@ describe('fec plugin (XOR block code)', () => {
       expect(recoveredHere).toBeGreaterThan(0);
       expect(recoveredThere).toBeGreaterThan(0);
       expect(withFec.lost, `seed ${seed}: ${withFec.lost} vs ${without.lost} packets declared lost`).toBeLessThan(without.lost);
-      if (process.env.FEC_REPORT) console.log(`loss ${loss}: lost ${without.lost} without FEC, ${withFec.lost} with (recovered here ${recoveredHere}, acknowledged as recovered ${recoveredThere}, repairs ${stat(withFec.si!, 1)}, symbols ${stat(withFec.si!, 0)})`);
+      if (process.env.FEC_REPORT) console.log(`${scheme} loss ${loss}: lost ${without.lost} without FEC, ${withFec.lost} with (recovered here ${recoveredHere}, acknowledged as recovered ${recoveredThere}, repairs ${stat(withFec.si!, 1)}, symbols ${stat(withFec.si!, 0)})`);
     }
   });
 
@@ -82,3 +88,29 @@ describe('fec plugin (XOR block code)', () => {
     expect(names).not.toContain('unknown');
   });
 });
+
+describe('fec: what only the random linear code recovers', () => {
+  /** Drops the server's datagrams number `drop` (counted from the start of the download). */
+  function burst(file: string, drop: number[]) {
+    manifest = file;
+    const rt = PluginRuntime.load([file]);
+    let ci: PluginInstance | undefined;
+    const p = makePair({ beforeConnect: (c) => void ([ci] = rt.inject(c)) });
+    p.onServerCreated = (s) => void rt.inject(s);
+    handshake(p);
+    const id = p.client.createStream();
+    p.client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
+    runUntil(p, () => collectStream(p.serverEvents, id).fin);
+    let n = 0;
+    const link = (d: Uint8Array[], dir: 'c2s' | 's2c') => (dir === 's2c' ? d.filter(() => !drop.includes(++n)) : d);
+    p.server!.sendStreamData(id, new Uint8Array(200_000).map((_, i) => i & 0xff), true);
+    expect(runUntil(p, () => collectStream(p.clientEvents, id).fin, { link, maxSteps: 20_000 })).toBe(true);
+    return stat(ci!, 2);
+  }
+
+  it('rebuilds two packets lost in a row, where one XOR repair per block cannot', () => {
+    expect(burst(RLC, [21, 22])).toBe(2);
+    expect(burst(XOR, [21, 22])).toBeLessThan(2);
+  });
+});
+
