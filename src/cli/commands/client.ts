@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { flag, intOpt, parse, str, UsageError } from '../args.js';
 import type { Command, Io } from '../io.js';
+import { consoleFrameLog } from '../frame-log.js';
 import { PLUGIN_OPTIONS, PLUGIN_USAGE, setupPlugins, type PluginSetup } from '../plugins-opt.js';
 import type { QuicConfiguration } from '../../quic/config.js';
 import { QuicClient } from '../../quic/endpoint/client.js';
@@ -47,6 +48,7 @@ options:
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
       --quiet           no progress bar and no summary
 ${PLUGIN_USAGE}
+  -V, --verbose         one line per packet sent and received, naming its frames (on stderr)
       --loss P          drop this fraction of the datagrams we send (0..1), to try loss recovery and FEC
   -h, --help`;
 
@@ -163,6 +165,7 @@ export const clientCommand: Command = {
       ciphers: { type: 'string' },
       ...PLUGIN_OPTIONS,
       loss: { type: 'string' },
+      verbose: { type: 'boolean', short: 'V' },
       streams: { type: 'string' },
       timeout: { type: 'string' },
       mtu: { type: 'string' },
@@ -239,6 +242,7 @@ export const clientCommand: Command = {
     try {
       client = await QuicClient.connect({
         host: target.host, port: target.port, config, ...loss,
+        ...(flag(p, 'verbose') ? { qlogTrace: consoleFrameLog((line) => io.err(line)) } : {}),
         ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(str(p, 'sni') !== undefined ? { serverName: str(p, 'sni')! } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),

@@ -10,10 +10,26 @@ import { QuicConnection } from '../connection/connection.js';
 import type { PeerAddress } from '../connection/types.js';
 import { openQlogFile } from '../qlog/file.js';
 import { nowUs } from './clock.js';
-import { DeferredQlog } from './deferred-qlog.js';
+import type { QlogTrace } from '../qlog/writer.js';
+import { getProvider } from '../crypto/index.js';
 import { Endpoint, type EndpointOptions } from './endpoint.js';
 import { QuicSession } from './session.js';
 import { anyAddress, bindUdp, familyOf, formatAddress, type BoundSocket } from './udp.js';
+
+/** One trace that writes to several. */
+function teeQlog(traces: QlogTrace[]): QlogTrace {
+  return {
+    get enabled() {
+      return traces.some((t) => t.enabled);
+    },
+    event: (t, name, data) => {
+      for (const x of traces) if (x.enabled) x.event(t, name, data);
+    },
+    close: () => {
+      for (const x of traces) x.close();
+    },
+  };
+}
 
 export interface ClientOptions extends EndpointOptions {
   /** Server host name or address (resolved with dns.lookup). */
@@ -25,6 +41,8 @@ export interface ClientOptions extends EndpointOptions {
   config?: Partial<QuicConfiguration>;
   /** Write the connection's qlog file into this directory. */
   qlogDir?: string;
+  /** Another qlog trace to write events to (e.g. a console log of frames); with qlogDir, both get them. */
+  qlogTrace?: QlogTrace;
   /** Local address to bind; default the wildcard of the server's family. */
   localAddress?: string;
   /** Socket buffer size to ask for (default 4 MiB). */
@@ -87,9 +105,12 @@ export class QuicClient extends Endpoint {
     this.connectedPeer = true;
     this.remote = remote;
     const now = nowUs();
-    const qlog = opts.qlogDir !== undefined ? new DeferredQlog() : undefined;
-    const quic = new QuicConnection(config, { now, peerAddress: remote, ...(qlog ? { qlog } : {}) });
-    if (qlog) qlog.attach(openQlogFile(opts.qlogDir!, { vantage: 'client', odcid: quic.originalDcid, startTimeUs: now }));
+    const odcid = getProvider(config.crypto).randomBytes(8);
+    const traces: QlogTrace[] = [];
+    if (opts.qlogDir !== undefined) traces.push(openQlogFile(opts.qlogDir, { vantage: 'client', odcid, startTimeUs: now }));
+    if (opts.qlogTrace) traces.push(opts.qlogTrace);
+    const qlog = traces.length === 0 ? undefined : traces.length === 1 ? traces[0]! : teeQlog(traces);
+    const quic = new QuicConnection(config, { now, peerAddress: remote, originalDcid: odcid, ...(qlog ? { qlog } : {}) });
     opts.onConnectionCreated?.(quic);
     quic.connect(now);
     this.session = new QuicSession(this, quic);

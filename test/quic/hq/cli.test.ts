@@ -173,6 +173,20 @@ describe('pquic server / client processes', () => {
     expect(bad.err).toMatch(/^pquic client: cannot load plugin: .*nope\.plugin: cannot read/m);
   });
 
+  it('logs every packet with its frames under -V, naming plugin frames', async () => {
+    const fec = join(ROOT, 'plugins-c/fec/fec.plugin');
+    const server = await startServer(['-P', fec, '--loss', '0.05']);
+    const r = await pquic(['client', '--insecure', '--quiet', '-V', '-P', fec, '-G', '200000', `https://127.0.0.1:${server.port}/`]);
+    expect(r.code).toBe(0);
+    const lines = r.err.trim().split('\n');
+    // Every line is one packet: time, direction, packet type, number, frames.
+    for (const l of lines) expect(l).toMatch(/^ *\d+\.\d{3} ms (send|recv) (initial|handshake|1RTT|0RTT|retry|version_negotiation|stateless_reset) #\d+: /);
+    expect(lines.some((l) => /^ *[\d.]+ ms send initial #0: .*crypto/.test(l))).toBe(true);
+    expect(lines.some((l) => /recv 1RTT .*stream.*SFPID/.test(l))).toBe(true);
+    expect(lines.some((l) => /recv 1RTT .*REPAIR/.test(l))).toBe(true);
+    expect((await server.stop()).code).toBe(0);
+  });
+
   it('exits 1 with one clear line for a missing file', async () => {
     const server = await startServer([]);
     const r = await pquic(['client', '--insecure', '-o', tempDir('out'), `https://127.0.0.1:${server.port}/nope.txt`]);
