@@ -103,6 +103,8 @@ typedef uint16_t access_key_t;
 #define AK_CNX_NB_PATHS 0x2d
 #define AK_CNX_PATH 0x2e                  /* param: path index; returns a path handle */
 #define AK_CNX_RETURN_VALUE 0x34          /* in a post observer: what the operation returned */
+#define AK_CNX_INITIAL_CID 0x0f           /* the original Destination Connection ID; a cnxid handle */
+#define AK_CNX_FIRST_STREAM 0x38          /* the open stream with the lowest id; a stream handle, or NULL */
 #define AK_CNX_HANDSHAKE_DONE 0x3d
 #define AK_CNX_PACKETS_SENT 0x80          /* ours */
 #define AK_CNX_PACKETS_RECEIVED 0x81      /* ours */
@@ -118,9 +120,12 @@ typedef uint16_t access_key_t;
 #define AK_PATH_NB_PKT_SENT 0x22
 #define AK_PATH_RTT_SAMPLE 0x26
 #define AK_PATH_PKT_CTX 0x21              /* param: packet number space; returns a pkt_ctx handle */
+#define AK_PATH_LOCAL_CID 0x1e            /* our current connection ID; a cnxid handle */
+#define AK_PATH_REMOTE_CID 0x1f           /* the peer's connection ID we send to; a cnxid handle */
 
 /* Access keys of a packet number space (PQUIC's AK_PKTCTX_*, and ours from 0x80). */
 #define AK_PKTCTX_SEND_SEQUENCE 0x00      /* next packet number to send */
+#define AK_PKTCTX_FIRST_SACK_ITEM 0x01    /* the highest range of received packet numbers; a sack item handle, or NULL */
 #define AK_PKTCTX_TIME_STAMP_LARGEST_RECEIVED 0x02
 #define AK_PKTCTX_HIGHEST_ACKNOWLEDGED 0x08
 #define AK_PKTCTX_ACK_ELICITING_SINCE_ACK 0x80 /* ack-eliciting packets received since our last ACK */
@@ -144,6 +149,88 @@ typedef struct picoquic_packet_context_t picoquic_packet_context_t;
 protoop_arg_t get_pkt_ctx(picoquic_packet_context_t *pkt_ctx, access_key_t ak);
 protoop_arg_t get_path_metadata(picoquic_cnx_t *cnx, picoquic_path_t *path, int idx);
 void set_path_metadata(picoquic_cnx_t *cnx, picoquic_path_t *path, int idx, protoop_arg_t val);
+/* Ten slots per plugin and packet number space. */
+protoop_arg_t get_pkt_ctx_metadata(picoquic_cnx_t *cnx, picoquic_packet_context_t *pkt_ctx, int idx);
+void set_pkt_ctx_metadata(picoquic_cnx_t *cnx, picoquic_packet_context_t *pkt_ctx, int idx, protoop_arg_t val);
+
+/*
+ * Handles valid during one protoop call: packets (packet_was_lost and fast_retransmit receive
+ * one as input 0), packet headers (header_parsed's input 0), connection IDs (from getters).
+ * Stream handles (AK_CNX_FIRST_STREAM, AK_STREAMHEAD_NEXT_STREAM) and sack items stay valid
+ * while their stream or range exists. The setters of these objects exist under PQUIC's names
+ * and fail the plugin for every key: they are the core's records of what was sent and received.
+ */
+typedef struct picoquic_packet_t picoquic_packet_t;
+typedef struct picoquic_packet_header picoquic_packet_header;
+typedef struct picoquic_connection_id_t picoquic_connection_id_t;
+typedef struct picoquic_stream_head picoquic_stream_head;
+typedef struct picoquic_sack_item_t picoquic_sack_item_t;
+
+/* A packet we sent (PQUIC's AK_PKT_*). Packet types: 2 Initial, 4 Handshake, 6 1-RTT (picoquic's). */
+#define AK_PKT_SEND_PATH 0x02             /* a path handle */
+#define AK_PKT_SEQUENCE_NUMBER 0x03
+#define AK_PKT_SEND_TIME 0x04             /* microseconds */
+#define AK_PKT_LENGTH 0x05                /* bytes of UDP payload */
+#define AK_PKT_TYPE 0x08
+#define AK_PKT_CONTEXT 0x09               /* a pkt_ctx handle */
+#define AK_PKT_IS_PURE_ACK 0x0b           /* 1 when not ack-eliciting */
+#define AK_PKT_CONTAINS_CRYPTO 0x0c
+#define AK_PKT_IS_CONGESTION_CONTROLLED 0x0d /* counted in bytes in flight */
+#define AK_PKT_HAS_HANDSHAKE_DONE 0x15
+protoop_arg_t get_pkt(picoquic_packet_t *pkt, access_key_t ak);
+void set_pkt(picoquic_packet_t *pkt, access_key_t ak, protoop_arg_t val);
+/* Ten slots per plugin and sent packet, 0 until set. */
+protoop_arg_t get_pkt_metadata(picoquic_cnx_t *cnx, picoquic_packet_t *pkt, int idx);
+void set_pkt_metadata(picoquic_cnx_t *cnx, picoquic_packet_t *pkt, int idx, protoop_arg_t val);
+
+/* A received packet's header (PQUIC's AK_PH_*). Epochs: 0 Initial, 1 0-RTT, 2 Handshake, 3 1-RTT. */
+#define AK_PH_DESTINATION_CNXID 0x00      /* a cnxid handle */
+#define AK_PH_OFFSET 0x01                 /* where the packet number starts, from the packet's first byte */
+#define AK_PH_PAYLOAD_LENGTH 0x02         /* packet number and protected payload */
+#define AK_PH_SEQUENCE_NUMBER 0x03
+#define AK_PH_EPOCH 0x04
+#define AK_PH_PTYPE 0x05                  /* as AK_PKT_TYPE */
+#define AK_PH_PC 0x06                     /* packet number space, as PQUIC_SPACE_* */
+protoop_arg_t get_ph(picoquic_packet_header *ph, access_key_t ak);
+void set_ph(picoquic_packet_header *ph, access_key_t ak, protoop_arg_t val);
+
+/* A connection ID. AK_CNXID_ID (a pointer in PQUIC) fails: copy the bytes with pquic_cnxid_copy. */
+#define AK_CNXID_ID 0x00
+#define AK_CNXID_LEN 0x01
+protoop_arg_t get_cnxid(picoquic_connection_id_t *cnxid, access_key_t ak);
+void set_cnxid(picoquic_connection_id_t *cnxid, access_key_t ak, protoop_arg_t val);
+/* Copies at most max bytes of the ID into buf; returns the ID's length. */
+size_t pquic_cnxid_copy(picoquic_connection_id_t *cnxid, uint8_t *buf, size_t max);
+
+/* A stream (PQUIC's AK_STREAMHEAD_*). Offsets in bytes; flags 0 or 1. */
+#define AK_STREAMHEAD_CONSUMED_OFFSET 0x01 /* bytes the application consumed */
+#define AK_STREAMHEAD_NEXT_STREAM 0x02     /* the open stream with the next higher id, or NULL */
+#define AK_STREAMHEAD_STREAM_ID 0x03
+#define AK_STREAMHEAD_MAX_DATA_REMOTE 0x04 /* the peer's limit on what we send */
+#define AK_STREAMHEAD_SENT_OFFSET 0x05     /* the highest offset sent */
+#define AK_STREAMHEAD_SENDING_OFFSET 0x07  /* the end of what the application wrote */
+#define AK_STREAMHEAD_MAX_DATA_LOCAL 0x08  /* the limit we advertise */
+#define AK_STREAMHEAD_FLAGS_FIN_REQUESTED 0x09
+#define AK_STREAMHEAD_FLAGS_FIN_SENT 0x0a
+#define AK_STREAMHEAD_FLAGS_FIN_RECEIVED 0x0b
+#define AK_STREAMHEAD_FLAGS_FIN_SIGNALLED 0x0c
+#define AK_STREAMHEAD_FLAGS_RESET_REQUESTED 0x0d
+#define AK_STREAMHEAD_FLAGS_RESET_SENT 0x0e
+#define AK_STREAMHEAD_FLAGS_RESET_RECEIVED 0x0f
+#define AK_STREAMHEAD_FLAGS_RESET_SIGNALLED 0x10
+#define AK_STREAMHEAD_FLAGS_STOP_SENDING_REQUESTED 0x11
+#define AK_STREAMHEAD_FLAGS_STOP_SENDING_RECEIVED 0x13
+protoop_arg_t get_stream_head(picoquic_stream_head *stream_head, access_key_t ak);
+void set_stream_head(picoquic_stream_head *stream_head, access_key_t ak, protoop_arg_t val);
+
+/* A range of received packet numbers, highest first (PQUIC's AK_SACKITEM_*). */
+#define AK_SACKITEM_NEXT_SACK 0x00         /* the next lower range, or NULL */
+#define AK_SACKITEM_START_RANGE 0x01       /* its lowest packet number */
+#define AK_SACKITEM_END_RANGE 0x02         /* its highest packet number */
+protoop_arg_t get_sack_item(picoquic_sack_item_t *sack_item, access_key_t ak);
+void set_sack_item(picoquic_sack_item_t *sack_item, access_key_t ak, protoop_arg_t val);
+/* The packet context setter refuses every key too (the ACK machinery owns those fields). */
+void set_pkt_ctx(picoquic_packet_context_t *pkt_ctx, access_key_t ak, protoop_arg_t val);
 
 /* The plugin's heap on this connection. NULL when full. */
 void *my_malloc(picoquic_cnx_t *cnx, unsigned int size);

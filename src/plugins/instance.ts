@@ -28,7 +28,12 @@ import {
   AK_PKTCTX_HIGHEST_ACKNOWLEDGED, AK_PKTCTX_LARGEST_RECEIVED, AK_PKTCTX_SEND_SEQUENCE, AK_PKTCTX_TIME_STAMP_LARGEST_RECEIVED,
   HANDLE_PKT_CTX, AK_PATH_RTT_SAMPLE, AK_PATH_RTT_VARIANT, AK_PATH_SEND_MTU, AK_PATH_SMOOTHED_RTT,
   CNX_HANDLE, HANDLE_OBJECT, HELPER_IDS, METADATA_SLOTS, PATH0_HANDLE, handleIndex, handleTag, makeHandle,
+  AK_CNX_FIRST_STREAM, AK_CNX_INITIAL_CID, AK_PATH_LOCAL_CID, AK_PATH_REMOTE_CID, AK_PKTCTX_FIRST_SACK_ITEM,
+  HANDLE_SACK, HANDLE_STREAM,
 } from './abi.js';
+import { getCnxid, getPh, getPkt, getSackItem, getStreamHead, KIND_NAMES, sackHandle, streamHandle, type HostObject } from './core-objects.js';
+import type { SentPacket } from '../quic/recovery/sent-packets.js';
+import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
 import { returnKind } from './signatures.js';
@@ -69,6 +74,9 @@ export interface InstanceEvents {
 
 const STATE_NUMBERS: Record<string, number> = { attempted: 0, handshake: 1, connected: 2, closing: 3, draining: 4, closed: 5 };
 
+/** Object handles one outermost protoop call may create. */
+const MAX_HANDLES_PER_CALL = 65536;
+
 export class PluginInstance {
   readonly plugin: Plugin;
   readonly cnx: QuicConnection;
@@ -79,8 +87,11 @@ export class PluginInstance {
   failure: Error | undefined;
   private readonly cnxMeta: U64[] = new Array(METADATA_SLOTS).fill(0);
   private readonly pathMeta: U64[] = new Array(METADATA_SLOTS).fill(0);
+  private readonly pktCtxMeta: U64[][] = [0, 1, 2].map(() => new Array<U64>(METADATA_SLOTS).fill(0));
+  /** Per sent packet slots, dropped with the packet record. */
+  private readonly pktMeta = new WeakMap<SentPacket, U64[]>();
   private readonly frames: Frame[] = [];
-  private readonly objects: unknown[] = [];
+  private readonly objects: HostObject[] = [];
   private readonly events: InstanceEvents;
   private detachers: (() => void)[] = [];
 
@@ -221,6 +232,13 @@ export class PluginInstance {
         const v = a[1] as Uint8Array;
         return [grant(v), v.length];
       }
+      case 'packet_was_lost':
+      case 'fast_retransmit':
+        // (packet, space): the packet as a handle that get_pkt reads.
+        return [this.hold({ kind: 'pkt', pkt: a[0] as SentPacket, space: Number(a[1]) }), this.toU64(a[1])];
+      case 'header_parsed':
+        // (header, pn, space): the header as a handle that get_ph reads.
+        return [this.hold({ kind: 'ph', header: a[0] as PacketHeader, pn: Number(a[1]), space: Number(a[2]) }), this.toU64(a[1]), this.toU64(a[2])];
       default:
         return a.map((x) => (x instanceof Uint8Array ? grant(x, x.length, true) : this.toU64(x)));
     }
@@ -313,8 +331,8 @@ export class PluginInstance {
         return 0;
       case 'object':
         if (v === null) return 0;
-        this.objects.push(v);
-        return makeHandle(HANDLE_OBJECT, this.objects.length);
+        // Objects no getter reads (writers, frame lists) are still opaque handles, never values.
+        return this.hold({ kind: 'opaque', value: v });
       default:
         return 0;
     }
@@ -460,6 +478,7 @@ export class PluginInstance {
       checkPath(c.num(2));
       this.pathMeta[slot(c.num(3))] = c.u64(4);
     });
+    this.registerObjectHelpers(checkCnx, slot);
     vm.registerHelper(id('my_malloc'), 'my_malloc', (c) => {
       checkCnx(c);
       return this.heap.malloc(c.num(2));
@@ -529,6 +548,73 @@ export class PluginInstance {
     });
   }
 
+  /**
+   * Getters on packets, headers, connection IDs, streams and ranges of received packets; their
+   * setters exist with PQUIC's ids so its pluglets link, and refuse every key: these objects are
+   * the core's records of what was sent and received, which a plugin must not rewrite.
+   */
+  private registerObjectHelpers(checkCnx: (c: HelperCall) => void, slot: (i: number) => number): void {
+    const vm = this.vm;
+    const id = (name: string): number => HELPER_IDS.get(name)!;
+    const readOnly = (name: string, check: (h: number) => void): void => {
+      vm.registerHelper(id(name), name, (c) => {
+        check(c.num(1));
+        throw new HelperFault(`${name}: key 0x${c.num(2).toString(16)} is read-only`);
+      });
+    };
+    const stream = (h: number, helper: string): number => {
+      if (handleTag(h) !== HANDLE_STREAM) throw new HelperFault(`${helper}: not a stream handle: 0x${h.toString(16)}`);
+      return handleIndex(h);
+    };
+    const sack = (h: number, helper: string): number => {
+      if (handleTag(h) !== HANDLE_SACK) throw new HelperFault(`${helper}: not a sack item handle: 0x${h.toString(16)}`);
+      return handleIndex(h);
+    };
+    const pktCtx = (h: number, helper: string): 0 | 1 | 2 => {
+      const space = handleIndex(h);
+      if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`${helper}: not a packet context handle: 0x${h.toString(16)}`);
+      return space as 0 | 1 | 2;
+    };
+    vm.registerHelper(id('get_pkt'), 'get_pkt', (c) => getPkt(this.held(c.num(1), 'pkt', 'get_pkt'), c.num(2)));
+    readOnly('set_pkt', (h) => this.held(h, 'pkt', 'set_pkt'));
+    vm.registerHelper(id('get_ph'), 'get_ph', (c) => getPh(this.held(c.num(1), 'ph', 'get_ph'), c.num(2), (cid) => this.hold({ kind: 'cnxid', cid })));
+    readOnly('set_ph', (h) => this.held(h, 'ph', 'set_ph'));
+    vm.registerHelper(id('get_cnxid'), 'get_cnxid', (c) => getCnxid(this.held(c.num(1), 'cnxid', 'get_cnxid'), c.num(2)));
+    readOnly('set_cnxid', (h) => this.held(h, 'cnxid', 'set_cnxid'));
+    vm.registerHelper(id('pquic_cnxid_copy'), 'pquic_cnxid_copy', (c) => {
+      // size_t pquic_cnxid_copy(cnxid, uint8_t *buf, size_t max): copies the ID, returns its length.
+      const cid = this.held(c.num(1), 'cnxid', 'pquic_cnxid_copy').cid;
+      const n = Math.min(cid.length, c.num(3));
+      if (n > 0) c.bytes(c.num(2), n, true).set(cid.subarray(0, n));
+      return cid.length;
+    });
+    vm.registerHelper(id('get_stream_head'), 'get_stream_head', (c) => getStreamHead(this.cnx, stream(c.num(1), 'get_stream_head'), c.num(2)));
+    readOnly('set_stream_head', (h) => stream(h, 'set_stream_head'));
+    vm.registerHelper(id('get_sack_item'), 'get_sack_item', (c) => getSackItem(this.cnx, sack(c.num(1), 'get_sack_item'), c.num(2)));
+    readOnly('set_sack_item', (h) => sack(h, 'set_sack_item'));
+    readOnly('set_pkt_ctx', (h) => pktCtx(h, 'set_pkt_ctx'));
+    vm.registerHelper(id('get_pkt_ctx_metadata'), 'get_pkt_ctx_metadata', (c) => {
+      checkCnx(c);
+      return this.pktCtxMeta[pktCtx(c.num(2), 'get_pkt_ctx_metadata')]![slot(c.num(3))];
+    });
+    vm.registerHelper(id('set_pkt_ctx_metadata'), 'set_pkt_ctx_metadata', (c) => {
+      checkCnx(c);
+      this.pktCtxMeta[pktCtx(c.num(2), 'set_pkt_ctx_metadata')]![slot(c.num(3))] = c.u64(4);
+    });
+    vm.registerHelper(id('get_pkt_metadata'), 'get_pkt_metadata', (c) => {
+      checkCnx(c);
+      const pkt = this.held(c.num(2), 'pkt', 'get_pkt_metadata').pkt;
+      return this.pktMeta.get(pkt)?.[slot(c.num(3))] ?? 0;
+    });
+    vm.registerHelper(id('set_pkt_metadata'), 'set_pkt_metadata', (c) => {
+      checkCnx(c);
+      const pkt = this.held(c.num(2), 'pkt', 'set_pkt_metadata').pkt;
+      let m = this.pktMeta.get(pkt);
+      if (!m) this.pktMeta.set(pkt, (m = new Array<U64>(METADATA_SLOTS).fill(0)));
+      m[slot(c.num(3))] = c.u64(4);
+    });
+  }
+
   private getCnx(ak: number, param: number): U64 {
     const cnx = this.cnx;
     switch (ak) {
@@ -553,6 +639,8 @@ export class PluginInstance {
         if (param !== 0) throw new HelperFault(`get_cnx: no path ${param}`);
         return PATH0_HANDLE;
       case AK_CNX_HANDSHAKE_DONE: return cnx.handshakeConfirmed ? 1 : 0;
+      case AK_CNX_INITIAL_CID: return this.hold({ kind: 'cnxid', cid: cnx.originalDcid });
+      case AK_CNX_FIRST_STREAM: return streamHandle(cnx.streams.streamIds()[0]);
       case AK_CNX_PACKETS_SENT: return cnx.stats.packetsSent;
       case AK_CNX_PACKETS_RECEIVED: return cnx.stats.packetsReceived;
       default:
@@ -569,6 +657,7 @@ export class PluginInstance {
       case AK_PKTCTX_ACK_ELICITING_SINCE_ACK: return s.ack.ackElicitingSinceAck;
       case AK_PKTCTX_ACK_DEADLINE: return Math.round(s.ack.ackDeadline() ?? 0);
       case AK_PKTCTX_LARGEST_RECEIVED: return Math.max(0, s.ack.largestReceived);
+      case AK_PKTCTX_FIRST_SACK_ITEM: return sackHandle(this.cnx, space, 0);
       default:
         throw new HelperFault(`get_pkt_ctx: unknown key 0x${ak.toString(16)}`);
     }
@@ -589,14 +678,25 @@ export class PluginInstance {
       case AK_PATH_CWIN: return this.cnx.cc.congestionWindow;
       case AK_PATH_BYTES_IN_TRANSIT: return this.cnx.cc.bytesInFlight;
       case AK_PATH_NB_PKT_SENT: return this.cnx.stats.packetsSent;
+      case AK_PATH_LOCAL_CID: return this.hold({ kind: 'cnxid', cid: this.cnx.cids.hostCid });
+      case AK_PATH_REMOTE_CID: return this.hold({ kind: 'cnxid', cid: this.cnx.cids.peerCid });
       default:
         throw new HelperFault(`get_path: unknown key 0x${ak.toString(16)}`);
     }
   }
 
-  /** An object handed to a pluglet as an input during the current call (for future helpers). */
-  objectOf(handle: number): unknown {
-    if (handleTag(handle) !== HANDLE_OBJECT) return undefined;
-    return this.objects[handleIndex(handle) - 1];
+  /** A handle to a core object, valid until the outermost pluglet call returns. */
+  private hold(o: HostObject): number {
+    // Bounded by fuel anyway; a clear error beats a slow death by memory.
+    if (this.objects.length >= MAX_HANDLES_PER_CALL) throw new HelperFault(`more than ${MAX_HANDLES_PER_CALL} object handles in one protoop call`);
+    this.objects.push(o);
+    return makeHandle(HANDLE_OBJECT, this.objects.length);
+  }
+
+  /** The core object behind a handle, checked to be of the kind the helper takes. */
+  private held<K extends HostObject['kind']>(handle: number, kind: K, helper: string): Extract<HostObject, { kind: K }> {
+    const o = handleTag(handle) === HANDLE_OBJECT ? this.objects[handleIndex(handle) - 1] : undefined;
+    if (!o || (o as HostObject).kind !== kind) throw new HelperFault(`${helper}: not a ${KIND_NAMES[kind]} handle: 0x${handle.toString(16)}`);
+    return o as Extract<HostObject, { kind: K }>;
   }
 }

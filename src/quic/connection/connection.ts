@@ -87,7 +87,7 @@ export interface CoreOps {
   finalize_and_protect_packet(space: PacketNumberSpace, pn: number, buffer: Uint8Array, used: number): number;
   /** How many bytes of this packet the stream scheduler may fill (PQUIC's stream_bytes_max). */
   stream_bytes_max(space: PacketNumberSpace, remaining: number): number;
-  header_parsed(header: PacketHeader): void;
+  header_parsed(header: PacketHeader, pn: number, space: PacketNumberSpace): void;
   header_prepared(type: string, pn: number): void;
   before_sending_packet(type: string, pn: number, size: number): void;
   stream_opened(streamId: number): void;
@@ -494,7 +494,7 @@ export class QuicConnection {
       this.dropped(now, 'duplicate', header.payloadEnd - header.packetStart);
       return false;
     }
-    this.protoops.slots.header_parsed(header);
+    this.protoops.slots.header_parsed(header, p.pn, spaceId);
     if (!this.isClient && header.type === 'handshake' && !this.addressValidated) {
       // RFC 9000 §8.1: a Handshake packet from the client validates its address.
       this.addressValidated = true;

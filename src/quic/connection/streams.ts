@@ -57,6 +57,18 @@ export class StreamManager {
     this.sendCredit = new SendCredit(p.initialMaxData);
   }
 
+  // ---- a read-only view for plugins (PQUIC's get_stream_head)
+
+  /** The open stream ids in ascending order (PQUIC walks its stream list with NEXT_STREAM). */
+  streamIds(): number[] {
+    return [...this.streams.keys()].sort((a, b) => a - b);
+  }
+
+  /** A stream's state, or undefined once it is closed and forgotten. */
+  streamView(id: number): Readonly<{ id: number; send: SendStream | undefined; recv: RecvStream | undefined }> | undefined {
+    return this.streams.get(id);
+  }
+
   // ---- application side
 
   canCreate(bidi: boolean): boolean {

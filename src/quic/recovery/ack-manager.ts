@@ -99,6 +99,17 @@ export class AckManager {
     return this.deadline;
   }
 
+  /** How many ranges of received packet numbers are remembered. */
+  get rangeCount(): number {
+    return this.received.length;
+  }
+
+  /** The i-th range of received packet numbers from the highest, as [first, last] (inclusive). */
+  rangeFromTop(i: number): [number, number] | undefined {
+    const r = this.received.at(this.received.length - 1 - i);
+    return r && i >= 0 ? [r[0], r[1] - 1] : undefined;
+  }
+
   isAckNeeded(now: number): boolean {
     return this.deadline !== undefined && now >= this.deadline;
   }

@@ -36,6 +36,11 @@ export class RecvStream {
     this.connection = options.connection;
   }
 
+  /** Bytes the application has consumed (read or discarded), counted in the windows. */
+  get consumed(): number {
+    return this.consumedOffset;
+  }
+
   /** The highest offset received: what this stream charged to connection flow control. */
   get highestReceived(): number {
     return this.buffer.highestReceived;
