@@ -463,7 +463,9 @@ export class PluginInstance {
         const bytes = Number(dv.getBigUint64(i * 32 + 8, true));
         const ctx = dv.getBigUint64(i * 32 + 24, true);
         if (!Number.isSafeInteger(type) || bytes <= 0 || bytes > 65536) throw new HelperFault(`reserve_frames: slot ${i} asks for ${bytes} bytes of frame 0x${type.toString(16)}`);
-        if (!this.cnx.reserveFrame(type, bytes, ctx <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ctx) : ctx)) break;
+        const cc = dv.getBigUint64(i * 32 + 16, true) !== 0n;
+        const opts = { owner: this.plugin.name, congestionControlled: cc, rateUnlimited: this.plugin.manifest.options.has('rate_unlimited') };
+        if (!this.cnx.reserveFrame(type, bytes, ctx <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ctx) : ctx, opts)) break;
         total += bytes;
       }
       return total;

@@ -7,6 +7,13 @@
  *   -                      (negotiate: the lines after it are injected once negotiated)
  *   # comment
  *
+ * Options: `rate_unlimited` exempts the plugin's congestion-controlled reserved frames from the
+ * plugin share of the congestion window (QuicConnection.reserveFrame); `negotiate` as above;
+ * `optional` is ours (a failing plugin leaves the connection instead of closing it).
+ * `dynamic_memory` chose PQUIC's general allocator over its pool of 2092-byte blocks; our heap
+ * (heap.ts) is a general allocator for every plugin, so the option is accepted and changes
+ * nothing.
+ *
  * Unlike PQUIC, includes are checked for cycles and depth, and every error names the file and
  * line it comes from.
  */

@@ -66,6 +66,30 @@ const MAX_UNDECRYPTABLE = 16;
 const RESET_TOKEN_LENGTH = 16;
 /** RFC 9221 §3. */
 const TRANSPORT_PARAMETER_MAX_DATAGRAM_FRAME_SIZE = 0x20;
+/**
+ * The share of the congestion window one plugin's congestion-controlled frames may occupy while
+ * streams have data to send (PQUIC's 1000 - core_rate per mille, core_rate = 500).
+ */
+export const PLUGIN_CWND_SHARE = 0.5;
+
+/** How a reserved frame is scheduled (see QuicConnection.reserveFrame). */
+export interface ReserveOptions {
+  /** Who reserved it (a plugin name): the share of the window is counted per owner. */
+  owner?: string;
+  /** Counts against the congestion window (default true). */
+  congestionControlled?: boolean;
+  /** Exempt from the plugin share of the window (PQUIC's rate_unlimited option). */
+  rateUnlimited?: boolean;
+}
+
+interface ReservedFrame {
+  type: number;
+  bytes: number;
+  ctx: unknown;
+  owner: string;
+  cc: boolean;
+  unlimited: boolean;
+}
 
 /** The non-parametrable protoops of the core, with their TypeScript signatures. */
 export interface CoreOps {
@@ -293,14 +317,23 @@ export class QuicConnection {
    * Reserves room for a frame that `write_frame[type]` will write in a coming 1-RTT packet
    * (PQUIC's reserve_frames): its acknowledgement or loss goes to `notify_frame[type]` with
    * `ctx`. Returns false when the queue is full.
+   *
+   * Scheduling follows PQUIC (reference/pquic.md §6.6): congestion-controlled frames of one
+   * owner may fill at most PLUGIN_CWND_SHARE of the congestion window while streams have data
+   * to send, unless the owner is `rateUnlimited`; frames that are not congestion controlled
+   * may ride on any 1-RTT packet, even one sent with the window full (an ACK).
    */
-  reserveFrame(type: number, bytes: number, ctx: unknown): boolean {
+  reserveFrame(type: number, bytes: number, ctx: unknown, opts: ReserveOptions = {}): boolean {
     if (this.reserved.length >= 1024 || !Number.isSafeInteger(bytes) || bytes <= 0) return false;
-    this.reserved.push({ type, bytes, ctx });
+    this.reserved.push({ type, bytes, ctx, owner: opts.owner ?? '', cc: opts.congestionControlled ?? true, unlimited: opts.rateUnlimited ?? false });
     return true;
   }
 
-  private readonly reserved: { type: number; bytes: number; ctx: unknown }[] = [];
+  private readonly reserved: ReservedFrame[] = [];
+  /** Bytes of congestion-controlled reserved frames in flight, per owner. */
+  private readonly pluginBytesInFlight = new Map<string, number>();
+  /** Owners whose next slot had to wait, during one writeReservedFrames (reused). */
+  private readonly waitingOwners = new Set<string>();
   private writeFrameOp = this.protoops.paramOp('write_frame');
   private notifyFrameOp = this.protoops.paramOp('notify_frame');
 
@@ -691,6 +724,7 @@ export class QuicConnection {
       for (const p of result.lost) {
         this.stats.packetsLost++;
         this.protoops.slots.fast_retransmit(p, spaceId);
+        this.releasePluginFrames(p.frames as SentFrame[]);
         this.protoops.slots.packet_was_lost(p, spaceId);
         if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[spaceId]!, p.pn), trigger: 'reordering_threshold' });
       }
@@ -704,6 +738,7 @@ export class QuicConnection {
 
   private onFramesAcked(frames: SentFrame[], spaceId: PacketNumberSpace, now: number): void {
     const space = this.spaces[spaceId];
+    this.releasePluginFrames(frames);
     for (const f of frames) {
       switch (f.k) {
         case 'ack': space.ack.onAckOfAck(f.largest); break;
@@ -1144,7 +1179,7 @@ export class QuicConnection {
     } else {
       // Reserved frames (plugins) lead 1-RTT packets: a peer reading an FEC RECOVERED frame
       // before the ACK in the same packet does not declare the recovered packet lost.
-      if (spaceId === PacketNumberSpace.ApplicationData && congestionOk && this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
+      if (spaceId === PacketNumberSpace.ApplicationData && this.writeReservedFrames(fw, frames, log, congestionOk)) ackEliciting = true;
       // ACK next: it is not congestion controlled (RFC 9002 §7).
       if (this.protoops.slots.is_ack_needed(spaceId, now) || (space.ack.hasUnreported() && (congestionOk && this.hasAckElicitingToSend(spaceId)))) {
         const ack = space.ack.buildAck(now, spaceId === PacketNumberSpace.ApplicationData ? this.config.ackDelayExponent : 3);
@@ -1186,7 +1221,7 @@ export class QuicConnection {
           }
           if (frames.length > before) ackEliciting = true;
           if (log) for (let i = before; i < frames.length; i++) log.push(sentFrameForLog(frames[i]!));
-          if (this.writeReservedFrames(fw, frames, log)) ackEliciting = true;
+          if (this.writeReservedFrames(fw, frames, log, true)) ackEliciting = true;
           if (this.pendingPing !== undefined && put({ type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
             this.pendingPing = undefined;
             ackEliciting = true;
@@ -1246,30 +1281,63 @@ export class QuicConnection {
 
   private discardSpaceLater = false;
 
-  /** Reserved frames (plugins), in order, through write_frame[type]. */
-  private writeReservedFrames(fw: Writer, frames: SentFrame[], log: Frame[] | undefined): boolean {
+  /**
+   * Reserved frames (plugins) through write_frame[type]: in order per owner; a slot that must
+   * wait (no room in this packet, the window, or the owner's share) holds back its owner's later
+   * slots, not other owners'.
+   */
+  private writeReservedFrames(fw: Writer, frames: SentFrame[], log: Frame[] | undefined, congestionOk: boolean): boolean {
+    if (this.reserved.length === 0) return false;
     let wrote = false;
     // The most a 1-RTT packet can carry: a reservation above it would block the queue forever.
     const largest = this.config.maxDatagramSize - (1 + this.cids.peerCid.length + 4) - AEAD_TAG_LENGTH;
-    while (this.reserved.length > 0) {
-      const slot = this.reserved[0]!;
+    const share = this.cc.congestionWindow * PLUGIN_CWND_SHARE;
+    const streamsWaiting = this.streams.hasDataToSend();
+    const waiting = this.waitingOwners;
+    waiting.clear();
+    for (let i = 0; i < this.reserved.length;) {
+      const slot = this.reserved[i]!;
       if (slot.bytes > largest) {
-        this.reserved.shift();
+        this.reserved.splice(i, 1);
         this.notifyFrameOp.fn(slot.type)?.(slot.ctx, false);
         continue;
       }
-      if (slot.bytes > fw.remaining) break;
+      const inFlight = slot.cc ? this.pluginBytesInFlight.get(slot.owner) ?? 0 : 0;
+      if (waiting.has(slot.owner) || slot.bytes > fw.remaining || (slot.cc && !congestionOk)
+        || (slot.cc && !slot.unlimited && streamsWaiting && inFlight + slot.bytes > share)) {
+        waiting.add(slot.owner);
+        i++;
+        continue;
+      }
       const write = this.writeFrameOp.fn(slot.type);
-      this.reserved.shift();
+      this.reserved.splice(i, 1);
       if (!write) continue;
       const n = Number(write(fw, Math.min(fw.remaining, slot.bytes), slot.ctx) ?? 0);
       if (n > 0) {
-        frames.push({ k: 'plugin', type: slot.type, ctx: slot.ctx });
+        const ccBytes = slot.cc ? n : 0;
+        if (ccBytes > 0) this.pluginBytesInFlight.set(slot.owner, inFlight + ccBytes);
+        frames.push({ k: 'plugin', type: slot.type, ctx: slot.ctx, owner: slot.owner, ccBytes });
         log?.push({ type: 'plugin', frameType: slot.type } as unknown as Frame);
         wrote = true;
       }
     }
     return wrote;
+  }
+
+  /** A sent packet's plugin frames left the network (acknowledged, lost or recovered). */
+  private releasePluginFrames(frames: readonly SentFrame[]): void {
+    for (const f of frames) {
+      if (f.k !== 'plugin' || f.ccBytes === 0) continue;
+      const left = (this.pluginBytesInFlight.get(f.owner) ?? 0) - f.ccBytes;
+      if (left > 0) this.pluginBytesInFlight.set(f.owner, left);
+      else this.pluginBytesInFlight.delete(f.owner);
+      f.ccBytes = 0;
+    }
+  }
+
+  /** Bytes of an owner's congestion-controlled reserved frames in flight (tests, statistics). */
+  pluginInFlight(owner: string): number {
+    return this.pluginBytesInFlight.get(owner) ?? 0;
   }
 
   private hasAckElicitingToSend(spaceId: PacketNumberSpace): boolean {
@@ -1335,6 +1403,7 @@ export class QuicConnection {
       if (r.kind === 'loss') {
         for (const p of r.lost) {
           this.stats.packetsLost++;
+          this.releasePluginFrames(p.frames as SentFrame[]);
           this.protoops.slots.packet_was_lost(p, r.space);
           this.requeueLost(p, r.space);
           if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[r.space]!, p.pn), trigger: 'time_threshold' });

@@ -42,4 +42,4 @@ export type SentFrame =
   | { k: 'new_token' }
   | { k: 'close' }
   /** A frame reserved with reserveFrame and written by write_frame[type]. */
-  | { k: 'plugin'; type: number; ctx: unknown };
+  | { k: 'plugin'; type: number; ctx: unknown; owner: string; ccBytes: number };
