@@ -251,6 +251,13 @@ size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n);
 int recover_packet(picoquic_cnx_t *cnx, const uint8_t *payload, size_t len);
 int packet_recovered(picoquic_cnx_t *cnx, uint64_t pn);
 
+/*
+ * Sends the application a message (a copy of len bytes, at most 65536): it reaches the
+ * runtime's onMessage callback and the instance's queue (takeMessages). Returns 0, or -1 when
+ * 256 messages are already waiting. This replaces PQUIC plugins' sockets.
+ */
+int pquic_message_send(picoquic_cnx_t *cnx, const void *data, size_t len);
+
 /* Names a frame type of this plugin in qlog (PQUIC's log_frame, reduced to a name). */
 void pquic_frame_name(picoquic_cnx_t *cnx, uint64_t frame_type, const char *name);
 

@@ -1,6 +1,8 @@
 /*
  * connection_state_changed (post): inputs 0 old state, 1 new state (AK_CNX_STATE numbering).
- * When the connection reaches "closed", the counters go into its qlog as one event.
+ * When the connection reaches "closed", the counters go into its qlog as one event and to the
+ * application as one message (the u64 counters in their order), as PQUIC's monitoring sent
+ * them to an exporter.
  */
 #include "monitoring.h"
 
@@ -16,5 +18,6 @@ protoop_arg_t state_changed(picoquic_cnx_t *cnx)
     pquic_qlog_values(cnx, "monitoring",
                       "packets_sent,bytes_sent,packets_received,bytes_received,packets_lost,rtt_samples,latest_rtt,min_rtt,streams_opened,streams_closed",
                       s);
+    pquic_message_send(cnx, s, MON_COUNT * sizeof(uint64_t));
     return 0;
 }

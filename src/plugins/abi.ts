@@ -49,6 +49,7 @@ export const HELPER_IDS: ReadonlyMap<string, number> = new Map([
   ['packet_recovered', 206],
   ['pquic_frame_name', 207],
   ['pquic_cnxid_copy', 208],
+  ['pquic_message_send', 209],
 ]);
 
 // Access keys of the connection (AK_CNX_*).

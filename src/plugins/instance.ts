@@ -70,7 +70,13 @@ export interface InstanceEvents {
   /** The plugin failed on this connection and was removed. */
   onFailure?(instance: PluginInstance, error: Error): void;
   log?(line: string): void;
+  /** The plugin sent the application a message (pquic_message_send). */
+  onMessage?(instance: PluginInstance, data: Uint8Array): void;
 }
+
+/** Messages a plugin may leave waiting for the application, and the largest one. */
+export const MESSAGE_QUEUE_MAX = 256;
+export const MESSAGE_MAX_BYTES = 65536;
 
 const STATE_NUMBERS: Record<string, number> = { attempted: 0, handshake: 1, connected: 2, closing: 3, draining: 4, closed: 5 };
 
@@ -143,6 +149,16 @@ export class PluginInstance {
 
   detach(): void {
     for (const d of this.detachers.splice(0)) d();
+  }
+
+  private readonly messages: Uint8Array[] = [];
+
+  /**
+   * Messages the plugin sent the application (pquic_message_send), oldest first; taking them
+   * makes room for more. PQUIC's plugins used sockets for this; ours have this queue.
+   */
+  takeMessages(): Uint8Array[] {
+    return this.messages.splice(0);
   }
 
   /** A metadata slot of this plugin on this connection (for applications and tests). */
@@ -442,6 +458,17 @@ export class PluginInstance {
       // int packet_recovered(cnx, uint64_t pn): the peer rebuilt our 1-RTT packet pn; 1 if it was still in flight.
       checkCnx(c);
       return this.cnx.onPacketRecovered(c.num(2), this.cnx.nowUs) ? 1 : 0;
+    });
+    vm.registerHelper(id('pquic_message_send'), 'pquic_message_send', (c) => {
+      // int pquic_message_send(cnx, const void *data, size_t len): 0, or -1 when the queue is full.
+      checkCnx(c);
+      const len = c.num(3);
+      if (len > MESSAGE_MAX_BYTES) throw new HelperFault(`pquic_message_send: ${len} bytes (at most ${MESSAGE_MAX_BYTES})`);
+      if (this.messages.length >= MESSAGE_QUEUE_MAX) return -1;
+      const data = c.bytes(c.num(2), len).slice();
+      this.messages.push(data);
+      this.events.onMessage?.(this, data);
+      return 0;
     });
     vm.registerHelper(id('pquic_frame_name'), 'pquic_frame_name', (c) => {
       // void pquic_frame_name(cnx, uint64_t frame_type, const char *name): how qlog names it.

@@ -16,14 +16,22 @@ export interface RuntimeStats {
   pluglets: PlugletStats[];
 }
 
+export interface RuntimeOptions {
+  log?: (line: string) => void;
+  /** A plugin on connection `cnx` sent the application a message (pquic_message_send). */
+  onMessage?: (instance: PluginInstance, cnx: QuicConnection, data: Uint8Array) => void;
+}
+
 export class PluginRuntime {
   readonly plugins: Plugin[];
   private readonly totals = new Map<string, RuntimeStats>();
   private readonly log: ((line: string) => void) | undefined;
+  private readonly onMessage: RuntimeOptions['onMessage'];
 
-  constructor(plugins: Plugin[], opts: { log?: (line: string) => void } = {}) {
+  constructor(plugins: Plugin[], opts: RuntimeOptions = {}) {
     this.plugins = plugins;
     this.log = opts.log;
+    this.onMessage = opts.onMessage;
     for (const p of plugins) {
       this.totals.set(p.name, {
         plugin: p.name, connections: 0, failures: 0, meanInjectUs: 0,
@@ -32,8 +40,8 @@ export class PluginRuntime {
     }
   }
 
-  static load(manifests: string[], opts: PluginOptions & { log?: (line: string) => void } = {}): PluginRuntime {
-    return new PluginRuntime(manifests.map((m) => Plugin.load(m, opts)), opts.log ? { log: opts.log } : {});
+  static load(manifests: string[], opts: PluginOptions & RuntimeOptions = {}): PluginRuntime {
+    return new PluginRuntime(manifests.map((m) => Plugin.load(m, opts)), opts);
   }
 
   /**
@@ -50,6 +58,7 @@ export class PluginRuntime {
           this.log?.(e.message);
         },
         ...(this.log ? { log: this.log } : {}),
+        ...(this.onMessage ? { onMessage: (i: PluginInstance, data: Uint8Array) => this.onMessage!(i, cnx, data) } : {}),
       });
       try {
         inst.attach();

@@ -12,7 +12,8 @@ describe('monitoring plugin', () => {
     const events: { name: string; data: Record<string, unknown> }[] = [];
     const qlog: QlogTrace = { enabled: true, event: (_t, name, data) => void events.push({ name, data }), close: () => undefined };
     const p = makePair({ clientQlog: qlog });
-    const [mon] = PluginRuntime.load([manifest]).inject(p.client);
+    const messages: { plugin: string; cnx: unknown; data: Uint8Array }[] = [];
+    const [mon] = PluginRuntime.load([manifest], { onMessage: (i, cnx, data) => void messages.push({ plugin: i.plugin.name, cnx, data }) }).inject(p.client);
     const link = lossyLink(11, { drop: 0.05 });
     handshake(p, link);
     for (let k = 0; k < 3; k++) {
@@ -41,5 +42,13 @@ describe('monitoring plugin', () => {
     runUntil(p, () => p.client.state === 'closed', { maxSteps: 100 });
     const ev = events.find((e) => e.name === 'pquic:monitoring');
     expect(ev?.data).toMatchObject({ plugin: 'be.mpiraux.monitoring', streams_opened: 3, packets_lost: st.packetsLost });
+    // ... and to the application as one message: the counters as little-endian u64s.
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ plugin: 'be.mpiraux.monitoring', cnx: p.client });
+    const dv = new DataView(messages[0]!.data.buffer);
+    expect(messages[0]!.data.length).toBe(KEYS.length * 8);
+    KEYS.forEach((k, i) => expect(Number(dv.getBigUint64(i * 8, true))).toBe(Number(ev!.data[k])));
+    expect(mon!.takeMessages()).toHaveLength(1);
+    expect(mon!.takeMessages()).toHaveLength(0);
   });
 });

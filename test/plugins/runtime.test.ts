@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { collectStream, handshake, makePair, runFor, runUntil } from '../quic/connection/harness.js';
 import { PluginRuntime } from '../../src/plugins/runtime.js';
+import { MESSAGE_QUEUE_MAX } from '../../src/plugins/instance.js';
 import { NO_PARAM } from '../../src/quic/protoop/names.js';
 
 const plugin = (p: string) => fileURLToPath(new URL(`../../plugins-c/${p}`, import.meta.url));
@@ -58,5 +59,35 @@ describe('plugin runtime: ack_delay', () => {
     ia!.detach();
     expect(a.client.protoops.entry('is_ack_needed', NO_PARAM)!.replace).toBeUndefined();
     expect(runtime.stats()[0]!.connections).toBe(2);
+  });
+});
+
+describe('messages from plugins to the application', () => {
+  it('queue up to a bound; the sender learns the queue is full; taking them makes room', () => {
+    const seen: Uint8Array[] = [];
+    const rt = PluginRuntime.load([plugin('messages/chatty.plugin')], { onMessage: (_i, _c, d) => void seen.push(d) });
+    const p = makePair();
+    const [inst] = rt.inject(p.client);
+    handshake(p);
+    const queued = Number(inst!.metadata(0));
+    expect(queued).toBe(MESSAGE_QUEUE_MAX);
+    expect(Number(inst!.metadata(1))).toBeGreaterThanOrEqual(300 - MESSAGE_QUEUE_MAX);
+    expect(seen).toHaveLength(MESSAGE_QUEUE_MAX);
+    expect(new TextDecoder().decode(seen[0])).toBe('pquic-ts');
+    expect(inst!.takeMessages()).toHaveLength(MESSAGE_QUEUE_MAX);
+    // The next RTT sample finds room again.
+    const id = p.client.createStream();
+    p.client.sendStreamData(id, new Uint8Array(10), true);
+    runUntil(p, () => Number(inst!.metadata(0)) > queued, { maxSteps: 50 });
+    expect(Number(inst!.metadata(0))).toBe(2 * MESSAGE_QUEUE_MAX);
+    expect(inst!.failure).toBeUndefined();
+  });
+
+  it('a message above the size limit fails the plugin, not the process', () => {
+    const rt = PluginRuntime.load([plugin('messages/toolong.plugin')]);
+    const p = makePair();
+    const [inst] = rt.inject(p.client);
+    runUntil(p, () => inst!.failure !== undefined, { maxSteps: 100 });
+    expect(inst!.failure?.message).toMatch(/pquic_message_send: 70000 bytes \(at most 65536\)/);
   });
 });
