@@ -12,8 +12,11 @@
  */
 export class RangeSet implements Iterable<[number, number]> {
   // Parallel arrays: range i is [starts[i], ends[i]), ascending, with ends[i] < starts[i + 1].
+  // Only the first `n` entries are ranges: the arrays keep their capacity when ranges go, so the
+  // add/remove cycle of every packet allocates nothing.
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  private n = 0;
   readonly maxRanges: number;
 
   constructor(ranges: Iterable<readonly [number, number]> = [], maxRanges = Infinity) {
@@ -24,34 +27,34 @@ export class RangeSet implements Iterable<[number, number]> {
 
   /** The number of disjoint ranges. */
   get length(): number {
-    return this.starts.length;
+    return this.n;
   }
 
   get isEmpty(): boolean {
-    return this.starts.length === 0;
+    return this.n === 0;
   }
 
   /** How many integers the set holds. */
   get size(): number {
     let total = 0;
-    for (let i = 0; i < this.starts.length; i++) total += this.ends[i]! - this.starts[i]!;
+    for (let i = 0; i < this.n; i++) total += this.ends[i]! - this.starts[i]!;
     return total;
   }
 
   /** The lowest range, or undefined when empty. */
   first(): [number, number] | undefined {
-    return this.starts.length === 0 ? undefined : [this.starts[0]!, this.ends[0]!];
+    return this.n === 0 ? undefined : [this.starts[0]!, this.ends[0]!];
   }
 
   /** The highest range, or undefined when empty. */
   last(): [number, number] | undefined {
-    const n = this.starts.length;
+    const n = this.n;
     return n === 0 ? undefined : [this.starts[n - 1]!, this.ends[n - 1]!];
   }
 
   /** The i-th range in ascending order. */
   at(i: number): [number, number] | undefined {
-    return i >= 0 && i < this.starts.length ? [this.starts[i]!, this.ends[i]!] : undefined;
+    return i >= 0 && i < this.n ? [this.starts[i]!, this.ends[i]!] : undefined;
   }
 
   /** Adds [start, end) (a single value when `end` is omitted), merging with touching ranges. */
@@ -62,17 +65,16 @@ export class RangeSet implements Iterable<[number, number]> {
     const lo = this.firstEndingAtOrAfter(start);
     // Ranges lo..hi-1 all touch or overlap [start, end).
     let hi = lo;
-    while (hi < this.starts.length && this.starts[hi]! <= end) hi++;
+    while (hi < this.n && this.starts[hi]! <= end) hi++;
     if (lo === hi) {
-      this.starts.splice(lo, 0, start);
-      this.ends.splice(lo, 0, end);
+      this.insertAt(lo, start, end);
       this.enforceCap();
       return;
     }
-    const newStart = Math.min(start, this.starts[lo]!);
-    const newEnd = Math.max(end, this.ends[hi - 1]!);
-    this.starts.splice(lo, hi - lo, newStart);
-    this.ends.splice(lo, hi - lo, newEnd);
+    // The common case (a packet number extending the newest range) changes one range in place.
+    this.starts[lo] = Math.min(start, this.starts[lo]!);
+    this.ends[lo] = Math.max(end, this.ends[hi - 1]!);
+    if (hi - lo > 1) this.removeAt(lo + 1, hi - lo - 1);
   }
 
   /** Removes [start, end) (a single value when `end` is omitted). */
@@ -81,22 +83,32 @@ export class RangeSet implements Iterable<[number, number]> {
     if (start === end) return;
     // Ranges strictly overlapping [start, end): ends > start and starts < end.
     let lo = this.firstEndingAtOrAfter(start);
-    if (lo < this.starts.length && this.ends[lo] === start) lo++;
+    if (lo < this.n && this.ends[lo] === start) lo++;
     let hi = lo;
-    while (hi < this.starts.length && this.starts[hi]! < end) hi++;
+    while (hi < this.n && this.starts[hi]! < end) hi++;
     if (lo === hi) return;
-    const keptStarts: number[] = [];
-    const keptEnds: number[] = [];
-    if (this.starts[lo]! < start) {
-      keptStarts.push(this.starts[lo]!);
-      keptEnds.push(start);
+    const keepLeft = this.starts[lo]! < start;
+    const keepRight = this.ends[hi - 1]! > end;
+    const leftStart = this.starts[lo]!;
+    const rightEnd = this.ends[hi - 1]!;
+    // Rewritten in place, without temporary arrays: this runs for every acknowledgement.
+    let at = lo;
+    if (keepLeft) {
+      this.starts[at] = leftStart;
+      this.ends[at] = start;
+      at++;
     }
-    if (this.ends[hi - 1]! > end) {
-      keptStarts.push(end);
-      keptEnds.push(this.ends[hi - 1]!);
+    if (keepRight) {
+      if (at < hi) {
+        this.starts[at] = end;
+        this.ends[at] = rightEnd;
+      } else {
+        this.insertAt(at, end, rightEnd);
+        hi++;
+      }
+      at++;
     }
-    this.starts.splice(lo, hi - lo, ...keptStarts);
-    this.ends.splice(lo, hi - lo, ...keptEnds);
+    if (at < hi) this.removeAt(at, hi - at);
     // Splitting one range in two can exceed the cap.
     this.enforceCap();
   }
@@ -124,14 +136,14 @@ export class RangeSet implements Iterable<[number, number]> {
   intersects(start: number, end: number): boolean {
     if (start >= end) return false;
     const i = this.firstEndingAtOrAfter(start + 1);
-    return i < this.starts.length && this.starts[i]! < end;
+    return i < this.n && this.starts[i]! < end;
   }
 
   /** The parts of [start, end) not in the set, ascending [start, end) pairs. */
   gaps(start: number, end: number): [number, number][] {
     const out: [number, number][] = [];
     let cursor = start;
-    for (let i = this.firstEndingAtOrAfter(start + 1); i < this.starts.length && cursor < end; i++) {
+    for (let i = this.firstEndingAtOrAfter(start + 1); i < this.n && cursor < end; i++) {
       const s = this.starts[i]!;
       if (s >= end) break;
       if (s > cursor) out.push([cursor, s]);
@@ -144,38 +156,39 @@ export class RangeSet implements Iterable<[number, number]> {
   /** Drops every value below `value` (ranges straddling it are cut). */
   shift(value: number): void {
     let i = this.firstEndingAtOrAfter(value);
-    if (i < this.starts.length && this.ends[i] === value) i++;
-    this.starts.splice(0, i);
-    this.ends.splice(0, i);
-    if (this.starts.length > 0 && this.starts[0]! < value) this.starts[0] = value;
+    if (i < this.n && this.ends[i] === value) i++;
+    if (i > 0) this.removeAt(0, i);
+    if (this.n > 0 && this.starts[0]! < value) this.starts[0] = value;
   }
 
   /** Removes and returns the lowest range. */
   shiftRange(): [number, number] | undefined {
-    if (this.starts.length === 0) return undefined;
-    return [this.starts.shift()!, this.ends.shift()!];
+    if (this.n === 0) return undefined;
+    const r: [number, number] = [this.starts[0]!, this.ends[0]!];
+    this.removeAt(0, 1);
+    return r;
   }
 
   clear(): void {
-    this.starts.length = 0;
-    this.ends.length = 0;
+    this.n = 0;
   }
 
   clone(): RangeSet {
     const copy = new RangeSet([], this.maxRanges);
-    copy.starts.push(...this.starts);
-    copy.ends.push(...this.ends);
+    copy.starts.push(...this.starts.slice(0, this.n));
+    copy.ends.push(...this.ends.slice(0, this.n));
+    copy.n = this.n;
     return copy;
   }
 
   /** Ascending [start, end) pairs. */
   *[Symbol.iterator](): Iterator<[number, number]> {
-    for (let i = 0; i < this.starts.length; i++) yield [this.starts[i]!, this.ends[i]!];
+    for (let i = 0; i < this.n; i++) yield [this.starts[i]!, this.ends[i]!];
   }
 
   /** Descending [start, end) pairs, highest first. */
   *descending(): Generator<[number, number]> {
-    for (let i = this.starts.length - 1; i >= 0; i--) yield [this.starts[i]!, this.ends[i]!];
+    for (let i = this.n - 1; i >= 0; i--) yield [this.starts[i]!, this.ends[i]!];
   }
 
   toArray(): [number, number][] {
@@ -189,7 +202,7 @@ export class RangeSet implements Iterable<[number, number]> {
   /** Index of the first range with end >= value (binary search); length when none. */
   private firstEndingAtOrAfter(value: number): number {
     let lo = 0;
-    let hi = this.ends.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.ends[mid]! < value) lo = mid + 1;
@@ -200,15 +213,36 @@ export class RangeSet implements Iterable<[number, number]> {
 
   private indexOf(value: number): number {
     const i = this.firstEndingAtOrAfter(value + 1);
-    return i < this.starts.length && this.starts[i]! <= value ? i : -1;
+    return i < this.n && this.starts[i]! <= value ? i : -1;
   }
 
   private enforceCap(): void {
-    const excess = this.starts.length - this.maxRanges;
-    if (excess > 0) {
-      this.starts.splice(0, excess);
-      this.ends.splice(0, excess);
+    const excess = this.n - this.maxRanges;
+    if (excess > 0) this.removeAt(0, excess);
+  }
+
+  /** Inserts one range at index i (no temporary array, unlike splice). */
+  private insertAt(i: number, start: number, end: number): void {
+    const n = this.n;
+    if (n === this.starts.length) {
+      this.starts.push(0);
+      this.ends.push(0);
     }
+    if (i < n) {
+      this.starts.copyWithin(i + 1, i, n);
+      this.ends.copyWithin(i + 1, i, n);
+    }
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.n = n + 1;
+  }
+
+  /** Removes `count` ranges from index i (splice would allocate the removed ones). */
+  private removeAt(i: number, count: number): void {
+    const n = this.n;
+    this.starts.copyWithin(i, i + count, n);
+    this.ends.copyWithin(i, i + count, n);
+    this.n = n - count;
   }
 }
 
