@@ -69,11 +69,11 @@ export class AckManager {
    */
   onPacketReceived(pn: number, ackEliciting: boolean, now: number): boolean {
     if (this.isDuplicate(pn)) return false;
-    const lowestBefore = this.received.first()?.[0];
+    const lowestBefore = this.received.startAt(0);
     this.received.add(pn);
-    if (!this.received.has(pn) || (lowestBefore !== undefined && !this.received.has(lowestBefore))) {
+    if (!this.received.has(pn) || (!Number.isNaN(lowestBefore) && !this.received.has(lowestBefore))) {
       // The cap dropped the oldest range: what it held can no longer be told from duplicates.
-      this.ignoreBelow = Math.max(this.ignoreBelow, this.received.first()![0]);
+      this.ignoreBelow = Math.max(this.ignoreBelow, this.received.startAt(0));
     }
     if (pn > this.largestReceived) {
       this.largestReceived = pn;

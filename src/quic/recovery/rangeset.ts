@@ -41,6 +41,22 @@ export class RangeSet implements Iterable<[number, number]> {
     return total;
   }
 
+  /** Start of the i-th range (ascending), without allocating; NaN when there is none. */
+  startAt(i: number): number {
+    return i >= 0 && i < this.n ? this.starts[i]! : NaN;
+  }
+
+  /** End (exclusive) of the i-th range (ascending), without allocating; NaN when there is none. */
+  endAt(i: number): number {
+    return i >= 0 && i < this.n ? this.ends[i]! : NaN;
+  }
+
+  /** Whether no value of [start, end) is in the set (no allocation, unlike gaps). */
+  isDisjointFrom(start: number, end: number): boolean {
+    const i = this.firstEndingAtOrAfter(start + 1);
+    return i >= this.n || this.starts[i]! >= end;
+  }
+
   /** The lowest range, or undefined when empty. */
   first(): [number, number] | undefined {
     return this.n === 0 ? undefined : [this.starts[0]!, this.ends[0]!];

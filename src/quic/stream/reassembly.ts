@@ -29,8 +29,9 @@ export class ReassemblyBuffer {
 
   /** Bytes readable right now from readOffset. */
   get readable(): number {
-    const first = this.received.first();
-    return first !== undefined && first[0] <= this.readOffset ? first[1] - this.readOffset : 0;
+    // Per packet: read the first range without allocating a tuple.
+    const r = this.received;
+    return r.length > 0 && r.startAt(0) <= this.readOffset ? r.endAt(0) - this.readOffset : 0;
   }
 
   /** Whether every byte below `end` has been received. */
@@ -44,6 +45,16 @@ export class ReassemblyBuffer {
     if (end > this.highestReceived) this.highestReceived = end;
     const start = Math.max(offset, this.readOffset);
     if (start >= end) return 0;
+    if (this.received.isDisjointFrom(start, end)) {
+      // The common case, new bytes only: no list of gaps to build.
+      this.received.add(start, end);
+      if (this.discarding) this.skipContiguous();
+      else {
+        this.store({ offset: start, data: copyBytes(data, start - offset, end - offset) });
+        this.bufferedBytes += end - start;
+      }
+      return end - start;
+    }
     const gaps = this.received.gaps(start, end);
     if (gaps.length === 0) return 0;
     let added = 0;
@@ -94,10 +105,10 @@ export class ReassemblyBuffer {
   }
 
   private skipContiguous(): void {
-    const first = this.received.first();
-    if (first !== undefined && first[0] <= this.readOffset) {
-      this.readOffset = first[1];
-      this.received.shift(this.readOffset);
+    const r = this.received;
+    if (r.length > 0 && r.startAt(0) <= this.readOffset) {
+      this.readOffset = r.endAt(0);
+      r.shift(this.readOffset);
     }
   }
 
@@ -108,6 +119,12 @@ export class ReassemblyBuffer {
   }
 
   private store(chunk: Chunk): void {
+    const n = this.chunks.length;
+    if (n === 0 || this.chunks[n - 1]!.offset < chunk.offset) {
+      // In order: append (splice would allocate an empty array of removed chunks).
+      this.chunks.push(chunk);
+      return;
+    }
     // Chunks are disjoint, so the insertion point is the first chunk starting after this one.
     let lo = 0;
     let hi = this.chunks.length;

@@ -67,11 +67,11 @@ export class SendBuffer {
    */
   next(maxBytes: number, newCredit: number): SendRange | undefined {
     if (maxBytes <= 0) return undefined;
-    const lost = this.lost.first();
-    if (lost !== undefined) {
-      const length = Math.min(lost[1] - lost[0], maxBytes);
-      this.lost.subtract(lost[0], lost[0] + length);
-      return { offset: lost[0], data: this.slice(lost[0], length), newBytes: 0 };
+    if (this.lost.length > 0) {
+      const lostStart = this.lost.startAt(0);
+      const length = Math.min(this.lost.endAt(0) - lostStart, maxBytes);
+      this.lost.subtract(lostStart, lostStart + length);
+      return { offset: lostStart, data: this.slice(lostStart, length), newBytes: 0 };
     }
     const length = Math.min(this.unsentBytes, maxBytes, Math.max(0, newCredit));
     if (length <= 0) return undefined;
@@ -87,14 +87,17 @@ export class SendBuffer {
     this.acked.add(offset, end);
     // A spuriously lost range that arrives after all needs no retransmission.
     this.lost.subtract(offset, end);
-    const first = this.acked.first();
-    if (first !== undefined && first[0] <= this.ackedOffset && first[1] > this.ackedOffset) this.release(first[1]);
+    const a = this.acked;
+    if (a.length > 0 && a.startAt(0) <= this.ackedOffset && a.endAt(0) > this.ackedOffset) this.release(a.endAt(0));
   }
 
   onLost(offset: number, length: number): void {
     const start = Math.max(offset, this.ackedOffset);
     const end = Math.min(offset + length, this.sentOffset);
-    for (const [s, e] of this.acked.gaps(start, end)) this.lost.add(s, e);
+    if (start >= end) return;
+    // Usually nothing in the lost range was acknowledged: no list of gaps to build.
+    if (this.acked.isDisjointFrom(start, end)) this.lost.add(start, end);
+    else for (const [s, e] of this.acked.gaps(start, end)) this.lost.add(s, e);
   }
 
   /** Drops everything, unsent data included (the stream was reset). */

@@ -191,6 +191,14 @@ describe('RangeSet against a reference set (seeded)', () => {
           if (i > 0) expect(ranges[i - 1]![1]).toBeLessThan(ranges[i]![0]);
         }
         expect(r.size).toBe(ref.size);
+        // The non-allocating accessors agree with the tuples and the reference.
+        ranges.forEach(([a, b], i) => expect([r.startAt(i), r.endAt(i)]).toEqual([a, b]));
+        expect(r.startAt(ranges.length)).toBeNaN();
+        const q = prng.int(0, 210);
+        const qEnd = q + prng.int(1, 15);
+        let disjoint = true;
+        for (let v = q; v < qEnd; v++) if (ref.has(v)) disjoint = false;
+        expect(r.isDisjointFrom(q, qEnd)).toBe(disjoint);
       }
       for (let v = 0; v < 220; v++) expect(r.has(v)).toBe(ref.has(v));
     });
