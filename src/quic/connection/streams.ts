@@ -32,6 +32,8 @@ export class StreamManager {
   private readonly streams = new Map<number, StreamState>();
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new Set<number>();
+  /** writeStreamFrames' snapshot of `active`, reused for every packet. */
+  private readonly activeOrder: number[] = [];
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -262,7 +264,8 @@ export class StreamManager {
     if (this.maxDataPending) {
       if (put({ type: 'max_data', maximumData: this.recvWindow.limit }, { k: 'max_data' })) this.maxDataPending = false;
     }
-    for (const bidi of [true, false]) {
+    for (let k = 0; k < 2; k++) {
+      const bidi = k === 0;
       const key = bidi ? 'bidi' : 'uni';
       const lim = bidi ? this.peerBidi : this.peerUni;
       if (!this.maxStreamsPending[key] && lim.shouldSendMaxStreams()) {
@@ -306,9 +309,14 @@ export class StreamManager {
     const credit = this.sendCredit;
     if (!credit) return;
     let progress = true;
+    const order = this.activeOrder;
     while (progress && w.remaining > 24 && this.active.size > 0) {
       progress = false;
-      for (const id of [...this.active]) {
+      // A snapshot of the queue in a reused array: the loop below reorders the set.
+      order.length = 0;
+      for (const id of this.active) order.push(id);
+      for (let i = 0; i < order.length; i++) {
+        const id = order[i]!;
         const s = this.streams.get(id);
         if (!s || !s.send) {
           this.active.delete(id);
@@ -328,9 +336,11 @@ export class StreamManager {
         credit.onSent(f.newBytes);
         frames.push({ k: 'stream', id, offset: f.offset, length: f.data.length, fin: f.fin });
         progress = true;
-        // Move this stream to the back of the queue (round robin).
-        this.active.delete(id);
-        this.active.add(id);
+        // Move this stream to the back of the queue (round robin); alone, it already is.
+        if (this.active.size > 1) {
+          this.active.delete(id);
+          this.active.add(id);
+        }
       }
     }
   }
