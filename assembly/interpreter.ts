@@ -386,7 +386,10 @@ export function run(entry: i32): i32 {
         if (load<u8>(ip, 3) == 0) {
           // helper call: aux holds the helper id
           const id = load<i32>(ip, 4);
+          // The helper may charge fuel for its own work (HelperCall.charge): hand it the budget.
+          store<i64>(STATUS + ST_FUEL, fuel);
           const rc = callHelper(id, pc - 1);
+          fuel = load<i64>(STATUS + ST_FUEL);
           if (rc != 0) {
             store<i32>(STATUS + ST_ARG, id);
             return fault(rc, pc - 1, fuel);
@@ -414,7 +417,9 @@ export function run(entry: i32): i32 {
         // callx: the helper id is the value of the register in dst (bpf_conformance's encoding)
         const v = reg(d);
         const id: i32 = v > 0x7fffffff ? -1 : <i32>v;
+        store<i64>(STATUS + ST_FUEL, fuel);
         const rc = callHelper(id, pc - 1);
+        fuel = load<i64>(STATUS + ST_FUEL);
         if (rc != 0) {
           store<i32>(STATUS + ST_ARG, id);
           return fault(rc, pc - 1, fuel);

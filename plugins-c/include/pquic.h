@@ -84,6 +84,9 @@ int pquic_log(const char *fmt, uint64_t a, uint64_t b, uint64_t c, uint64_t d);
  * Core objects are opaque handles, never pointers: a pluglet receives the connection handle in
  * r1 (its only parameter) and gets other handles (paths) from getters. Dereferencing a handle
  * faults. Every pointer a helper takes must lie inside the plugin's own memory, with its length.
+ * Helpers bill the pluglet's instruction budget for their own work: about one instruction per 8
+ * bytes they copy or compare, and 256 for running a core operation (plugin_run_protoop,
+ * recover_packet). A pluglet cannot make the host work beyond its budget.
  * ------------------------------------------------------------------------------------------ */
 
 typedef struct picoquic_cnx_t picoquic_cnx_t;

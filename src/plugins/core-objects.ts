@@ -113,7 +113,7 @@ export function getStreamHead(cnx: QuicConnection, id: number, ak: number): numb
   const recv = s.recv;
   switch (ak) {
     case AK_STREAMHEAD_STREAM_ID: return id;
-    case AK_STREAMHEAD_NEXT_STREAM: return streamHandle(cnx.streams.streamIds().find((x) => x > id));
+    case AK_STREAMHEAD_NEXT_STREAM: return streamHandle(cnx.streams.nextStreamId(id));
     case AK_STREAMHEAD_CONSUMED_OFFSET: return recv?.consumed ?? 0;
     case AK_STREAMHEAD_MAX_DATA_REMOTE: return send?.credit.limit ?? 0;
     case AK_STREAMHEAD_SENT_OFFSET: return send?.sentOffset ?? 0;

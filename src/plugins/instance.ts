@@ -37,7 +37,7 @@ import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
 import { returnKind } from './signatures.js';
-import { registerStandardHelpers } from '../vm/helpers.js';
+import { byteCost, registerStandardHelpers } from '../vm/helpers.js';
 
 type U64 = number | bigint;
 
@@ -79,6 +79,12 @@ export const MESSAGE_QUEUE_MAX = 256;
 export const MESSAGE_MAX_BYTES = 65536;
 
 const STATE_NUMBERS: Record<string, number> = { attempted: 0, handshake: 1, connected: 2, closing: 3, draining: 4, closed: 5 };
+
+/**
+ * Fuel a helper that runs core work charges (plugin_run_protoop, recover_packet), beyond the
+ * bytes it touches: the core's work is not counted in eBPF instructions otherwise.
+ */
+const PROTOOP_CALL_COST = 256;
 
 /** Object handles one outermost protoop call may create. */
 const MAX_HANDLES_PER_CALL = 65536;
@@ -435,6 +441,7 @@ export class PluginInstance {
       const n = c.num(4);
       if (n > 16) throw new HelperFault(`plugin_run_protoop: ${n} inputs (at most 16, PROTOOPARGS_MAX)`);
       const raw = n > 0 ? c.bytes(c.num(5), n * 8) : new Uint8Array(0);
+      c.charge(PROTOOP_CALL_COST);
       const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
       const inputs: U64[] = [];
       for (let i = 0; i < n; i++) {
@@ -451,6 +458,8 @@ export class PluginInstance {
       checkCnx(c);
       const len = c.num(3);
       if (len > 65536) throw new HelperFault(`recover_packet: ${len} bytes`);
+      // Its frames are parsed and processed like a received packet's: charge like one.
+      c.charge(PROTOOP_CALL_COST + byteCost(len));
       this.cnx.processRecoveredPayload(c.bytes(c.num(2), len), this.cnx.nowUs);
       return 0;
     });
@@ -465,6 +474,7 @@ export class PluginInstance {
       const len = c.num(3);
       if (len > MESSAGE_MAX_BYTES) throw new HelperFault(`pquic_message_send: ${len} bytes (at most ${MESSAGE_MAX_BYTES})`);
       if (this.messages.length >= MESSAGE_QUEUE_MAX) return -1;
+      c.charge(byteCost(len));
       const data = c.bytes(c.num(2), len).slice();
       this.messages.push(data);
       this.events.onMessage?.(this, data);
@@ -483,6 +493,7 @@ export class PluginInstance {
       checkCnx(c);
       const n = c.u32(2) & 0xff;
       const slots = c.bytes(c.num(3), n * 32);
+      c.charge(n * 8);
       const dv = new DataView(slots.buffer, slots.byteOffset, slots.length);
       let total = 0;
       for (let i = 0; i < n; i++) {
@@ -519,6 +530,7 @@ export class PluginInstance {
     vm.registerHelper(id('my_realloc'), 'my_realloc', (c) => {
       checkCnx(c);
       return this.heap.realloc(c.num(2), c.num(3), (from, to, n) => {
+        c.charge(byteCost(n));
         const mem = c.bytes(from, n);
         c.bytes(to, n, true).set(mem);
       });
@@ -527,6 +539,7 @@ export class PluginInstance {
       const n = c.num(3);
       const a = c.bytes(c.num(1), n);
       const b = c.bytes(c.num(2), n);
+      c.charge(byteCost(n));
       for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
       return 0;
     });
@@ -537,6 +550,7 @@ export class PluginInstance {
       if (keys.length > 64 || !keys.every((k) => /^[A-Za-z0-9_]{1,64}$/.test(k))) throw new HelperFault('pquic_qlog_values: keys must be a comma-separated list of at most 64 names');
       if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new HelperFault('pquic_qlog_values: bad event name');
       const values = c.bytes(c.num(4), keys.length * 8);
+      c.charge(keys.length * 8);
       const dv = new DataView(values.buffer, values.byteOffset, values.length);
       if (!this.cnx.qlog.enabled) return -1;
       const data: Record<string, number | string> = { plugin: this.plugin.name };

@@ -35,6 +35,14 @@ function defaultNow(): bigint {
   return process.hrtime.bigint() / 1000n;
 }
 
+/**
+ * What a helper charges the program's fuel for touching n bytes: about what an eBPF loop doing
+ * the same work 8 bytes at a time would spend, so the budget bounds host time too.
+ */
+export function byteCost(n: number): number {
+  return Math.ceil(n / 8);
+}
+
 export function registerStandardHelpers(vm: Vm, opts: StandardHelperOptions = {}): void {
   const log = opts.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const now = opts.now ?? defaultNow;
@@ -42,23 +50,33 @@ export function registerStandardHelpers(vm: Vm, opts: StandardHelperOptions = {}
   vm.registerHelper(HELPER_MEMCPY, 'my_memcpy', (c) => {
     const n = c.num(3);
     const src = c.bytes(c.num(2), n);
-    c.bytes(c.num(1), n, true).set(src); // TypedArray.set copies as memmove does
+    const dst = c.bytes(c.num(1), n, true);
+    c.charge(byteCost(n));
+    dst.set(src); // TypedArray.set copies as memmove does
     return c.u64(1);
   });
   vm.registerHelper(HELPER_MEMSET, 'my_memset', (c) => {
-    c.bytes(c.num(1), c.num(3), true).fill(c.u32(2) & 0xff);
+    const dst = c.bytes(c.num(1), c.num(3), true);
+    c.charge(byteCost(dst.length));
+    dst.fill(c.u32(2) & 0xff);
     return c.u64(1);
   });
-  vm.registerHelper(HELPER_STRLEN, 'strlen', (c) => new TextEncoder().encode(c.cstring(c.num(1), 1 << 20)).length);
+  vm.registerHelper(HELPER_STRLEN, 'strlen', (c) => {
+    const n = new TextEncoder().encode(c.cstring(c.num(1), 1 << 20)).length;
+    c.charge(byteCost(n));
+    return n;
+  });
   vm.registerHelper(HELPER_MEMCMP, 'memcmp', (c) => {
     const n = c.num(3);
     const a = c.bytes(c.num(1), n);
     const b = c.bytes(c.num(2), n);
+    c.charge(byteCost(n));
     for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
     return 0;
   });
   vm.registerHelper(HELPER_LOG, 'pquic_log', (c) => {
     const line = formatLog(c);
+    c.charge(byteCost(line.length));
     log(line);
     return line.length;
   });

@@ -45,6 +45,12 @@ export interface HelperCall {
   bytes(ptr: number | bigint, len: number | bigint, write?: boolean): Uint8Array;
   /** The NUL-terminated string at ptr (at most `max` bytes), inside one region. */
   cstring(ptr: number | bigint, max?: number): string;
+  /**
+   * Charges `n` instructions of the running program's fuel for the helper's own work (copies,
+   * walks), so that host time stays bounded by the budget. Throws a HelperFault, leaving no fuel,
+   * when the budget cannot pay.
+   */
+  charge(n: number): void;
 }
 
 /** A helper returns r0 as a number (integers only; negative means two's complement) or a bigint. */
@@ -365,6 +371,17 @@ export class Vm implements HelperCall {
       throw new HelperFault(`${what} is not inside the program's memory${this.nearestText(p)}`, true);
     }
     return this.u8.subarray(p, p + n);
+  }
+
+  charge(n: number): void {
+    if (!(n > 0)) return;
+    const dv = this.dv;
+    const left = dv.getUint32(STATUS + ST_FUEL + 4, true) * TWO32 + dv.getUint32(STATUS + ST_FUEL, true);
+    const rest = left - Math.ceil(n);
+    const v = rest < 0 ? 0 : rest;
+    dv.setUint32(STATUS + ST_FUEL, v >>> 0, true);
+    dv.setUint32(STATUS + ST_FUEL + 4, Math.floor(v / TWO32), true);
+    if (rest < 0) throw new HelperFault(`instruction budget exhausted: this call costs ${Math.ceil(n)}, ${left} left`);
   }
 
   cstring(ptr: number | bigint, max = 4096): string {

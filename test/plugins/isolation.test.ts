@@ -25,6 +25,8 @@ describe('a misbehaving plugin fails alone', () => {
     ['forged', /not a path handle/],
     ['readonly', /key 0x24 is read-only/],
     ['nomem', /out of bounds memory store at PC \d+ .*address 0x0,/],
+    // Helpers charge the budget for the bytes they move: 13 copies of 60 KB exhaust 100,000.
+    ['copier', /helper my_memcpy failed .*instruction budget exhausted: this call costs 7500/],
   ] as const) {
     it(`${name}: closes its connection with a clear error; another connection carries on`, () => {
       const broken = PluginRuntime.load([manifest(`broken/${name}.plugin`)], { fuel: 100_000, heapSize: 64 * 1024 });

@@ -201,6 +201,23 @@ describe('Vm: helpers', () => {
     expect(e.message).toBe('helper boom failed at PC 0 (call 4 # boom): no way');
   });
 
+  it('lets a helper charge fuel for its own work, and fails the run when the budget cannot pay', () => {
+    // A loop of 10 helper calls, each charging 100 instructions.
+    const src = 'mov %r6, 10\nloop:\nmov %r1, 100\ncall 5\nsub %r6, 1\njne %r6, 0, loop\nmov %r0, 1\nexit';
+    const setup = (v: Vm) => v.registerHelper(5, 'work', (c) => {
+      c.charge(c.num(1));
+    });
+    const plain = vmFor(src.replace('mov %r1, 100', 'mov %r1, 0'), setup).exec();
+    const charged = vmFor(src, setup).exec();
+    expect(charged.instructions - plain.instructions).toBe(1000);
+    // 1000 + the loop's own instructions do not fit in 900: the 9th or 10th call cannot pay.
+    const e = execError(() => vmFor(src, setup).exec({ fuel: 900 }));
+    expect(e.code).toBe('HELPER_ERROR');
+    expect(e.message).toMatch(/helper work failed at PC \d+ .*instruction budget exhausted: this call costs 100, \d+ left/);
+    // A run that can pay gets exactly the same result as without charges.
+    expect(vmFor(src, setup).exec({ fuel: 2000 }).r0).toBe(1n);
+  });
+
   it('reads C strings and fails on unterminated ones', () => {
     const seen: string[] = [];
     const setup = (v: Vm) => v.registerHelper(6, 'puts', (c) => {

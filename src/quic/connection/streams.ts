@@ -61,10 +61,28 @@ export class StreamManager {
 
   // ---- a read-only view for plugins (PQUIC's get_stream_head)
 
-  /** The open stream ids in ascending order (PQUIC walks its stream list with NEXT_STREAM). */
-  streamIds(): number[] {
-    return [...this.streams.keys()].sort((a, b) => a - b);
+  /**
+   * The open stream ids in ascending order (PQUIC walks its stream list with NEXT_STREAM). Kept
+   * until a stream opens or is forgotten, so a plugin walking the list costs O(log n) per step.
+   */
+  streamIds(): readonly number[] {
+    return (this.sortedIds ??= [...this.streams.keys()].sort((a, b) => a - b));
   }
+
+  /** The open stream with the smallest id above `id`, or undefined. */
+  nextStreamId(id: number): number | undefined {
+    const ids = this.streamIds();
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return ids[lo];
+  }
+
+  private sortedIds: number[] | undefined;
 
   /** A stream's state, or undefined once it is closed and forgotten. */
   streamView(id: number): Readonly<{ id: number; send: SendStream | undefined; recv: RecvStream | undefined }> | undefined {
@@ -147,6 +165,7 @@ export class StreamManager {
     }
     const s: StreamState = { id, send, recv, maxStreamDataPending: false, stopSendingPending: undefined, finDelivered: false, closedReported: false };
     this.streams.set(id, s);
+    this.sortedIds = undefined;
     cnx.protoops.slots.stream_opened(id);
     return s;
   }
@@ -405,6 +424,7 @@ export class StreamManager {
     if (s.recv && !s.finDelivered && s.recv.state !== 'ResetRecvd' && s.recv.state !== 'ResetRead') return;
     s.closedReported = true;
     this.streams.delete(s.id);
+    this.sortedIds = undefined;
     this.active.delete(s.id);
     if (!isLocallyInitiated(s.id, this.cnx.isClient)) (isBidirectional(s.id) ? this.peerBidi : this.peerUni).onStreamClosed();
     this.cnx.protoops.slots.stream_closed(s.id);
