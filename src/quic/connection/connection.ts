@@ -34,7 +34,7 @@ import {
   type Frame,
 } from '../wire/frames/index.js';
 import {
-  newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader,
+  newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
   type LongProtectedPacketType, type PacketHeader,
 } from '../wire/header.js';
 import { packetNumberLength } from '../wire/packet-number.js';
@@ -1132,6 +1132,10 @@ export class QuicConnection {
    * Writes one packet of `spaceId` at the writer's position. `padTo` > 0 pads the packet so the
    * datagram reaches that size (Initial packets). Returns undefined when there is nothing to send.
    */
+  /** Scratch objects of buildPacket, reused for every packet (the hot path allocates less). */
+  private readonly shortHeaderFields: ShortHeaderFields = { dcid: new Uint8Array(0), packetNumber: 0, pnLength: 1, keyPhase: false };
+  private readonly frameWriter = new Writer(new Uint8Array(0));
+
   private buildPacket(w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number): { packet: SentPacket; type: string } | undefined {
     const space = this.spaces[spaceId];
     const start = w.position;
@@ -1141,7 +1145,12 @@ export class QuicConnection {
     const type = SPACE_PACKET_TYPE[spaceId]!;
     const off = this.offsets;
     if (spaceId === PacketNumberSpace.ApplicationData) {
-      writeShortHeader(w, { dcid, packetNumber: pn, pnLength, keyPhase: (space.oneRtt?.keyPhase ?? 0) === 1 }, off);
+      const h = this.shortHeaderFields;
+      h.dcid = dcid;
+      h.packetNumber = pn;
+      h.pnLength = pnLength;
+      h.keyPhase = (space.oneRtt?.keyPhase ?? 0) === 1;
+      writeShortHeader(w, h, off);
     } else {
       writeLongHeader(w, {
         type: type as LongProtectedPacketType, version: this.config.versions[0]!, dcid, scid: this.cids.hostCid,
@@ -1153,7 +1162,8 @@ export class QuicConnection {
     const payloadStart = w.position;
     // Room for the AEAD tag is kept out of the frame area.
     const frameEnd = w.end - AEAD_TAG_LENGTH;
-    const fw = new Writer(w.buf, payloadStart, frameEnd);
+    // One frame writer serves every packet: hooks that receive it use it only during their call.
+    const fw = this.frameWriter.reset(w.buf, payloadStart, frameEnd);
     const frames: SentFrame[] = [];
     const log: Frame[] | undefined = this.qlog.enabled ? [] : undefined;
     const put = (f: Frame, sent: SentFrame | undefined): boolean => {

@@ -16,6 +16,8 @@ import { frameLength, streamFrameOverhead, writeFrame, type Frame } from '../wir
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 
+const NO_BYTES = new Uint8Array(0);
+
 interface StreamState {
   id: number;
   send: SendStream | undefined;
@@ -32,6 +34,7 @@ export class StreamManager {
   private readonly streams = new Map<number, StreamState>();
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new Set<number>();
+  private readonly streamFrame: Extract<Frame, { type: 'stream' }> = { type: 'stream', streamId: 0, offset: 0, data: NO_BYTES, fin: false, explicitLength: true };
   /** writeStreamFrames' snapshot of `active`, reused for every packet. */
   private readonly activeOrder: number[] = [];
   private localBidi: LocalStreamLimit | undefined;
@@ -350,8 +353,14 @@ export class StreamManager {
           if (!s.send.hasDataToSend(Infinity) && !s.maxStreamDataPending && s.stopSendingPending === undefined) this.active.delete(id);
           continue;
         }
-        const frame: Frame = { type: 'stream', streamId: id, offset: f.offset, data: f.data, fin: f.fin, explicitLength: true };
+        // One scratch frame for every STREAM frame written (the wire encoder does not keep it).
+        const frame = this.streamFrame;
+        frame.streamId = id;
+        frame.offset = f.offset;
+        frame.data = f.data;
+        frame.fin = f.fin;
         writeFrame(w, frame);
+        frame.data = NO_BYTES; // do not keep the send buffer alive through the scratch frame
         credit.onSent(f.newBytes);
         frames.push({ k: 'stream', id, offset: f.offset, length: f.data.length, fin: f.fin });
         progress = true;
