@@ -105,6 +105,42 @@ static inline __attribute__((always_inline)) uint64_t varint_length(uint64_t v)
     return v < 64 ? 1 : v < 16384 ? 2 : v < 1073741824 ? 4 : 8;
 }
 
+/*
+ * The start of finalize_and_protect_packet for both codes: when this packet is to be protected
+ * (the peer agreed on our scheme, it carries no REPAIR frame, there is room), appends the SFPID
+ * frame naming the next source symbol, records which packet number carries it, and returns 1
+ * with the symbol id in *id and the new plaintext length in *used. Returns 0 otherwise.
+ */
+static inline __attribute__((always_inline)) int fec_append_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
+{
+    if (f == NULL || f->peer_scheme != FEC_SCHEME)
+        return 0;
+    if (f->writing_repair) {
+        f->writing_repair = 0;
+        return 0;
+    }
+    if (*used + 9 + 2 > MAX_SYMBOL || *used == 0)
+        return 0;
+    buf[*used] = FT_SFPID;
+    size_t n = picoquic_varint_encode(buf + *used + 1, 8, f->next_id);
+    if (n == 0)
+        return 0;
+    *used += 1 + n;
+    *id = f->next_id++;
+    f->id_pn[*id % ID_RING] = pn;
+    f->symbols_sent++;
+    return 1;
+}
+
+/* Queues a REPAIR frame for r (freed here if the queue is full); notify_frame frees it later. */
+static inline __attribute__((always_inline)) void fec_reserve_repair(picoquic_cnx_t *cnx, repair_t *r)
+{
+    uint64_t bytes = 1 + varint_length(r->block) + varint_length(r->count) + varint_length(r->len) + r->len;
+    reserve_frame_slot_t slot = { FT_REPAIR, bytes, 1, (uint64_t)r };
+    if (reserve_frames(cnx, 1, &slot) == 0)
+        my_free(cnx, r);
+}
+
 /* acc[0..len) ^= (2-byte length || payload), widening len as needed. */
 static inline __attribute__((always_inline)) void xor_symbol(uint8_t *acc, uint64_t *acc_len, const uint8_t *payload, uint64_t n)
 {

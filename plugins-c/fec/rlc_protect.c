@@ -12,23 +12,10 @@ protoop_arg_t rlc_protect(picoquic_cnx_t *cnx)
     uint8_t *buf = (uint8_t *)get_cnx(cnx, AK_CNX_INPUT, 2);
     uint64_t used = get_cnx(cnx, AK_CNX_INPUT, 3);
     fec_t *f = fec_state(cnx);
-    if (f == NULL || f->peer_scheme != FEC_SCHEME)
-        return used;
-    if (f->writing_repair) {
-        f->writing_repair = 0;
-        return used;
-    }
-    if (used + 9 + 2 > MAX_SYMBOL || used == 0)
+    uint64_t id;
+    if (!fec_append_sfpid(f, buf, &used, pn, &id))
         return used;
     gf_init(f);
-    uint64_t id = f->next_id;
-    buf[used] = FT_SFPID;
-    size_t n = picoquic_varint_encode(buf + used + 1, 8, id);
-    if (n == 0)
-        return used;
-    used += 1 + n;
-    f->next_id++;
-    f->id_pn[id % ID_RING] = pn;
     win_symbol_t *s = &f->tx_win[id % W];
     s->id = id;
     s->valid = 1;
@@ -36,7 +23,6 @@ protoop_arg_t rlc_protect(picoquic_cnx_t *cnx)
     s->data[0] = (uint8_t)(used >> 8);
     s->data[1] = (uint8_t)used;
     my_memcpy(s->data + 2, buf, used);
-    f->symbols_sent++;
     if ((id + 1) % R != 0)
         return used;
     repair_t *r = (repair_t *)my_malloc(cnx, sizeof(repair_t));
@@ -55,9 +41,6 @@ protoop_arg_t rlc_protect(picoquic_cnx_t *cnx)
         if (w->len > r->len)
             r->len = w->len;
     }
-    uint64_t bytes = 1 + varint_length(r->block) + varint_length(r->count) + varint_length(r->len) + r->len;
-    reserve_frame_slot_t slot = { FT_REPAIR, bytes, 1, (uint64_t)r };
-    if (reserve_frames(cnx, 1, &slot) == 0)
-        my_free(cnx, r);
+    fec_reserve_repair(cnx, r);
     return used;
 }
