@@ -80,6 +80,13 @@ export const MESSAGE_MAX_BYTES = 65536;
 
 const STATE_NUMBERS: Record<string, number> = { attempted: 0, handshake: 1, connected: 2, closing: 3, draining: 4, closed: 5 };
 
+/** The packet number space behind a pkt_ctx handle; fails the helper for anything else. */
+function pktCtxSpace(h: number, helper: string): 0 | 1 | 2 {
+  const space = handleIndex(h);
+  if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`${helper}: not a packet context handle: 0x${h.toString(16)}`);
+  return space as 0 | 1 | 2;
+}
+
 /**
  * Fuel a helper that runs core work charges (plugin_run_protoop, recover_packet), beyond the
  * bytes it touches: the core's work is not counted in eBPF instructions otherwise.
@@ -428,12 +435,7 @@ export class PluginInstance {
       const v = c.num(4);
       this.cnx.cc.congestionWindow = Math.max(1200, Math.min(v, Number.MAX_SAFE_INTEGER));
     });
-    vm.registerHelper(id('get_pkt_ctx'), 'get_pkt_ctx', (c) => {
-      const h = c.num(1);
-      const space = handleIndex(h);
-      if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`not a packet context handle: 0x${c.u64(1).toString(16)}`);
-      return this.getPktCtx(space as 0 | 1 | 2, c.num(2));
-    });
+    vm.registerHelper(id('get_pkt_ctx'), 'get_pkt_ctx', (c) => this.getPktCtx(pktCtxSpace(c.num(1), 'get_pkt_ctx'), c.num(2)));
     vm.registerHelper(id('plugin_run_protoop'), 'plugin_run_protoop', (c) => {
       checkCnx(c);
       const name = c.cstring(c.num(2), 100);
@@ -613,11 +615,6 @@ export class PluginInstance {
       if (handleTag(h) !== HANDLE_SACK) throw new HelperFault(`${helper}: not a sack item handle: 0x${h.toString(16)}`);
       return handleIndex(h);
     };
-    const pktCtx = (h: number, helper: string): 0 | 1 | 2 => {
-      const space = handleIndex(h);
-      if (handleTag(h) !== HANDLE_PKT_CTX || space > 2) throw new HelperFault(`${helper}: not a packet context handle: 0x${h.toString(16)}`);
-      return space as 0 | 1 | 2;
-    };
     vm.registerHelper(id('get_pkt'), 'get_pkt', (c) => getPkt(this.held(c.num(1), 'pkt', 'get_pkt'), c.num(2)));
     readOnly('set_pkt', (h) => this.held(h, 'pkt', 'set_pkt'));
     vm.registerHelper(id('get_ph'), 'get_ph', (c) => getPh(this.held(c.num(1), 'ph', 'get_ph'), c.num(2), (cid) => this.hold({ kind: 'cnxid', cid })));
@@ -635,14 +632,14 @@ export class PluginInstance {
     readOnly('set_stream_head', (h) => stream(h, 'set_stream_head'));
     vm.registerHelper(id('get_sack_item'), 'get_sack_item', (c) => getSackItem(this.cnx, sack(c.num(1), 'get_sack_item'), c.num(2)));
     readOnly('set_sack_item', (h) => sack(h, 'set_sack_item'));
-    readOnly('set_pkt_ctx', (h) => pktCtx(h, 'set_pkt_ctx'));
+    readOnly('set_pkt_ctx', (h) => pktCtxSpace(h, 'set_pkt_ctx'));
     vm.registerHelper(id('get_pkt_ctx_metadata'), 'get_pkt_ctx_metadata', (c) => {
       checkCnx(c);
-      return this.pktCtxMeta[pktCtx(c.num(2), 'get_pkt_ctx_metadata')]![slot(c.num(3))];
+      return this.pktCtxMeta[pktCtxSpace(c.num(2), 'get_pkt_ctx_metadata')]![slot(c.num(3))];
     });
     vm.registerHelper(id('set_pkt_ctx_metadata'), 'set_pkt_ctx_metadata', (c) => {
       checkCnx(c);
-      this.pktCtxMeta[pktCtx(c.num(2), 'set_pkt_ctx_metadata')]![slot(c.num(3))] = c.u64(4);
+      this.pktCtxMeta[pktCtxSpace(c.num(2), 'set_pkt_ctx_metadata')]![slot(c.num(3))] = c.u64(4);
     });
     vm.registerHelper(id('get_pkt_metadata'), 'get_pkt_metadata', (c) => {
       checkCnx(c);

@@ -53,6 +53,7 @@ import {
   TLS_AES_128_GCM_SHA256,
   TLS_AES_256_GCM_SHA384,
   TLS_CHACHA20_POLY1305_SHA256,
+  openToNewBuffer,
   suiteParams,
 } from './provider.js';
 import { ChaCha20HeaderProtection } from './noble-provider.js';
@@ -202,9 +203,7 @@ class NodeAead implements Aead {
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Uint8Array | null {
-    if (ciphertext.length < TAG_LENGTH) return null;
-    const out = new Uint8Array(ciphertext.length - TAG_LENGTH);
-    return this.openInto(nonce, aad, ciphertext, out, 0) < 0 ? null : out;
+    return openToNewBuffer(this, nonce, aad, ciphertext);
   }
 
   openInto(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number {

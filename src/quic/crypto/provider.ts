@@ -68,6 +68,19 @@ export interface Aead {
   openInto?(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number;
 }
 
+/** `Aead.open` for an AEAD that decrypts into a buffer: the plaintext in a new one. */
+export function openToNewBuffer(
+  aead: { openInto(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number },
+  nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array,
+): Uint8Array | null {
+  if (ciphertext.length < AEAD_OPEN_TAG_LENGTH) return null;
+  const out = new Uint8Array(ciphertext.length - AEAD_OPEN_TAG_LENGTH);
+  return aead.openInto(nonce, aad, ciphertext, out, 0) < 0 ? null : out;
+}
+
+/** Every AEAD of QUIC v1 has a 16-byte tag (RFC 9001 §5.3). */
+const AEAD_OPEN_TAG_LENGTH = 16;
+
 /** Header protection bound to one hp key (RFC 9001 §5.4.3 AES-ECB, §5.4.4 ChaCha20). */
 export interface HeaderProtection {
   /** Writes the 5-byte mask for a 16-byte `sample` into `out` (at least 5 bytes). */

@@ -45,23 +45,20 @@ export class ReassemblyBuffer {
     if (end > this.highestReceived) this.highestReceived = end;
     const start = Math.max(offset, this.readOffset);
     if (start >= end) return 0;
+    let added = 0;
     if (this.received.isDisjointFrom(start, end)) {
       // The common case, new bytes only: no list of gaps to build.
+      added = end - start;
+      if (!this.discarding) this.store({ offset: start, data: copyBytes(data, start - offset, end - offset) });
       this.received.add(start, end);
-      if (this.discarding) this.skipContiguous();
-      else {
-        this.store({ offset: start, data: copyBytes(data, start - offset, end - offset) });
-        this.bufferedBytes += end - start;
+    } else {
+      const gaps = this.received.gaps(start, end);
+      if (gaps.length === 0) return 0;
+      this.received.add(start, end);
+      for (const [s, e] of gaps) {
+        added += e - s;
+        if (!this.discarding) this.store({ offset: s, data: copyBytes(data, s - offset, e - offset) });
       }
-      return end - start;
-    }
-    const gaps = this.received.gaps(start, end);
-    if (gaps.length === 0) return 0;
-    let added = 0;
-    this.received.add(start, end);
-    for (const [s, e] of gaps) {
-      added += e - s;
-      if (!this.discarding) this.store({ offset: s, data: copyBytes(data, s - offset, e - offset) });
     }
     if (this.discarding) this.skipContiguous();
     else this.bufferedBytes += added;
