@@ -5,10 +5,18 @@
  * collected, and we divide by the packets both ends sent. The goal is zero on the hot path
  * (issue 3); node:crypto's per-packet Cipheriv objects are a floor we cannot remove from here.
  *
- *   npm run bench:alloc [-- --size BYTES] [--top N]
+ * The pump is the endpoint's zero-copy send path (QuicConnection.writeDatagram into a buffer the
+ * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool).
+ *
+ *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines]
+ *
+ * --lines names each site with the line of its function in the temporary bundle, to tell apart
+ * functions of the same name.
  */
 import { Session } from 'node:inspector/promises';
-import { collectStream, handshake, makePair, runUntil } from '../test/quic/connection/harness.js';
+import type { QuicConnection } from '../src/quic/connection/connection.js';
+import type { PeerAddress } from '../src/quic/connection/types.js';
+import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -28,39 +36,83 @@ interface ProfileNode {
 
 const size = arg('--size', 20_000_000);
 const top = arg('--top', 15);
+const lines = process.argv.includes('--lines');
 const p = makePair();
 handshake(p);
-const id = p.client.createStream();
-p.client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
-runUntil(p, () => collectStream(p.serverEvents, id).fin);
-// Warm up (JIT tiers, buffers), then measure a second transfer on the same connection.
-p.server!.sendStreamData(id, new Uint8Array(size), true);
-let got = 0;
-const take = (): boolean => {
-  for (const e of p.clientEvents.splice(0)) if (e.type === 'stream_data') got += e.data.length;
-  return got >= size;
+const client = p.client;
+const server = p.server!;
+
+/**
+ * The zero-copy pump the endpoint uses (writeDatagram into a buffer the host owns), without
+ * sockets: each datagram is handed to the peer as soon as it is written, through a view of the
+ * scratch buffer cached per length (Node hands a socket's receiver a fresh Buffer per datagram;
+ * that allocation is the socket's, not the core's). The clock moves by the link delay per burst.
+ */
+const scratch = new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize));
+const views: Uint8Array[] = [];
+const viewOf = (n: number): Uint8Array => (views[n] ??= scratch.subarray(0, n));
+let received = 0;
+let target = 0;
+let requested = -1;
+const burst = (from: QuicConnection, to: QuicConnection, fromAddr: PeerAddress): number => {
+  let n = 0;
+  for (let sz = from.writeDatagram(p.now, scratch); sz > 0; sz = from.writeDatagram(p.now, scratch)) {
+    to.receiveDatagram(viewOf(sz), fromAddr, p.now);
+    n++;
+  }
+  from.afterSend(p.now);
+  return n;
 };
-runUntil(p, take, { maxSteps: 1_000_000 });
-const id2 = p.client.createStream();
-p.client.sendStreamData(id2, new TextEncoder().encode('GET /\r\n'), true);
-runUntil(p, () => collectStream(p.serverEvents, id2).fin);
+const deliver = (): void => {
+  for (let e = client.nextEvent(); e; e = client.nextEvent()) if (e.type === 'stream_data') received += e.data.length;
+  for (let e = server.nextEvent(); e; e = server.nextEvent()) if (e.type === 'stream_data' && e.fin) requested = e.streamId;
+};
+const step = (): void => {
+  const moved = burst(client, server, CLIENT_ADDR) + burst(server, client, SERVER_ADDR);
+  deliver();
+  p.now += moved > 0 ? p.delayUs : Math.max(1, Math.min(client.getTimer() ?? Infinity, server.getTimer() ?? Infinity) - p.now);
+  fireTimers();
+};
+const fireTimers = (): void => {
+  const tc = client.getTimer();
+  if (tc !== undefined && tc <= p.now) client.handleTimer(p.now);
+  const ts = server.getTimer();
+  if (ts !== undefined && ts <= p.now) server.handleTimer(p.now);
+};
+/** Transfers `bytes` from server to client on a new stream. */
+const transfer = (bytes: number): void => {
+  const id = client.createStream();
+  client.sendStreamData(id, new TextEncoder().encode('GET /\r\n'), true);
+  for (let steps = 0; requested !== id; steps++) {
+    if (steps > 1000) throw new Error('bench:alloc: the request did not arrive');
+    step();
+  }
+  server.sendStreamData(id, new Uint8Array(bytes), true);
+  received = 0;
+  target = bytes;
+  for (let steps = 0; received < target; steps++) {
+    if (steps > 10_000_000) throw new Error('bench:alloc: the transfer did not finish');
+    step();
+  }
+};
+// Warm up (JIT tiers, buffers, windows), then measure a second transfer on the same connection.
+transfer(size);
 
 const session = new Session();
 session.connect();
 await session.post('HeapProfiler.enable');
 await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-const packets0 = p.server!.stats.packetsSent + p.client.stats.packetsSent;
-got = 0;
-p.server!.sendStreamData(id2, new Uint8Array(size), true);
-runUntil(p, take, { maxSteps: 1_000_000 });
-const packets = p.server!.stats.packetsSent + p.client.stats.packetsSent - packets0;
+const packets0 = server.stats.packetsSent + client.stats.packetsSent;
+transfer(size);
+const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
 const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
 session.disconnect();
 
 const bySite = new Map<string, number>();
 const walk = (n: ProfileNode, parent: string): void => {
   const f = n.callFrame;
-  const own = f.url.includes('main.mjs') || f.url === '' ? `${f.functionName || '(anonymous)'}` : `${f.functionName || '(anonymous)'} (${f.url.replace(/^node:/, '')})`;
+  const own0 = f.url.includes('main.mjs') || f.url === '' ? `${f.functionName || '(anonymous)'}` : `${f.functionName || '(anonymous)'} (${f.url.replace(/^node:/, '')})`;
+  const own = lines && f.url.includes('main.mjs') ? `${own0}:${f.lineNumber + 1}` : own0;
   // Builtins (subarray, splice ...) are charged to their caller, which is what one can change.
   const site = f.url === '' && parent ? `${own} in ${parent}` : own;
   if (n.selfSize > 0) bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);

@@ -18,7 +18,7 @@ import { AEAD_TAG_LENGTH, PacketProtector } from '../crypto/packet-protection.js
 import type { CipherSuite, CryptoProvider } from '../crypto/provider.js';
 import { TLS_AES_128_GCM_SHA256 } from '../crypto/provider.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
-import { ProtoopTable, type AnyFn } from '../protoop/table.js';
+import { ProtoopTable, type AnyFn, type ProtoopEntry } from '../protoop/table.js';
 import { NO_PARAM } from '../protoop/names.js';
 import { NULL_QLOG, type QlogTrace } from '../qlog/writer.js';
 import { packetHeader, qlogFrame } from '../qlog/frames.js';
@@ -30,7 +30,7 @@ import { TlsAlert, TlsContext, type Epoch } from '../tls/context.js';
 import { Reader, Writer } from '../wire/buffer.js';
 import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
 import {
-  FRAME_PARSERS, FrameType, checkFrameAllowedInPacket, frameLength, isAckEliciting, readFrameType, writeFrame,
+  FRAME_PARSERS, FrameType, checkFrameAllowedInPacket, isAckEliciting, readFrameType,
   type Frame,
 } from '../wire/frames/index.js';
 import {
@@ -46,6 +46,7 @@ import { StreamManager } from './streams.js';
 import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
 import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
+import { putFrame } from './put-frame.js';
 
 const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
   initial: PacketNumberSpace.Initial,
@@ -60,6 +61,8 @@ const SPACE_PACKET_TYPE: readonly ('initial' | 'handshake' | '1RTT')[] = ['initi
 const MIN_INITIAL_DATAGRAM = 1200;
 /** RFC 9000 §8.1: before address validation a server sends at most 3× what it received. */
 const AMPLIFICATION_FACTOR = 3;
+/** datagramsToSend returns at most this many datagrams per call. */
+const MAX_DATAGRAMS_PER_CALL = 64;
 /** Datagrams a connection buffers while it waits for the keys to read them (RFC 9001 §5.7). */
 const MAX_UNDECRYPTABLE = 16;
 /** Bytes of stateless reset token at the end of a datagram (RFC 9000 §10.3). */
@@ -215,6 +218,7 @@ export class QuicConnection {
     this.qlog = opts.qlog ?? NULL_QLOG;
     this.startUs = opts.now;
     this.peerAddress = opts.peerAddress;
+    this.datagramDestination = opts.peerAddress;
     this.addressValidated = this.isClient;
     const maxAckDelayUs = config.maxAckDelayMs * 1000;
     this.spaces = [
@@ -612,6 +616,8 @@ export class QuicConnection {
 
   private parseFrameOp = this.protoops.paramOp('parse_frame');
   private processFrameOp = this.protoops.paramOp('process_frame');
+  /** finalize_and_protect_packet's entry: the send path calls it only when hooked. */
+  private finalizeOp!: ProtoopEntry;
 
   private defineCoreProtoops(): void {
     const t = this.protoops;
@@ -675,7 +681,7 @@ export class QuicConnection {
     t.define('congestion_algorithm_notify', () => undefined);
     t.define('set_next_wake_time', () => this.computeTimer());
     t.define('received_packet', () => undefined);
-    t.define('finalize_and_protect_packet', (_s: PacketNumberSpace, _pn: number, _b: Uint8Array, used: number) => used);
+    this.finalizeOp = t.define('finalize_and_protect_packet', (_s: PacketNumberSpace, _pn: number, _b: Uint8Array, used: number) => used);
     t.define('stream_bytes_max', (_space: PacketNumberSpace, remaining: number) => remaining);
     t.define('header_parsed', () => undefined);
     t.define('header_prepared', () => undefined);
@@ -1028,51 +1034,76 @@ export class QuicConnection {
 
   // ---------------------------------------------------------------- send path
 
-  /** The datagrams to send now, each a fresh copy with its destination. */
+  /** The datagrams to send now, each a fresh copy with its destination (tests, simple hosts). */
   datagramsToSend(now: number): { data: Uint8Array; to: PeerAddress }[] {
-    try {
-      return this.collectDatagrams(now);
-    } catch (e) {
-      // A failing protoop (a plugin) on the send path closes the connection, never the process.
-      this.onError(e, now);
-      try {
-        return this.collectDatagrams(now);
-      } catch {
-        this.terminate(now, undefined);
-        return [];
-      }
-    }
-  }
-
-  private collectDatagrams(now: number): { data: Uint8Array; to: PeerAddress }[] {
-    this.lastNow = now;
     const out: { data: Uint8Array; to: PeerAddress }[] = [];
-    if (this.state === 'closed' || this.state === 'draining') return out;
-    if (this.state === 'closing') {
-      // RFC 9000 §10.2.1: CONNECTION_CLOSE again, at most once per PTO-ish interval.
-      if (now - this.closeSentAt >= this.loss.rtt.pto(false) || this.closeSentAt === -Infinity) {
-        const d = this.buildDatagram(now, 'close');
-        if (d) out.push({ data: d, to: this.peerAddress });
-        this.closeSentAt = now;
-      }
-      return out;
-    }
-    if (this.pathChallenge && this.pathChallenge.sentAt < 0) {
-      const d = this.buildDatagram(now, 'path_challenge');
-      if (d) out.push({ data: d, to: this.pathChallenge.address });
-      this.pathChallenge.sentAt = now;
-    }
-    for (let i = 0; i < 64; i++) {
-      const d = this.buildDatagram(now, 'normal');
-      if (!d) break;
-      out.push({ data: d, to: this.protoops.slots.select_sending_path() });
+    // The bound keeps a misbehaving plugin (one that always has a frame to send) from looping.
+    for (let i = 0; i < MAX_DATAGRAMS_PER_CALL; i++) {
+      const size = this.writeDatagram(now, this.sendBuffer);
+      if (size === 0) break;
+      out.push({ data: copyBytes(this.sendBuffer, 0, size), to: this.datagramDestination });
     }
     return out;
   }
 
-  /** Builds one datagram, coalescing packets of every space with something to send (RFC 9000 §12.2). */
-  private buildDatagram(now: number, mode: 'normal' | 'close' | 'path_challenge'): Uint8Array | undefined {
-    const buf = this.sendBuffer;
+  /** Bytes a buffer given to writeDatagram must hold. */
+  get datagramBufferSize(): number {
+    return this.sendBuffer.length;
+  }
+
+  /** Where the datagram writeDatagram wrote last must go. */
+  datagramDestination: PeerAddress;
+
+  /**
+   * The zero-copy send path: writes the next datagram to send now into out[0, size) and returns
+   * its size, or 0 when there is nothing to send. Its destination is then `datagramDestination`.
+   * `out` must hold datagramBufferSize bytes; the connection keeps no reference to it, so the
+   * host can hand it to the socket and reuse it once the send completed. Call afterSend() once
+   * a batch of datagrams is out.
+   */
+  writeDatagram(now: number, out: Uint8Array): number {
+    try {
+      return this.nextDatagram(now, out);
+    } catch (e) {
+      // A failing protoop (a plugin) on the send path closes the connection, never the process.
+      this.onError(e, now);
+      try {
+        return this.nextDatagram(now, out);
+      } catch {
+        this.terminate(now, undefined);
+        return 0;
+      }
+    }
+  }
+
+  private nextDatagram(now: number, out: Uint8Array): number {
+    if (out.length < this.sendBuffer.length) throw new RangeError(`writeDatagram: the buffer holds ${out.length} bytes, ${this.sendBuffer.length} needed`);
+    this.lastNow = now;
+    if (this.state === 'closed' || this.state === 'draining') return 0;
+    if (this.state === 'closing') {
+      // RFC 9000 §10.2.1: CONNECTION_CLOSE again, at most once per PTO-ish interval.
+      if (now - this.closeSentAt >= this.loss.rtt.pto(false) || this.closeSentAt === -Infinity) {
+        this.closeSentAt = now;
+        this.datagramDestination = this.peerAddress;
+        return this.buildDatagram(now, 'close', out);
+      }
+      return 0;
+    }
+    if (this.pathChallenge && this.pathChallenge.sentAt < 0) {
+      this.pathChallenge.sentAt = now;
+      const size = this.buildDatagram(now, 'path_challenge', out);
+      if (size > 0) {
+        this.datagramDestination = this.pathChallenge.address;
+        return size;
+      }
+    }
+    const size = this.buildDatagram(now, 'normal', out);
+    if (size > 0) this.datagramDestination = this.protoops.slots.select_sending_path();
+    return size;
+  }
+
+  /** Builds one datagram into `buf`, coalescing packets of every space with something to send (RFC 9000 §12.2); returns its size. */
+  private buildDatagram(now: number, mode: 'normal' | 'close' | 'path_challenge', buf: Uint8Array): number {
     const maxSize = this.config.maxDatagramSize;
     let limit = maxSize;
     if (!this.addressValidated) {
@@ -1080,53 +1111,62 @@ export class QuicConnection {
       if (allowance < limit) limit = allowance;
       if (limit < 60) {
         this.loss.setAmplificationLimited(true, now);
-        return undefined;
+        return 0;
       }
     }
-    const w = new Writer(buf, 0, limit);
+    const w = this.datagramWriter.reset(buf, 0, limit);
     let containsInitial = false;
-    let ackElicitingInitial = false;
     const probe = this.probesToSend;
     const congestionOk = mode !== 'normal' || (probe !== undefined && probe.count > 0) || this.cc.canSend(maxSize);
-    const built: { space: PacketNumberSpace; packet: SentPacket; type: string }[] = [];
-    for (const spaceId of [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData]) {
+    // The packets of this datagram, one slot per space (reused: no array per datagram).
+    const built = this.builtPackets;
+    let count = 0;
+    let ackEliciting = false;
+    for (let i = 0; i < 3; i++) {
+      const spaceId = i as PacketNumberSpace;
       const space = this.spaces[spaceId];
       if (!space.canSend) continue;
       if (mode === 'path_challenge' && spaceId !== PacketNumberSpace.ApplicationData) continue;
       const remaining = limit - w.position;
       if (remaining < 48) break;
-      const res = this.buildPacket(w, spaceId, now, mode, congestionOk, containsInitial || spaceId === PacketNumberSpace.Initial ? limit : 0);
-      if (res) {
-        built.push({ space: spaceId, packet: res.packet, type: res.type });
-        if (spaceId === PacketNumberSpace.Initial) {
-          containsInitial = true;
-          if (res.packet.ackEliciting) ackElicitingInitial = true;
-        }
+      const packet = this.buildPacket(w, spaceId, now, mode, congestionOk, containsInitial || spaceId === PacketNumberSpace.Initial ? limit : 0);
+      if (packet) {
+        built[count] = packet;
+        this.builtSpaces[count++] = spaceId;
+        if (packet.ackEliciting) ackEliciting = true;
+        if (spaceId === PacketNumberSpace.Initial) containsInitial = true;
       }
     }
-    if (built.length === 0) return undefined;
+    if (count === 0) return 0;
     const size = w.position;
     // Client Initial datagrams are padded inside the last packet (buildPacket pads when asked).
-    void ackElicitingInitial;
-    for (const b of built) {
-      this.loss.onPacketSent(b.space, b.packet);
-      this.protoops.slots.before_sending_packet(b.type, b.packet.pn, b.packet.size);
+    for (let i = 0; i < count; i++) {
+      const packet = built[i]!;
+      built[i] = undefined;
+      const spaceId = this.builtSpaces[i]! as PacketNumberSpace;
+      this.loss.onPacketSent(spaceId, packet);
+      this.protoops.slots.before_sending_packet(SPACE_PACKET_TYPE[spaceId]!, packet.pn, packet.size);
     }
-    if (probe && probe.count > 0 && built.some((b) => b.packet.ackEliciting)) {
+    if (probe && probe.count > 0 && ackEliciting) {
       probe.count--;
       if (probe.count === 0) this.probesToSend = undefined;
     }
-    this.stats.packetsSent += built.length;
+    this.stats.packetsSent += count;
     this.stats.bytesSent += size;
     if (!this.addressValidated) this.amplificationSent += size;
     // RFC 9000 §10.1: the first ack-eliciting packet sent since the last one received restarts
     // the idle timer (later ones do not, or a silent peer would never time out).
-    if (!this.ackElicitingSentSinceReceive && built.some((b) => b.packet.ackEliciting)) {
+    if (!this.ackElicitingSentSinceReceive && ackEliciting) {
       this.ackElicitingSentSinceReceive = true;
       this.idleDeadline = now + this.idleTimeoutUs();
     }
-    return copyBytes(buf, 0, size);
+    return size;
   }
+
+  /** Scratch state of buildDatagram: the datagram writer and the packets it coalesced. */
+  private readonly datagramWriter = new Writer(new Uint8Array(0));
+  private readonly builtPackets: (SentPacket | undefined)[] = [undefined, undefined, undefined];
+  private readonly builtSpaces = new Uint8Array(3);
 
   /**
    * Writes one packet of `spaceId` at the writer's position. `padTo` > 0 pads the packet so the
@@ -1136,7 +1176,7 @@ export class QuicConnection {
   private readonly shortHeaderFields: ShortHeaderFields = { dcid: new Uint8Array(0), packetNumber: 0, pnLength: 1, keyPhase: false };
   private readonly frameWriter = new Writer(new Uint8Array(0));
 
-  private buildPacket(w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number): { packet: SentPacket; type: string } | undefined {
+  private buildPacket(w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number): SentPacket | undefined {
     const space = this.spaces[spaceId];
     const start = w.position;
     const pn = space.nextPn;
@@ -1166,13 +1206,6 @@ export class QuicConnection {
     const fw = this.frameWriter.reset(w.buf, payloadStart, frameEnd);
     const frames: SentFrame[] = [];
     const log: Frame[] | undefined = this.qlog.enabled ? [] : undefined;
-    const put = (f: Frame, sent: SentFrame | undefined): boolean => {
-      if (fw.remaining < frameLength(f)) return false;
-      writeFrame(fw, f);
-      if (sent) frames.push(sent);
-      log?.push(f);
-      return true;
-    };
     let ackEliciting = false;
 
     if (mode === 'close') {
@@ -1181,10 +1214,10 @@ export class QuicConnection {
       const f: Frame = spaceId !== PacketNumberSpace.ApplicationData && cf.type === 'connection_close' && cf.isApplicationError
         ? { type: 'connection_close', isApplicationError: false, errorCode: TransportErrorCode.APPLICATION_ERROR, frameType: 0, reasonPhrase: new Uint8Array(0) }
         : cf;
-      put(f, { k: 'close' });
+      putFrame(fw, frames, log, f, { k: 'close' });
     } else if (mode === 'path_challenge') {
       if (!this.pathChallenge) return undefined;
-      put({ type: 'path_challenge', data: this.pathChallenge.data }, { k: 'path_challenge' });
+      putFrame(fw, frames, log, { type: 'path_challenge', data: this.pathChallenge.data }, { k: 'path_challenge' });
       ackEliciting = true;
     } else {
       // Reserved frames (plugins) lead 1-RTT packets: a peer reading an FEC RECOVERED frame
@@ -1194,7 +1227,7 @@ export class QuicConnection {
       if (this.protoops.slots.is_ack_needed(spaceId, now) || (space.ack.hasUnreported() && (congestionOk && this.hasAckElicitingToSend(spaceId)))) {
         const ack = space.ack.buildAck(now, spaceId === PacketNumberSpace.ApplicationData ? this.config.ackDelayExponent : 3);
         if (ack) {
-          put({ type: 'ack', largestAcknowledged: ack.largestAcknowledged, ackDelay: ack.ackDelay, ranges: ack.ranges, ecn: null }, { k: 'ack', largest: ack.largestAcknowledged });
+          putFrame(fw, frames, log, { type: 'ack', largestAcknowledged: ack.largestAcknowledged, ackDelay: ack.ackDelay, ranges: ack.ranges, ecn: null }, { k: 'ack', largest: ack.largestAcknowledged });
         }
       }
       if (congestionOk) {
@@ -1202,16 +1235,16 @@ export class QuicConnection {
         while (space.crypto.hasDataToSend && fw.remaining > 16) {
           const c = space.crypto.nextFrame(fw.remaining - 16);
           if (!c) break;
-          put({ type: 'crypto', offset: c.offset, data: c.data }, { k: 'crypto', offset: c.offset, length: c.data.length });
+          putFrame(fw, frames, log, { type: 'crypto', offset: c.offset, data: c.data }, { k: 'crypto', offset: c.offset, length: c.data.length });
           ackEliciting = true;
         }
         if (spaceId === PacketNumberSpace.ApplicationData) {
-          if (this.pendingHandshakeDone && put({ type: 'handshake_done' }, { k: 'handshake_done' })) {
+          if (this.pendingHandshakeDone && putFrame(fw, frames, log, { type: 'handshake_done' }, { k: 'handshake_done' })) {
             this.pendingHandshakeDone = false;
             ackEliciting = true;
           }
           while (this.pendingPathResponses.length > 0) {
-            if (!put({ type: 'path_response', data: this.pendingPathResponses[0]! }, undefined)) break;
+            if (!putFrame(fw, frames, log, { type: 'path_response', data: this.pendingPathResponses[0]! }, undefined)) break;
             this.pendingPathResponses.shift();
             ackEliciting = true;
           }
@@ -1232,14 +1265,14 @@ export class QuicConnection {
           if (frames.length > before) ackEliciting = true;
           if (log) for (let i = before; i < frames.length; i++) log.push(sentFrameForLog(frames[i]!));
           if (this.writeReservedFrames(fw, frames, log, true)) ackEliciting = true;
-          if (this.pendingPing !== undefined && put({ type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
+          if (this.pendingPing !== undefined && putFrame(fw, frames, log, { type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
             this.pendingPing = undefined;
             ackEliciting = true;
           }
         }
         if (!ackEliciting && this.probesToSend && this.probesToSend.space === spaceId && this.probesToSend.count > 0) {
           // A PTO probe must be ack-eliciting (RFC 9002 §6.2.4).
-          put({ type: 'ping' }, { k: 'ping' });
+          putFrame(fw, frames, log, { type: 'ping' }, { k: 'ping' });
           ackEliciting = true;
         }
       }
@@ -1263,7 +1296,8 @@ export class QuicConnection {
         log?.push({ type: 'padding', length: target - payloadEnd });
       }
     }
-    if (spaceId === PacketNumberSpace.ApplicationData) {
+    // Unhooked, finalize_and_protect_packet returns `used`: skip the call and its buffer view.
+    if (spaceId === PacketNumberSpace.ApplicationData && this.finalizeOp.hooked) {
       const capacity = frameEnd - payloadStart;
       const used = Number(this.protoops.slots.finalize_and_protect_packet(spaceId, pn, w.buf.subarray(payloadStart, frameEnd), payloadEnd - payloadStart));
       if (!Number.isSafeInteger(used) || used < payloadEnd - payloadStart || used > capacity) {
@@ -1286,7 +1320,7 @@ export class QuicConnection {
     }
     // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
     if (this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpaceLater = true;
-    return { packet, type };
+    return packet;
   }
 
   private discardSpaceLater = false;

@@ -5,6 +5,7 @@
  */
 import type { QuicConnection } from './connection.js';
 import type { SentFrame } from './types.js';
+import { putFrame } from './put-frame.js';
 import { SendStream } from '../stream/send-stream.js';
 import { RecvStream } from '../stream/recv-stream.js';
 import { ReceiveWindow, SendCredit } from '../stream/flow-control.js';
@@ -12,7 +13,7 @@ import {
   LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated,
 } from '../stream/stream-id.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
-import { frameLength, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
+import { streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 
@@ -274,17 +275,9 @@ export class StreamManager {
 
   /** Control frames (flow control, resets): returns true if any was written. */
   writeControlFrames(w: Writer, frames: SentFrame[], log: Frame[] | undefined, now: number): boolean {
-    let wrote = false;
-    const put = (f: Frame, sent: SentFrame): boolean => {
-      if (w.remaining < frameLength(f)) return false;
-      writeFrame(w, f);
-      frames.push(sent);
-      log?.push(f);
-      wrote = true;
-      return true;
-    };
+    const start = w.position;
     if (this.maxDataPending) {
-      if (put({ type: 'max_data', maximumData: this.recvWindow.limit }, { k: 'max_data' })) this.maxDataPending = false;
+      if (putFrame(w, frames, log, { type: 'max_data', maximumData: this.recvWindow.limit }, { k: 'max_data' })) this.maxDataPending = false;
     }
     for (let k = 0; k < 2; k++) {
       const bidi = k === 0;
@@ -294,35 +287,35 @@ export class StreamManager {
         lim.nextMaxStreams();
         this.maxStreamsPending[key] = true;
       }
-      if (this.maxStreamsPending[key] && put({ type: 'max_streams', bidirectional: bidi, maximumStreams: lim.maxStreams }, { k: 'max_streams', bidi })) {
+      if (this.maxStreamsPending[key] && putFrame(w, frames, log, { type: 'max_streams', bidirectional: bidi, maximumStreams: lim.maxStreams }, { k: 'max_streams', bidi })) {
         this.maxStreamsPending[key] = false;
       }
     }
     const blocked = this.sendCredit?.takeBlocked();
-    if (blocked !== undefined) put({ type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
+    if (blocked !== undefined) putFrame(w, frames, log, { type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
     for (const id of this.active) {
       const s = this.streams.get(id);
       if (!s) continue;
       if (s.maxStreamDataPending && s.recv) {
         const limit = s.recv.maxStreamDataUpdate(now, this.cnx.smoothedRtt);
         this.recvWindow.ensureMinimumWindow(1.5 * s.recv.window.windowSize, now);
-        if (put({ type: 'max_stream_data', streamId: id, maximumStreamData: limit }, { k: 'max_stream_data', id })) s.maxStreamDataPending = false;
+        if (putFrame(w, frames, log, { type: 'max_stream_data', streamId: id, maximumStreamData: limit }, { k: 'max_stream_data', id })) s.maxStreamDataPending = false;
       }
       if (s.stopSendingPending !== undefined) {
-        if (put({ type: 'stop_sending', streamId: id, applicationProtocolErrorCode: s.stopSendingPending }, { k: 'stop_sending', id, code: s.stopSendingPending })) {
+        if (putFrame(w, frames, log, { type: 'stop_sending', streamId: id, applicationProtocolErrorCode: s.stopSendingPending }, { k: 'stop_sending', id, code: s.stopSendingPending })) {
           s.stopSendingPending = undefined;
         }
       }
       const reset = s.send?.takeReset();
       if (reset) {
-        if (!put({ type: 'reset_stream', streamId: id, applicationProtocolErrorCode: reset.errorCode, finalSize: reset.finalSize }, { k: 'reset_stream', id })) {
+        if (!putFrame(w, frames, log, { type: 'reset_stream', streamId: id, applicationProtocolErrorCode: reset.errorCode, finalSize: reset.finalSize }, { k: 'reset_stream', id })) {
           s.send!.onResetLost();
         }
       }
       const sb = s.send?.takeBlocked();
-      if (sb !== undefined) put({ type: 'stream_data_blocked', streamId: id, maximumStreamData: sb }, { k: 'stream_data_blocked', id });
+      if (sb !== undefined) putFrame(w, frames, log, { type: 'stream_data_blocked', streamId: id, maximumStreamData: sb }, { k: 'stream_data_blocked', id });
     }
-    return wrote;
+    return w.position !== start;
   }
 
   /** The default `schedule_frames_on_path`: STREAM frames, round robin over the streams with data. */

@@ -14,9 +14,14 @@ import type { PeerAddress } from '../connection/types.js';
 import { delayMs, nowUs } from './clock.js';
 import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
+import { DatagramPool } from './datagram-pool.js';
 
 /** Datagrams one connection may send per flush before the endpoint reads its socket again. */
 const MAX_BURST = 256;
+/** First size of the send buffers: an Ethernet MTU (the pool grows for a larger --mtu). */
+const POOL_BUFFER_SIZE = 1500;
+/** At most this many datagrams wait in the socket's queue before sends fall back to fresh buffers. */
+const POOL_CAPACITY = 1024;
 /** A timer due within this much (µs) is handled now rather than re-armed for a sub-ms wait. */
 const TIMER_SLACK_US = 500;
 /** How long close() waits for its CONNECTION_CLOSE datagrams to leave (ms). */
@@ -135,6 +140,30 @@ export abstract class Endpoint implements SessionHost {
       this.flushScheduled = true;
       setImmediate(this.flushDirty);
     }
+  }
+
+  /** Send buffers for connections' datagrams (released by each send's callback). */
+  private readonly pool = new DatagramPool(POOL_BUFFER_SIZE, POOL_CAPACITY, (err, counted) => {
+    if (err) this.stats.socketErrors++;
+    if (counted && this.pendingSends !== undefined && --this.pendingSends === 0) this.sendsDrained?.();
+  });
+
+  datagramBuffer(min: number): Uint8Array {
+    return this.pool.peek(min);
+  }
+
+  sendDatagram(buf: Uint8Array, length: number, to: PeerAddress): void {
+    if (this.lossRate > 0 && this.lossRandom() < this.lossRate) {
+      this.stats.datagramsDropped++;
+      return;
+    }
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += length;
+    const counted = this.pendingSends !== undefined;
+    if (counted) this.pendingSends!++;
+    const done = this.pool.take(buf, counted);
+    if (this.connectedPeer) this.socket.send(buf, 0, length, done);
+    else this.socket.send(buf, 0, length, to.port, to.address, done);
   }
 
   send(data: Uint8Array, to: PeerAddress): void {

@@ -16,6 +16,10 @@ export interface SessionHost {
   /** The session has something to send, or app callbacks to run: flush it soon. */
   markDirty(session: QuicSession): void;
   send(data: Uint8Array, to: PeerAddress): void;
+  /** A buffer of at least `min` bytes for the next datagram (not reserved until sendDatagram). */
+  datagramBuffer(min: number): Uint8Array;
+  /** Sends buf[0, length): the host owns `buf` again once the socket is done with it. */
+  sendDatagram(buf: Uint8Array, length: number, to: PeerAddress): void;
   cidIssued(session: QuicSession, cid: Uint8Array): void;
   cidRetired(session: QuicSession, cid: Uint8Array): void;
   /** The connection reached the closed state: forget it. */
@@ -195,17 +199,20 @@ export class QuicSession {
     if (this.creditWaiters.length > 0) this.wakeCreditWaiters();
     let sent = 0;
     let more = false;
+    // Each datagram is written straight into a send buffer of the host's pool (no copy).
+    const quic = this.quic;
+    const min = quic.datagramBufferSize;
     for (;;) {
-      const out = this.quic.datagramsToSend(now);
-      this.quic.afterSend(now);
-      for (const d of out) this.host.send(d.data, d.to);
-      if (out.length === 0) break;
-      sent += out.length;
-      if (sent >= maxDatagrams) {
+      const buf = this.host.datagramBuffer(min);
+      const size = quic.writeDatagram(now, buf);
+      if (size === 0) break;
+      this.host.sendDatagram(buf, size, quic.datagramDestination);
+      if (++sent >= maxDatagrams) {
         more = true;
         break;
       }
     }
+    quic.afterSend(now);
     this.processEvents();
     this.deadline = this.quic.getTimer();
     this.checkClosed();

@@ -191,7 +191,8 @@ export class LossDetection {
   /** RFC 9002 A.9 OnLossDetectionTimeout. Returns `none` when called before the deadline. */
   onLossDetectionTimeout(now: number): LossTimeoutResult {
     if (this.timer === undefined || now < this.timer) return { kind: 'none' };
-    const [lossTime, lossSpace] = this.lossTimeAndSpace();
+    const lossTime = this.lossTimeAndSpace();
+    const lossSpace = this.foundSpace;
     if (lossTime !== undefined) {
       const lost = this.detectAndRemoveLostPackets(lossSpace, now);
       const persistentCongestion = lost.length > 0 && this.onPacketsLost(lossSpace, lost, now);
@@ -204,7 +205,8 @@ export class LossDetection {
       const space = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
       result = { kind: 'pto', space, probes: 1, antiDeadlock: true };
     } else {
-      const [, space] = this.ptoTimeAndSpace(now);
+      this.ptoTimeAndSpace(now);
+      const space = this.foundSpace;
       result = { kind: 'pto', space, probes: 2, antiDeadlock: false };
     }
     this.ptoCount++;
@@ -291,8 +293,11 @@ export class LossDetection {
     return persistent;
   }
 
-  /** A.8 GetLossTimeAndSpace: the earliest loss_time over the spaces. */
-  private lossTimeAndSpace(): [number | undefined, PacketNumberSpace] {
+  /** The space found by the last lossTimeAndSpace / ptoTimeAndSpace (a field, not a tuple per call). */
+  private foundSpace: PacketNumberSpace = PacketNumberSpace.Initial;
+
+  /** A.8 GetLossTimeAndSpace: the earliest loss_time over the spaces; the space goes to foundSpace. */
+  private lossTimeAndSpace(): number | undefined {
     let time: number | undefined;
     let space: PacketNumberSpace = PacketNumberSpace.Initial;
     for (const s of PACKET_NUMBER_SPACES) {
@@ -302,16 +307,18 @@ export class LossDetection {
         space = s;
       }
     }
-    return [time, space];
+    this.foundSpace = space;
+    return time;
   }
 
-  /** A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1). */
-  private ptoTimeAndSpace(now: number): [number | undefined, PacketNumberSpace] {
+  /** A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1); the space goes to foundSpace. */
+  private ptoTimeAndSpace(now: number): number | undefined {
     const backoff = 2 ** this.ptoCount;
     const duration = this.rtt.pto(false) * backoff;
     if (this.ackElicitingInFlight === 0) {
       // Anti-deadlock PTO (§6.2.2.1): counted from now.
-      return [now + duration, this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial];
+      this.foundSpace = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
+      return now + duration;
     }
     let timeout: number | undefined;
     let ptoSpace: PacketNumberSpace = PacketNumberSpace.Initial;
@@ -330,12 +337,13 @@ export class LossDetection {
         ptoSpace = s;
       }
     }
-    return [timeout, ptoSpace];
+    this.foundSpace = ptoSpace;
+    return timeout;
   }
 
   /** A.8 SetLossDetectionTimer. */
   private setLossDetectionTimer(now: number): void {
-    const [lossTime] = this.lossTimeAndSpace();
+    const lossTime = this.lossTimeAndSpace();
     if (lossTime !== undefined) {
       this.timer = lossTime;
       return;
@@ -349,7 +357,7 @@ export class LossDetection {
       this.timer = undefined;
       return;
     }
-    this.timer = this.ptoTimeAndSpace(now)[0];
+    this.timer = this.ptoTimeAndSpace(now);
   }
 }
 

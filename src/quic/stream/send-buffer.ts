@@ -61,9 +61,13 @@ export class SendBuffer {
     }
   }
 
+  /** The object next() returns, reused: one range per packet must not cost an allocation. */
+  private readonly range: SendRange = { offset: 0, data: new Uint8Array(0), newBytes: 0 };
+
   /**
    * The next range to send: lost data first (no flow credit needed), then up to `newCredit`
-   * new bytes. Undefined when there is nothing to send within the limits.
+   * new bytes. Undefined when there is nothing to send within the limits. The result is
+   * reused by the next call: read it before calling again.
    */
   next(maxBytes: number, newCredit: number): SendRange | undefined {
     if (maxBytes <= 0) return undefined;
@@ -71,13 +75,21 @@ export class SendBuffer {
       const lostStart = this.lost.startAt(0);
       const length = Math.min(this.lost.endAt(0) - lostStart, maxBytes);
       this.lost.subtract(lostStart, lostStart + length);
-      return { offset: lostStart, data: this.slice(lostStart, length), newBytes: 0 };
+      return this.result(lostStart, this.slice(lostStart, length), 0);
     }
     const length = Math.min(this.unsentBytes, maxBytes, Math.max(0, newCredit));
     if (length <= 0) return undefined;
     const offset = this.sentOffset;
     this.sentOffset += length;
-    return { offset, data: this.slice(offset, length), newBytes: length };
+    return this.result(offset, this.slice(offset, length), length);
+  }
+
+  private result(offset: number, data: Uint8Array, newBytes: number): SendRange {
+    const r = this.range;
+    r.offset = offset;
+    r.data = data;
+    r.newBytes = newBytes;
+    return r;
   }
 
   onAcked(offset: number, length: number): void {

@@ -11,6 +11,8 @@ import { SendBuffer } from './send-buffer.js';
 
 export type SendStreamState = 'Ready' | 'Send' | 'DataSent' | 'ResetSent' | 'DataRecvd' | 'ResetRecvd';
 
+const NO_BYTES = new Uint8Array(0);
+
 export interface StreamFrameData {
   offset: number;
   data: Uint8Array;
@@ -89,6 +91,7 @@ export class SendStream {
    * The next STREAM frame's contents, at most `maxBytes` of data: lost ranges first, then new
    * data within the stream's credit and `connectionCredit`. A FIN rides on the frame that
    * reaches the final size; a FIN alone is a zero-length frame. Undefined when nothing to send.
+   * The result is reused by the next call.
    */
   nextFrame(maxBytes: number, connectionCredit = Infinity): StreamFrameData | undefined {
     if (this.resetInfo !== undefined || this.state === 'DataRecvd') return undefined;
@@ -97,10 +100,10 @@ export class SendStream {
     if (range !== undefined) {
       const end = range.offset + range.data.length;
       const fin = this.finalSize === end && !this.finAcked;
-      frame = { offset: range.offset, data: range.data, fin, newBytes: range.newBytes };
+      frame = this.result(range.offset, range.data, fin, range.newBytes);
       if (range.newBytes > 0) this.credit.onSent(range.newBytes);
     } else if (this.finPending() && this.buffer.sentOffset === this.finalSize && maxBytes >= 0) {
-      frame = { offset: this.finalSize, data: new Uint8Array(0), fin: true, newBytes: 0 };
+      frame = this.result(this.finalSize, NO_BYTES, true, 0);
     }
     if (frame === undefined) return undefined;
     if (this.state === 'Ready') this.state = 'Send';
@@ -110,6 +113,18 @@ export class SendStream {
     }
     if (this.state === 'Send' && this.finSent && this.buffer.sentOffset === this.finalSize) this.state = 'DataSent';
     return frame;
+  }
+
+  /** The object nextFrame() returns, reused for every frame (read it before calling again). */
+  private readonly frame: StreamFrameData = { offset: 0, data: NO_BYTES, fin: false, newBytes: 0 };
+
+  private result(offset: number, data: Uint8Array, fin: boolean, newBytes: number): StreamFrameData {
+    const f = this.frame;
+    f.offset = offset;
+    f.data = data;
+    f.fin = fin;
+    f.newBytes = newBytes;
+    return f;
   }
 
   /** A frame carrying [offset, offset + length) (and the FIN if `fin`) was acknowledged. */
