@@ -14,7 +14,7 @@ import type { QuicEvent } from '../events.js';
 import { getProvider } from '../crypto/index.js';
 import { initialSecrets } from '../crypto/initial.js';
 import { OneRttKeys } from '../crypto/key-update.js';
-import { AEAD_TAG_LENGTH, PacketProtector } from '../crypto/packet-protection.js';
+import { AEAD_TAG_LENGTH, PacketProtector, UnprotectedPacketView } from '../crypto/packet-protection.js';
 import type { CipherSuite, CryptoProvider } from '../crypto/provider.js';
 import { TLS_AES_128_GCM_SHA256 } from '../crypto/provider.js';
 import { verifyRetryIntegrity } from '../crypto/retry.js';
@@ -34,9 +34,10 @@ import {
   type Frame,
 } from '../wire/frames/index.js';
 import {
-  newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
+  ShortHeaderView, newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
   type LongProtectedPacketType, type PacketHeader,
 } from '../wire/header.js';
+import { HEADER_FORM_LONG } from '../wire/invariants.js';
 import { packetNumberLength } from '../wire/packet-number.js';
 import {
   decodeTransportParameters, defaultTransportParameters, encodeTransportParameters, type TransportParameters,
@@ -351,7 +352,8 @@ export class QuicConnection {
     this.lastNow = now;
     const packet: ReceivedPacket = { space: PacketNumberSpace.ApplicationData, type: '1RTT', pn: -1, ackEliciting: false };
     try {
-      this.processPayload(copyBytes(payload), packet, now, undefined);
+      const copy = copyBytes(payload);
+      this.processPayload(copy, 0, copy.length, packet, now, undefined);
       this.streams.afterReceive(now);
     } catch (e) {
       this.onError(e, now);
@@ -429,6 +431,8 @@ export class QuicConnection {
   // ---------------------------------------------------------------- receive path
 
   private lastNow = 0;
+  /** The 1-RTT header of the packet being processed, re-pointed at each one. */
+  private readonly shortHeader = new ShortHeaderView();
 
   receiveDatagram(data: Uint8Array, from: PeerAddress, now: number): void {
     this.lastNow = now;
@@ -442,19 +446,23 @@ export class QuicConnection {
     while (offset < data.length) {
       let header: PacketHeader;
       try {
-        header = parsePacketHeader(data, offset, this.cids.hostCidLength);
+        // 1-RTT packets, the bulk of the traffic, are parsed in place (no header object each).
+        header = (data[offset]! & HEADER_FORM_LONG) === 0
+          ? this.shortHeader.parse(data, offset, this.cids.hostCidLength)
+          : parsePacketHeader(data, offset, this.cids.hostCidLength);
       } catch {
         this.dropped(now, 'header_parse_error', data.length - offset);
         break;
       }
-      // RFC 9000 §12.2: coalesced packets with another DCID are ignored.
+      // RFC 9000 §12.2: coalesced packets with another DCID are ignored. A short header runs to
+      // the end of the datagram, so only a long one sets the DCID the next packets must carry.
       if ('dcid' in header && header.type !== 'version_negotiation' && header.type !== 'retry') {
         if (firstDcid && !bytesEqual(firstDcid, header.dcid)) {
           this.dropped(now, 'unexpected_destination_connection_id', header.payloadEnd - offset);
           offset = header.payloadEnd;
           continue;
         }
-        firstDcid ??= header.dcid;
+        if (header.form === 'long') firstDcid ??= header.dcid;
       }
       offset = header.payloadEnd;
       try {
@@ -510,7 +518,7 @@ export class QuicConnection {
       return false;
     }
     const protector = spaceId === PacketNumberSpace.ApplicationData && space.oneRtt ? space.oneRtt.receiver : space.recv!;
-    const p = protector.unprotect(data, header.packetStart, header.pnOffset, header.payloadEnd, space.largestRecvPn);
+    const p = protector.unprotect(data, header.packetStart, header.pnOffset, header.payloadEnd, space.largestRecvPn, this.unprotected);
     if (!p) {
       this.dropped(now, 'decryption_failure', header.payloadEnd - header.packetStart);
       return false;
@@ -547,12 +555,19 @@ export class QuicConnection {
     }
     this.firstPacketReceived = true;
     this.stats.packetsReceived++;
-    const packet: ReceivedPacket = { space: spaceId, type: SPACE_PACKET_TYPE[spaceId]!, pn: p.pn, ackEliciting: false };
+    // One record for every received packet: handlePacket is not re-entered (a recovered
+    // payload, processed inside a frame of this packet, has its own).
+    const packet = this.receivedPacket;
+    packet.space = spaceId;
+    packet.type = SPACE_PACKET_TYPE[spaceId]!;
+    packet.pn = p.pn;
+    packet.ackEliciting = false;
     const frames = this.qlog.enabled ? ([] as Frame[]) : undefined;
-    this.processPayload(p.payload, packet, now, frames);
+    this.processPayload(data, p.payloadStart, p.payloadEnd, packet, now, frames);
     if (p.pn > space.largestRecvPn) space.largestRecvPn = p.pn;
     space.ack.onPacketReceived(p.pn, packet.ackEliciting, now);
-    this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart, p.payload, p.payload.length);
+    // Unhooked, received_packet does nothing: skip the call and its payload view.
+    if (this.receivedPacketOp.hooked) this.protoops.slots.received_packet(packet.type, p.pn, header.payloadEnd - header.packetStart, p.payload, p.payloadLength);
     if (frames && this.qlog.enabled) {
       this.qlog.event(now, 'transport:packet_received', {
         header: packetHeader(packet.type, p.pn, { dcid: header.dcid }),
@@ -567,9 +582,26 @@ export class QuicConnection {
     return true;
   }
 
-  private processPayload(payload: Uint8Array, packet: ReceivedPacket, now: number, log: Frame[] | undefined): void {
-    const r = new Reader(payload);
-    if (r.remaining === 0) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'packet without frames');
+  /** The frames of buf[start, end), through parse_frame and process_frame. */
+  private processPayload(buf: Uint8Array, start: number, end: number, packet: ReceivedPacket, now: number, log: Frame[] | undefined): void {
+    if (start >= end) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'packet without frames');
+    // A Reader per nesting level (a recovered payload is processed inside a frame), reused.
+    const depth = this.payloadDepth;
+    const r = (this.payloadReaders[depth] ??= new Reader(buf)).reset(buf, start, end);
+    this.payloadDepth = depth + 1;
+    try {
+      this.processFrames(r, packet, now, log);
+    } finally {
+      this.payloadDepth = depth;
+    }
+  }
+
+  private readonly payloadReaders: Reader[] = [];
+  private payloadDepth = 0;
+  private readonly receivedPacket: ReceivedPacket = { space: PacketNumberSpace.Initial, type: 'initial', pn: 0, ackEliciting: false };
+  private readonly unprotected = new UnprotectedPacketView();
+
+  private processFrames(r: Reader, packet: ReceivedPacket, now: number, log: Frame[] | undefined): void {
     const parseOp = this.parseFrameOp;
     const processOp = this.processFrameOp;
     while (r.remaining > 0) {
@@ -618,6 +650,8 @@ export class QuicConnection {
   private processFrameOp = this.protoops.paramOp('process_frame');
   /** finalize_and_protect_packet's entry: the send path calls it only when hooked. */
   private finalizeOp!: ProtoopEntry;
+  /** received_packet's entry: the receive path calls it only when hooked. */
+  private receivedPacketOp!: ProtoopEntry;
 
   private defineCoreProtoops(): void {
     const t = this.protoops;
@@ -680,7 +714,7 @@ export class QuicConnection {
     t.define('retransmission_timeout', () => undefined);
     t.define('congestion_algorithm_notify', () => undefined);
     t.define('set_next_wake_time', () => this.computeTimer());
-    t.define('received_packet', () => undefined);
+    this.receivedPacketOp = t.define('received_packet', () => undefined);
     this.finalizeOp = t.define('finalize_and_protect_packet', (_s: PacketNumberSpace, _pn: number, _b: Uint8Array, used: number) => used);
     t.define('stream_bytes_max', (_space: PacketNumberSpace, remaining: number) => remaining);
     t.define('header_parsed', () => undefined);

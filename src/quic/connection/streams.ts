@@ -6,6 +6,7 @@
 import type { QuicConnection } from './connection.js';
 import type { SentFrame } from './types.js';
 import { putFrame } from './put-frame.js';
+import { StreamQueue } from './stream-queue.js';
 import { SendStream } from '../stream/send-stream.js';
 import { RecvStream } from '../stream/recv-stream.js';
 import { ReceiveWindow, SendCredit } from '../stream/flow-control.js';
@@ -34,10 +35,8 @@ export class StreamManager {
   private readonly cnx: QuicConnection;
   private readonly streams = new Map<number, StreamState>();
   /** Streams with data or control frames to send, in round-robin order. */
-  private readonly active = new Set<number>();
+  private readonly active = new StreamQueue();
   private readonly streamFrame: Extract<Frame, { type: 'stream' }> = { type: 'stream', streamId: 0, offset: 0, data: NO_BYTES, fin: false, explicitLength: true };
-  /** writeStreamFrames' snapshot of `active`, reused for every packet. */
-  private readonly activeOrder: number[] = [];
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -140,7 +139,9 @@ export class StreamManager {
   hasDataToSend(): boolean {
     if (this.maxDataPending || this.maxStreamsPending.bidi || this.maxStreamsPending.uni) return true;
     const credit = this.sendCredit?.available ?? 0;
-    for (const id of this.active) {
+    const queued = this.active.snapshot();
+    for (let i = 0; i < queued.length; i++) {
+      const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
       if (s.maxStreamDataPending || s.stopSendingPending !== undefined) return true;
@@ -293,7 +294,9 @@ export class StreamManager {
     }
     const blocked = this.sendCredit?.takeBlocked();
     if (blocked !== undefined) putFrame(w, frames, log, { type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
-    for (const id of this.active) {
+    const queued = this.active.snapshot();
+    for (let i = 0; i < queued.length; i++) {
+      const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
       if (s.maxStreamDataPending && s.recv) {
@@ -324,12 +327,10 @@ export class StreamManager {
     const credit = this.sendCredit;
     if (!credit) return;
     let progress = true;
-    const order = this.activeOrder;
     while (progress && w.remaining > 24 && this.active.size > 0) {
       progress = false;
-      // A snapshot of the queue in a reused array: the loop below reorders the set.
-      order.length = 0;
-      for (const id of this.active) order.push(id);
+      // The loop below reorders the queue: walk a snapshot of it.
+      const order = this.active.snapshot();
       for (let i = 0; i < order.length; i++) {
         const id = order[i]!;
         const s = this.streams.get(id);
@@ -358,10 +359,7 @@ export class StreamManager {
         frames.push({ k: 'stream', id, offset: f.offset, length: f.data.length, fin: f.fin });
         progress = true;
         // Move this stream to the back of the queue (round robin); alone, it already is.
-        if (this.active.size > 1) {
-          this.active.delete(id);
-          this.active.add(id);
-        }
+        this.active.moveToBack(id);
       }
     }
   }

@@ -49,6 +49,42 @@ export interface UnprotectedPacket {
   keyPhase?: 0 | 1;
 }
 
+/**
+ * An UnprotectedPacket that unprotect() fills in place (its `out` argument), for a receive path
+ * that allocates nothing per packet: the payload is known by its bounds in the datagram, and the
+ * `payload` view is made only if read. Valid until the next unprotect() into it.
+ */
+export class UnprotectedPacketView implements UnprotectedPacket {
+  pn = 0;
+  pnLength = 0;
+  firstByte = 0;
+  keyPhase: 0 | 1 | undefined = undefined;
+  datagram: Uint8Array = new Uint8Array(0);
+  payloadStart = 0;
+  payloadLength = 0;
+  private view: Uint8Array | undefined;
+
+  get payloadEnd(): number {
+    return this.payloadStart + this.payloadLength;
+  }
+
+  get payload(): Uint8Array {
+    return (this.view ??= this.datagram.subarray(this.payloadStart, this.payloadStart + this.payloadLength));
+  }
+
+  fill(datagram: Uint8Array, payloadStart: number, payloadLength: number, pn: number, pnLength: number, firstByte: number, keyPhase: 0 | 1 | undefined): this {
+    this.datagram = datagram;
+    this.payloadStart = payloadStart;
+    this.payloadLength = payloadLength;
+    this.view = undefined;
+    this.pn = pn;
+    this.pnLength = pnLength;
+    this.firstByte = firstByte;
+    this.keyPhase = keyPhase;
+    return this;
+  }
+}
+
 /** Builds the payload key of one traffic secret's packet keys. */
 export function payloadKey(provider: CryptoProvider, suite: CipherSuite, keys: PacketKeys): PayloadKey {
   return { aead: provider.aead(suite, keys.key), iv: keys.iv };
@@ -159,9 +195,12 @@ export class PacketProtector {
    * stay) and the result's payload is a view of it. Returns null, and leaves the datagram exactly
    * as it was, when the packet must be dropped: too short to sample, no key for its key phase,
    * or authentication failure (RFC 9001 §5.5). Leaving the bytes intact lets the caller try
-   * another key or check for a stateless reset (RFC 9000 §10.3.1).
+   * another key or check for a stateless reset (RFC 9000 §10.3.1). With `out`, the result is
+   * written into it instead of a new object.
    */
-  unprotect(datagram: Uint8Array, headerStart: number, pnOffset: number, packetEnd: number, largestPn: number): UnprotectedPacket | null {
+  unprotect(datagram: Uint8Array, headerStart: number, pnOffset: number, packetEnd: number, largestPn: number): UnprotectedPacket | null;
+  unprotect(datagram: Uint8Array, headerStart: number, pnOffset: number, packetEnd: number, largestPn: number, out: UnprotectedPacketView): UnprotectedPacketView | null;
+  unprotect(datagram: Uint8Array, headerStart: number, pnOffset: number, packetEnd: number, largestPn: number, out?: UnprotectedPacketView): UnprotectedPacket | null {
     const sampleOffset = pnOffset + HP_SAMPLE_OFFSET;
     if (!(headerStart < pnOffset) || packetEnd > datagram.length || sampleOffset + HP_SAMPLE_LENGTH > packetEnd) return null;
 
@@ -210,6 +249,7 @@ export class PacketProtector {
       for (let i = 0; i < pnLength; i++) datagram[pnOffset + i] = datagram[pnOffset + i]! ^ mask[1 + i]!;
       return null;
     }
+    if (out) return out.fill(datagram, payloadStart, length, pn, pnLength, firstByte, keyPhase);
     return { pn, pnLength, payload: datagram.subarray(payloadStart, payloadStart + length), firstByte, keyPhase };
   }
 

@@ -86,7 +86,7 @@ export class AckManager {
     let immediate = this.space !== PacketNumberSpace.ApplicationData || this.ackElicitingSinceAck >= this.ackElicitingThreshold;
     // RFC 9000 §13.2.1: out of order, or a gap since the previous largest ack-eliciting packet.
     if (pn < this.largestAckEliciting) immediate = true;
-    else if (this.largestAckEliciting >= 0 && this.received.rangeContaining(pn)![0] > this.largestAckEliciting + 1) immediate = true;
+    else if (this.largestAckEliciting >= 0 && this.received.startOfRangeContaining(pn) > this.largestAckEliciting + 1) immediate = true;
     this.largestAckEliciting = Math.max(this.largestAckEliciting, pn);
 
     const due = immediate ? now : now + this.maxAckDelay;

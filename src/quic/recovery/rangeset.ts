@@ -136,6 +136,12 @@ export class RangeSet implements Iterable<[number, number]> {
   }
 
   /** The range containing `value`, or undefined. */
+  /** The start of the range holding `value`, or -1 (a number, not a tuple: used per packet). */
+  startOfRangeContaining(value: number): number {
+    const i = this.indexOf(value);
+    return i >= 0 ? this.starts[i]! : -1;
+  }
+
   rangeContaining(value: number): [number, number] | undefined {
     const i = this.indexOf(value);
     return i >= 0 ? [this.starts[i]!, this.ends[i]!] : undefined;

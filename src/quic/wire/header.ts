@@ -105,6 +105,46 @@ export interface ShortHeader extends PacketBounds {
   pnOffset: number;
 }
 
+/**
+ * A 1-RTT header parsed in place, for the receive path: one instance is re-pointed at each
+ * packet (`parse`), and the Destination Connection ID view is made only when someone reads it,
+ * so parsing a short header allocates nothing. Valid until the next `parse`; a consumer that
+ * keeps the header past its packet must copy what it needs.
+ */
+export class ShortHeaderView implements ShortHeader {
+  readonly form = 'short' as const;
+  readonly type = '1RTT' as const;
+  firstByte = 0;
+  pnOffset = 0;
+  packetStart = 0;
+  payloadEnd = 0;
+  private datagram: Uint8Array = new Uint8Array(0);
+  private dcidView: Uint8Array | undefined;
+
+  /** Same checks and fields as parsePacketHeader's short branch; throws the same errors. */
+  parse(datagram: Uint8Array, offset: number, dcidLength: number, options?: HeaderParseOptions): this {
+    const end = datagram.length;
+    if (offset < 0 || offset >= end) throw protocolViolation('empty packet');
+    const firstByte = datagram[offset]!;
+    if ((firstByte & HEADER_FORM_LONG) !== 0) throw internalError('ShortHeaderView.parse on a long header');
+    if ((firstByte & FIXED_BIT) === 0 && options?.allowFixedBitZero !== true) throw protocolViolation('Fixed Bit is 0');
+    if (dcidLength < 0 || dcidLength > MAX_CID_LENGTH) throw internalError(`short header connection ID length ${dcidLength} outside 0..20`);
+    const pnOffset = offset + 1 + dcidLength;
+    if (pnOffset >= end) throw protocolViolation('short header truncated before the packet number');
+    this.datagram = datagram;
+    this.dcidView = undefined;
+    this.firstByte = firstByte;
+    this.pnOffset = pnOffset;
+    this.packetStart = offset;
+    this.payloadEnd = end;
+    return this;
+  }
+
+  get dcid(): Uint8Array {
+    return (this.dcidView ??= this.datagram.subarray(this.packetStart + 1, this.pnOffset));
+  }
+}
+
 export interface RetryHeader extends RetryPacket, PacketBounds {
   form: 'long';
   type: 'retry';
