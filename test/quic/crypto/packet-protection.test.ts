@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { getProvider } from '../../../src/quic/crypto/index.js';
 import { derivePacketKeys, initialSecrets } from '../../../src/quic/crypto/initial.js';
 import { OneRttKeys, nextTrafficSecret } from '../../../src/quic/crypto/key-update.js';
-import { PacketProtector, decodePacketNumber, payloadKey } from '../../../src/quic/crypto/packet-protection.js';
+import { PacketProtector, UnprotectedPacketView, decodePacketNumber, payloadKey } from '../../../src/quic/crypto/packet-protection.js';
 import {
   type Aead,
   type CipherSuite,
@@ -108,6 +108,30 @@ describe.each(SUITES)('PacketProtector, %s', (_suiteName, suite) => {
         expect(toHex(result!.payload)).toBe(toHex(payload));
         expect(toHex(buffer.subarray(0, payloadEnd - 16))).toBe(plain);
       }
+    });
+
+    it('fills a reused UnprotectedPacketView exactly like a fresh result', () => {
+      const secret = secretFor(suite);
+      const sender = PacketProtector.fromSecret(provider, suite, secret);
+      const receiver = PacketProtector.fromSecret(provider, suite, secret);
+      const view = new UnprotectedPacketView();
+      for (const [pn, long] of [[5, false], [6, true], [300, false]] as const) {
+        const buffer = new Uint8Array(400);
+        const { pnOffset, payloadEnd, payload } = buildPacket(buffer, 0, long, pn, 2, 200);
+        sender.protect(buffer, 0, pnOffset, 2, payloadEnd, pn);
+        const got = receiver.unprotect(buffer, 0, pnOffset, payloadEnd, pn - 1, view);
+        expect(got).toBe(view);
+        expect([view.pn, view.pnLength, view.keyPhase]).toEqual([pn, 2, long ? undefined : 0]);
+        expect(view.payloadStart).toBe(pnOffset + 2);
+        expect(view.payloadEnd).toBe(payloadEnd - 16);
+        expect(view.datagram).toBe(buffer);
+        expect(toHex(view.payload)).toBe(toHex(payload));
+      }
+      const bad = new Uint8Array(400);
+      const { pnOffset, payloadEnd } = buildPacket(bad, 0, false, 9, 2, 200);
+      sender.protect(bad, 0, pnOffset, 2, payloadEnd, 9);
+      bad[payloadEnd - 1]! ^= 1;
+      expect(receiver.unprotect(bad, 0, pnOffset, payloadEnd, 8, view)).toBeNull();
     });
 
     it('drops tampered packets and leaves the datagram as it was', () => {

@@ -5,6 +5,7 @@ import {
   type LongHeader,
   type PacketHeader,
   QUIC_VERSION_1,
+  ShortHeaderView,
   appendRetryIntegrityTag,
   buildRetryWithoutTag,
   buildVersionNegotiation,
@@ -359,5 +360,34 @@ describe('invariants (RFC 8999)', () => {
       expectQuicError(() => parseInvariantHeader(packet.subarray(0, n), 0, 0), PV);
       if (n < 9) expectQuicError(() => peekDestinationConnectionId(packet.subarray(0, n), 0, 0), PV);
     }
+  });
+});
+
+describe('ShortHeaderView', () => {
+  const packet = (first: number, dcid: number[], rest = 24): Uint8Array => concat(Uint8Array.of(first), Uint8Array.from(dcid), new Uint8Array(rest));
+
+  it('parses in place exactly as parsePacketHeader does, and re-points', () => {
+    const view = new ShortHeaderView();
+    for (const [first, dcid, offset] of [[0x41, [1, 2, 3, 4], 0], [0x5f, [9, 9, 9, 9], 0], [0x40, [7, 7, 7, 7], 0]] as const) {
+      const datagram = concat(new Uint8Array(offset), packet(first, [...dcid]));
+      const parsed = parsePacketHeader(datagram, offset, 4);
+      view.parse(datagram, offset, 4);
+      expect({ form: view.form, type: view.type, firstByte: view.firstByte, dcid: toHex(view.dcid), pnOffset: view.pnOffset, packetStart: view.packetStart, payloadEnd: view.payloadEnd })
+        .toEqual({ ...parsed, dcid: toHex(parsed.dcid as Uint8Array) });
+    }
+    // A zero-length connection ID, after a coalesced long packet's bytes.
+    const d = concat(new Uint8Array(10), packet(0x42, []));
+    expect(view.parse(d, 10, 0).dcid.length).toBe(0);
+    expect(view.pnOffset).toBe(11);
+  });
+
+  it('rejects what parsePacketHeader rejects', () => {
+    const view = new ShortHeaderView();
+    expectQuicError(() => view.parse(packet(0x01, [1, 2, 3, 4]), 0, 4), PV, /Fixed Bit/);
+    expect(view.parse(packet(0x01, [1, 2, 3, 4]), 0, 4, { allowFixedBitZero: true }).firstByte).toBe(0x01);
+    expectQuicError(() => view.parse(Uint8Array.of(0x41, 1, 2), 0, 4), PV, /truncated/);
+    expectQuicError(() => view.parse(new Uint8Array(0), 0, 4), PV, /empty/);
+    expectQuicError(() => view.parse(packet(0xc1, [1, 2, 3, 4]), 0, 4), INTERNAL, /long header/);
+    expectQuicError(() => view.parse(packet(0x41, [1, 2, 3, 4]), 0, 21), INTERNAL, /outside 0\.\.20/);
   });
 });
