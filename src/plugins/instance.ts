@@ -108,7 +108,6 @@ export class PluginInstance {
   private readonly pathMeta: U64[] = new Array(METADATA_SLOTS).fill(0);
   private readonly pktCtxMeta: U64[][] = [0, 1, 2].map(() => new Array<U64>(METADATA_SLOTS).fill(0));
   /** Per sent packet slots, dropped with the packet record. */
-  private readonly pktMeta = new WeakMap<SentPacket, U64[]>();
   private readonly frames: Frame[] = [];
   private readonly objects: HostObject[] = [];
   private readonly events: InstanceEvents;
@@ -644,13 +643,15 @@ export class PluginInstance {
     vm.registerHelper(id('get_pkt_metadata'), 'get_pkt_metadata', (c) => {
       checkCnx(c);
       const pkt = this.held(c.num(2), 'pkt', 'get_pkt_metadata').pkt;
-      return this.pktMeta.get(pkt)?.[slot(c.num(3))] ?? 0;
+      return (pkt.pluginMeta?.get(this) as U64[] | undefined)?.[slot(c.num(3))] ?? 0;
     });
     vm.registerHelper(id('set_pkt_metadata'), 'set_pkt_metadata', (c) => {
       checkCnx(c);
       const pkt = this.held(c.num(2), 'pkt', 'set_pkt_metadata').pkt;
-      let m = this.pktMeta.get(pkt);
-      if (!m) this.pktMeta.set(pkt, (m = new Array<U64>(METADATA_SLOTS).fill(0)));
+      // Kept on the packet itself, so it dies with the packet's record (records are recycled).
+      const all = (pkt.pluginMeta ??= new Map<object, unknown>());
+      let m = all.get(this) as U64[] | undefined;
+      if (!m) all.set(this, (m = new Array<U64>(METADATA_SLOTS).fill(0)));
       m[slot(c.num(3))] = c.u64(4);
     });
   }

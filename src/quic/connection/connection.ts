@@ -48,6 +48,7 @@ import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
 import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
 import { putFrame } from './put-frame.js';
+import { SentRecordPool } from './sent-records.js';
 
 const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
   initial: PacketNumberSpace.Initial,
@@ -370,6 +371,7 @@ export class QuicConnection {
     const packet = this.loss.onPacketRecovered(PacketNumberSpace.ApplicationData, pn, now);
     if (!packet) return false;
     this.onFramesAcked(packet.frames as SentFrame[], PacketNumberSpace.ApplicationData, now);
+    this.sentRecords.release(packet);
     return true;
   }
 
@@ -773,6 +775,9 @@ export class QuicConnection {
     if (result.newlyAcked.length > 0) {
       this.protoops.slots.congestion_algorithm_notify('acked', result.newlyAcked.reduce((s, p) => s + p.size, 0), now);
     }
+    // Their fate is settled and processed: the records go back to the pool.
+    this.sentRecords.releaseAll(result.newlyAcked);
+    this.sentRecords.releaseAll(result.lost);
     if (this.qlog.enabled && (result.rttSample !== undefined || cwndBefore !== this.cc.congestionWindow)) this.logMetrics(now);
   }
 
@@ -1200,6 +1205,8 @@ export class QuicConnection {
   /** Scratch state of buildDatagram: the datagram writer and the packets it coalesced. */
   private readonly datagramWriter = new Writer(new Uint8Array(0));
   private readonly builtPackets: (SentPacket | undefined)[] = [undefined, undefined, undefined];
+  /** @internal Records of sent packets and their STREAM frames, recycled (the stream scheduler takes frames here). */
+  readonly sentRecords = new SentRecordPool();
   private readonly builtSpaces = new Uint8Array(3);
 
   /**
@@ -1238,7 +1245,8 @@ export class QuicConnection {
     const frameEnd = w.end - AEAD_TAG_LENGTH;
     // One frame writer serves every packet: hooks that receive it use it only during their call.
     const fw = this.frameWriter.reset(w.buf, payloadStart, frameEnd);
-    const frames: SentFrame[] = [];
+    const record = this.sentRecords.packet();
+    const frames = record.frames;
     const log: Frame[] | undefined = this.qlog.enabled ? [] : undefined;
     let ackEliciting = false;
 
@@ -1313,6 +1321,7 @@ export class QuicConnection {
     }
     if (fw.position === payloadStart) {
       w.position = start;
+      this.sentRecords.discard(record);
       return undefined;
     }
     // Padding: Initial datagrams to 1200 bytes, and enough payload for the header protection sample.
@@ -1348,7 +1357,12 @@ export class QuicConnection {
     space.send!.protect(w.buf, off.packetStart, off.pnOffset, off.pnLength, packetEnd, pn);
     space.nextPn++;
     const size = packetEnd - start;
-    const packet: SentPacket = { pn, timeSent: now, size, ackEliciting, inFlight: ackEliciting || padTo > 0, frames };
+    const packet = record;
+    packet.pn = pn;
+    packet.timeSent = now;
+    packet.size = size;
+    packet.ackEliciting = ackEliciting;
+    packet.inFlight = ackEliciting || padTo > 0;
     if (log && this.qlog.enabled) {
       this.qlog.event(now, 'transport:packet_sent', { header: packetHeader(type, pn, { dcid }), raw: { length: size }, frames: log.map((f) => this.logFrame(f)) });
     }
@@ -1486,6 +1500,7 @@ export class QuicConnection {
           this.requeueLost(p, r.space);
           if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[r.space]!, p.pn), trigger: 'time_threshold' });
         }
+        this.sentRecords.releaseAll(r.lost);
       } else if (r.kind === 'pto') {
         this.protoops.slots.retransmission_timeout(r.space, r.probes);
         this.probesToSend = { space: r.space, count: r.probes };
@@ -1552,7 +1567,7 @@ export class QuicConnection {
     space.discarded = true;
     space.send = undefined;
     space.recv = undefined;
-    this.loss.discardSpace(spaceId, now);
+    this.sentRecords.releaseAll(this.loss.discardSpace(spaceId, now));
     if (this.qlog.enabled) this.qlog.event(now, 'security:key_discarded', { key_type: spaceId === 0 ? 'initial' : 'handshake' });
   }
 

@@ -356,7 +356,7 @@ export class StreamManager {
         writeFrame(w, frame);
         frame.data = NO_BYTES; // do not keep the send buffer alive through the scratch frame
         credit.onSent(f.newBytes);
-        frames.push({ k: 'stream', id, offset: f.offset, length: f.data.length, fin: f.fin });
+        frames.push(this.cnx.sentRecords.streamFrame(id, f.offset, f.data.length, f.fin));
         progress = true;
         // Move this stream to the back of the queue (round robin); alone, it already is.
         this.active.moveToBack(id);

@@ -18,6 +18,8 @@ export interface SentPacket {
   readonly inFlight: boolean;
   /** Opaque to recovery: what the connection needs to retransmit or to process an ACK. */
   readonly frames: unknown[];
+  /** Per-plugin metadata (set_pkt_metadata), keyed by plugin instance; dies with the packet. */
+  pluginMeta?: Map<object, unknown> | undefined;
 }
 
 /** How many ACK ranges of acknowledged packet numbers a space remembers for §7.6.2. */

@@ -1,0 +1,77 @@
+/**
+ * Recycled records of what each sent packet carried (RFC 9002 §2, A.1.1), so that sending a
+ * packet allocates no record once the connection has warmed up.
+ *
+ * A record is taken when a packet is built and given back once the packet's fate is settled and
+ * processed: acknowledged, declared lost (its frames requeued), rebuilt by the peer (FEC), or
+ * discarded with its keys. Nothing may keep a record past that point: protoops and plugins see
+ * a packet during one call only (plugin handles die with the call), and plugin metadata lives on
+ * the record and is dropped with it. STREAM frame records, one or more per data packet, are
+ * recycled with their packet; other frame kinds are rare and left to the collector.
+ */
+import type { SentPacket } from '../recovery/sent-packets.js';
+import type { SentFrame } from './types.js';
+
+type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
+
+/** Free records kept at most (beyond, released ones go to the collector). */
+const MAX_FREE_PACKETS = 4096;
+const MAX_FREE_STREAM_FRAMES = 8192;
+
+export class SentPacketRecord implements SentPacket {
+  pn = 0;
+  timeSent = 0;
+  size = 0;
+  ackEliciting = false;
+  inFlight = false;
+  readonly frames: SentFrame[] = [];
+  pluginMeta: Map<object, unknown> | undefined = undefined;
+  /** True while the record sits in the pool: a second release is ignored. */
+  free = false;
+}
+
+export class SentRecordPool {
+  private readonly packets: SentPacketRecord[] = [];
+  private readonly streamFrames: StreamSentFrame[] = [];
+
+  /** A record with no frames, for a packet being built. */
+  packet(): SentPacketRecord {
+    const p = this.packets.pop();
+    if (p === undefined) return new SentPacketRecord();
+    p.free = false;
+    return p;
+  }
+
+  streamFrame(id: number, offset: number, length: number, fin: boolean): SentFrame {
+    const f = this.streamFrames.pop();
+    if (f === undefined) return { k: 'stream', id, offset, length, fin };
+    f.id = id;
+    f.offset = offset;
+    f.length = length;
+    f.fin = fin;
+    return f;
+  }
+
+  /** Takes back a packet whose fate is settled (records made elsewhere are left alone). */
+  release(packet: SentPacket): void {
+    if (!(packet instanceof SentPacketRecord) || packet.free) return;
+    const frames = packet.frames;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (f.k === 'stream' && this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
+    }
+    frames.length = 0;
+    packet.pluginMeta = undefined;
+    packet.free = true;
+    if (this.packets.length < MAX_FREE_PACKETS) this.packets.push(packet);
+  }
+
+  releaseAll(packets: readonly SentPacket[]): void {
+    for (let i = 0; i < packets.length; i++) this.release(packets[i]!);
+  }
+
+  /** Gives back a record whose packet was not sent after all. */
+  discard(packet: SentPacketRecord): void {
+    this.release(packet);
+  }
+}
