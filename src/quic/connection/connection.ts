@@ -22,7 +22,7 @@ import { ProtoopTable, type AnyFn, type ProtoopEntry } from '../protoop/table.js
 import { NO_PARAM } from '../protoop/names.js';
 import { NULL_QLOG, type QlogTrace } from '../qlog/writer.js';
 import { packetHeader, qlogFrame } from '../qlog/frames.js';
-import { LossDetection } from '../recovery/loss-detection.js';
+import { LossDetection, type AckResult } from '../recovery/loss-detection.js';
 import { NewReno } from '../recovery/newreno.js';
 import { PacketNumberSpace } from '../recovery/space.js';
 import type { SentPacket } from '../recovery/sent-packets.js';
@@ -749,6 +749,19 @@ export class QuicConnection {
     const ackDelayUs = f.ackDelay * 2 ** exponent;
     const cwndBefore = this.cc.congestionWindow;
     const result = this.loss.onAckReceived(spaceId, f.ranges, ackDelayUs, now);
+    // The result is loss detection's reused one: hold it while protoops run.
+    this.loss.ackResultReaders++;
+    try {
+      this.processAckResult(result, spaceId, ackDelayUs, now);
+    } finally {
+      this.loss.ackResultReaders--;
+    }
+    if (this.qlog.enabled && (result.rttSample !== undefined || cwndBefore !== this.cc.congestionWindow)) this.logMetrics(now);
+  }
+
+  /** What one ACK frame settled: RTT, acknowledged frames, losses, congestion notifications. */
+  private processAckResult(result: AckResult, spaceId: PacketNumberSpace, ackDelayUs: number, now: number): void {
+    const space = this.spaces[spaceId];
     if (result.rttSample !== undefined) {
       this.protoops.slots.update_rtt(result.rttSample, ackDelayUs, now);
       // The ack delay we apply locally may follow the RTT (PQUIC's update_ack_delay), never
@@ -757,28 +770,35 @@ export class QuicConnection {
       const ack = this.spaces[PacketNumberSpace.ApplicationData].ack;
       ack.maxAckDelay = Math.max(0, Math.min(Number(delay), this.config.maxAckDelayMs * 1000));
     }
-    for (const p of result.newlyAcked) {
+    const acked = result.newlyAcked;
+    for (let i = 0; i < acked.length; i++) {
+      const p = acked[i]!;
       if (space.largestAckedPn === undefined || p.pn > space.largestAckedPn) space.largestAckedPn = p.pn;
       if (this.keyUpdatePending && spaceId === PacketNumberSpace.ApplicationData && p.pn >= this.keyUpdatePn) this.keyUpdatePending = false;
       this.onFramesAcked(p.frames as SentFrame[], spaceId, now);
     }
-    if (result.lost.length > 0) {
-      for (const p of result.lost) {
+    const lost = result.lost;
+    if (lost.length > 0) {
+      let lostBytes = 0;
+      for (let i = 0; i < lost.length; i++) {
+        const p = lost[i]!;
+        lostBytes += p.size;
         this.stats.packetsLost++;
         this.protoops.slots.fast_retransmit(p, spaceId);
         this.releasePluginFrames(p.frames as SentFrame[]);
         this.protoops.slots.packet_was_lost(p, spaceId);
         if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[spaceId]!, p.pn), trigger: 'reordering_threshold' });
       }
-      this.protoops.slots.congestion_algorithm_notify(result.persistentCongestion ? 'persistent_congestion' : 'lost', result.lost.reduce((s, p) => s + p.size, 0), now);
+      this.protoops.slots.congestion_algorithm_notify(result.persistentCongestion ? 'persistent_congestion' : 'lost', lostBytes, now);
     }
-    if (result.newlyAcked.length > 0) {
-      this.protoops.slots.congestion_algorithm_notify('acked', result.newlyAcked.reduce((s, p) => s + p.size, 0), now);
+    if (acked.length > 0) {
+      let ackedBytes = 0;
+      for (let i = 0; i < acked.length; i++) ackedBytes += acked[i]!.size;
+      this.protoops.slots.congestion_algorithm_notify('acked', ackedBytes, now);
     }
     // Their fate is settled and processed: the records go back to the pool.
     this.sentRecords.releaseAll(result.newlyAcked);
     this.sentRecords.releaseAll(result.lost);
-    if (this.qlog.enabled && (result.rttSample !== undefined || cwndBefore !== this.cc.congestionWindow)) this.logMetrics(now);
   }
 
   private onFramesAcked(frames: SentFrame[], spaceId: PacketNumberSpace, now: number): void {

@@ -25,6 +25,10 @@ export interface LossDetectionOptions {
   timeThreshold?: number;
 }
 
+/**
+ * What one ACK frame did. The object and its arrays are reused by the next onAckReceived: read
+ * them (and copy what must last) before calling it again.
+ */
 export interface AckResult {
   /** Newly acknowledged packets, ascending packet number. */
   newlyAcked: SentPacket[];
@@ -61,6 +65,15 @@ export class LossDetection {
   private peerAddressValidated: boolean;
   private amplificationLimited = false;
   private timer: number | undefined;
+  /** onAckReceived's result, reused while calls do not nest (see there). */
+  private readonly ackResult: AckResult = { newlyAcked: [], lost: [], persistentCongestion: false };
+  private readonly inFlightScratch: SentPacket[] = [];
+  private ackNesting = 0;
+  /**
+   * Callers still reading the last result (they count themselves in and out around their use):
+   * a call meanwhile gets a result of its own instead of overwriting theirs.
+   */
+  ackResultReaders = 0;
 
   constructor(options: LossDetectionOptions) {
     this.isClient = options.isClient;
@@ -158,15 +171,23 @@ export class LossDetection {
     const validates = space === PacketNumberSpace.Handshake && this.isClient && !this.peerAddressValidated;
     if (validates) this.peerAddressValidated = true;
 
-    const newlyAcked = sent.removeAcked(ranges);
+    // One result and its arrays serve every ACK (an ACK per packet or two must not allocate);
+    // a nested call (a protoop processing an ACK while the caller still reads one) gets its own.
+    const result = this.ackNesting === 0 && this.ackResultReaders === 0 ? this.ackResult : { newlyAcked: [], lost: [], persistentCongestion: false };
+    result.newlyAcked.length = 0;
+    result.lost.length = 0;
+    result.rttSample = undefined;
+    result.persistentCongestion = false;
+    const newlyAcked = sent.removeAcked(ranges, result.newlyAcked);
     if (newlyAcked.length === 0) {
       if (validates) this.setLossDetectionTimer(now);
-      return { newlyAcked, lost: [], persistentCongestion: false };
+      return result;
     }
 
-    const result: AckResult = { newlyAcked, lost: [], persistentCongestion: false };
     const largestNewlyAcked = newlyAcked[newlyAcked.length - 1]!;
-    if (largestNewlyAcked.pn === largestAcked && newlyAcked.some((p) => p.ackEliciting)) {
+    let anyAckEliciting = false;
+    for (let i = 0; i < newlyAcked.length; i++) if (newlyAcked[i]!.ackEliciting) anyAckEliciting = true;
+    if (largestNewlyAcked.pn === largestAcked && anyAckEliciting) {
       const latestRtt = now - largestNewlyAcked.timeSent;
       // RFC 9002 §5.3: the Initial ACK Delay is not meaningful, so it is ignored.
       const delay = space === PacketNumberSpace.Initial ? 0 : ackDelay;
@@ -174,11 +195,19 @@ export class LossDetection {
       result.rttSample = latestRtt;
     }
 
-    result.lost = this.detectAndRemoveLostPackets(space, now);
+    this.detectAndRemoveLostPackets(space, now, result.lost);
     if (result.lost.length > 0) result.persistentCongestion = this.onPacketsLost(space, result.lost, now);
 
-    const inFlightAcked = newlyAcked.filter((p) => p.inFlight);
-    if (inFlightAcked.length > 0) this.congestion.onPacketsAcked(inFlightAcked, now);
+    const inFlightAcked = this.inFlightScratch;
+    inFlightAcked.length = 0;
+    for (let i = 0; i < newlyAcked.length; i++) if (newlyAcked[i]!.inFlight) inFlightAcked.push(newlyAcked[i]!);
+    this.ackNesting++;
+    try {
+      if (inFlightAcked.length > 0) this.congestion.onPacketsAcked(inFlightAcked, now);
+    } finally {
+      this.ackNesting--;
+      inFlightAcked.length = 0;
+    }
 
     // A.7: pto_count is kept while the client is unsure the server validated its address.
     if (this.peerAddressValidated) this.ptoCount = 0;
@@ -248,16 +277,19 @@ export class LossDetection {
 
   // ----- RFC 9002 Appendix A internals --------------------------------------------------------
 
-  /** A.10 DetectAndRemoveLostPackets. */
-  private detectAndRemoveLostPackets(space: PacketNumberSpace, now: number): SentPacket[] {
+  /** A.10 DetectAndRemoveLostPackets: appends the lost packets to `lost` and returns it. */
+  private detectAndRemoveLostPackets(space: PacketNumberSpace, now: number, lost: SentPacket[] = []): SentPacket[] {
     const sent = this.spaces[space];
     sent.lossTime = undefined;
     const largestAcked = sent.largestAcked;
-    if (largestAcked === undefined) return [];
+    if (largestAcked === undefined) return lost;
     const lossDelay = Math.max(this.timeThreshold * Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt), K_GRANULARITY_US);
     const lostSendTime = now - lossDelay;
-    const lost: SentPacket[] = [];
-    for (const packet of sent) {
+    const first = lost.length;
+    // Slots, not an iterator: this runs for every ACK.
+    for (let i = 0, n = sent.slotCount; i < n; i++) {
+      const packet = sent.at(i);
+      if (packet === undefined) continue;
       if (packet.pn > largestAcked) break;
       if (packet.timeSent <= lostSendTime || largestAcked >= packet.pn + this.packetThreshold) {
         lost.push(packet);
@@ -266,7 +298,7 @@ export class LossDetection {
         sent.lossTime = sent.lossTime === undefined ? when : Math.min(sent.lossTime, when);
       }
     }
-    for (const packet of lost) sent.remove(packet.pn);
+    for (let i = first; i < lost.length; i++) sent.remove(lost[i]!.pn);
     return lost;
   }
 
