@@ -428,7 +428,13 @@ export class NodeCryptoProvider implements CryptoProvider {
         return safeVerify(() => nodeVerify(null, data, keyObject, signature));
       }
       case 'rsa': {
+        // RFC 8017 §8.1.2 and §8.2.2, step 1: a signature is exactly k octets, k the modulus
+        // length. OpenSSL also takes one with its leading zero bytes cut off; the noble provider
+        // does not, and both must judge the same bytes the same way.
         const keyObject = rsaPublicKeyObject(key.n, key.e);
+        let k = key.n.length;
+        for (let i = 0; i < key.n.length && key.n[i] === 0; i++) k--;
+        if (signature.length !== k) return false;
         const alg = rsaHash(scheme);
         const options = isPss(scheme)
           ? { key: keyObject, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength(alg) }

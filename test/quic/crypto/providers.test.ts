@@ -343,6 +343,26 @@ describe('RSA verification', () => {
       keyObject: privateKey,
     };
   }
+  /** A message and its signature whose first octet is 0 (one in 256 or so; cached per key and scheme). */
+  const leadingZero = new Map<string, { m: Uint8Array; s: Uint8Array }>();
+  const keyIds = new WeakMap<object, number>();
+  function leadingZeroSignature(key: ReturnType<typeof generateKeyPairSync>['privateKey'], alg: 'sha256' | 'sha384', pss: boolean): { m: Uint8Array; s: Uint8Array } {
+    if (!keyIds.has(key)) keyIds.set(key, Math.random());
+    const id = `${keyIds.get(key)}/${alg}/${pss}`;
+    const hit = leadingZero.get(id);
+    if (hit) return hit;
+    for (let i = 0; i < 100_000; i++) {
+      const m = ascii(`certificate TBS bytes ${i}`);
+      const s = new Uint8Array(nodeCryptoSign(alg, m, pss
+        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg === 'sha256' ? 32 : 48 }
+        : { key, padding: constants.RSA_PKCS1_PADDING }));
+      if (s[0] === 0) {
+        leadingZero.set(id, { m, s });
+        return { m, s };
+      }
+    }
+    throw new Error('no signature with a leading zero octet');
+  }
   // 2048 bits as deployed; 2049 bits makes emLen one byte shorter than the modulus in EMSA-PSS.
   const keys = [rsaKey(2048), rsaKey(2049)];
   const message = ascii('certificate TBS bytes');
@@ -367,6 +387,11 @@ describe('RSA verification', () => {
         expect(provider.verify(scheme, key.publicKey, message, tampered)).toBe(false);
         expect(provider.verify(scheme, key.publicKey, ascii('other bytes'), signature)).toBe(false);
         expect(provider.verify(scheme, key.publicKey, message, signature.subarray(1))).toBe(false);
+        // A signature one octet short is invalid even when its value fits (RFC 8017 §8.1.2 step 1):
+        // cut the leading zero octet of one whose integer value is small enough.
+        const small = leadingZeroSignature(key.keyObject, alg, pss);
+        expect(provider.verify(scheme, key.publicKey, small.m, small.s)).toBe(true);
+        expect(provider.verify(scheme, key.publicKey, small.m, small.s.subarray(1))).toBe(false);
         // A DER-style modulus with a leading zero byte is the same key.
         const n0 = new Uint8Array(key.publicKey.n.length + 1);
         n0.set(key.publicKey.n, 1);
