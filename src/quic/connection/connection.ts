@@ -30,8 +30,8 @@ import { TlsAlert, TlsContext, type Epoch } from '../tls/context.js';
 import { Reader, Writer } from '../wire/buffer.js';
 import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
 import {
-  FRAME_PARSERS, FrameType, checkFrameAllowedInPacket, isAckEliciting, readFrameType,
-  type Frame,
+  FRAME_PARSERS, FrameType, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting, parseStreamFrame, readFrameType,
+  type Frame, type StreamFrame,
 } from '../wire/frames/index.js';
 import {
   ShortHeaderView, newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
@@ -598,6 +598,17 @@ export class QuicConnection {
     }
   }
 
+  /**
+   * The default parse_frame of STREAM frames: a StreamFrameView per payload nesting level,
+   * re-pointed at each frame, so receiving data allocates no frame object and no data view.
+   * qlog keeps the frames of a packet, so with qlog on each frame gets an object of its own.
+   */
+  private parseStreamInPlace(r: Reader, frameType: number): StreamFrame {
+    if (this.qlog.enabled || this.payloadDepth === 0) return parseStreamFrame(r, frameType);
+    return (this.streamFrameViews[this.payloadDepth - 1] ??= new StreamFrameView()).parse(r, frameType);
+  }
+
+  private readonly streamFrameViews: StreamFrameView[] = [];
   private readonly payloadReaders: Reader[] = [];
   private payloadDepth = 0;
   private readonly receivedPacket: ReceivedPacket = { space: PacketNumberSpace.Initial, type: 'initial', pn: 0, ackEliciting: false };
@@ -657,7 +668,11 @@ export class QuicConnection {
 
   private defineCoreProtoops(): void {
     const t = this.protoops;
-    for (const [type, parser] of FRAME_PARSERS) t.define('parse_frame', parser, type);
+    for (const [type, parser] of FRAME_PARSERS) {
+      // STREAM frames, the bulk of the traffic, are parsed in place (see parseStreamInPlace).
+      if (type >= FrameType.STREAM && type <= FrameType.STREAM + 7) t.define('parse_frame', (r: Reader, ft: number) => this.parseStreamInPlace(r, ft), type);
+      else t.define('parse_frame', parser, type);
+    }
     // Unknown frame types reach these NO_PARAM defaults (PQUIC's parse_unknown_frame /
     // process_unknown_frame): a plugin replaces them, or registers its own frame type.
     const unknownFrame = (_r: unknown, type: number): never => {

@@ -14,7 +14,7 @@ import {
   LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated,
 } from '../stream/stream-id.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
-import { streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
+import { StreamFrameView, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 
@@ -196,7 +196,9 @@ export class StreamManager {
   onStreamFrame(f: Extract<Frame, { type: 'stream' }>, now: number): void {
     const s = this.peerStream(f.streamId, 'recv');
     if (!s || !s.recv) return;
-    s.recv.onData(f.offset, f.data, f.fin);
+    // A frame parsed in place is copied straight from the packet (no view of its data).
+    if (f instanceof StreamFrameView) s.recv.onDataFrom(f.offset, f.buf, f.dataStart, f.dataLength, f.fin);
+    else s.recv.onData(f.offset, f.data, f.fin);
     void now;
   }
 

@@ -3,14 +3,24 @@
  * and CRYPTO data, RFC 9000 §2.2, §19.6, §19.8). Only bytes not held yet are copied; the
  * reader takes contiguous bytes from `readOffset`.
  *
+ * Bytes are copied into blocks that grow from 4 KiB to 64 KiB per stream, not into a buffer per
+ * frame: a received packet costs a copy and no allocation, and a stream with little data keeps
+ * little memory. A read hands out a view of a block (a copy only when the bytes straddle two),
+ * and a block is never written again below the read offset, so views stay valid for as long as
+ * the reader keeps them. Blocks wholly read are dropped.
+ *
  * In discard mode (after STOP_SENDING), ranges are still recorded so completeness can be told,
  * but no bytes are stored and the read offset follows the contiguous prefix.
  */
 import { RangeSet } from '../recovery/rangeset.js';
-import { copyBytes } from '../wire/bytes.js';
 
-interface Chunk {
-  offset: number;
+const FIRST_BLOCK = 4096;
+const MAX_BLOCK = 65536;
+const NO_BYTES = new Uint8Array(0);
+
+interface Block {
+  /** Stream offset of data[0]. */
+  start: number;
   data: Uint8Array;
 }
 
@@ -24,8 +34,9 @@ export class ReassemblyBuffer {
   discarding = false;
   /** Received offsets at or above readOffset. */
   private readonly received = new RangeSet();
-  /** Stored bytes, ascending, disjoint, all at or above readOffset. */
-  private readonly chunks: Chunk[] = [];
+  /** Storage, ascending by start, disjoint (not necessarily adjacent), all ending above readOffset. */
+  private readonly blocks: Block[] = [];
+  private nextBlockSize = FIRST_BLOCK;
 
   /** Bytes readable right now from readOffset. */
   get readable(): number {
@@ -41,7 +52,12 @@ export class ReassemblyBuffer {
 
   /** Records [offset, offset + data.length), copying only bytes not already held. Returns how many were new. */
   insert(offset: number, data: Uint8Array): number {
-    const end = offset + data.length;
+    return this.insertFrom(offset, data, 0, data.length);
+  }
+
+  /** insert() of src[srcStart, srcStart + length), without a view of it. */
+  insertFrom(offset: number, src: Uint8Array, srcStart: number, length: number): number {
+    const end = offset + length;
     if (end > this.highestReceived) this.highestReceived = end;
     const start = Math.max(offset, this.readOffset);
     if (start >= end) return 0;
@@ -49,7 +65,7 @@ export class ReassemblyBuffer {
     if (this.received.isDisjointFrom(start, end)) {
       // The common case, new bytes only: no list of gaps to build.
       added = end - start;
-      if (!this.discarding) this.store({ offset: start, data: copyBytes(data, start - offset, end - offset) });
+      if (!this.discarding) this.store(start, end, src, srcStart - offset);
       this.received.add(start, end);
     } else {
       const gaps = this.received.gaps(start, end);
@@ -57,7 +73,7 @@ export class ReassemblyBuffer {
       this.received.add(start, end);
       for (const [s, e] of gaps) {
         added += e - s;
-        if (!this.discarding) this.store({ offset: s, data: copyBytes(data, s - offset, e - offset) });
+        if (!this.discarding) this.store(s, e, src, srcStart - offset);
       }
     }
     if (this.discarding) this.skipContiguous();
@@ -65,29 +81,31 @@ export class ReassemblyBuffer {
     return added;
   }
 
-  /** Takes up to `max` contiguous bytes from readOffset (a view when they sit in one chunk). */
+  /** Takes up to `max` contiguous bytes from readOffset (a view when they sit in one block). */
   read(max = Infinity): Uint8Array {
     const length = Math.min(this.readable, max);
-    if (length <= 0) return new Uint8Array(0);
-    const head = this.chunks[0]!;
+    if (length <= 0) return NO_BYTES;
+    const from = this.readOffset;
+    const first = this.blocks[0]!;
     let out: Uint8Array;
-    if (head.data.length >= length) {
-      out = head.data.subarray(0, length);
-      this.consumeHead(length);
+    const at = from - first.start;
+    if (at + length <= first.data.length) {
+      out = first.data.subarray(at, at + length);
     } else {
       out = new Uint8Array(length);
       let filled = 0;
-      while (filled < length) {
-        const chunk = this.chunks[0]!;
-        const n = Math.min(chunk.data.length, length - filled);
-        out.set(chunk.data.subarray(0, n), filled);
-        this.consumeHead(n);
+      for (let i = 0; filled < length; i++) {
+        const b = this.blocks[i]!;
+        const s = from + filled - b.start;
+        const n = Math.min(b.data.length - s, length - filled);
+        out.set(b.data.subarray(s, s + n), filled);
         filled += n;
       }
     }
     this.readOffset += length;
     this.bufferedBytes -= length;
     this.received.shift(this.readOffset);
+    this.dropReadBlocks();
     return out;
   }
 
@@ -95,7 +113,7 @@ export class ReassemblyBuffer {
   startDiscarding(): number {
     const dropped = this.bufferedBytes;
     this.discarding = true;
-    this.chunks.length = 0;
+    this.blocks.length = 0;
     this.bufferedBytes = 0;
     this.skipContiguous();
     return dropped;
@@ -109,27 +127,40 @@ export class ReassemblyBuffer {
     }
   }
 
-  private consumeHead(n: number): void {
-    const head = this.chunks[0]!;
-    if (n >= head.data.length) this.chunks.shift();
-    else this.chunks[0] = { offset: head.offset + n, data: head.data.subarray(n) };
+  private dropReadBlocks(): void {
+    const blocks = this.blocks;
+    let n = 0;
+    while (n < blocks.length && blocks[n]!.start + blocks[n]!.data.length <= this.readOffset) n++;
+    if (n === 1) blocks.shift();
+    else if (n > 1) blocks.splice(0, n);
   }
 
-  private store(chunk: Chunk): void {
-    const n = this.chunks.length;
-    if (n === 0 || this.chunks[n - 1]!.offset < chunk.offset) {
-      // In order: append (splice would allocate an empty array of removed chunks).
-      this.chunks.push(chunk);
-      return;
+  /** Copies stream bytes [s, e) from src (stream offset o is src[o + delta]) into blocks. */
+  private store(s: number, e: number, src: Uint8Array, delta: number): void {
+    while (s < e) {
+      const b = this.blockFor(s, e);
+      const at = s - b.start;
+      const n = Math.min(e - s, b.data.length - at);
+      const from = s + delta;
+      // A whole frame's data (the usual case) is copied without making a view of it.
+      b.data.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at);
+      s += n;
     }
-    // Chunks are disjoint, so the insertion point is the first chunk starting after this one.
-    let lo = 0;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.chunks[mid]!.offset < chunk.offset) lo = mid + 1;
-      else hi = mid;
-    }
-    this.chunks.splice(lo, 0, chunk);
+  }
+
+  /** The block holding offset `s`, made (up to `e`, within the next block) when there is none. */
+  private blockFor(s: number, e: number): Block {
+    const blocks = this.blocks;
+    // Usually the last block, or the one before (data arrives nearly in order).
+    let i = blocks.length - 1;
+    while (i >= 0 && blocks[i]!.start > s) i--;
+    if (i >= 0 && s < blocks[i]!.start + blocks[i]!.data.length) return blocks[i]!;
+    // No block holds s: make one from s, as large as the size policy allows, short of the next block.
+    const next = i + 1 < blocks.length ? blocks[i + 1]!.start : Infinity;
+    const size = Math.min(Math.max(this.nextBlockSize, e - s), next - s);
+    this.nextBlockSize = Math.min(this.nextBlockSize * 2, MAX_BLOCK);
+    const b: Block = { start: s, data: new Uint8Array(size) };
+    blocks.splice(i + 1, 0, b);
+    return b;
   }
 }

@@ -61,7 +61,12 @@ export class RecvStream {
    * final size, FLOW_CONTROL_ERROR (§4.1) for data past either advertised limit.
    */
   onData(offset: number, data: Uint8Array, fin: boolean): void {
-    const end = offset + data.length;
+    this.onDataFrom(offset, data, 0, data.length, fin);
+  }
+
+  /** onData() for the bytes src[start, start + length), without a view of them. */
+  onDataFrom(offset: number, src: Uint8Array, start: number, length: number, fin: boolean): void {
+    const end = offset + length;
     this.checkFinalSize(end, fin);
     this.chargeFlowControl(end);
     if (fin && this.finalSize === undefined) {
@@ -69,7 +74,7 @@ export class RecvStream {
       if (this.state === 'Recv') this.state = 'SizeKnown';
     }
     if (this.state === 'ResetRecvd' || this.state === 'ResetRead' || this.state === 'DataRead') return;
-    this.buffer.insert(offset, data);
+    this.buffer.insertFrom(offset, src, start, length);
     if (this.buffer.discarding) this.consumeUpTo(this.buffer.highestReceived);
     if (this.state === 'SizeKnown' && this.buffer.hasAllBelow(this.finalSize!)) this.state = 'DataRecvd';
   }

@@ -5,6 +5,7 @@ import {
   FRAME_PARSERS,
   type Frame,
   FrameType,
+  StreamFrameView,
   checkFrameAllowedInPacket,
   countsInFlight,
   frameLength,
@@ -16,6 +17,7 @@ import {
   isServerOnlyFrame,
   parseFrame,
   parseFrames,
+  parseStreamFrame,
   readFrameType,
   streamFrameOverhead,
   writeFrame,
@@ -268,5 +270,45 @@ describe('frame rules', () => {
     expectQuicError(() => parseFrames(hex('02 00 00 00 00'), '0RTT'), PV);
     expectQuicError(() => parseFrames(hex('1f'), '1RTT'), FEE);
     expectQuicError(() => parseFrames(new Uint8Array(0), '1RTT'), PV);
+  });
+});
+
+describe('StreamFrameView', () => {
+  const encode = (f: Frame, tail = 0): Uint8Array => {
+    const w = new Writer(new Uint8Array(frameLength(f) + tail + 3));
+    w.zeros(3); // not at offset 0 of the packet
+    writeFrame(w, f);
+    return w.buf.subarray(0, w.position + tail);
+  };
+
+  it('parses every STREAM sample as parseStreamFrame does, knowing its data by bounds', () => {
+    const view = new StreamFrameView();
+    for (const f of SAMPLE_FRAMES.filter((x) => x.type === 'stream')) {
+      const bytes = encode(f);
+      const a = new Reader(bytes, 3);
+      const b = new Reader(bytes, 3);
+      const typeA = readFrameType(a);
+      readFrameType(b);
+      const expected = parseStreamFrame(a, typeA) as Extract<Frame, { type: 'stream' }>;
+      view.parse(b, typeA);
+      expect(b.position).toBe(a.position);
+      expect({ type: view.type, streamId: view.streamId, offset: view.offset, fin: view.fin, explicitLength: view.explicitLength, data: toHex(view.data) })
+        .toEqual({ ...expected, data: toHex(expected.data) });
+      expect(view.buf).toBe(bytes);
+      expect(toHex(bytes.subarray(view.dataStart, view.dataStart + view.dataLength))).toBe(toHex(expected.data));
+    }
+  });
+
+  it('rejects what parseStreamFrame rejects, with the same code', () => {
+    const view = new StreamFrameView();
+    // Length beyond the packet; offset + length past 2^53 - 1.
+    for (const bytes of [Uint8Array.of(0x0a, 0x04, 0x05, 1, 2), Uint8Array.of(0x0e, 0x04, 0xdf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 1, 2)]) {
+      const a = new Reader(bytes);
+      const type = readFrameType(a);
+      const code = expectQuicError(() => parseStreamFrame(a, type), TransportErrorCode.FRAME_ENCODING_ERROR).code;
+      const b = new Reader(bytes);
+      readFrameType(b);
+      expect(expectQuicError(() => view.parse(b, type), TransportErrorCode.FRAME_ENCODING_ERROR).code).toBe(code);
+    }
   });
 });

@@ -58,6 +58,50 @@ export function parseStreamFrame(r: Reader, frameType: number): StreamFrame {
   return { type: 'stream', streamId, offset, data, fin: (frameType & STREAM_FIN_BIT) !== 0, explicitLength };
 }
 
+/**
+ * A STREAM frame parsed in place, for the receive path: one instance is re-pointed at each
+ * frame (`parse`, same checks and errors as parseStreamFrame) and knows its data by its bounds
+ * in the packet, so a receiver can copy the bytes straight into its reassembly buffer; the
+ * `data` view is made only if read. Valid until the next `parse`.
+ */
+export class StreamFrameView implements StreamFrame {
+  readonly type = 'stream' as const;
+  streamId = 0;
+  offset = 0;
+  fin = false;
+  explicitLength = true;
+  /** The packet buffer holding the Stream Data. */
+  buf: Uint8Array = new Uint8Array(0);
+  dataStart = 0;
+  dataLength = 0;
+  private view: Uint8Array | undefined;
+
+  parse(r: Reader, frameType: number): this {
+    const streamId = r.varint();
+    const offset = (frameType & STREAM_OFF_BIT) !== 0 ? r.varint() : 0;
+    const explicitLength = (frameType & STREAM_LEN_BIT) !== 0;
+    const length = explicitLength ? r.varint() : r.remaining;
+    const start = r.position;
+    r.skip(length);
+    if (length > Number.MAX_SAFE_INTEGER - offset) {
+      throw frameEncodingError(`STREAM offset ${offset} + length ${length} exceeds the largest stream offset`);
+    }
+    this.streamId = streamId;
+    this.offset = offset;
+    this.fin = (frameType & STREAM_FIN_BIT) !== 0;
+    this.explicitLength = explicitLength;
+    this.buf = r.buf;
+    this.dataStart = start;
+    this.dataLength = length;
+    this.view = undefined;
+    return this;
+  }
+
+  get data(): Uint8Array {
+    return (this.view ??= this.buf.subarray(this.dataStart, this.dataStart + this.dataLength));
+  }
+}
+
 /** The frame type byte `writeStreamFrame` uses for `f`. */
 export function streamFrameType(f: StreamFrame): number {
   return FrameType.STREAM
