@@ -173,7 +173,15 @@ function readStack(st: State, p: PtrValue, extra: number, width: number, frameSi
     const v = f.slots[(Number(lo) + frameSize) >> 3];
     if (v !== undefined) return v;
   }
-  return scalarValue(scalarOfWidth(width));
+  // Part of a spilled pointer is still an address: it must not reach the host either.
+  const a = Math.max(0, (Number(lo) + frameSize) >> 3);
+  const b = Math.min(f.slots.length - 1, (Number(hi) + frameSize + width - 1) >> 3);
+  let tainted = false;
+  for (let k = a; k <= b; k++) {
+    const v = f.slots[k];
+    if (v && (v.k === 'ptr' || (v.k === 'scalar' && v.tainted))) tainted = true;
+  }
+  return scalarValue(scalarOfWidth(width), { tainted });
 }
 
 // ---- ALU
@@ -524,8 +532,11 @@ function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'l
   }
   if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
   if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
-  if (kind === 'ldx') st.regs[insn.dst] = loaded.k === 'scalar' ? scalarValue(scalarTruncBytes(loaded.s, width)) : loaded;
-  else if (kind === 'ldxs') st.regs[insn.dst] = scalarValue(loaded.k === 'scalar' ? scalarSext(scalarTruncBytes(loaded.s, width), width * 8) : SCALAR_UNKNOWN);
+  if (kind === 'ldx') st.regs[insn.dst] = loaded.k === 'scalar' ? scalarValue(scalarTruncBytes(loaded.s, width), { tainted: loaded.tainted }) : loaded;
+  else if (kind === 'ldxs') {
+    const tainted = loaded.k !== 'scalar' || loaded.tainted;
+    st.regs[insn.dst] = scalarValue(loaded.k === 'scalar' ? scalarSext(scalarTruncBytes(loaded.s, width), width * 8) : SCALAR_UNKNOWN, { tainted });
+  }
   else if (kind === 'atomic') {
     if (stored && stored.k !== 'scalar') report(p, 'POINTER_LEAK', pc, 'atomic operation with a pointer operand', st, false);
     if (insn.imm === ATOMIC_CMPXCHG) {

@@ -107,7 +107,8 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
       regs[1] = ptrValue('ctx', 0, scalarConst(0n), { offSlack: 0n });
       regs[2] = scalarValue(len, { isLen: true, lenSlack: 0n });
     }
-    const entry: State = { regs, frames: [emptyFrame(frameSize)], ctxLen: len };
+    // Pluglets have no context buffer: its length is 0 (and not printed).
+    const entry: State = { regs, frames: [emptyFrame(frameSize)], ctxLen: regs[2]!.k === 'uninit' ? scalarConst(0n) : len };
     analyzeFunction(env, shape.funcOf[image.entry]!, entry, 0, true);
   } catch (e) {
     if (e instanceof StructureError) return rejected(policy, bare(e.code, e.pc, e.message));

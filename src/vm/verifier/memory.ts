@@ -86,6 +86,9 @@ export function checkRegion(st: State, p: PtrValue, extra: number, minLen: bigin
       // The block may be larger than what we know of it (a runtime size).
       return { kind: 'unproven', code: 'OUT_OF_BOUNDS', why: `${where()}: past the bytes known to be allocated` };
     }
+    if (p.region === 'stack' && hi < start) {
+      return { kind: 'definite', code: 'STACK_FRAME', why: `${where()}: the stack frame has ${env.frameSize} bytes, [${start}, 0)` };
+    }
     return { kind: 'definite', code: 'OUT_OF_BOUNDS', why: `${where()}: outside [${start}, ${end})` };
   }
   return { kind: 'unproven', code: 'OUT_OF_BOUNDS', why: `${where()}: may leave [${start}, ${end})` };

@@ -213,6 +213,6 @@ export function formatState(s: State): string {
       else if (f.masks[k] !== 0) parts.push(`fp${off}=partial`);
     }
   }
-  if (s.ctxLen.umin !== 0n || s.ctxLen.umax !== (1n << 64n) - 1n) parts.push(`len=${formatScalar(s.ctxLen)}`);
+  if (s.ctxLen.umax !== 0n) parts.push(`len=${formatScalar(s.ctxLen)}`);
   return parts.join(' ');
 }
