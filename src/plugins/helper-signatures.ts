@@ -63,9 +63,10 @@ const CONNECTION_API: Record<string, Sig> = {
   my_realloc: { args: [cnx, { kind: 'heap_or_null' }, scalar], ret: { kind: 'heap_or_null', sizeArg: 3 } },
   my_memcmp: { args: [{ kind: 'mem', access: 'read', len: 3 }, { kind: 'mem', access: 'read', len: 3 }, scalar], ret: num },
   // size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n): reads at most max bytes.
-  picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: num },
+  // A varint has at most 8 bytes: the host never touches more, whatever max says.
+  picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2, cap: 8 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: num },
   // size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n): writes at most max bytes.
-  picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2 }, scalar, scalar], ret: num },
+  picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2, cap: 8 }, scalar, scalar], ret: num },
   // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one value per key.
   pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true }], ret: num },
   recover_packet: { args: [cnx, { kind: 'mem', access: 'read', len: 3, maxLen: 65536 }, scalar], ret: num },

@@ -14,7 +14,7 @@ import {
 import { checkBase, checkRegion, type MemEnv, type Verdict } from './memory.js';
 import {
   S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
-  scalarTruncBytes, toSigned, type AluOp, type Scalar,
+  scalarTruncBytes, scalarU, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import {
   UNINIT, UNKNOWN, cloneState, emptyFrame, formatState, joinState, leqState, ptrValue, scalarValue, type Frame, type PtrValue,
@@ -451,14 +451,25 @@ function assume(c: Cmp | undefined, negated: boolean, insn: Insn, st: State, dv:
     const slack = cmp === 'lt' ? 1n : cmp === 'le' ? 0n : undefined;
     if (slack === undefined) return;
     const cur = out.regs[x];
-    if (cur?.k === 'scalar' && y.isLen && cur.s.umax <= S64_MAX) {
-      out.regs[x] = { ...cur, lenSlack: cur.lenSlack === null ? slack : mx(cur.lenSlack, slack) };
+    // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
+    const base = y.isLen ? 0n : y.lenSlack;
+    if (cur?.k === 'scalar' && base !== null && cur.s.umax <= S64_MAX) {
+      out.regs[x] = { ...cur, lenSlack: cur.lenSlack === null ? base + slack : mx(cur.lenSlack, base + slack) };
     }
   };
   rel(insn.dst, sv, c);
   rel(insn.src, dv, SWAP[c]);
   if (dv.isLen) out.ctxLen = scalarMeet(out.ctxLen, a) ?? out.ctxLen;
   if (sv.isLen && srcReg) out.ctxLen = scalarMeet(out.ctxLen, b) ?? out.ctxLen;
+  // v <= len - s with v >= m: len >= m + s.
+  for (let r = 0; r < 10; r++) {
+    const v = out.regs[r]!;
+    if (v.k === 'scalar' && v.lenSlack !== null && v.s.umin + v.lenSlack > out.ctxLen.umin) {
+      const m = scalarMeet(out.ctxLen, { ...SCALAR_UNKNOWN, umin: v.s.umin + v.lenSlack });
+      if (!m) return undefined;
+      out.ctxLen = m;
+    }
+  }
   void negated;
   return out;
 }
@@ -587,6 +598,10 @@ function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void 
         const write = spec.kind === 'mem' && spec.access === 'write';
         let len: Scalar = isStr ? scalarConst(1n) : spec.len !== undefined ? argScalar(st.regs[spec.len]!) : scalarConst(BigInt(spec.size ?? 1));
         if (spec.kind === 'mem' && spec.scale !== undefined) len = scalarAlu('mul', len, scalarConst(BigInt(spec.scale)), false);
+        if (spec.kind === 'mem' && spec.cap !== undefined && len.umax > BigInt(spec.cap)) {
+          const cap = BigInt(spec.cap);
+          len = scalarU(len.umin < cap ? len.umin : cap, cap) ?? scalarConst(cap);
+        }
         if (spec.kind === 'mem' && spec.unsized) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
         if (spec.kind === 'mem' && spec.maxLen !== undefined && len.umax > BigInt(spec.maxLen)) {
           report(p, 'HELPER_ARG', pc, `${name}: length r${spec.len} may be ${len.umax} (at most ${spec.maxLen})`, st, len.umin > BigInt(spec.maxLen));

@@ -24,7 +24,8 @@ export type CtxKind = 'pluglet' | 'mem';
  * - `handle`: an opaque handle of the given kind; the host checks it, so a scalar is accepted,
  *   a pointer never.
  * - `mem`: a pointer to `access` bytes of program memory whose length is argument `len` (1-based
- *   register number) times `scale`, or the constant `size`; `nullable` accepts NULL (when the
+ *   register number) times `scale`, or the constant `size`, never more than `cap` bytes (the
+ *   host touches at most that many, whatever the length says); `nullable` accepts NULL (when the
  *   length is 0); `unsized`: the host decides the length (only the pointer can be checked).
  * - `cstring`: a pointer to a NUL-terminated string the host reads.
  * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
@@ -34,7 +35,7 @@ export type ArgSpec =
   | { kind: 'scalar' }
   | { kind: 'value' }
   | { kind: 'handle'; handle: string }
-  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; maxLen?: number; nullable?: boolean; unsized?: boolean }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean }
   | { kind: 'cstring' }
   | { kind: 'heap_or_null' }
   | { kind: 'any' };
