@@ -27,8 +27,12 @@ import { U64 } from './tnum.js';
 
 /** Joins at a loop head before widening starts (lets short constant loops converge exactly). */
 const WIDEN_DELAY = 3;
-/** Descending passes after the fixpoint; the last one checks. */
-const NARROW_PASSES = 3;
+/**
+ * Descending passes after the fixpoint; the last one checks. The first starts from the loop
+ * heads' last back-edge contributions (already F applied to the post-fixpoint), so it narrows
+ * what widening lost: on every program of the repository a second pass proves nothing more.
+ */
+const NARROW_PASSES = 1;
 
 export class TooComplex extends Error {}
 
@@ -767,38 +771,79 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
   const { rpo, rank } = o;
   const isBack = (from: number, to: number): boolean => rank[to - fn.start]! <= rank[from - fn.start]!;
 
-  // Phase 1: ascending iteration with widening at loop heads.
+  // Phase 1: ascending iteration with widening at loop heads (nothing to do without loops:
+  // in reverse postorder, an acyclic function's states are exact after one pass).
   const inS: (State | undefined)[] = new Array(len);
-  const dirty = new Uint8Array(len);
+  const queued = new Uint8Array(len);
   const visits = new Uint16Array(len);
+  /** The latest state each back edge brought to its head: F of the post-fixpoint at the end. */
+  const lastBack: Map<number, State>[] = new Array(len);
   inS[0] = entry;
-  dirty[0] = 1;
   const p: Pass = { env, check: false, depth, fn: fnIndex, states: inS, exit: undefined };
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const pc of rpo) {
-      const i = pc - fn.start;
-      if (!dirty[i]) continue;
-      dirty[i] = 0;
-      if (++env.steps > env.maxSteps) throw new TooComplex();
-      for (const [s, out] of step(p, pc, inS[i]!)) {
-        const j = s - fn.start;
-        const old = inS[j];
-        if (!old) inS[j] = out;
-        else if (leqState(out, old)) continue;
-        else inS[j] = isBack(pc, s) && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds) : joinState(old, out);
-        dirty[j] = 1;
-        if (isBack(pc, s)) changed = true;
+  // The worklist: slots by reverse-postorder rank, lowest first (a binary heap), so a loop is
+  // iterated to its fixpoint before what follows it, and only changed slots are revisited.
+  const heap: number[] = [];
+  const push = (r: number): void => {
+    if (queued[r]) return;
+    queued[r] = 1;
+    let k = heap.push(r) - 1;
+    while (k > 0) {
+      const up = (k - 1) >> 1;
+      if (heap[up]! <= r) break;
+      heap[k] = heap[up]!;
+      heap[up] = r;
+      k = up;
+    }
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      let k = 0;
+      heap[0] = last;
+      for (;;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < heap.length && heap[l]! < heap[m]!) m = l;
+        if (r < heap.length && heap[r]! < heap[m]!) m = r;
+        if (m === k) break;
+        [heap[k], heap[m]] = [heap[m]!, heap[k]!];
+        k = m;
       }
+    }
+    queued[top] = 0;
+    return top;
+  };
+  if (o.heads.size > 0) push(0);
+  while (heap.length > 0) {
+    const pc = rpo[pop()]!;
+    const i = pc - fn.start;
+    if (++env.steps > env.maxSteps) throw new TooComplex();
+    const outs = step(p, pc, inS[i]!);
+    for (let e = 0; e < outs.length; e++) {
+      const s = outs[e]![0];
+      const out = outs[e]![1];
+      const j = s - fn.start;
+      const back = isBack(pc, s);
+      if (back) (lastBack[j] ??= new Map()).set(pc, out);
+      const old = inS[j];
+      if (!old) inS[j] = out;
+      else if (leqState(out, old)) continue;
+      else inS[j] = back && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds) : joinState(old, out);
+      push(rank[j]!);
     }
   }
 
   // Phase 2: descending passes from the post-fixpoint; the last one checks.
-  let back: (State | undefined)[] = inS.slice();
+  let back: (State | undefined)[] = new Array(len);
+  lastBack.forEach((m, j) => {
+    for (const st of m.values()) back[j] = back[j] ? joinState(back[j]!, st) : st;
+  });
   let result: State | undefined;
-  for (let pass = 0; pass < NARROW_PASSES; pass++) {
-    const last = pass === NARROW_PASSES - 1;
+  const passes = o.heads.size > 0 ? NARROW_PASSES : 1;
+  for (let pass = 0; pass < passes; pass++) {
+    const last = pass === passes - 1;
     const fresh: (State | undefined)[] = new Array(len);
     const nextBack: (State | undefined)[] = new Array(len);
     fresh[0] = entry;
@@ -810,7 +855,10 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
       if (!st) continue;
       fresh[i] = st;
       if (++env.steps > env.maxSteps) throw new TooComplex();
-      for (const [s, out] of step(q, pc, st)) {
+      const outs = step(q, pc, st);
+      for (let e = 0; e < outs.length; e++) {
+        const s = outs[e]![0];
+        const out = outs[e]![1];
         const j = s - fn.start;
         if (isBack(pc, s)) nextBack[j] = nextBack[j] ? joinState(nextBack[j]!, out) : out;
         else fresh[j] = fresh[j] ? joinState(fresh[j]!, out) : out;

@@ -55,30 +55,40 @@ const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
  * contradict each other, i.e. no value is possible (an infeasible branch).
  */
 export function normalize(x: Scalar): Scalar | undefined {
+  if (x.t.mask === 0n && x.umin === x.t.value && x.umax === x.t.value && x.smin === x.smax && x.smin === toSigned(x.umin)) return x;
   let { smin, smax, umin, umax } = x;
   let t = x.t;
+  // Two rounds reach what the kernel's three-step sync reaches; the second only when the first moved something.
   for (let round = 0; round < 2; round++) {
+    const before = umin === x.umin && umax === x.umax && smin === x.smin && smax === x.smax;
     // Known bits bound the unsigned range.
-    umin = max(umin, t.value);
-    umax = min(umax, t.value | t.mask);
+    if (t.value > umin) umin = t.value;
+    const top = t.value | t.mask;
+    if (top < umax) umax = top;
     // The signed range, when it does not cross zero, is an unsigned range too.
     if (smin >= 0n) {
-      umin = max(umin, smin);
-      umax = min(umax, smax);
+      if (smin > umin) umin = smin;
+      if (smax < umax) umax = smax;
     } else if (smax < 0n) {
       umin = max(umin, toUnsigned(smin));
       umax = min(umax, toUnsigned(smax));
     }
     if (umin > umax) return undefined;
     // And the other way round.
-    if (umax <= S64_MAX || umin > S64_MAX) {
+    if (umax <= S64_MAX) {
+      if (umin > smin) smin = umin;
+      if (umax < smax) smax = umax;
+    } else if (umin > S64_MAX) {
       smin = max(smin, toSigned(umin));
       smax = min(smax, toSigned(umax));
     }
     if (smin > smax) return undefined;
-    const mt = tnumMeet(t, tnumRange(umin, umax));
-    if (!mt) return undefined;
-    t = mt;
+    if (t.mask !== 0n || umin !== umax) {
+      const mt = tnumMeet(t, tnumRange(umin, umax));
+      if (!mt) return undefined;
+      t = mt;
+    } else if (t.value !== umin) return undefined;
+    if (round === 0 && before && t === x.t) break;
   }
   return { smin, smax, umin, umax, t };
 }

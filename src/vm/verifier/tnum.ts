@@ -16,11 +16,17 @@ export function tnumConst(v: bigint): Tnum {
   return { value: v & U64, mask: 0n };
 }
 
+/** Number of significant bits of a non-negative value below 2^64. */
+function bitLength(x: bigint): number {
+  const hi = Number(x >> 32n);
+  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
+}
+
 /** The smallest tnum containing every value of [lo, hi] (unsigned). */
 export function tnumRange(lo: bigint, hi: bigint): Tnum {
   const chi = lo ^ hi;
   if (chi === 0n) return tnumConst(lo);
-  const bits = BigInt(chi.toString(2).length);
+  const bits = BigInt(bitLength(chi));
   if (bits >= 64n) return TNUM_UNKNOWN;
   const delta = (1n << bits) - 1n;
   return { value: lo & ~delta & U64, mask: delta };
@@ -93,7 +99,9 @@ export function tnumMeet(a: Tnum, b: Tnum): Tnum | undefined {
   if ((a.value & known) !== (b.value & known)) return undefined;
   const v = a.value | b.value;
   const mu = a.mask & b.mask;
-  return { value: v & ~mu & U64, mask: mu };
+  const value = v & ~mu & U64;
+  if (value === a.value && mu === a.mask) return a;
+  return { value, mask: mu };
 }
 
 export function tnumEq(a: Tnum, b: Tnum): boolean {
