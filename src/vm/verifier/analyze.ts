@@ -202,7 +202,6 @@ function immScalar(insn: Insn, is32: boolean): Scalar {
 function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): void {
   const code = aluCode(insn.opcode);
   const d = insn.dst;
-  const env = p.env;
   if (code === ALU_NEG || code === ALU_END) {
     const v = readReg(p, pc, st, d);
     if (v.k !== 'scalar') {
@@ -298,11 +297,7 @@ function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcR
       else if (num.lenSlack !== null) offSlack = num.lenSlack - ptr.off.smax;
     } else if (op === 'sub' && isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack + toSigned(num.s.umin);
   }
-  if (off.smin < -(1n << 40n) || off.smax > 1n << 40n) {
-    // Far outside any region: keep it a pointer (an access will be judged) but forget the offset's precision.
-  }
   st.regs[d] = { ...ptr, off, offSlack };
-  void env;
 }
 
 // ---- branches
@@ -391,7 +386,7 @@ function setScalar(st: State, r: number, v: Extract<Value, { k: 'scalar' }>, s: 
 }
 
 /** The state on the side of a conditional jump where `dst cmp src` holds (undefined: impossible). */
-function assume(c: Cmp | undefined, negated: boolean, insn: Insn, st: State, dv: Value, sv: Value, is32: boolean, srcReg: boolean): State | undefined {
+function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv: Value, is32: boolean, srcReg: boolean): State | undefined {
   const out = cloneState(st);
   if (c === undefined) {
     // The false side of jset.
@@ -429,6 +424,7 @@ function assume(c: Cmp | undefined, negated: boolean, insn: Insn, st: State, dv:
         const cur = out.regs[insn.dst] as PtrValue;
         out.regs[insn.dst] = { ...cur, offSlack: cur.offSlack === null ? slack : mx(cur.offSlack, slack) };
       }
+      return lenFromRelations(out);
     }
     return out;
   }
@@ -465,16 +461,25 @@ function assume(c: Cmp | undefined, negated: boolean, insn: Insn, st: State, dv:
   rel(insn.src, dv, SWAP[c]);
   if (dv.isLen) out.ctxLen = scalarMeet(out.ctxLen, a) ?? out.ctxLen;
   if (sv.isLen && srcReg) out.ctxLen = scalarMeet(out.ctxLen, b) ?? out.ctxLen;
-  // v <= len - s with v >= m: len >= m + s.
+  return lenFromRelations(out);
+}
+
+/**
+ * v <= len - s with v >= m gives len >= m + s, for numbers and for context pointers' offsets:
+ * after `if (p + 8 > end) goto out`, every pointer into the buffer sees 8 bytes (the Linux
+ * verifier's packet range, here as a lower bound of the length).
+ */
+function lenFromRelations(out: State): State | undefined {
   for (let r = 0; r < 10; r++) {
     const v = out.regs[r]!;
-    if (v.k === 'scalar' && v.lenSlack !== null && v.s.umin + v.lenSlack > out.ctxLen.umin) {
-      const m = scalarMeet(out.ctxLen, { ...SCALAR_UNKNOWN, umin: v.s.umin + v.lenSlack });
+    const lo = v.k === 'scalar' && v.lenSlack !== null ? v.s.umin + v.lenSlack
+      : v.k === 'ptr' && v.region === 'ctx' && v.offSlack !== null && v.off.smin >= 0n ? v.off.smin + v.offSlack : undefined;
+    if (lo !== undefined && lo > out.ctxLen.umin) {
+      const m = scalarMeet(out.ctxLen, { ...SCALAR_UNKNOWN, umin: lo });
       if (!m) return undefined;
       out.ctxLen = m;
     }
   }
-  void negated;
   return out;
 }
 
@@ -489,9 +494,9 @@ function branchStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, s
   }
   const target = pc + 1 + insn.off;
   const outs: Outs = [];
-  const yes = assume(c, false, insn, st, dv, sv, is32, srcReg);
+  const yes = assume(c, insn, st, dv, sv, is32, srcReg);
   const neg = NEGATE[c];
-  const no = neg === undefined ? assume(undefined, true, insn, st, dv, sv, is32, srcReg) : assume(neg, true, insn, st, dv, sv, is32, srcReg);
+  const no = neg === undefined ? assume(undefined, insn, st, dv, sv, is32, srcReg) : assume(neg, insn, st, dv, sv, is32, srcReg);
   if (no) outs.push([pc + 1, no]);
   if (yes) outs.push([target, yes]);
   return outs;
