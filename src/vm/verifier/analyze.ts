@@ -56,7 +56,7 @@ export interface Env extends MemEnv {
   proven: Map<number, boolean>;
   unbounded: Set<number>;
   disasm(pc: number): string;
-  orders: Map<number, ReturnType<typeof order> & { loops: LoopInfo[]; parent: Int32Array }>;
+  orders: Map<number, ReturnType<typeof order> & { loops: LoopInfo[]; parent: Int32Array; single: Uint8Array }>;
 }
 
 /** What a transfer function may report; `definite` is reported under both policies. */
@@ -768,7 +768,13 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
     const base = order(env.shape, fn);
     const parent = new Int32Array(fn.end - fn.start).fill(-1);
     for (const pc of base.rpo) for (const s of env.shape.succ[pc]!) if (parent[s - fn.start] === -1 && s !== fn.start) parent[s - fn.start] = pc;
-    o = { ...base, parent, loops: [] };
+    // Slots with one predecessor and no back edge in: their state is only ever their
+    // predecessor's output, so phase 1 need not keep it once used (less to collect).
+    const preds = new Uint16Array(fn.end - fn.start);
+    for (const pc of base.rpo) for (const s of env.shape.succ[pc]!) preds[s - fn.start] = Math.min(preds[s - fn.start]! + 1, 2);
+    const single = new Uint8Array(fn.end - fn.start);
+    for (const pc of base.rpo) single[pc - fn.start] = preds[pc - fn.start] === 1 && !base.heads.has(pc) ? 1 : 0;
+    o = { ...base, parent, single, loops: [] };
     o.loops = proveLoopsPrepare(env, fn.start, fn.end, o.backEdges);
     env.orders.set(fnIndex, o);
   }
@@ -826,6 +832,7 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
     const i = pc - fn.start;
     if (++env.steps > env.maxSteps) throw new TooComplex();
     const outs = step(p, pc, inS[i]!);
+    if (o.single[i]) inS[i] = undefined;
     for (let e = 0; e < outs.length; e++) {
       const s = outs[e]![0];
       const out = outs[e]![1];
