@@ -76,9 +76,10 @@ export function proveLoops(env: Env, p: Pass, loops: LoopInfo[], states: (State 
     }
     const why: string[] = [];
     let bound: bigint | undefined;
-    for (let r = 0; r < 10 && bound === undefined; r++) {
+    // The tightest bound any induction register gives.
+    for (let r = 0; r < 10; r++) {
       const b = induction(env, loop, states, fnStart, r, why);
-      if (b !== undefined) bound = b;
+      if (b !== undefined && (bound === undefined || b < bound)) bound = b;
     }
     if (bound !== undefined && bound <= BigInt(env.maxLoopIterations)) continue;
     if (p.env.policy === 'strict') {

@@ -87,6 +87,16 @@ export function normalize(x: Scalar): Scalar | undefined {
       const mt = tnumMeet(t, tnumRange(umin, umax));
       if (!mt) return undefined;
       t = mt;
+      // Known low bits (a stride): move the bounds to the nearest values that have them.
+      if (t.mask !== 0n && (t.mask & 1n) === 0n) {
+        let k = 0n;
+        while (((t.mask >> k) & 1n) === 0n) k++;
+        const m = (1n << k) - 1n;
+        const low = t.value & m;
+        umin = umin + ((low - umin) & m);
+        umax = umax - ((umax - low) & m);
+        if (umin > umax) return undefined;
+      }
     } else if (t.value !== umin) return undefined;
     if (round === 0 && before && t === x.t) break;
   }
@@ -130,7 +140,9 @@ export function scalarWiden(old: Scalar, next: Scalar, thresholds: readonly bigi
     smax: j.smax > old.smax ? up(j.smax, S64_MAX) : j.smax,
     umin: j.umin < old.umin ? down(j.umin, 0n) : j.umin,
     umax: j.umax > old.umax ? up(j.umax, U64) : j.umax,
-    t: tnumEq(j.t, old.t) ? j.t : TNUM_UNKNOWN,
+    // Known bits only ever decrease under joins (64 steps at most): no need to widen them, and
+    // keeping them keeps strides (i += 8) that end loops on `i != N`.
+    t: j.t,
   });
 }
 
