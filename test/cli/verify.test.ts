@@ -74,3 +74,14 @@ describe('pquic verify', () => {
     expect((await cli('verify', tmp('garbage.o', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3])))).code).toBe(2);
   });
 });
+
+describe('--plugin-verify', () => {
+  it('loads plugins under the chosen policy', async () => {
+    const { setupPlugins } = await import('../../src/cli/plugins-opt.js');
+    const parsed = (v?: string) => ({ values: { plugin: [join(ROOT, 'plugins-c/monitoring/monitoring.plugin')], ...(v ? { 'plugin-verify': v } : {}) }, positionals: [] });
+    expect(setupPlugins(parsed(), () => {}).runtime).toBeDefined();
+    expect(() => setupPlugins(parsed('strict'), () => {})).toThrow(/cannot load plugin: .*rejected by the verifier \(strict\): PC \d+: .* \[[A-Z_]+\]/);
+    expect(setupPlugins(parsed('off'), () => {}).runtime!.plugins[0]!.verification).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(() => setupPlugins(parsed('lax'), () => {})).toThrow(/--plugin-verify must be/);
+  });
+});
