@@ -634,7 +634,11 @@ function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void 
             if (isConst(len) && lo === hi) {
               const n = Number(len.umin);
               if (n <= env.frameSize) writeStack(st, b.index, lo, hi, n, undefined, env.frameSize);
-            } else writeStack(st, b.index, lo, hi + len.umax - 1n > 0n ? 0n : hi + len.umax - 1n, 1, undefined, env.frameSize);
+            } else {
+              // Which bytes the helper writes is not known: none becomes initialized, spilled values are lost.
+              const last = hi + len.umax - 1n > -1n ? -1n : hi + len.umax - 1n;
+              writeStack(st, b.index, lo, last > lo ? last : lo + 1n, 1, undefined, env.frameSize);
+            }
           } else if (!isStr && !stackInit(st.frames[b.index]!, lo, hi, len.umax > BigInt(env.frameSize) ? BigInt(env.frameSize) : len.umax, env.frameSize)) {
             report(p, 'UNINIT_STACK', pc, `${name} reads stack bytes (r${r}) not written on every path`, st, isConst(b.off) && isConst(len));
           }

@@ -103,6 +103,11 @@ const ASM: Case[] = [
     program: `mov %r1, %r10\nadd %r1, -16\nmov %r2, %r10\nadd %r2, -32\nmov %r3, 16\ncall ${MEMCPY}\nmov %r0, 0\nexit`,
     code: 'UNINIT_STACK', reason: /my_memcpy reads stack bytes \(r2\)/, definite: true,
   },
+  {
+    name: 'stack read after a helper wrote a variable length',
+    program: `mov %r6, %r1\nmov %r2, 0\nmov %r3, 0\ncall ${GET_CNX}\nand %r0, 7\nmov %r3, %r0\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 0\ncall 36\nldxdw %r0, [%r10-8]\nexit`,
+    code: 'UNINIT_STACK', reason: /fp-8 not written on every path/, definite: true,
+  },
   { name: 'connection handle as a path handle', program: `mov %r2, 0\nmov %r3, 0\ncall ${GET_PATH}\nexit`, code: 'HELPER_ARG', reason: /expects a path handle in r1, got a cnx handle/, definite: true },
   // Pointer leaks and arithmetic
   { name: 'stack address returned', program: 'mov %r0, %r10\nexit', code: 'POINTER_LEAK', reason: /returns an address/ },
