@@ -114,7 +114,8 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     if (e instanceof StructureError) return rejected(policy, bare(e.code, e.pc, e.message));
     if (e instanceof TooComplex) return rejected(policy, bare('TOO_COMPLEX', 0, `program too complex: more than ${env?.maxSteps ?? MAX_STEPS} instructions analysed`), env?.steps ?? 0);
     if (e instanceof RangeError) return rejected(policy, bare('TOO_COMPLEX', 0, `program too complex (${e.message})`), env?.steps ?? 0);
-    throw e;
+    // Fail closed: whatever went wrong, the program does not run.
+    return rejected(policy, bare('INTERNAL', 0, `verifier error: ${(e as Error).message ?? String(e)}`), env?.steps ?? 0);
   }
   const errors = [...env.errors.values()].sort((a, b) => a.pc - b.pc);
   const provenAccesses = new Set<number>();

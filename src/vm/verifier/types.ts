@@ -95,7 +95,8 @@ export type ReasonCode =
   | 'DIV_BY_ZERO'
   | 'UNBOUNDED_LOOP'
   | 'INFINITE_LOOP'
-  | 'TOO_COMPLEX';
+  | 'TOO_COMPLEX'
+  | 'INTERNAL'; // the verifier itself failed: the program is refused (fail closed), and it is a bug to report
 
 /** One step of the path that led to a rejection: an instruction and the state before it. */
 export interface TraceStep {

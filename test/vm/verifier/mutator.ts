@@ -92,6 +92,7 @@ export function checkCase(c: FuzzCase): VerifyResult {
   const r = verifyProgram(c.image, { ...pluginHelpers, policy: c.policy, ctx: c.ctx, maxSteps: 200_000 });
   if (r.ok !== (r.errors.length === 0)) throw new Error('ok does not match the errors');
   for (const e of r.errors) {
+    if (e.code === 'INTERNAL') throw new Error(`verifier error: ${e.reason}`);
     if (typeof e.code !== 'string' || !Number.isInteger(e.pc) || typeof e.reason !== 'string' || e.reason.length === 0) {
       throw new Error(`malformed rejection ${JSON.stringify(e)}`);
     }
