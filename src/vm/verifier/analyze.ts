@@ -552,7 +552,8 @@ function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'l
   }
   if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
   if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
-  if (kind === 'ldx') st.regs[insn.dst] = loaded.k === 'scalar' ? scalarValue(scalarTruncBytes(loaded.s, width), { tainted: loaded.tainted }) : loaded;
+  // A whole spilled value comes back as it went (its relations and id included).
+  if (kind === 'ldx') st.regs[insn.dst] = loaded.k === 'scalar' && width < 8 ? scalarValue(scalarTruncBytes(loaded.s, width), { tainted: loaded.tainted }) : loaded;
   else if (kind === 'ldxs') {
     const tainted = loaded.k !== 'scalar' || loaded.tainted;
     st.regs[insn.dst] = scalarValue(loaded.k === 'scalar' ? scalarSext(scalarTruncBytes(loaded.s, width), width * 8) : SCALAR_UNKNOWN, { tainted });
