@@ -847,7 +847,13 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
       const old = inS[j];
       if (!old) inS[j] = out;
       else if (leqState(out, old)) continue;
-      else inS[j] = back && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds) : joinState(old, out);
+      else {
+        const joined = back && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds) : joinState(old, out);
+        // Nothing grew (a join can tighten a component another one implied): no revisit, so
+        // the ascending chain, finite under widening, always ends.
+        if (leqState(joined, old)) continue;
+        inS[j] = joined;
+      }
       push(rank[j]!);
     }
   }

@@ -59,8 +59,14 @@ export function normalize(x: Scalar): Scalar | undefined {
   let { smin, smax, umin, umax } = x;
   let t = x.t;
   // Two rounds reach what the kernel's three-step sync reaches; the second only when the first moved something.
-  for (let round = 0; round < 2; round++) {
-    const before = umin === x.umin && umax === x.umax && smin === x.smin && smax === x.smax;
+  // Rounds until nothing moves (at most 3): results must be canonical, or the fixpoint's
+  // inclusion test would see a change where the join sees none.
+  for (let round = 0; round < 3; round++) {
+    const s0 = smin;
+    const s1 = smax;
+    const u0 = umin;
+    const u1 = umax;
+    const t0 = t;
     // Known bits bound the unsigned range.
     if (t.value > umin) umin = t.value;
     const top = t.value | t.mask;
@@ -98,7 +104,7 @@ export function normalize(x: Scalar): Scalar | undefined {
         if (umin > umax) return undefined;
       }
     } else if (t.value !== umin) return undefined;
-    if (round === 0 && before && t === x.t) break;
+    if (smin === s0 && smax === s1 && umin === u0 && umax === u1 && t === t0) break;
   }
   return { smin, smax, umin, umax, t };
 }

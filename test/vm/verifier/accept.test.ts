@@ -114,3 +114,12 @@ describe('verifier: policies and proofs', () => {
     expect(r.provenAccesses.size).toBeGreaterThan(1000);
   });
 });
+
+describe('verifier: the fixpoint always ends', () => {
+  it('a stride counter next to a growing accumulator converges in a few hundred steps (fuzz case, seed 42 #91304)', () => {
+    const src = 'mov %r0, 0\nmov %r3, 5\nmov %r2, 0\nl:\nadd32 %r3, -1\nmul %r3, 31\nadd %r0, %r3\nadd %r2, 8\nmov %r3, %r0\njne %r2, 1200, l\nexit';
+    const r = verifyAsm(src, { ctx: 'mem' });
+    expect(r.errors.map((e) => e.reason)).toEqual([]);
+    expect(r.steps).toBeLessThan(500);
+  });
+});
