@@ -8,7 +8,7 @@
  *   definite   every value falls outside (or it is a handle): rejected under both policies
  */
 import type { ReasonCode } from './types.js';
-import { formatScalar, type Scalar } from './scalar.js';
+import { formatNum, formatScalar, type Scalar } from './scalar.js';
 import type { PtrValue, State, Value } from './state.js';
 
 export interface Section {
@@ -50,7 +50,7 @@ function span(off: Scalar, extra: number): [bigint, bigint] {
  */
 export function checkRegion(st: State, p: PtrValue, extra: number, minLen: bigint, maxLen: bigint, write: boolean, env: MemEnv): Verdict {
   const [lo, hi] = span(p.off, extra);
-  const where = (): string => `offset ${lo === hi ? lo : `[${lo}, ${hi}]`} size ${minLen === maxLen ? minLen : `[${minLen}, ${maxLen}]`} in ${regionName(p, env)}`;
+  const where = (): string => `offset ${lo === hi ? lo : `[${formatNum(lo)}, ${formatNum(hi)}]`} size ${minLen === maxLen ? minLen : `[${formatNum(minLen)}, ${formatNum(maxLen)}]`} in ${regionName(p, env)}`;
   if (p.region === 'data' && write && !env.sections[p.index]?.writable) {
     return { kind: 'definite', code: 'READ_ONLY', why: `write into read-only ${regionName(p, env)}` };
   }

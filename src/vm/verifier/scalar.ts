@@ -277,7 +277,7 @@ export function scalarTruncBytes(d: Scalar, bytes: number): Scalar {
 }
 
 /** Decimal up to 2^32, hexadecimal above (addresses and masks read better that way). */
-function num(v: bigint): string {
+export function formatNum(v: bigint): string {
   if (v === U64) return 'max';
   if (v === S64_MAX) return 'smax';
   if (v === S64_MIN) return 'smin';
@@ -285,11 +285,11 @@ function num(v: bigint): string {
 }
 
 export function formatScalar(s: Scalar): string {
-  if (isConst(s)) return s.smin < 0n && s.smin > -4096n ? `${s.smin}` : num(s.umin);
+  if (isConst(s)) return s.smin < 0n && s.smin > -4096n ? `${s.smin}` : formatNum(s.umin);
   const parts: string[] = [];
-  if (s.umin !== 0n || s.umax !== U64) parts.push(`u[${num(s.umin)},${num(s.umax)}]`);
+  if (s.umin !== 0n || s.umax !== U64) parts.push(`u[${formatNum(s.umin)},${formatNum(s.umax)}]`);
   if ((s.smin !== S64_MIN || s.smax !== S64_MAX) && !(s.smin === s.umin && s.smax === s.umax)) {
-    parts.push(`s[${num(s.smin)},${num(s.smax)}]`);
+    parts.push(`s[${formatNum(s.smin)},${formatNum(s.smax)}]`);
   }
   if (!tnumIsConst(s.t) && s.t.mask !== U64 && parts.length === 0) parts.push(`bits 0x${s.t.value.toString(16)}/0x${s.t.mask.toString(16)}`);
   return parts.length ? parts.join(' ') : 'any';
