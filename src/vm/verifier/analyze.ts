@@ -824,7 +824,9 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
         if (l < heap.length && heap[l]! < heap[m]!) m = l;
         if (r < heap.length && heap[r]! < heap[m]!) m = r;
         if (m === k) break;
-        [heap[k], heap[m]] = [heap[m]!, heap[k]!];
+        const tmp = heap[k]!;
+        heap[k] = heap[m]!;
+        heap[m] = tmp;
         k = m;
       }
     }

@@ -89,7 +89,9 @@ export function normalize(x: Scalar): Scalar | undefined {
       smax = min(smax, toSigned(umax));
     }
     if (smin > smax) return undefined;
-    if (t.mask !== 0n || umin !== umax) {
+    if (round > 0 && umin === u0 && umax === u1) {
+      // The range did not move this round: its known bits were already met.
+    } else if (t.mask !== 0n || umin !== umax) {
       const mt = tnumMeet(t, tnumRange(umin, umax));
       if (!mt) return undefined;
       t = mt;
