@@ -10,7 +10,7 @@
  */
 import { STANDARD_HELPER_SIGNATURES } from '../vm/helper-signatures.js';
 import type { ArgSpec, HelperSignature } from '../vm/verifier/types.js';
-import { HELPER_IDS } from './abi.js';
+import { AK_CNX_INPUT, HELPER_IDS } from './abi.js';
 
 const scalar: ArgSpec = { kind: 'scalar' };
 const value: ArgSpec = { kind: 'value' };
@@ -33,7 +33,8 @@ const CONNECTION_API: Record<string, Sig> = {
   },
   // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
   reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32 }], ret: num },
-  get_cnx: getter(cnx, true),
+  // get_cnx(cnx, AK_CNX_INPUT, i): input i of the running operation, typed by its contract.
+  get_cnx: { args: [cnx, scalar, scalar], ret: { kind: 'input', keyArg: 2, key: AK_CNX_INPUT, indexArg: 3 } },
   set_cnx: setter(cnx, true),
   get_cnx_metadata: { args: [cnx, scalar], ret: num },
   set_cnx_metadata: { args: [cnx, scalar, value], ret: none },

@@ -11,6 +11,7 @@ import { linkPrograms, type LinkedImage } from '../vm/link.js';
 import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { HELPER_IDS } from './abi.js';
 import { pluginHelpers } from './helper-signatures.js';
+import { inputContract } from './signatures.js';
 import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
 
 /** PQUIC's limit on a pluglet object (readfile(path, 1 MiB)). */
@@ -107,13 +108,16 @@ export class Plugin {
     const policy = opts.verify ?? 'checked';
     const verification = programs.map((prog, i) => {
       if (policy === 'off') return undefined;
-      const r = verifyProgram(prog.image, { ...pluginHelpers, policy, ctx: 'pluglet' });
+      // The inputs' contract, when every pluglet of this object implements one operation.
+      const ops = new Set(pluglets.filter((x) => x.program === i).map((x) => x.entry.protoop));
+      const contract = ops.size === 1 ? inputContract([...ops][0]!) : undefined;
+      const r = verifyProgram(prog.image, { ...pluginHelpers, policy, ctx: 'pluglet', ...(contract ?? {}) });
       if (!r.ok) {
         // Name the plugin, the pluglet (operation, anchor, manifest line), the pc and the reason.
         const p = pluglets.find((x) => x.program === i)!.entry;
         const e = r.errors[0]!;
         const more = r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : '';
-        throw new PluginError(manifest.name, `${p.source.file}:${p.source.line}: pluglet ${p.protoop}${p.param !== 0xffff ? `[0x${p.param.toString(16)}]` : ''} ${p.anchor} (${prog.name}) rejected by the verifier (${policy}): PC ${e.pc}: ${e.insn}: ${e.reason} [${e.code}]${more}`);
+        throw new PluginError(manifest.name, `${p.source.file}:${p.source.line}: plugin ${manifest.name}, pluglet ${p.protoop}${p.param !== 0xffff ? `[0x${p.param.toString(16)}]` : ''} ${p.anchor} (${prog.name}) rejected by the verifier (${policy}): PC ${e.pc}: ${e.insn}: ${e.reason} [${e.code}]${more}`);
       }
       return r;
     });

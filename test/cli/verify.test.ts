@@ -45,6 +45,13 @@ describe('pquic verify', () => {
     expect(r.out).toMatch(/loops at PC \d+ left to the fuel/);
   });
 
+  it('--protoop gives the pluglet its inputs\' contract (the granted buffer)', async () => {
+    const f = join(ROOT, 'plugins-c/negotiate/write_tp.o');
+    expect((await cli('verify', f)).code).toBe(1);
+    expect((await cli('verify', f, '--protoop', 'write_transport_parameter')).code).toBe(0);
+    expect((await cli('verify', f, '--protoop', 'write_transport_parameter', '--ctx', 'mem')).code).toBe(2);
+  });
+
   it('reads raw bytecode and assembly, with uBPF\'s convention (--ctx mem)', async () => {
     const src = 'mov %r0, 0\njeq %r2, 0, out\nldxb %r0, [%r1]\nout:\nexit';
     const raw = tmp('p.bin', assemble(src));

@@ -85,7 +85,7 @@ describe('messages from plugins to the application', () => {
 
   it('a message above the size limit is refused at load by the verifier', () => {
     expect(() => PluginRuntime.load([plugin('messages/toolong.plugin')])).toThrow(
-      /toolong\.plugin:\d+: pluglet update_rtt post \(.*toolong\.o\) rejected by the verifier \(checked\): PC \d+: call 209 # pquic_message_send: pquic_message_send: length r3 may be 70000 \(at most 65536\) \[HELPER_ARG\]/,
+      /toolong\.plugin:\d+: plugin [\w.]+, pluglet update_rtt post \(.*toolong\.o\) rejected by the verifier \(checked\): PC \d+: call 209 # pquic_message_send: pquic_message_send: length r3 may be 70000 \(at most 65536\) \[HELPER_ARG\]/,
     );
   });
 

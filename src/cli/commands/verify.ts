@@ -6,6 +6,7 @@ import { VmError } from '../../vm/errors.js';
 import { rawImage, type ProgramImage } from '../../vm/program.js';
 import { formatRejection, verifyProgram, type CtxKind, type Policy } from '../../vm/verifier/index.js';
 import { pluginHelpers } from '../../plugins/helper-signatures.js';
+import { inputContract } from '../../plugins/signatures.js';
 
 const usage = `usage: pquic verify FILE [options]
 
@@ -20,6 +21,9 @@ options:
                      checked (local plugins: what is not proven keeps its runtime check)
   --ctx C            pluglet (default): r1 is the connection handle (PQUIC's convention) |
                      mem: r1 points to a buffer of r2 bytes (uBPF's convention)
+  --protoop OP       the operation the pluglet implements: its inputs' contract (for
+                     parse_frame, write_frame, write_transport_parameter and
+                     process_transport_parameter, the buffer the host grants) is then known
   --format F         elf | asm | raw (default: detected)
   --trace            print the path (instructions and states) that led to each rejection
   --json             machine-readable result
@@ -31,7 +35,7 @@ export const verifyCommand: Command = {
   usage,
   run(argv: string[], io: Io): number {
     const p = parse(argv, {
-      entry: { type: 'string' }, policy: { type: 'string' }, ctx: { type: 'string' }, format: { type: 'string' },
+      entry: { type: 'string' }, policy: { type: 'string' }, ctx: { type: 'string' }, format: { type: 'string' }, protoop: { type: 'string' },
       trace: { type: 'boolean' }, json: { type: 'boolean' },
     });
     if (p.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
@@ -40,6 +44,9 @@ export const verifyCommand: Command = {
     const ctx = str(p, 'ctx') ?? 'pluglet';
     if (ctx !== 'pluglet' && ctx !== 'mem') throw new UsageError(`--ctx must be pluglet or mem, got '${ctx}'`);
     const entry = str(p, 'entry');
+    const protoop = str(p, 'protoop');
+    const contract = protoop !== undefined ? inputContract(protoop) : undefined;
+    if (protoop !== undefined && ctx !== 'pluglet') throw new UsageError('--protoop needs --ctx pluglet');
     let image: ProgramImage;
     let format: string;
     try {
@@ -56,7 +63,7 @@ export const verifyCommand: Command = {
       throw e;
     }
     const t0 = performance.now();
-    const r = verifyProgram(image, { ...pluginHelpers, policy: policy as Policy, ctx: ctx as CtxKind });
+    const r = verifyProgram(image, { ...pluginHelpers, policy: policy as Policy, ctx: ctx as CtxKind, ...(contract ?? {}) });
     const ms = performance.now() - t0;
     if (flag(p, 'json')) {
       io.out(JSON.stringify({

@@ -22,7 +22,7 @@ import {
 } from './state.js';
 import { order, type Shape } from './structure.js';
 import { proveLoops, type LoopInfo } from './loops.js';
-import type { HelperSignature, Policy, ReasonCode, Rejection } from './types.js';
+import type { HelperSignature, InputKind, Policy, ReasonCode, Rejection } from './types.js';
 import { U64 } from './tnum.js';
 
 /** Joins at a loop head before widening starts (lets short constant loops converge exactly). */
@@ -38,6 +38,8 @@ export class TooComplex extends Error {}
 
 export interface Env extends MemEnv {
   shape: Shape;
+  inputs: readonly InputKind[];
+  returnsBufferPointer: boolean;
   code: Uint8Array;
   policy: Policy;
   helper: (id: number) => HelperSignature | undefined;
@@ -278,7 +280,9 @@ function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcR
   if (is32) return bad('32-bit arithmetic on a pointer');
   if (dv.k === 'ptr' && sv.k === 'ptr') {
     if (op === 'sub' && dv.region === sv.region && dv.index === sv.index) {
-      st.regs[d] = scalarValue(scalarAlu('sub', dv.off, sv.off, false));
+      // end - p with end.off <= len - k and p.off >= m: the difference is <= len - k - m.
+      const lenSlack = dv.region === 'ctx' && dv.offSlack !== null && sv.off.smin >= 0n && sv.off.smax <= S64_MAX ? dv.offSlack + sv.off.smin : null;
+      st.regs[d] = scalarValue(scalarAlu('sub', dv.off, sv.off, false), { lenSlack });
       return;
     }
     return bad(op === 'sub' ? 'subtraction of pointers into different regions' : `${op} of two pointers`);
@@ -624,7 +628,10 @@ function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void 
           if (b.kind !== 'proven') report(p, b.code === 'HANDLE_DEREF' ? 'HELPER_ARG' : b.code === 'UNINIT_REG' ? 'UNINIT_REG' : 'HELPER_ARG', pc, `${name} argument r${r}: ${b.why}`, st, b.kind === 'definite' && len.umin > 0n);
           break;
         }
-        const verdict = checkRegion(st, b, 0, len.umin, len.umax, write, env);
+        // A length related to the buffer's (len <= buflen - k, k >= the offset) keeps the access inside it.
+        const lenArg = spec.kind === 'mem' && spec.len !== undefined && spec.scale === undefined ? st.regs[spec.len] : undefined;
+        const related = b.region === 'ctx' && lenArg?.k === 'scalar' && lenArg.lenSlack !== null && b.off.smin >= 0n && b.off.smax <= lenArg.lenSlack;
+        const verdict = related ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
         if (verdict.kind !== 'proven') {
           report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
         }
@@ -651,7 +658,13 @@ function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void 
     }
   });
   let r0: Value = UNKNOWN;
-  if (sig.ret.kind === 'heap_or_null') {
+  if (sig.ret.kind === 'input') {
+    const key = st.regs[sig.ret.keyArg];
+    const index = st.regs[sig.ret.indexArg];
+    if (key?.k === 'scalar' && isConst(key.s) && key.s.umin === BigInt(sig.ret.key) && index?.k === 'scalar' && isConst(index.s) && index.s.umin < 64n) {
+      r0 = inputValue(env.inputs[Number(index.s.umin)], st);
+    }
+  } else if (sig.ret.kind === 'heap_or_null') {
     const size = argScalar(st.regs[sig.ret.sizeArg]!);
     const nid = pc + 1;
     forgetId(st, nid, true);
@@ -659,6 +672,17 @@ function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void 
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/** What an input of the running operation is, by its declared kind. */
+function inputValue(kind: InputKind | undefined, st: State): Value {
+  switch (kind) {
+    case 'buffer': return ptrValue('ctx', 0, scalarConst(0n), { offSlack: 0n });
+    // off = len: `p < end` then bounds p (assume()), the end itself is never dereferenced.
+    case 'buffer_end': return ptrValue('ctx', 0, st.ctxLen, { offSlack: 0n });
+    case 'buffer_len': return scalarValue(st.ctxLen, { isLen: true, lenSlack: 0n });
+    default: return UNKNOWN;
+  }
 }
 
 /** Values pointing into frames deeper than `depth` become plain (tainted) numbers: their frame is gone. */
@@ -740,7 +764,7 @@ function step(p: Pass, pc: number, st0: State): Outs {
     case 'exit': {
       const r0 = st.regs[0]!;
       if (r0.k === 'uninit') report(p, 'UNINIT_REG', pc, 'r0 (the return value) is uninitialized at exit', st, true);
-      else if (p.depth === 0 && (r0.k === 'ptr' || (r0.k === 'scalar' && r0.tainted))) {
+      else if (p.depth === 0 && !(r0.k === 'ptr' && r0.region === 'ctx' && env.returnsBufferPointer) && (r0.k === 'ptr' || (r0.k === 'scalar' && r0.tainted))) {
         report(p, 'POINTER_LEAK', pc, 'the program returns an address to the host in r0', st, false);
       }
       p.exit = p.exit ? joinState(p.exit, st) : st;

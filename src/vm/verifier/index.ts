@@ -83,7 +83,7 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     const sectionPtrs = new Map<string, { target: number; addend: number }>();
     for (const r of image.sectionRelocs) if (r.width === 8) sectionPtrs.set(`${r.section}:${r.offset}`, { target: r.target, addend: r.addend });
     env = {
-      shape, code, policy, helper: opts.helper, frameSize,
+      shape, code, policy, helper: opts.helper, frameSize, inputs: opts.inputs ?? [], returnsBufferPointer: opts.returnsBufferPointer ?? false,
       sections: image.sections.map((s) => ({ name: s.name, size: s.bytes.length, writable: s.writable })),
       relocAt: new Map(image.dataRelocs.map((r) => [r.pc, { section: r.section, offset: r.offset }])),
       rodata: image.sections.map((s) => (s.writable ? undefined : s.bytes)),
@@ -101,14 +101,16 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     const regs: Value[] = new Array<Value>(11).fill(UNINIT);
     regs[10] = ptrValue('stack', 0, scalarConst(0n));
     // Buffers are below 4 GiB (the VM's memory is 32-bit).
-    const len = scalarU(0n, (1n << 32n) - 1n)!;
+    const [minLen, maxLen] = opts.bufferLen ?? [0, 2 ** 32 - 1];
+    const len = scalarU(BigInt(minLen), BigInt(maxLen)) ?? scalarU(0n, (1n << 32n) - 1n)!;
+    const granted = (opts.inputs ?? []).some((k) => k !== 'scalar');
     if ((opts.ctx ?? 'pluglet') === 'pluglet') regs[1] = { k: 'handle', what: 'cnx' };
     else {
       regs[1] = ptrValue('ctx', 0, scalarConst(0n), { offSlack: 0n });
       regs[2] = scalarValue(len, { isLen: true, lenSlack: 0n });
     }
     // Pluglets have no context buffer: its length is 0 (and not printed).
-    const entry: State = { regs, frames: [emptyFrame(frameSize)], ctxLen: regs[2]!.k === 'uninit' ? scalarConst(0n) : len };
+    const entry: State = { regs, frames: [emptyFrame(frameSize)], ctxLen: regs[2]!.k === 'uninit' && !granted ? scalarConst(0n) : len };
     analyzeFunction(env, shape.funcOf[image.entry]!, entry, 0, true);
   } catch (e) {
     if (e instanceof StructureError) return rejected(policy, bare(e.code, e.pc, e.message));

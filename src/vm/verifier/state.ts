@@ -80,6 +80,10 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
     };
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
+  // A pointer on one path and NULL on the other: a pointer that may be NULL (checked before use).
+  const isNull = (v: Value): boolean => v.k === 'scalar' && v.s.umax === 0n && !v.tainted;
+  if (a.k === 'ptr' && isNull(b)) return a.nullable ? a : { ...a, nullable: true };
+  if (b.k === 'ptr' && isNull(a)) return b.nullable ? b : { ...b, nullable: true };
   // Different kinds: a number that may be an address.
   return scalarValue(SCALAR_UNKNOWN, { tainted: a.k === 'ptr' || b.k === 'ptr' || (a.k === 'scalar' && a.tainted) || (b.k === 'scalar' && b.tainted) });
 }
@@ -98,6 +102,7 @@ export function leqValue(a: Value, b: Value): boolean {
       && (b.nid === 0 || a.nid === b.nid);
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
+  if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;
   if (b.k === 'scalar' && b.tainted && scalarEq(b.s, SCALAR_UNKNOWN)) return true;
   return b.k === 'scalar' && a.k === 'handle' && scalarEq(b.s, SCALAR_UNKNOWN);
 }

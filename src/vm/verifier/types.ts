@@ -43,6 +43,11 @@ export type ArgSpec =
 /** What a helper leaves in r0. */
 export type RetSpec =
   | { kind: 'scalar' }
+  /**
+   * Input `args[indexArg]` of the running operation when `args[keyArg]` is the constant `key`
+   * (get_cnx(cnx, AK_CNX_INPUT, i)): typed by VerifyOptions.inputs, a number otherwise.
+   */
+  | { kind: 'input'; keyArg: number; key: number; indexArg: number }
   | { kind: 'void' }
   /** A heap block of at least argument `sizeArg` bytes, or NULL (my_malloc, my_realloc). */
   | { kind: 'heap_or_null'; sizeArg: number };
@@ -53,9 +58,26 @@ export interface HelperSignature {
   ret: RetSpec;
 }
 
+/**
+ * One input of the operation a pluglet implements (what the host's `input` helper returns):
+ * a plain number, the start or the end of the buffer the host grants for the call, or its
+ * length. The granted buffer is the `mem` context's buffer, so accesses to it are proven the
+ * same way (reference/pquic.md §2.3: parse_frame gets (bytes, bytes_max, type), ...).
+ */
+export type InputKind = 'scalar' | 'buffer' | 'buffer_end' | 'buffer_len';
+
 export interface VerifyOptions {
   policy?: Policy;
   ctx?: CtxKind;
+  /** Types of the operation's inputs, by index (pluglets). */
+  inputs?: readonly InputKind[];
+  /** Bounds of the granted buffer's length when `inputs` has one (default [0, 2^32 - 1]). */
+  bufferLen?: readonly [number, number];
+  /**
+   * r0 may be a pointer into the granted buffer (or NULL): parse_frame returns where the frame
+   * ends. The host granted that buffer, so its address tells it nothing.
+   */
+  returnsBufferPointer?: boolean;
   /** Signature of a helper id; a call to an id without one is rejected. */
   helper: (id: number) => HelperSignature | undefined;
   /** Helper id of a name, for ELF calls resolved by name at load. */

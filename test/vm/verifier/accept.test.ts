@@ -123,3 +123,35 @@ describe('verifier: the fixpoint always ends', () => {
     expect(r.steps).toBeLessThan(500);
   });
 });
+
+describe('verifier: pluglets with their operation\'s input contract', () => {
+  // The buffer the host grants (parse_frame, write_frame, transport parameters) is typed, so
+  // accesses to it are proven like the mem context's.
+  for (const [object, op] of [
+    ['negotiate/write_tp.o', 'write_transport_parameter'], ['datagram/write_tp.o', 'write_transport_parameter'],
+    ['fec/write_tp.o', 'write_transport_parameter'], ['fec/rlc_write_tp.o', 'write_transport_parameter'],
+    ['fec/parse_sfpid.o', 'parse_frame'], ['fec/parse_recovered.o', 'parse_frame'], ['fec/write_recovered.o', 'write_frame'],
+  ] as const) {
+    it(`${object} as ${op}: strict`, async () => {
+      const { inputContract } = await import('../../../src/plugins/signatures.js');
+      const { verifyProgram } = await import('../../../src/vm/verifier/index.js');
+      const { pluginHelpers } = await import('../../../src/plugins/helper-signatures.js');
+      const image = elf(`plugins-c/${object}`);
+      expect(verifyImage(image).ok).toBe(false); // without the contract, the buffer is a number
+      const r = verifyProgram(image, { ...pluginHelpers, policy: 'strict', ctx: 'pluglet', ...inputContract(op) });
+      expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    });
+  }
+
+  it('a parse_frame pluglet may return where the frame ends, nothing else', async () => {
+    const { inputContract } = await import('../../../src/plugins/signatures.js');
+    const contract = inputContract('parse_frame')!;
+    const src = (ret: string) => `mov %r6, %r1\nmov %r2, 0\nmov %r3, 0\ncall 2\n${ret}\nexit`;
+    const { verifyProgram } = await import('../../../src/vm/verifier/index.js');
+    const { pluginHelpers } = await import('../../../src/plugins/helper-signatures.js');
+    const { assemble } = await import('../../../src/vm/asm.js');
+    const v = (ret: string) => verifyProgram(rawImage(assemble(src(ret))), { ...pluginHelpers, policy: 'strict', ctx: 'pluglet', ...contract });
+    expect(v('add %r0, 0').ok).toBe(true);
+    expect(first(v('mov %r0, %r10')).code).toBe('POINTER_LEAK');
+  });
+});
