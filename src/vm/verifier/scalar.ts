@@ -148,10 +148,20 @@ export function scalarWiden(old: Scalar, next: Scalar, thresholds: readonly bigi
     smax: j.smax > old.smax ? up(j.smax, S64_MAX) : j.smax,
     umin: j.umin < old.umin ? down(j.umin, 0n) : j.umin,
     umax: j.umax > old.umax ? up(j.umax, U64) : j.umax,
-    // Known bits only ever decrease under joins (64 steps at most): no need to widen them, and
-    // keeping them keeps strides (i += 8) that end loops on `i != N`.
-    t: j.t,
+    // Known bits that changed are widened too, all but the lowest ones (a stride, i += 8,
+    // which ends loops on `i != N`): kept whole, unknown high bits would cap the bounds one more
+    // bit per iteration, up to 64 iterations of the loop for one value.
+    t: tnumEq(j.t, old.t) ? j.t : lowKnownBits(j.t),
   });
+}
+
+/** Only the known bits below the lowest unknown one. */
+function lowKnownBits(t: Tnum): Tnum {
+  if (t.mask === 0n) return t;
+  let k = 0n;
+  while (((t.mask >> k) & 1n) === 0n) k++;
+  const low = (1n << k) - 1n;
+  return { value: t.value & low, mask: U64 & ~low };
 }
 
 export function scalarEq(a: Scalar, b: Scalar): boolean {
