@@ -15,7 +15,7 @@ import { S64_MAX, U32, low32 } from './scalar.js';
 import type { State } from './state.js';
 import { U64 } from './tnum.js';
 import type { ReasonCode } from './types.js';
-import type { Env, Pass } from './analyze.js';
+import type { Env, Pass } from './pass.js';
 
 export interface LoopInfo {
   head: number;
