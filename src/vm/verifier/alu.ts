@@ -98,8 +98,9 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
   if (is32) return bad('32-bit arithmetic on a pointer');
   if (dv.k === 'ptr' && sv.k === 'ptr') {
     if (op === 'sub' && dv.region === sv.region && dv.index === sv.index) {
-      // end - p with end.off <= len - k and p.off >= m: the difference is <= len - k - m.
-      const lenSlack = dv.region === 'ctx' && dv.offSlack !== null && sv.off.smin >= 0n && sv.off.smax <= S64_MAX ? dv.offSlack + sv.off.smin : null;
+      // end - p with end.off <= len - k and p.off >= m: the difference is <= len - k - m, as long
+      // as it cannot be negative (p past end would wrap it to a huge number).
+      const lenSlack = dv.region === 'ctx' && dv.offSlack !== null && sv.off.smin >= 0n && dv.off.smin >= sv.off.smax ? dv.offSlack + sv.off.smin : null;
       st.regs[d] = scalarValue(scalarAlu('sub', dv.off, sv.off, false), { lenSlack });
       return;
     }

@@ -143,6 +143,21 @@ describe('verifier: pluglets with their operation\'s input contract', () => {
     });
   }
 
+  it('end - p proves a length only when p cannot be past the end', async () => {
+    const { inputContract } = await import('../../../src/plugins/signatures.js');
+    const { verifyProgram } = await import('../../../src/vm/verifier/index.js');
+    const { pluginHelpers } = await import('../../../src/plugins/helper-signatures.js');
+    const { assemble } = await import('../../../src/vm/asm.js');
+    const src = (skip: number) => [
+      'mov %r6, %r1', 'mov %r2, 0', 'mov %r3, 0', 'call 2', 'mov %r7, %r0', 'mov %r1, %r6', 'mov %r2, 0', 'mov %r3, 1', 'call 2',
+      `add %r7, ${skip}`, 'mov %r3, %r0', 'sub %r3, %r7', 'mov %r1, %r7', 'mov %r2, %r7', 'call 201', 'mov %r0, 0', 'exit',
+    ].join('\n');
+    const v = (skip: number) => verifyProgram(rawImage(assemble(src(skip))), { ...pluginHelpers, policy: 'strict', ctx: 'pluglet', ...inputContract('parse_frame')! });
+    expect(v(0).errors).toEqual([]);
+    // p = start + 8 may be past the end: end - p may wrap to a huge length.
+    expect(first(v(8)).code).toBe('HELPER_ARG');
+  });
+
   it('a parse_frame pluglet may return where the frame ends, nothing else', async () => {
     const { inputContract } = await import('../../../src/plugins/signatures.js');
     const contract = inputContract('parse_frame')!;
