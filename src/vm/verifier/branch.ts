@@ -121,14 +121,17 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
       // wrap, so an unsigned comparison of addresses is a signed one of offsets).
       const signedOf: Partial<Record<Cmp, Cmp>> = { gt: 'sgt', ge: 'sge', lt: 'slt', le: 'sle', eq: 'eq', ne: 'ne' };
       const sc = signedOf[c] ?? (c.startsWith('s') ? c : undefined);
-      if (sc) {
+      // Only while no address can wrap: every region starts above 0x1000 (layout.ts), so
+      // offsets of at least -4096 and well below 2^63 keep base + offset a plain number.
+      const sane = (x: PtrValue): boolean => x.off.smin >= -4096n && x.off.smax <= 1n << 62n;
+      if (sc && sane(dv) && sane(sv)) {
         const r = refinePair(sc, dv.off, sv.off);
         if (!r) return undefined;
         out.regs[insn.dst] = { ...dv, off: r[0] };
         if (srcReg) out.regs[insn.src] = { ...(out.regs[insn.src] as PtrValue), off: r[1] };
       }
       // The context's end pointer (offset = len - slack) bounds the other pointer.
-      if (sv.region === 'ctx' && sv.offSlack !== null && (c === 'lt' || c === 'le')) {
+      if (sv.region === 'ctx' && sv.offSlack !== null && (c === 'lt' || c === 'le') && sane(dv) && sane(sv)) {
         const slack = sv.offSlack + (c === 'lt' ? 1n : 0n);
         const cur = out.regs[insn.dst] as PtrValue;
         out.regs[insn.dst] = { ...cur, offSlack: cur.offSlack === null ? slack : mx(cur.offSlack, slack) };

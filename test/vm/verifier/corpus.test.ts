@@ -195,3 +195,13 @@ describe('verifier corpus: rejected for the right reason', () => {
     expect(e.trace[2]!.state).toMatch(/r0=ptr_or_null/);
   });
 });
+
+describe('verifier: pointer comparisons only refine what cannot wrap', () => {
+  it('a pointer far below its region does not make the other branch unreachable', () => {
+    // p = r1 - 2^33: its address wraps, so `p < end` is false at run time; the access on that
+    // branch must still be judged (and it is out of bounds).
+    const src = 'mov %r3, %r1\nadd %r3, %r2\nmov %r4, %r1\nlddw %r5, 0x200000000\nsub %r4, %r5\njlt %r4, %r3, out\nldxb %r0, [%r4]\nexit\nout:\nmov %r0, 0\nexit';
+    const r = verifyAsm(src, { ctx: 'mem' });
+    expect(r.errors.some((e) => e.pc === 7 && e.code === 'OUT_OF_BOUNDS')).toBe(true);
+  });
+});
