@@ -109,7 +109,8 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
   // NULL checks: p == 0 / p != 0 on a pointer that may be NULL.
   if (dv.k === 'ptr' && sv.k === 'scalar' && isConst(sv.s) && sv.s.umin === 0n && (c === 'eq' || c === 'ne') && !is32) {
     const isNull = c === 'eq';
-    if (!dv.nullable) return isNull ? undefined : out;
+    // A pointer is never 0 while its offset keeps it inside the address space above 0x1000.
+    if (!dv.nullable) return isNull && dv.off.smin >= -4096n && dv.off.smax <= 1n << 62n ? undefined : out;
     const match = (x: Value): boolean => x === dv || (dv.nid !== 0 && x.k === 'ptr' && x.nid === dv.nid);
     mapId(out, match, (x) => (isNull ? scalarValue(scalarConst(0n)) : { ...(x as PtrValue), nullable: false }));
     if (match(out.regs[insn.dst]!) || out.regs[insn.dst] === dv) out.regs[insn.dst] = isNull ? scalarValue(scalarConst(0n)) : { ...dv, nullable: false };
