@@ -14,8 +14,9 @@ import { inspectCommand } from './commands/inspect.js';
 import { demoCommand } from './commands/demo.js';
 import { serverCommand } from './commands/server.js';
 import { clientCommand } from './commands/client.js';
+import { verifyCommand } from './commands/verify.js';
 
-export const COMMANDS: Command[] = [demoCommand, runCommand, asmCommand, disasmCommand, inspectCommand, conformanceCommand, serverCommand, clientCommand];
+export const COMMANDS: Command[] = [demoCommand, runCommand, asmCommand, disasmCommand, inspectCommand, conformanceCommand, serverCommand, clientCommand, verifyCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -9,15 +9,17 @@ import { ManifestError } from '../plugins/manifest.js';
 import { PluginError } from '../plugins/plugin.js';
 import { PluginRuntime } from '../plugins/runtime.js';
 import { VmError } from '../vm/errors.js';
-import { str, strs, type Parsed } from './args.js';
+import { str, strs, UsageError, type Parsed } from './args.js';
 
 export const PLUGIN_OPTIONS = {
   plugin: { type: 'string', short: 'P', multiple: true },
   'plugin-stats': { type: 'string', short: 'S' },
+  'plugin-verify': { type: 'string' },
 } as const;
 
 export const PLUGIN_USAGE = `  -P, --plugin FILE     load a plugin (.plugin manifest) into every connection; repeatable
-  -S, --plugin-stats F  write per-pluglet calls and time (JSON) to F when done`;
+  -S, --plugin-stats F  write per-pluglet calls and time (JSON) to F when done
+  --plugin-verify P     how the verifier judges each pluglet at load: checked (default) | strict | off`;
 
 export interface PluginSetup {
   runtime: PluginRuntime | undefined;
@@ -31,10 +33,12 @@ export interface PluginSetup {
 export function setupPlugins(p: Parsed, log: (line: string) => void): PluginSetup {
   const files = strs(p, 'plugin');
   const statsFile = str(p, 'plugin-stats');
+  const verify = str(p, 'plugin-verify') ?? 'checked';
+  if (verify !== 'checked' && verify !== 'strict' && verify !== 'off') throw new UsageError(`--plugin-verify must be checked, strict or off, got '${verify}'`);
   let runtime: PluginRuntime | undefined;
   if (files.length > 0) {
     try {
-      runtime = PluginRuntime.load(files, { log });
+      runtime = PluginRuntime.load(files, { log, verify });
     } catch (e) {
       if (e instanceof ManifestError || e instanceof PluginError || e instanceof VmError) throw new Error(`cannot load plugin: ${e.message}`);
       throw e;

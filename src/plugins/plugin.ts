@@ -8,7 +8,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import { VmError } from '../vm/errors.js';
 import { linkPrograms, type LinkedImage } from '../vm/link.js';
+import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { HELPER_IDS } from './abi.js';
+import { pluginHelpers } from './helper-signatures.js';
+import { inputContract } from './signatures.js';
 import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
 
 /** PQUIC's limit on a pluglet object (readfile(path, 1 MiB)). */
@@ -28,6 +31,13 @@ export interface PluginOptions {
   heapSize?: number;
   /** Instruction budget of one pluglet call. Default 10 million. */
   fuel?: number;
+  /**
+   * How the static verifier judges each pluglet at load (src/vm/verifier): `checked` (default,
+   * local plugins: definite violations are refused, the rest keeps its runtime checks),
+   * `strict` (plugins from a peer: everything proven), or `off` (only for tests of the runtime
+   * checks that stand behind the verifier).
+   */
+  verify?: Policy | 'off';
 }
 
 export interface Pluglet {
@@ -45,9 +55,16 @@ export class Plugin {
   readonly fuel: number;
   /** The connection goes on without the plugin when it fails (manifest option `optional`). */
   readonly optional: boolean;
+  /**
+   * The verifier's verdict on each program (by index in the linked image), when verification
+   * was on: which memory accesses are proven (the JIT may drop their checks), which loops are
+   * left to the fuel.
+   */
+  readonly verification: (VerifyResult | undefined)[];
 
-  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions) {
+  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[]) {
     this.name = manifest.name;
+    this.verification = verification;
     this.manifest = manifest;
     this.linked = linked;
     this.pluglets = pluglets;
@@ -88,6 +105,22 @@ export class Plugin {
       }
       pluglets.push({ entry, program: index });
     }
+    const policy = opts.verify ?? 'checked';
+    const verification = programs.map((prog, i) => {
+      if (policy === 'off') return undefined;
+      // The inputs' contract, when every pluglet of this object implements one operation.
+      const ops = new Set(pluglets.filter((x) => x.program === i).map((x) => x.entry.protoop));
+      const contract = ops.size === 1 ? inputContract([...ops][0]!) : undefined;
+      const r = verifyProgram(prog.image, { ...pluginHelpers, policy, ctx: 'pluglet', ...(contract ?? {}) });
+      if (!r.ok) {
+        // Name the plugin, the pluglet (operation, anchor, manifest line), the pc and the reason.
+        const p = pluglets.find((x) => x.program === i)!.entry;
+        const e = r.errors[0]!;
+        const more = r.errors.length > 1 ? ` (and ${r.errors.length - 1} more)` : '';
+        throw new PluginError(manifest.name, `${p.source.file}:${p.source.line}: plugin ${manifest.name}, pluglet ${p.protoop}${p.param !== 0xffff ? `[0x${p.param.toString(16)}]` : ''} ${p.anchor} (${prog.name}) rejected by the verifier (${policy}): PC ${e.pc}: ${e.insn}: ${e.reason} [${e.code}]${more}`);
+      }
+      return r;
+    });
     let linked: LinkedImage;
     try {
       linked = linkPrograms(programs, {
@@ -99,6 +132,6 @@ export class Plugin {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;
     }
-    return new Plugin(manifest, linked, pluglets, opts);
+    return new Plugin(manifest, linked, pluglets, opts, verification);
   }
 }

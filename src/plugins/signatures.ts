@@ -1,3 +1,5 @@
+import type { InputKind } from '../vm/verifier/types.js';
+
 /**
  * How a replace pluglet's r0 becomes the TypeScript value a core operation's caller expects.
  * The inputs need no table: numbers, booleans and bigints go in as u64, objects as handles.
@@ -33,4 +35,32 @@ const KINDS: Readonly<Record<string, ReturnKind>> = {
 /** Operations defined by plugins return their u64 as a number (or a bigint above 2^53). */
 export function returnKind(op: string): ReturnKind {
   return KINDS[op] ?? 'number';
+}
+
+/**
+ * What a pluglet's inputs are for the verifier (get_cnx(cnx, AK_CNX_INPUT, i)), for the
+ * operations whose inputs include a buffer the host grants (instance.ts, inputsFor): its start,
+ * its end or its length, and the bounds of that length. Other operations' inputs are numbers
+ * (or handles) to the verifier.
+ */
+export interface InputContract {
+  inputs: readonly InputKind[];
+  bufferLen: readonly [number, number];
+  /** r0 is where the frame ends in the buffer (parse_frame), or NULL. */
+  returnsBufferPointer?: boolean;
+}
+
+const CONTRACTS: Readonly<Record<string, InputContract>> = {
+  // (bytes, bytes_max, frame_type): the rest of the packet, at most 65536 bytes
+  parse_frame: { inputs: ['buffer', 'buffer_end', 'scalar'], bufferLen: [0, 65536], returnsBufferPointer: true },
+  // (bytes, bytes_max, frame_ctx): room for the frame, at most 65536 bytes
+  write_frame: { inputs: ['buffer', 'buffer_end', 'scalar'], bufferLen: [0, 65536] },
+  // (bytes, 64): 64 bytes for the value
+  write_transport_parameter: { inputs: ['buffer', 'buffer_len'], bufferLen: [64, 64] },
+  // (bytes, length): the parameter's value
+  process_transport_parameter: { inputs: ['buffer', 'buffer_len'], bufferLen: [0, 65536] },
+};
+
+export function inputContract(op: string): InputContract | undefined {
+  return CONTRACTS[op];
 }

@@ -83,8 +83,14 @@ describe('messages from plugins to the application', () => {
     expect(inst!.failure).toBeUndefined();
   });
 
-  it('a message above the size limit fails the plugin, not the process', () => {
-    const rt = PluginRuntime.load([plugin('messages/toolong.plugin')]);
+  it('a message above the size limit is refused at load by the verifier', () => {
+    expect(() => PluginRuntime.load([plugin('messages/toolong.plugin')])).toThrow(
+      /toolong\.plugin:\d+: plugin [\w.]+, pluglet update_rtt post \(.*toolong\.o\) rejected by the verifier \(checked\): PC \d+: call 209 # pquic_message_send: pquic_message_send: length r3 may be 70000 \(at most 65536\) \[HELPER_ARG\]/,
+    );
+  });
+
+  it('a message above the size limit fails the plugin, not the process (runtime check, verifier off)', () => {
+    const rt = PluginRuntime.load([plugin('messages/toolong.plugin')], { verify: 'off' });
     const p = makePair();
     const [inst] = rt.inject(p.client);
     runUntil(p, () => inst!.failure !== undefined, { maxSteps: 100 });

@@ -1,0 +1,72 @@
+/** Loads, stores and atomics (RFC 9669 §5): the memory proof of each access, and what it reads or writes. */
+import { ATOMIC_CMPXCHG, ATOMIC_FETCH, type Insn } from '../isa.js';
+import { checkBase, checkRegion } from './memory.js';
+import {
+  SCALAR_UNKNOWN, isConst, scalarConst, scalarOfWidth, scalarSext, scalarTruncBytes, toSigned,
+} from './scalar.js';
+import { ptrValue, scalarValue, type State, type Value } from './state.js';
+import { type Pass, readReg, report, reportVerdict } from './pass.js';
+import { readStack, writeStack } from './stack.js';
+
+export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'ldxs' | 'st' | 'stx' | 'atomic', width: number): void {
+  const env = p.env;
+  const baseReg = kind === 'ldx' || kind === 'ldxs' ? insn.src : insn.dst;
+  const write = kind !== 'ldx' && kind !== 'ldxs';
+  let stored: Value | undefined;
+  if (kind === 'stx' || kind === 'atomic') stored = readReg(p, pc, st, insn.src);
+  if (kind === 'st') stored = scalarValue(scalarConst(BigInt(insn.imm)));
+  const base = baseReg === 10 ? st.regs[10]! : readReg(p, pc, st, baseReg);
+  const b = checkBase(base);
+  let proven = false;
+  let loaded: Value = scalarValue(scalarOfWidth(width));
+  if ('kind' in b) {
+    reportVerdict(p, pc, b, st, `${write ? 'store' : 'load'} of ${width} bytes: `);
+  } else {
+    const v = checkRegion(st, b, insn.off, BigInt(width), BigInt(width), write, env);
+    reportVerdict(p, pc, v, st, `${write ? 'store' : 'load'} of ${width} bytes at ${insn.off >= 0 ? '+' : ''}${insn.off}: `);
+    proven = v.kind === 'proven';
+    if (b.region === 'stack' && (!write || kind === 'atomic')) {
+      const r = readStack(st, b, insn.off, width, env.frameSize);
+      if (r === 'uninit') {
+        const constOff = isConst(b.off);
+        report(p, 'UNINIT_STACK', pc, `read of ${width} bytes of the stack at ${constOff ? `fp${toSigned(b.off.umin) + BigInt(insn.off)}` : 'a variable offset'} not written on every path`, st, constOff);
+      } else loaded = r;
+    } else if (b.region === 'data' && !write && isConst(b.off)) {
+      const off = Number(b.off.umin) + insn.off;
+      const ptr = width === 8 ? env.sectionPtrs.get(`${b.index}:${off}`) : undefined;
+      const bytes = env.rodata[b.index];
+      if (ptr) loaded = ptrValue('data', ptr.target, scalarConst(BigInt(ptr.addend)));
+      else if (bytes && off >= 0 && off + width <= bytes.length) {
+        let x = 0n;
+        for (let i = width - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[off + i]!);
+        loaded = scalarValue(scalarConst(x));
+      }
+    }
+    if (write && b.region !== 'stack' && stored && (stored.k === 'ptr' || (stored.k === 'scalar' && stored.tainted))) {
+      // PREVAIL's ValidStore: outside the stack only numbers are stored, or addresses reach memory
+      // the host reads (frames, reserve_frames slots, metadata) as plain values.
+      report(p, 'POINTER_LEAK', pc, `store of a pointer into ${b.region === 'data' ? 'a data section' : b.region === 'heap' ? 'the heap' : 'the context'}`, st, false);
+    }
+    if (write && b.region === 'stack') {
+      const lo = b.off.smin + BigInt(insn.off);
+      const hi = b.off.smax + BigInt(insn.off);
+      writeStack(st, b.index, lo, hi, width, kind === 'atomic' ? undefined : width === 8 ? stored : undefined, env.frameSize);
+    }
+    // After the access the base is known to be non-NULL (a NULL one faulted).
+  }
+  if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
+  if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
+  // A whole spilled value comes back as it went (its relations and id included).
+  if (kind === 'ldx') st.regs[insn.dst] = loaded.k === 'scalar' && width < 8 ? scalarValue(scalarTruncBytes(loaded.s, width), { tainted: loaded.tainted }) : loaded;
+  else if (kind === 'ldxs') {
+    const tainted = loaded.k !== 'scalar' || loaded.tainted;
+    st.regs[insn.dst] = scalarValue(loaded.k === 'scalar' ? scalarSext(scalarTruncBytes(loaded.s, width), width * 8) : SCALAR_UNKNOWN, { tainted });
+  }
+  else if (kind === 'atomic') {
+    if (stored && stored.k !== 'scalar') report(p, 'POINTER_LEAK', pc, 'atomic operation with a pointer operand', st, false);
+    if (insn.imm === ATOMIC_CMPXCHG) {
+      readReg(p, pc, st, 0);
+      st.regs[0] = scalarValue(scalarOfWidth(width));
+    } else if (insn.imm & ATOMIC_FETCH) st.regs[insn.src] = scalarValue(scalarOfWidth(width));
+  }
+}

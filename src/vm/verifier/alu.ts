@@ -1,0 +1,124 @@
+/** Arithmetic (RFC 9669 §4.1) on abstract values: numbers, and pointer ± number (PREVAIL's Addable). */
+import {
+  ALU_ADD, ALU_AND, ALU_ARSH, ALU_DIV, ALU_END, ALU_LSH, ALU_MOD, ALU_MOV, ALU_MUL, ALU_NEG, ALU_OR, ALU_RSH, ALU_SUB,
+  ALU_XOR, aluCode, type Insn,
+} from '../isa.js';
+import {
+  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarNeg, scalarOfWidth, scalarSext,
+  scalarTruncBytes, toSigned, type AluOp, type Scalar,
+} from './scalar.js';
+import { UNKNOWN, scalarValue, type PtrValue, type State, type Value } from './state.js';
+import { type Pass, forgetId, readReg, report } from './pass.js';
+
+export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
+  [ALU_ADD, 'add'], [ALU_SUB, 'sub'], [ALU_MUL, 'mul'], [ALU_DIV, 'div'], [ALU_OR, 'or'], [ALU_AND, 'and'], [ALU_LSH, 'lsh'],
+  [ALU_RSH, 'rsh'], [ALU_MOD, 'mod'], [ALU_XOR, 'xor'], [ALU_MOV, 'mov'], [ALU_ARSH, 'arsh'],
+]);
+
+export function immScalar(insn: Insn, is32: boolean): Scalar {
+  return is32 ? scalarConst(BigInt(insn.imm >>> 0)) : scalarConst(BigInt(insn.imm));
+}
+
+export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): void {
+  const code = aluCode(insn.opcode);
+  const d = insn.dst;
+  if (code === ALU_NEG || code === ALU_END) {
+    const v = readReg(p, pc, st, d);
+    if (v.k !== 'scalar') {
+      report(p, 'BAD_POINTER_ARITH', pc, `${code === ALU_NEG ? 'negation' : 'byte swap'} of a ${v.k === 'ptr' ? 'pointer' : 'handle'}`, st, false);
+      st.regs[d] = scalarValue(SCALAR_UNKNOWN, { tainted: v.k === 'ptr' });
+      return;
+    }
+    if (code === ALU_NEG) st.regs[d] = scalarValue(scalarNeg(v.s, is32));
+    else {
+      const bits = insn.imm;
+      // le16/le32 truncate, le64 is the identity (little-endian host); be and bswap reorder bytes.
+      const le = is32 && (insn.opcode & 0x08) === 0;
+      st.regs[d] = scalarValue(le ? (bits === 64 ? v.s : scalarTruncBytes(v.s, bits / 8)) : scalarOfWidth(bits / 8));
+    }
+    return;
+  }
+  const op = ALU_OPS.get(code)!;
+  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(immScalar(insn, is32));
+  if (op === 'mov') {
+    if (!is32 && insn.off === 0) {
+      if (sv.k === 'scalar' && srcReg && sv.id === 0 && !isConst(sv.s)) {
+        // A copy: both registers share an id, so a later comparison on one refines the other.
+        const id = pc + 1;
+        forgetId(st, id, false);
+        const c = { ...sv, id };
+        st.regs[insn.src] = c;
+        st.regs[d] = c;
+      } else st.regs[d] = sv;
+      return;
+    }
+    if (sv.k !== 'scalar') {
+      report(p, 'BAD_POINTER_ARITH', pc, `32-bit or sign-extending copy of a ${sv.k === 'ptr' ? 'pointer' : 'handle'}`, st, false);
+      st.regs[d] = scalarValue(is32 ? low32(SCALAR_UNKNOWN) : SCALAR_UNKNOWN, { tainted: sv.k === 'ptr' });
+      return;
+    }
+    let s = is32 ? low32(sv.s) : sv.s;
+    if (insn.off !== 0) s = is32 ? low32(scalarSext(s, insn.off)) : scalarSext(s, insn.off);
+    st.regs[d] = scalarValue(s, { tainted: sv.tainted });
+    return;
+  }
+  const dv = readReg(p, pc, st, d);
+  if ((op === 'div' || op === 'mod') && !srcReg && insn.imm === 0) {
+    // RFC 9669 defines x/0 = 0 and x%0 = x; the kernel still refuses a constant zero divisor.
+    report(p, 'DIV_BY_ZERO', pc, 'division by the constant 0', st, false);
+  }
+  if (dv.k === 'scalar' && sv.k === 'scalar') {
+    let s: Scalar;
+    if ((op === 'div' || op === 'mod') && insn.off === 1) s = is32 ? low32(SCALAR_UNKNOWN) : SCALAR_UNKNOWN; // signed
+    else s = scalarAlu(op, dv.s, sv.s, is32);
+    let lenSlack: bigint | null = null;
+    let isLen = false;
+    if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.lenSlack !== null || dv.isLen)) {
+      const c = toSigned(sv.s.umin);
+      const base = dv.isLen ? 0n : dv.lenSlack!;
+      // Only while the value does not wrap: the relation is about numbers, not residues.
+      if (s.umax <= S64_MAX && dv.s.umax <= S64_MAX) lenSlack = op === 'add' ? base - c : base + c;
+    }
+    if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.lenSlack !== null && s.umax <= dv.s.umax) lenSlack = dv.lenSlack;
+    if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.isLen && s.umax <= dv.s.umax) lenSlack = 0n;
+    if (op === 'add' && isConst(sv.s) && sv.s.umin === 0n) isLen = dv.isLen;
+    st.regs[d] = scalarValue(s, { lenSlack, isLen, tainted: dv.tainted || sv.tainted });
+    return;
+  }
+  if (dv.k === 'handle' || sv.k === 'handle') {
+    // Handles are numbers to the program (PQUIC code tests and offsets them); they stay opaque to the host.
+    st.regs[d] = UNKNOWN;
+    return;
+  }
+  // Pointer arithmetic: pointer ± number, pointer - pointer of one region (PREVAIL's Addable).
+  const bad = (why: string): void => {
+    report(p, 'BAD_POINTER_ARITH', pc, why, st, false);
+    st.regs[d] = scalarValue(is32 ? low32(SCALAR_UNKNOWN) : SCALAR_UNKNOWN, { tainted: true });
+  };
+  if (is32) return bad('32-bit arithmetic on a pointer');
+  if (dv.k === 'ptr' && sv.k === 'ptr') {
+    if (op === 'sub' && dv.region === sv.region && dv.index === sv.index) {
+      // end - p with end.off <= len - k and p.off >= m: the difference is <= len - k - m, as long
+      // as it cannot be negative (p past end would wrap it to a huge number).
+      const lenSlack = dv.region === 'ctx' && dv.offSlack !== null && sv.off.smin >= 0n && dv.off.smin >= sv.off.smax ? dv.offSlack + sv.off.smin : null;
+      st.regs[d] = scalarValue(scalarAlu('sub', dv.off, sv.off, false), { lenSlack });
+      return;
+    }
+    return bad(op === 'sub' ? 'subtraction of pointers into different regions' : `${op} of two pointers`);
+  }
+  const ptr = (dv.k === 'ptr' ? dv : sv) as PtrValue;
+  const num = (dv.k === 'ptr' ? sv : dv) as Extract<Value, { k: 'scalar' }>;
+  if (!(op === 'add' || (op === 'sub' && dv.k === 'ptr'))) return bad(`${op} on a pointer (only pointer ± number is meaningful)`);
+  if (ptr.nullable) return bad('arithmetic on a pointer that may be NULL (check it first)');
+  if (num.tainted) return bad('pointer plus a value that may itself be an address');
+  const off = scalarAlu(op, ptr.off, num.s, false);
+  let offSlack: bigint | null = null;
+  if (ptr.region === 'ctx') {
+    if (op === 'add' && ptr.off.smin >= 0n && ptr.off.smax <= S64_MAX) {
+      if (isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack - toSigned(num.s.umin);
+      else if (num.isLen) offSlack = -ptr.off.smax;
+      else if (num.lenSlack !== null) offSlack = num.lenSlack - ptr.off.smax;
+    } else if (op === 'sub' && isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack + toSigned(num.s.umin);
+  }
+  st.regs[d] = { ...ptr, off, offSlack };
+}

@@ -1,0 +1,156 @@
+/** Helper calls checked against their signatures, and local calls analysed in their caller's context. */
+import type { Insn } from '../isa.js';
+import { checkBase, checkRegion } from './memory.js';
+import { SCALAR_UNKNOWN, U32, isConst, scalarAlu, scalarConst, scalarU, type Scalar } from './scalar.js';
+import {
+  UNINIT, UNKNOWN, cloneState, emptyFrame, ptrValue, scalarValue, type PtrValue, type State, type Value,
+} from './state.js';
+import type { HelperSignature, InputKind } from './types.js';
+import { type Pass, forgetId, report } from './pass.js';
+import { stackInit, writeStack } from './stack.js';
+import { analyzeFunction } from './analyze.js';
+
+export function argScalar(v: Value): Scalar {
+  return v.k === 'scalar' ? v.s : SCALAR_UNKNOWN;
+}
+
+export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State): void {
+  const env = p.env;
+  const name = sig.name;
+  sig.args.forEach((spec, i) => {
+    const r = i + 1;
+    const v = st.regs[r]!;
+    if (v.k === 'uninit') {
+      report(p, 'UNINIT_REG', pc, `argument r${r} of ${name} is uninitialized`, st, true);
+      return;
+    }
+    const leak = v.k === 'ptr' || (v.k === 'scalar' && v.tainted);
+    switch (spec.kind) {
+      case 'any':
+        break;
+      case 'scalar':
+      case 'value':
+        if (leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a ${spec.kind === 'value' ? 'value it keeps' : 'number'}`, st, false);
+        break;
+      case 'handle':
+        if (v.k === 'ptr') report(p, 'HELPER_ARG', pc, `${name} expects a ${spec.handle} handle in r${r}, got a pointer`, st, false);
+        else if (v.k === 'handle' && v.what !== spec.handle && v.what !== 'object') {
+          report(p, 'HELPER_ARG', pc, `${name} expects a ${spec.handle} handle in r${r}, got a ${v.what} handle`, st, true);
+        }
+        break;
+      case 'heap_or_null':
+        if (v.k === 'handle') report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a ${v.what} handle`, st, true);
+        else if (v.k === 'ptr' && v.region !== 'heap') report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a pointer to ${v.region}`, st, false);
+        else if (v.k === 'scalar' && !(isConst(v.s) && v.s.umin === 0n)) report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a number`, st, false);
+        break;
+      case 'cstring':
+      case 'mem': {
+        const isStr = spec.kind === 'cstring';
+        const write = spec.kind === 'mem' && spec.access === 'write';
+        let len: Scalar = isStr ? scalarConst(1n) : spec.len !== undefined ? argScalar(st.regs[spec.len]!) : scalarConst(BigInt(spec.size ?? 1));
+        if (spec.kind === 'mem' && spec.scale !== undefined) len = scalarAlu('mul', len, scalarConst(BigInt(spec.scale)), false);
+        if (spec.kind === 'mem' && spec.cap !== undefined && len.umax > BigInt(spec.cap)) {
+          const cap = BigInt(spec.cap);
+          len = scalarU(len.umin < cap ? len.umin : cap, cap) ?? scalarConst(cap);
+        }
+        if (spec.kind === 'mem' && spec.unsized) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
+        if (spec.kind === 'mem' && spec.maxLen !== undefined && len.umax > BigInt(spec.maxLen)) {
+          report(p, 'HELPER_ARG', pc, `${name}: length r${spec.len} may be ${len.umax} (at most ${spec.maxLen})`, st, len.umin > BigInt(spec.maxLen));
+        }
+        if (len.umax === 0n) break;
+        const nullable = spec.kind === 'mem' && spec.nullable;
+        if (nullable && v.k === 'scalar' && isConst(v.s) && v.s.umin === 0n) break;
+        const b = checkBase(v);
+        if ('kind' in b) {
+          if (b.kind !== 'proven') report(p, b.code === 'HANDLE_DEREF' ? 'HELPER_ARG' : b.code === 'UNINIT_REG' ? 'UNINIT_REG' : 'HELPER_ARG', pc, `${name} argument r${r}: ${b.why}`, st, b.kind === 'definite' && len.umin > 0n);
+          break;
+        }
+        // A length related to the buffer's (len <= buflen - k, k >= the offset) keeps the access inside it.
+        const lenArg = spec.kind === 'mem' && spec.len !== undefined && spec.scale === undefined ? st.regs[spec.len] : undefined;
+        const related = b.region === 'ctx' && lenArg?.k === 'scalar' && lenArg.lenSlack !== null && b.off.smin >= 0n && b.off.smax <= lenArg.lenSlack;
+        const verdict = related ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
+        if (verdict.kind !== 'proven') {
+          report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
+        }
+        if (b.region === 'stack') {
+          const lo = b.off.smin;
+          const hi = b.off.smax;
+          if (write) {
+            if (isConst(len) && lo === hi) {
+              const n = Number(len.umin);
+              if (n <= env.frameSize) writeStack(st, b.index, lo, hi, n, undefined, env.frameSize);
+            } else {
+              // Which bytes the helper writes is not known: none becomes initialized, spilled values are lost.
+              const last = hi + len.umax - 1n > -1n ? -1n : hi + len.umax - 1n;
+              writeStack(st, b.index, lo, last > lo ? last : lo + 1n, 1, undefined, env.frameSize);
+            }
+          } else if (!isStr && !stackInit(st.frames[b.index]!, lo, hi, len.umax > BigInt(env.frameSize) ? BigInt(env.frameSize) : len.umax, env.frameSize)) {
+            report(p, 'UNINIT_STACK', pc, `${name} reads stack bytes (r${r}) not written on every path`, st, isConst(b.off) && isConst(len));
+          }
+        } else if (isStr && !(b.region === 'data' && isConst(b.off) && env.rodata[b.index]?.indexOf(0, Number(b.off.umin)) !== -1 && env.rodata[b.index] !== undefined)) {
+          if (b.region !== 'data' || !env.rodata[b.index]) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: string not proven NUL-terminated inside its region`, st, false);
+        }
+        break;
+      }
+    }
+  });
+  let r0: Value = UNKNOWN;
+  if (sig.ret.kind === 'input') {
+    const key = st.regs[sig.ret.keyArg];
+    const index = st.regs[sig.ret.indexArg];
+    if (key?.k === 'scalar' && isConst(key.s) && key.s.umin === BigInt(sig.ret.key) && index?.k === 'scalar' && isConst(index.s) && index.s.umin < 64n) {
+      r0 = inputValue(env.inputs[Number(index.s.umin)], st);
+    }
+  } else if (sig.ret.kind === 'heap_or_null') {
+    const size = argScalar(st.regs[sig.ret.sizeArg]!);
+    const nid = pc + 1;
+    forgetId(st, nid, true);
+    r0 = ptrValue('heap', 0, scalarConst(0n), { size: size.umin > U32 ? U32 : size.umin, nullable: true, nid });
+  }
+  for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
+  st.regs[0] = r0;
+}
+
+/** What an input of the running operation is, by its declared kind. */
+export function inputValue(kind: InputKind | undefined, st: State): Value {
+  switch (kind) {
+    case 'buffer': return ptrValue('ctx', 0, scalarConst(0n), { offSlack: 0n });
+    // off = len: `p < end` then bounds p (assume()), the end itself is never dereferenced.
+    case 'buffer_end': return ptrValue('ctx', 0, st.ctxLen, { offSlack: 0n });
+    case 'buffer_len': return scalarValue(st.ctxLen, { isLen: true, lenSlack: 0n });
+    default: return UNKNOWN;
+  }
+}
+
+/** Values pointing into frames deeper than `depth` become plain (tainted) numbers: their frame is gone. */
+export function dropDeadFrames(v: Value, depth: number): Value {
+  return v.k === 'ptr' && v.region === 'stack' && v.index > depth ? scalarValue(SCALAR_UNKNOWN, { tainted: true }) : v;
+}
+
+export function localCallStep(p: Pass, pc: number, insn: Insn, st: State): State | undefined {
+  const env = p.env;
+  const target = pc + 1 + insn.imm;
+  const fn = env.shape.funcOf[target]!;
+  const callee: State = {
+    regs: st.regs.map((v, r) => (r >= 1 && r <= 5 ? v : UNINIT)),
+    frames: [...st.frames, emptyFrame(env.frameSize)],
+    ctxLen: st.ctxLen,
+  };
+  callee.regs[10] = ptrValue('stack', p.depth + 1, scalarConst(0n));
+  const exit = analyzeFunction(env, fn, callee, p.depth + 1, p.check);
+  if (!exit) return undefined;
+  const after = cloneState(st);
+  after.regs[0] = dropDeadFrames(exit.regs[0]!, p.depth);
+  for (let r = 1; r <= 5; r++) after.regs[r] = UNINIT;
+  after.frames.length = 0;
+  for (let i = 0; i <= p.depth; i++) {
+    const f = exit.frames[i]!;
+    after.frames.push(f.slots.some((v) => v?.k === 'ptr' && v.region === 'stack' && v.index > p.depth)
+      ? { slots: f.slots.map((v) => (v === undefined ? v : dropDeadFrames(v, p.depth))), masks: f.masks } : f);
+  }
+  after.ctxLen = exit.ctxLen;
+  if (exit.regs[0]!.k === 'ptr' && (exit.regs[0] as PtrValue).region === 'stack' && (exit.regs[0] as PtrValue).index > p.depth) {
+    report(p, 'POINTER_LEAK', pc, 'the called function returns a pointer into its own stack frame', st, false);
+  }
+  return after;
+}

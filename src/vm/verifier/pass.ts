@@ -1,0 +1,105 @@
+/**
+ * What the transfer functions share: the verification environment, the pass being run, and how
+ * a proof obligation that fails becomes a rejection (pc, instruction, reason, state, path).
+ */
+import type { MemEnv, Verdict } from './memory.js';
+import { UNKNOWN, formatState, type State, type Value } from './state.js';
+import { order, type Shape } from './structure.js';
+import type { LoopInfo } from './loops.js';
+import type { HelperSignature, InputKind, Policy, ReasonCode, Rejection } from './types.js';
+
+export class TooComplex extends Error {}
+
+export interface Env extends MemEnv {
+  shape: Shape;
+  inputs: readonly InputKind[];
+  returnsBufferPointer: boolean;
+  code: Uint8Array;
+  policy: Policy;
+  helper: (id: number) => HelperSignature | undefined;
+  /** lddw at pc → pointer into a data section. */
+  relocAt: Map<number, { section: number; offset: number }>;
+  /** Initial bytes of read-only sections (constant loads read them). */
+  rodata: (Uint8Array | undefined)[];
+  /** Pointers stored in sections: `${section}:${offset}` → target. */
+  sectionPtrs: Map<string, { target: number; addend: number }>;
+  thresholds: bigint[];
+  maxLoopIterations: number;
+  maxSteps: number;
+  steps: number;
+  errors: Map<string, Rejection>;
+  /** pc → proven on every path and context analysed so far. */
+  proven: Map<number, boolean>;
+  unbounded: Set<number>;
+  disasm(pc: number): string;
+  orders: Map<number, ReturnType<typeof order> & { loops: LoopInfo[]; parent: Int32Array; single: Uint8Array }>;
+}
+
+/** What a transfer function may report; `definite` is reported under both policies. */
+export interface Pass {
+  env: Env;
+  check: boolean;
+  depth: number;
+  fn: number;
+  states: (State | undefined)[];
+  exit: State | undefined;
+}
+
+export type Outs = [number, State][];
+
+export function report(p: Pass, code: ReasonCode, pc: number, reason: string, st: State, definite: boolean): void {
+  const env = p.env;
+  if (!p.check || (!definite && env.policy !== 'strict')) return;
+  const key = `${code}:${pc}`;
+  if (env.errors.has(key)) return;
+  env.errors.set(key, { code, pc, insn: env.disasm(pc), reason, state: formatState(st), trace: trace(p, pc) });
+}
+
+export function reportVerdict(p: Pass, pc: number, v: Verdict, st: State, prefix = ''): void {
+  if (v.kind === 'proven') return;
+  report(p, v.code ?? 'OUT_OF_BOUNDS', pc, prefix + (v.why ?? ''), st, v.kind === 'definite');
+}
+
+/** The last few instructions of a path from the function's start to pc, with their states. */
+export function trace(p: Pass, pc: number): Rejection['trace'] {
+  const o = p.env.orders.get(p.fn)!;
+  const fnStart = p.env.shape.functions[p.fn]!.start;
+  const path: number[] = [];
+  let at = pc;
+  while (at >= 0 && path.length < 8) {
+    path.push(at);
+    if (at === fnStart) break;
+    at = o.parent[at - fnStart]!;
+  }
+  return path.reverse().map((x) => ({ pc: x, insn: p.env.disasm(x), state: p.states[x - fnStart] ? formatState(p.states[x - fnStart]!) : '' }));
+}
+
+export function readReg(p: Pass, pc: number, st: State, r: number): Value {
+  const v = st.regs[r]!;
+  if (v.k === 'uninit') {
+    report(p, 'UNINIT_REG', pc, `read of uninitialized register r${r}`, st, true);
+    return UNKNOWN;
+  }
+  return v;
+}
+
+/** Drops id (scalar copies) or nid (allocation copies) from every value holding it: the old copies are stale. */
+export function forgetId(st: State, id: number, isNid: boolean): void {
+  const stale = (v: Value | undefined): boolean => v !== undefined && (isNid ? v.k === 'ptr' && v.nid === id : v.k === 'scalar' && v.id === id);
+  const fix = (v: Value): Value => (v.k === 'ptr' ? { ...v, nid: 0 } : v.k === 'scalar' ? { ...v, id: 0 } : v);
+  for (let r = 0; r < 10; r++) if (stale(st.regs[r])) st.regs[r] = fix(st.regs[r]!);
+  st.frames.forEach((f, i) => {
+    if (!f.slots.some(stale)) return;
+    const slots = f.slots.map((v) => (stale(v) ? fix(v!) : v));
+    st.frames[i] = { slots, masks: f.masks };
+  });
+}
+
+/** Replaces every value with the given id (copies of one scalar, or of one allocation). */
+export function mapId(st: State, match: (v: Value) => boolean, to: (v: Value) => Value): void {
+  for (let r = 0; r < 10; r++) if (match(st.regs[r]!)) st.regs[r] = to(st.regs[r]!);
+  st.frames.forEach((f, i) => {
+    if (!f.slots.some((v) => v !== undefined && match(v))) return;
+    st.frames[i] = { slots: f.slots.map((v) => (v !== undefined && match(v) ? to(v) : v)), masks: f.masks };
+  });
+}

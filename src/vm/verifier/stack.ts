@@ -1,0 +1,59 @@
+/** The stack frames of the abstract state: 8-byte slots with per-byte initialization. */
+import { scalarOfWidth } from './scalar.js';
+import { scalarValue, type Frame, type PtrValue, type State, type Value } from './state.js';
+
+export function writeStack(st: State, frame: number, lo: bigint, hi: bigint, width: number, value: Value | undefined, frameSize: number): void {
+  const f = st.frames[frame]!;
+  const n = f.slots.length;
+  const slots = f.slots.slice();
+  const masks = f.masks.slice();
+  const base = BigInt(frameSize);
+  if (lo === hi) {
+    const start = Number(lo + base);
+    if (start < 0 || start + width > frameSize) return;
+    const k = start >> 3;
+    if (value !== undefined && width === 8 && (start & 7) === 0) {
+      slots[k] = value;
+      masks[k] = 0xff;
+    } else {
+      for (let b = start; b < start + width; b++) {
+        slots[b >> 3] = undefined;
+        masks[b >> 3] = masks[b >> 3]! | (1 << (b & 7));
+      }
+    }
+  } else {
+    // A variable offset: which bytes were written is unknown; only what they held is lost.
+    const a = Math.max(0, Number(lo + base) >> 3);
+    const b = Math.min(n - 1, Number(hi + base + BigInt(width) - 1n) >> 3);
+    for (let k = a; k <= b; k++) slots[k] = undefined;
+  }
+  st.frames[frame] = { slots, masks };
+}
+
+/** Bytes [lo, hi + width) of a frame all written on every path. */
+export function stackInit(f: Frame, lo: bigint, hi: bigint, width: bigint, frameSize: number): boolean {
+  const start = Number(lo) + frameSize;
+  const end = Number(hi + width) + frameSize;
+  for (let b = Math.max(0, start); b < Math.min(end, frameSize); b++) if (!(f.masks[b >> 3]! & (1 << (b & 7)))) return false;
+  return true;
+}
+
+export function readStack(st: State, p: PtrValue, extra: number, width: number, frameSize: number): Value | 'uninit' {
+  const f = st.frames[p.index]!;
+  const lo = p.off.smin + BigInt(extra);
+  const hi = p.off.smax + BigInt(extra);
+  if (!stackInit(f, lo, hi, BigInt(width), frameSize)) return 'uninit';
+  if (lo === hi && width === 8 && ((Number(lo) + frameSize) & 7) === 0) {
+    const v = f.slots[(Number(lo) + frameSize) >> 3];
+    if (v !== undefined) return v;
+  }
+  // Part of a spilled pointer is still an address: it must not reach the host either.
+  const a = Math.max(0, (Number(lo) + frameSize) >> 3);
+  const b = Math.min(f.slots.length - 1, (Number(hi) + frameSize + width - 1) >> 3);
+  let tainted = false;
+  for (let k = a; k <= b; k++) {
+    const v = f.slots[k];
+    if (v && (v.k === 'ptr' || (v.k === 'scalar' && v.tainted))) tainted = true;
+  }
+  return scalarValue(scalarOfWidth(width), { tainted });
+}

@@ -1,0 +1,223 @@
+/**
+ * Abstract values and states. A register or 8-byte stack slot holds one of:
+ *   uninit   never written (on some path): reading it is an error
+ *   scalar   a number: ranges and known bits (scalar.ts), plus
+ *            - `id`: equal to every other value with the same id (a copy), so a comparison
+ *              refines all copies at once (the Linux verifier's scalar ids);
+ *            - `isLen` / `lenSlack`: the relation with the length of the `mem` context
+ *              (value = len, value <= len - lenSlack), which is what proves `if (i < len) a[i]`;
+ *            - `tainted`: it may hold an address (a pointer joined with a number), so it must
+ *              not reach the host under strict
+ *   ptr      a pointer into one region (stack frame, data section, heap block, context buffer)
+ *            with an offset range; `nullable` until a NULL check (allocators)
+ *   handle   an opaque core object (connection, path, ...): never dereferenced
+ * A state is the registers, the stack of every active frame and the context length.
+ */
+import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarWiden, type Scalar } from './scalar.js';
+
+export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
+
+export interface ScalarValue {
+  readonly k: 'scalar';
+  readonly s: Scalar;
+  readonly id: number;
+  readonly isLen: boolean;
+  readonly lenSlack: bigint | null;
+  readonly tainted: boolean;
+}
+
+export interface PtrValue {
+  readonly k: 'ptr';
+  readonly region: RegionKind;
+  /** Frame depth (stack) or section index (data); 0 otherwise. */
+  readonly index: number;
+  /** Heap: bytes the block has at least. */
+  readonly size: bigint;
+  readonly off: Scalar;
+  /** ctx: off <= len - offSlack. */
+  readonly offSlack: bigint | null;
+  readonly nullable: boolean;
+  /** Allocation id: copies of one allocator result share it, so one NULL check refines them all. */
+  readonly nid: number;
+}
+
+export interface HandleValue {
+  readonly k: 'handle';
+  readonly what: string;
+}
+
+export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleValue;
+
+export const UNINIT: Value = { k: 'uninit' };
+
+export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
+  return { k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, tainted: extra.tainted ?? false };
+}
+
+export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
+
+export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: { size?: bigint; nullable?: boolean; offSlack?: bigint | null; nid?: number } = {}): PtrValue {
+  return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0 };
+}
+
+const minN = (a: bigint | null, b: bigint | null): bigint | null => (a === null || b === null ? null : a < b ? a : b);
+
+export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value {
+  if (a === b) return a;
+  if (a.k === 'uninit' || b.k === 'uninit') return UNINIT;
+  if (a.k === 'scalar' && b.k === 'scalar') {
+    return {
+      k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
+      isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack), tainted: a.tainted || b.tainted,
+    };
+  }
+  if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
+    return {
+      k: 'ptr', region: a.region, index: a.index, size: widen && a.size !== b.size ? 0n : a.size < b.size ? a.size : b.size,
+      off: widen ? scalarWiden(a.off, b.off, widen) : scalarJoin(a.off, b.off),
+      offSlack: widen && a.offSlack !== b.offSlack ? null : minN(a.offSlack, b.offSlack),
+      nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0,
+    };
+  }
+  if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
+  // A pointer on one path and NULL on the other: a pointer that may be NULL (checked before use).
+  const isNull = (v: Value): boolean => v.k === 'scalar' && v.s.umax === 0n && !v.tainted;
+  if (a.k === 'ptr' && isNull(b)) return a.nullable ? a : { ...a, nullable: true };
+  if (b.k === 'ptr' && isNull(a)) return b.nullable ? b : { ...b, nullable: true };
+  // Different kinds: a number that may be an address.
+  return scalarValue(SCALAR_UNKNOWN, { tainted: a.k === 'ptr' || b.k === 'ptr' || (a.k === 'scalar' && a.tainted) || (b.k === 'scalar' && b.tainted) });
+}
+
+/** a ⊑ b. */
+export function leqValue(a: Value, b: Value): boolean {
+  if (a === b || b.k === 'uninit') return true;
+  if (a.k === 'uninit') return false;
+  if (a.k === 'scalar' && b.k === 'scalar') {
+    return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
+      && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack)) && (!a.tainted || b.tainted);
+  }
+  if (a.k === 'ptr' && b.k === 'ptr') {
+    return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
+      && (b.offSlack === null || (a.offSlack !== null && a.offSlack >= b.offSlack)) && (!a.nullable || b.nullable)
+      && (b.nid === 0 || a.nid === b.nid);
+  }
+  if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
+  if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;
+  if (b.k === 'scalar' && b.tainted && scalarEq(b.s, SCALAR_UNKNOWN)) return true;
+  return b.k === 'scalar' && a.k === 'handle' && scalarEq(b.s, SCALAR_UNKNOWN);
+}
+
+export function formatValue(v: Value): string {
+  switch (v.k) {
+    case 'uninit': return 'uninit';
+    case 'scalar': {
+      let s = isConst(v.s) ? formatScalar(v.s) : `scalar(${formatScalar(v.s)})`;
+      if (v.isLen) s += '=len';
+      else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
+      if (v.tainted) s += '(maybe address)';
+      return s;
+    }
+    case 'ptr': {
+      const r = v.region === 'stack' ? `stack${v.index === 0 ? '' : `#${v.index}`}` : v.region === 'data' ? `data#${v.index}` : v.region === 'heap' ? `heap(${v.size})` : 'ctx';
+      const off = isConst(v.off) ? formatScalar(v.off) : formatScalar(v.off);
+      return `${v.nullable ? 'ptr_or_null' : 'ptr'}(${r}${off === '0' ? '' : `${off.startsWith('-') ? '' : '+'}${off}`}${v.offSlack !== null ? ` <=len-${v.offSlack}` : ''})`;
+    }
+    case 'handle': return `handle(${v.what})`;
+  }
+}
+
+/** One frame of the stack: 8-byte slots, each with a value (when whole) and its initialized bytes. */
+export interface Frame {
+  /** A value stored as 8 aligned bytes, or undefined (bytes, if any, are numbers). */
+  readonly slots: readonly (Value | undefined)[];
+  /** Bit i of masks[k]: byte i of slot k was written. */
+  readonly masks: Uint8Array;
+}
+
+export function emptyFrame(size: number): Frame {
+  const n = size >> 3;
+  return { slots: new Array<Value | undefined>(n).fill(undefined), masks: new Uint8Array(n) };
+}
+
+export interface State {
+  readonly regs: Value[];
+  readonly frames: Frame[];
+  /** Range of the context buffer's length (ctx mem). */
+  ctxLen: Scalar;
+}
+
+export function cloneState(s: State): State {
+  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen };
+}
+
+function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
+  if (a === b) return a;
+  const n = a.slots.length;
+  const slots = new Array<Value | undefined>(n);
+  const masks = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    masks[i] = a.masks[i]! & b.masks[i]!;
+    const x = a.slots[i];
+    const y = b.slots[i];
+    slots[i] = x !== undefined && y !== undefined && masks[i] === 0xff ? joinValue(x, y, widen) : undefined;
+  }
+  return { slots, masks };
+}
+
+/**
+ * A number with no recorded relation to the context length still has one: v <= len.umin - umax.
+ * Making it explicit before a join keeps `i = 0` and `i <= len - 1` joinable into `i <= len - 1`.
+ */
+function withSlack(v: Value, other: Value, st: State): Value {
+  if (v.k === 'scalar' && v.lenSlack === null && other.k === 'scalar' && other.lenSlack !== null && v.s.umax <= st.ctxLen.umin) {
+    return { ...v, lenSlack: st.ctxLen.umin - v.s.umax };
+  }
+  return v;
+}
+
+export function joinState(a: State, b: State, widen?: readonly bigint[]): State {
+  const regs = a.regs.map((r, i) => joinValue(withSlack(r, b.regs[i]!, a), withSlack(b.regs[i]!, r, b), widen));
+  const frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widen));
+  return { regs, frames, ctxLen: widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen) };
+}
+
+function leqFrame(a: Frame, b: Frame): boolean {
+  if (a === b) return true;
+  for (let i = 0; i < a.slots.length; i++) {
+    if ((b.masks[i]! & ~a.masks[i]!) !== 0) return false;
+    const y = b.slots[i];
+    if (y !== undefined) {
+      const x = a.slots[i];
+      if (x === undefined || !leqValue(x, y)) return false;
+    }
+  }
+  return true;
+}
+
+/** a ⊑ b: nothing new reaches the instruction (the fixpoint test). */
+export function leqState(a: State, b: State): boolean {
+  for (let i = 0; i < a.regs.length; i++) if (!leqValue(a.regs[i]!, b.regs[i]!)) return false;
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
+  return scalarLeq(a.ctxLen, b.ctxLen);
+}
+
+/** "r1=handle(cnx) r2=scalar(u[0,15]) r10=ptr(stack) fp-8=5" for messages. */
+export function formatState(s: State): string {
+  const parts: string[] = [];
+  s.regs.forEach((r, i) => {
+    if (r.k !== 'uninit' && i !== 10) parts.push(`r${i}=${formatValue(r)}`);
+  });
+  const f = s.frames[s.frames.length - 1];
+  if (f) {
+    for (let k = f.slots.length - 1; k >= 0; k--) {
+      const v = f.slots[k];
+      const off = (k - f.slots.length) * 8;
+      if (v !== undefined) parts.push(`fp${off}=${formatValue(v)}`);
+      else if (f.masks[k] === 0xff) parts.push(`fp${off}=bytes`);
+      else if (f.masks[k] !== 0) parts.push(`fp${off}=partial`);
+    }
+  }
+  if (s.ctxLen.umax !== 0n) parts.push(`len=${formatScalar(s.ctxLen)}`);
+  return parts.join(' ');
+}

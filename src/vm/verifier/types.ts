@@ -1,0 +1,156 @@
+/**
+ * The verifier's public types: policies, options, helper signatures, and the result with its
+ * rejections. Kept apart from the analysis so the plugin ABI (src/plugins) and the CLI can name
+ * them without pulling the analysis in.
+ */
+
+/**
+ * `strict`: everything is proven (plugins received from a peer); what cannot be proven is
+ * rejected. `checked`: local plugins; only definite violations are rejected, and what is not
+ * proven keeps its runtime check (fuel for loops, the region check for memory accesses).
+ */
+export type Policy = 'strict' | 'checked';
+
+/**
+ * How r1 (and r2) are set on entry. `pluglet`: r1 is the opaque connection handle (PQUIC's
+ * pluglet convention). `mem`: r1 points to a buffer of r2 bytes (uBPF's convention).
+ */
+export type CtxKind = 'pluglet' | 'mem';
+
+/**
+ * One argument of a helper (r1..r5).
+ * - `scalar`: any number; a pointer is refused under strict (it would leak an address).
+ * - `value`: a u64 stored by the host (set_* values): a pointer is a leak under strict.
+ * - `handle`: an opaque handle of the given kind; the host checks it, so a scalar is accepted,
+ *   a pointer never.
+ * - `mem`: a pointer to `access` bytes of program memory whose length is argument `len` (1-based
+ *   register number) times `scale`, or the constant `size`, never more than `cap` bytes (the
+ *   host touches at most that many, whatever the length says); `nullable` accepts NULL (when the
+ *   length is 0); `unsized`: the host decides the length (only the pointer can be checked).
+ * - `cstring`: a pointer to a NUL-terminated string the host reads.
+ * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
+ * - `any`: anything initialized, addresses included (pquic_log's values: %s takes a pointer).
+ */
+export type ArgSpec =
+  | { kind: 'scalar' }
+  | { kind: 'value' }
+  | { kind: 'handle'; handle: string }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean }
+  | { kind: 'cstring' }
+  | { kind: 'heap_or_null' }
+  | { kind: 'any' };
+
+/** What a helper leaves in r0. */
+export type RetSpec =
+  | { kind: 'scalar' }
+  /**
+   * Input `args[indexArg]` of the running operation when `args[keyArg]` is the constant `key`
+   * (get_cnx(cnx, AK_CNX_INPUT, i)): typed by VerifyOptions.inputs, a number otherwise.
+   */
+  | { kind: 'input'; keyArg: number; key: number; indexArg: number }
+  | { kind: 'void' }
+  /** A heap block of at least argument `sizeArg` bytes, or NULL (my_malloc, my_realloc). */
+  | { kind: 'heap_or_null'; sizeArg: number };
+
+export interface HelperSignature {
+  name: string;
+  args: ArgSpec[];
+  ret: RetSpec;
+}
+
+/**
+ * One input of the operation a pluglet implements (what the host's `input` helper returns):
+ * a plain number, the start or the end of the buffer the host grants for the call, or its
+ * length. The granted buffer is the `mem` context's buffer, so accesses to it are proven the
+ * same way (reference/pquic.md §2.3: parse_frame gets (bytes, bytes_max, type), ...).
+ */
+export type InputKind = 'scalar' | 'buffer' | 'buffer_end' | 'buffer_len';
+
+export interface VerifyOptions {
+  policy?: Policy;
+  ctx?: CtxKind;
+  /** Types of the operation's inputs, by index (pluglets). */
+  inputs?: readonly InputKind[];
+  /** Bounds of the granted buffer's length when `inputs` has one (default [0, 2^32 - 1]). */
+  bufferLen?: readonly [number, number];
+  /**
+   * r0 may be a pointer into the granted buffer (or NULL): parse_frame returns where the frame
+   * ends. The host granted that buffer, so its address tells it nothing.
+   */
+  returnsBufferPointer?: boolean;
+  /** Signature of a helper id; a call to an id without one is rejected. */
+  helper: (id: number) => HelperSignature | undefined;
+  /** Helper id of a name, for ELF calls resolved by name at load. */
+  helperId?: (name: string) => number | undefined;
+  /** Stack bytes per frame (the kernel's MAX_BPF_STACK, link.ts' frameSize). */
+  frameSize?: number;
+  /** Local calls nest at most this deep. */
+  maxCallDepth?: number;
+  /** strict: the largest iteration bound accepted for one loop. */
+  maxLoopIterations?: number;
+  /** Give up (reject as too complex) after this many instructions analysed. */
+  maxSteps?: number;
+}
+
+/** Stable reason codes of a rejection; tests and tools match on these, people read the message. */
+export type ReasonCode =
+  | 'BAD_PROGRAM' // length, unknown opcode, reserved fields, registers: the structural checks
+  | 'BAD_JUMP' // outside the program or function, or into the second half of an lddw
+  | 'FALL_THROUGH'
+  | 'UNREACHABLE'
+  | 'R10_WRITE'
+  | 'UNKNOWN_HELPER'
+  | 'RECURSION'
+  | 'CALL_DEPTH'
+  | 'STACK_FRAME'
+  | 'UNINIT_REG'
+  | 'UNINIT_STACK'
+  | 'OUT_OF_BOUNDS'
+  | 'READ_ONLY'
+  | 'HANDLE_DEREF'
+  | 'NULL_DEREF'
+  | 'SCALAR_DEREF'
+  | 'BAD_POINTER_ARITH'
+  | 'BAD_POINTER_COMPARE'
+  | 'HELPER_ARG'
+  | 'POINTER_LEAK'
+  | 'DIV_BY_ZERO'
+  | 'UNBOUNDED_LOOP'
+  | 'INFINITE_LOOP'
+  | 'TOO_COMPLEX'
+  | 'INTERNAL'; // the verifier itself failed: the program is refused (fail closed), and it is a bug to report
+
+/** One step of the path that led to a rejection: an instruction and the state before it. */
+export interface TraceStep {
+  pc: number;
+  insn: string;
+  state: string;
+}
+
+export interface Rejection {
+  code: ReasonCode;
+  pc: number;
+  /** The disassembled instruction at pc. */
+  insn: string;
+  reason: string;
+  /** The abstract state before the instruction (register types and ranges). */
+  state: string;
+  /** The last instructions of a path from the entry to pc, with their states. */
+  trace: TraceStep[];
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  policy: Policy;
+  /** Every rejection found (sorted by pc); ok is false when there is at least one. */
+  errors: Rejection[];
+  /**
+   * Memory accesses (loads, stores, atomics) proven inside their region on every path, by pc:
+   * the JIT may drop their runtime check. Accesses missing here keep it.
+   */
+  provenAccesses: Set<number>;
+  /** Loops whose termination is not proven and is left to the fuel (checked), by loop head pc. */
+  unboundedLoops: number[];
+  /** Instructions analysed (the work the fixpoint did). */
+  steps: number;
+}

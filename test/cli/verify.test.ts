@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { assemble } from '../../src/vm/asm.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') });
+  return { code, out, err };
+}
+
+function tmp(name: string, data: string | Uint8Array): string {
+  const p = join(mkdtempSync(join(tmpdir(), 'pquic-verify-')), name);
+  writeFileSync(p, data);
+  return p;
+}
+
+describe('pquic verify', () => {
+  it('accepts a plugin under strict: exit 0', async () => {
+    const r = await cli('verify', join(ROOT, 'plugins-c/ack_delay/is_ack_needed.o'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/is_ack_needed\.o: accepted \(strict, ctx pluglet; 41 instructions/);
+  });
+
+  it('rejects with pc, instruction, reason and state: exit 1', async () => {
+    const r = await cli('verify', join(ROOT, 'plugins-c/verifier-tests/bad_mem.o'), '--entry', 'heap_no_null_check', '--trace');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/rejected \(strict, ctx pluglet\): 1 problem/);
+    expect(r.out).toMatch(/PC \d+: stxdw \[%r0\], %r1: store of 8 bytes: pointer may be NULL .* \[NULL_DEREF\]/);
+    expect(r.out).toMatch(/state: r0=ptr_or_null\(heap\(16\)\)/);
+    expect(r.out).toMatch(/path:\n\s+\d+: /);
+  });
+
+  it('checked accepts what strict cannot prove and says what is left to run time', async () => {
+    const f = join(ROOT, 'plugins-c/broken/spin.o');
+    expect((await cli('verify', f)).code).toBe(1);
+    const r = await cli('verify', f, '--policy', 'checked');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/loops at PC \d+ left to the fuel/);
+  });
+
+  it('--protoop gives the pluglet its inputs\' contract (the granted buffer)', async () => {
+    const f = join(ROOT, 'plugins-c/negotiate/write_tp.o');
+    expect((await cli('verify', f)).code).toBe(1);
+    expect((await cli('verify', f, '--protoop', 'write_transport_parameter')).code).toBe(0);
+    expect((await cli('verify', f, '--protoop', 'write_transport_parameter', '--ctx', 'mem')).code).toBe(2);
+  });
+
+  it('reads raw bytecode and assembly, with uBPF\'s convention (--ctx mem)', async () => {
+    const src = 'mov %r0, 0\njeq %r2, 0, out\nldxb %r0, [%r1]\nout:\nexit';
+    const raw = tmp('p.bin', assemble(src));
+    expect((await cli('verify', raw, '--ctx', 'mem')).code).toBe(0);
+    expect((await cli('verify', raw)).code).toBe(1); // r1 is the connection handle: no dereference
+    expect((await cli('verify', tmp('p.s', src), '--ctx', 'mem')).code).toBe(0);
+  });
+
+  it('--json gives the verdict, the proven accesses and the rejections', async () => {
+    const r = await cli('verify', tmp('q.s', 'ldxdw %r0, [%r1+8]\nexit'), '--ctx', 'mem', '--json');
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j).toMatchObject({ ok: false, policy: 'strict', ctx: 'mem', instructions: 2 });
+    expect(j.errors[0]).toMatchObject({ code: 'OUT_OF_BOUNDS', pc: 0, insn: 'ldxdw %r0, [%r1+8]' });
+    const ok = JSON.parse((await cli('verify', tmp('q2.s', 'stdw [%r10-8], 1\nldxdw %r0, [%r10-8]\nexit'), '--json')).out);
+    expect(ok).toMatchObject({ ok: true, provenAccesses: [0, 1] });
+  });
+
+  it('usage and I/O errors exit 2', async () => {
+    expect((await cli('verify')).code).toBe(2);
+    expect((await cli('verify', '/nonexistent/x.o')).code).toBe(2);
+    const bad = await cli('verify', join(ROOT, 'plugins-c/ack_delay/is_ack_needed.o'), '--policy', 'lax');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--policy must be strict or checked/);
+    expect((await cli('verify', join(ROOT, 'plugins-c/ack_delay/is_ack_needed.o'), '--ctx', 'xdp')).code).toBe(2);
+    expect((await cli('verify', join(ROOT, 'plugins-c/ack_delay/is_ack_needed.o'), '--entry', 'nope')).code).toBe(2);
+    expect((await cli('verify', tmp('garbage.o', new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3])))).code).toBe(2);
+  });
+});
+
+describe('--plugin-verify', () => {
+  it('loads plugins under the chosen policy', async () => {
+    const { setupPlugins } = await import('../../src/cli/plugins-opt.js');
+    const parsed = (v?: string) => ({ values: { plugin: [join(ROOT, 'plugins-c/monitoring/monitoring.plugin')], ...(v ? { 'plugin-verify': v } : {}) }, positionals: [] });
+    const checked = setupPlugins(parsed(), () => {}).runtime!.plugins[0]!;
+    // One verdict per pluglet object, with the accesses the JIT may leave unchecked.
+    expect(checked.verification.map((v) => v?.ok)).toEqual(new Array(8).fill(true));
+    expect(checked.verification.every((v) => v!.provenAccesses instanceof Set)).toBe(true);
+    expect(() => setupPlugins(parsed('strict'), () => {})).toThrow(/cannot load plugin: .*rejected by the verifier \(strict\): PC \d+: .* \[[A-Z_]+\]/);
+    expect(setupPlugins(parsed('off'), () => {}).runtime!.plugins[0]!.verification).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    expect(() => setupPlugins(parsed('lax'), () => {})).toThrow(/--plugin-verify must be/);
+  });
+});
