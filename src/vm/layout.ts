@@ -37,6 +37,12 @@ export const RESULT_HELPER = 4;
 export const RESULT_BAD_PC = 5;
 export const RESULT_BAD_OP = 6;
 export const RESULT_UNKNOWN_HELPER = 7;
+/**
+ * Not a result of run(): the JIT's code returns it when the fuel left cannot pay for a whole basic
+ * block. The registers, pc (ST_PC), fuel and call depth (ST_DEPTH) are in place, the callers'
+ * frames in FRAMES, and the host continues with the interpreter's resume() (src/vm/jit/codegen.ts).
+ */
+export const RESULT_JIT_BAIL = 8;
 
 /** Local calls nest at most this deep (uBPF's UBPF_MAX_CALL_DEPTH). */
 export const MAX_CALL_DEPTH = 8;
