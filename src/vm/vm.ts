@@ -17,7 +17,7 @@ import {
   RESULT_JIT_BAIL, RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_DEPTH, ST_FRAME, ST_FUEL,
   ST_PC, ST_SIZE, ST_WRITE,
 } from './layout.js';
-import { instantiateJit, jitModule, type JitEntry } from './jit/compile.js';
+import { instantiateJit, jitModule, type JitEntry, type JitModule } from './jit/compile.js';
 import { ExecError, HelperFault, VmError } from './errors.js';
 import { registerStandardHelpers, type StandardHelperOptions } from './helpers.js';
 import { MAX_INSNS } from './isa.js';
@@ -245,6 +245,11 @@ export class Vm implements HelperCall {
     this.u8.set(linked.init, 0);
     this.linked = linked;
     this.tableMemLen = -1;
+  }
+
+  /** The JIT's compiled module of the loaded programs (engine 'jit'): sizes and timings. */
+  get jit(): JitModule | undefined {
+    return this.engine === 'jit' && this.linked ? jitModule(this.linked) : undefined;
   }
 
   /** The linked, helper-resolved bytecode of the first (or named) program. */

@@ -3,6 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConformance } from '../../src/vm/conformance.js';
+import { assemble } from '../../src/vm/asm.js';
+import type { ExecError } from '../../src/vm/errors.js';
+import { Vm, type ExecOptions, type VmOptions } from '../../src/vm/vm.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/conformance', import.meta.url));
 
@@ -14,5 +17,132 @@ describe('bpf_conformance suite (JIT)', () => {
     expect(failures.map((f) => `${f.file}: ${f.detail} expected ${f.expected} actual ${f.actual}`)).toEqual([]);
     expect(jit.results.map((r) => [r.outcome, r.actual])).toEqual(interp.results.map((r) => [r.outcome, r.actual]));
     expect(jit.passed).toBe(readdirSync(join(DIR, 'tests')).filter((f) => f.endsWith('.data')).length - jit.skipped);
+  });
+});
+
+function both(src: string, opts: ExecOptions = {}, vmOpts: VmOptions = {}): { results: string[]; vm: Vm } {
+  let jitVm: Vm | undefined;
+  const results = (['interpreter', 'jit'] as const).map((engine) => {
+    const vm = new Vm({ engine, ...vmOpts });
+    vm.registerHelper(1, 'twice', (c) => c.u64(1) * 2n);
+    vm.registerHelper(2, 'bill', (c) => {
+      c.charge(c.num(1));
+      return 7;
+    });
+    vm.load(assemble(src));
+    if (engine === 'jit') jitVm = vm;
+    const mem = opts.mem?.slice();
+    try {
+      const r = vm.exec({ ...opts, ...(mem ? { mem } : {}) });
+      return `r0=${r.r0} n=${r.instructions} mem=${mem?.join(',')}`;
+    } catch (e) {
+      return `${(e as ExecError).code}: ${(e as Error).message} mem=${mem?.join(',')}`;
+    }
+  });
+  return { results, vm: jitVm! };
+}
+
+describe('JIT control flow', () => {
+  it('translates an irreducible loop (two entries) through the dispatch fallback', () => {
+    const src = `
+      mov %r0, 0
+      mov %r3, 5
+      jeq %r1, 0, b
+      a: add %r0, 1
+      b: add %r0, 2
+      sub %r3, 1
+      jne %r3, 0, a
+      exit`;
+    for (const r1 of [0, 1]) {
+      const { results, vm } = both(src, { args: [r1] });
+      expect(results[1]).toBe(results[0]);
+      expect(vm.jit!.irreducible).toBe(1);
+    }
+    expect(both(src, { args: [0] }).results[1]).toBe('r0=14 n=23 mem=undefined');
+  });
+
+  it('keeps reducible nested loops structured, with exact instruction counts', () => {
+    const src = `
+      mov %r0, 0
+      mov %r1, 10
+      outer: mov %r2, 10
+      inner: add %r0, %r2
+      jset %r0, 1, skip
+      add %r0, 3
+      skip: sub %r2, 1
+      jne %r2, 0, inner
+      sub %r1, 1
+      jne %r1, 0, outer
+      exit`;
+    const { results, vm } = both(src);
+    expect(results[1]).toBe(results[0]);
+    expect(vm.jit!.irreducible).toBe(0);
+  });
+
+  it('runs local calls: r6-r9 preserved, r1-r5 and r0 from the callee, depth limit 8', () => {
+    const src = `
+      mov %r6, 6
+      mov %r1, 1
+      call local f
+      add %r0, %r6
+      add %r0, %r1
+      exit
+      f: add %r1, %r6
+      mov %r6, 100
+      mov %r0, %r1
+      stxdw [%r10-8], %r0
+      ldxdw %r0, [%r10-8]
+      exit`;
+    const { results } = both(src);
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toBe('r0=20 n=12 mem=undefined');
+    const deep = both('call local f\nexit\nf: add %r0, 1\ncall local f\nexit');
+    expect(deep.results[1]).toBe(deep.results[0]);
+    expect(deep.results[0]).toMatch(/^CALL_DEPTH: .*at PC 3/);
+  });
+});
+
+describe('JIT fuel, sandbox and helpers', () => {
+  const stores = `
+    stb [%r1+0], 1
+    stb [%r1+1], 2
+    stb [%r1+2], 3
+    call 2
+    stb [%r1+3], 4
+    mov %r0, %r1
+    and %r0, 0
+    exit`;
+
+  it('stops at the same instruction with the same memory for every budget', () => {
+    for (let fuel = 0; fuel <= 12; fuel++) {
+      const { results } = both(stores, { mem: new Uint8Array(4), fuel });
+      expect(results[1], `fuel ${fuel}`).toBe(results[0]);
+    }
+  });
+
+  it('bills helper work to the budget like the interpreter (HelperCall.charge)', () => {
+    const src = 'mov %r1, 5\ncall 2\nmov %r1, 3\ncall 1\nexit';
+    for (const fuel of [2, 6, 7, 8, 9, 10, 11, 100]) {
+      const { results } = both(src, { fuel });
+      expect(results[1], `fuel ${fuel}`).toBe(results[0]);
+    }
+  });
+
+  it('never aliases an address with high bits set, and faults with the interpreter\'s message', () => {
+    const { results } = both('mov %r2, %r10\nlddw %r1, 0x100000000\nadd %r1, %r2\nldxw %r0, [%r1-8]\nexit');
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 4 .*address 0x1000031f8/);
+    const wrong = both('stw [%r1+2], 1\nexit', { mem: new Uint8Array(5) });
+    expect(wrong.results[1]).toBe(wrong.results[0]);
+    expect(wrong.results[0]).toMatch(/OUT_OF_BOUNDS: out of bounds memory store at PC 0/);
+    const rodata = both('stb [%r10+0], 1\nexit');
+    expect(rodata.results[1]).toBe(rodata.results[0]);
+  });
+
+  it('checks r10-relative accesses of a callee frame and beyond the stack', () => {
+    const src = 'call local f\nexit\nf: stxdw [%r10-512], %r10\nldxdw %r0, [%r10+504]\nldxdw %r0, [%r10+1024]\nexit';
+    const { results } = both(src);
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/OUT_OF_BOUNDS: out of bounds memory load at PC 4 .*address 0x3400/);
   });
 });
