@@ -8,6 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import { VmError } from '../vm/errors.js';
 import { linkPrograms, type LinkedImage } from '../vm/link.js';
+import { parseEngine, type Engine } from '../vm/vm.js';
 import { HELPER_IDS } from './abi.js';
 import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
 
@@ -28,6 +29,19 @@ export interface PluginOptions {
   heapSize?: number;
   /** Instruction budget of one pluglet call. Default 10 million. */
   fuel?: number;
+  /**
+   * Engine of every instance's VM. Default: the PQUIC_ENGINE environment variable if set (so the
+   * whole test suite can run on either engine), else DEFAULT_PLUGIN_ENGINE.
+   */
+  engine?: Engine;
+}
+
+/** The engine plugins run on unless told otherwise. */
+export const DEFAULT_PLUGIN_ENGINE: Engine = 'interpreter';
+
+function defaultEngine(): Engine {
+  const env = process.env.PQUIC_ENGINE;
+  return env === undefined || env === '' ? DEFAULT_PLUGIN_ENGINE : parseEngine(env);
 }
 
 export interface Pluglet {
@@ -43,6 +57,7 @@ export class Plugin {
   readonly pluglets: Pluglet[];
   readonly heapSize: number;
   readonly fuel: number;
+  readonly engine: Engine;
   /** The connection goes on without the plugin when it fails (manifest option `optional`). */
   readonly optional: boolean;
 
@@ -53,6 +68,7 @@ export class Plugin {
     this.pluglets = pluglets;
     this.heapSize = opts.heapSize ?? 256 << 10;
     this.fuel = opts.fuel ?? 10_000_000;
+    this.engine = opts.engine ?? defaultEngine();
     this.optional = manifest.options.has('optional');
   }
 
