@@ -24,6 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ENGINES, Vm, parseEngine, type Engine } from '../src/vm/vm.js';
 import { KERNELS, type Kernel } from './kernels.js';
+import { jitStartup, jitStartupMarkdown } from './jit-startup.js';
 
 interface Options {
   engines: Engine[];
@@ -237,10 +238,12 @@ function main(): void {
     if (!opts.json) process.stderr.write(`bench:vm: ${k.name}...\n`);
     results.push(benchKernel(k, root, opts));
   }
+  const startup = opts.engines.includes('jit') ? jitStartup(root, opts.only) : undefined;
   if (opts.json) {
-    console.log(JSON.stringify({ machine: machine(), quick: opts.quick, targetMips: TARGET_MIPS, results }, null, 2));
+    console.log(JSON.stringify({ machine: machine(), quick: opts.quick, targetMips: TARGET_MIPS, results, jit: startup }, null, 2));
   } else {
     console.log(markdown(results, opts));
+    if (startup) console.log('\n' + jitStartupMarkdown(startup));
   }
 }
 
