@@ -76,28 +76,31 @@ function runnable(p: DecodedProgram, pc: number): boolean {
 
 export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   const n = p.insns.length;
-  // 1. Reachable slots and leaders.
-  const seen = new Set<number>();
-  const leaders = new Set<number>([entry]);
+  // 1. Reachable slots and leaders. Slots outside the program (only reachable in unvalidated
+  // code) are tracked too: one past each end is enough, as nothing runs from there.
+  const seen = new Uint8Array(n + 2);
+  const leaders = new Uint8Array(n + 2);
+  const at = (pc: number): number => (pc < 0 ? n + 1 : pc > n ? n : pc);
+  leaders[at(entry)] = 1;
   const callees = new Set<number>();
   const work = [entry];
   while (work.length > 0) {
     const pc = work.pop()!;
-    if (seen.has(pc)) continue;
-    seen.add(pc);
+    if (seen[at(pc)]) continue;
+    seen[at(pc)] = 1;
     if (!runnable(p, pc)) continue;
     const kind = p.info[pc]!.kind;
     const t = target(p, pc);
     const next = pc + (p.insns[pc]!.opcode === OP_LDDW ? 2 : 1);
     if (kind === 'exit') continue;
     if (kind === 'ja' || kind === 'ja32') {
-      leaders.add(t!);
+      leaders[at(t!)] = 1;
       work.push(t!);
       continue;
     }
     if (kind === 'jcond') {
-      leaders.add(t!);
-      leaders.add(next);
+      leaders[at(t!)] = 1;
+      leaders[at(next)] = 1;
       work.push(t!, next);
       continue;
     }
@@ -106,10 +109,12 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   }
 
   // 2. Blocks: from each leader to the next leader or terminator.
-  const starts = [...leaders].filter((pc) => seen.has(pc)).sort((a, b) => a - b);
-  const index = new Map<number, number>();
+  const starts: number[] = [];
+  if (seen[n + 1] && leaders[n + 1]) starts.push(entry < 0 ? entry : -1);
+  for (let pc = 0; pc <= n; pc++) if (seen[pc] && leaders[pc]) starts.push(pc);
+  const index = new Int32Array(n + 2);
   const raw: Block[] = starts.map((start, i) => {
-    index.set(start, i);
+    index[at(start)] = i;
     return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [] };
   });
   for (const b of raw) {
@@ -135,7 +140,7 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
         b.exit = { kind: 'cond', taken: target(p, pc)!, next };
         break;
       }
-      if (leaders.has(next)) {
+      if (leaders[at(next)]) {
         b.exit = { kind: 'jump', target: next };
         break;
       }
@@ -144,15 +149,15 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   }
   const succOf = (b: Block): number[] => {
     const e = b.exit;
-    if (e.kind === 'jump') return [index.get(e.target)!];
-    if (e.kind === 'cond') return e.taken === e.next ? [index.get(e.taken)!] : [index.get(e.taken)!, index.get(e.next)!];
+    if (e.kind === 'jump') return [index[at(e.target)]!];
+    if (e.kind === 'cond') return e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!];
     return [];
   };
 
   // 3. Reverse postorder from the entry (iterative DFS).
   const order: number[] = [];
   const state = new Uint8Array(raw.length);
-  const stack: [number, number][] = [[index.get(entry)!, 0]];
+  const stack: [number, number][] = [[index[at(entry)]!, 0]];
   state[stack[0]![0]] = 1;
   const succs0 = raw.map(succOf);
   while (stack.length > 0) {

@@ -37,7 +37,7 @@ export const Op = {
 
 /** A growable byte buffer with the encodings of spec §5.2 (LEB128 integers, vectors, names). */
 export class Bytes {
-  buf = new Uint8Array(256);
+  buf = new Uint8Array(1024);
   len = 0;
 
   private room(n: number): void {
@@ -50,7 +50,7 @@ export class Bytes {
   }
 
   byte(b: number): this {
-    this.room(1);
+    if (this.len === this.buf.length) this.room(1);
     this.buf[this.len++] = b;
     return this;
   }
@@ -64,7 +64,7 @@ export class Bytes {
 
   /** Unsigned LEB128 of a non-negative integer below 2^32. */
   u32(v: number): this {
-    this.room(5);
+    if (this.len + 5 > this.buf.length) this.room(5);
     let x = v >>> 0;
     do {
       let b = x & 0x7f;
@@ -77,7 +77,7 @@ export class Bytes {
 
   /** Signed LEB128 of a 32-bit integer. */
   s32(v: number): this {
-    this.room(5);
+    if (this.len + 5 > this.buf.length) this.room(5);
     let x = v | 0;
     for (;;) {
       const b = x & 0x7f;
