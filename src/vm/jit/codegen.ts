@@ -25,6 +25,7 @@ import {
   FRAMES, MAX_CALL_DEPTH, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
+import { planFuel, type Segment } from './fuel.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
 
@@ -69,7 +70,11 @@ export class FunctionGen implements BlockEmitter {
   readonly locals: ValType[] = [...FIXED_LOCALS];
   private readonly caches = new Map<number, number>();
 
-  constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {}
+  private readonly fuel: Segment[][];
+
+  constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
+    this.fuel = planFuel(cfg, ctx.prog.info);
+  }
 
   /** The function body: the structured code inside a bail block inside a fault block. */
   emit(): Code {
@@ -111,24 +116,14 @@ export class FunctionGen implements BlockEmitter {
   body(b: number): void {
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
-    let segment = true;
+    const segs = this.fuel[b]!;
+    let k = 0;
     for (let i = 0; i < block.pcs.length; i++) {
+      if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
-      if (segment) {
-        let n = 0;
-        for (let j = i; j < block.pcs.length; j++) {
-          n++;
-          if (isCall(info[block.pcs[j]!]!)) break;
-        }
-        this.charge(pc, n);
-        segment = false;
-      }
-      const op = info[pc]!;
-      if (isCall(op)) segment = true;
-      this.insn(pc, insns[pc]!, op);
+      this.insn(pc, insns[pc]!, info[pc]!);
     }
-    // The interpreter charges the slot it cannot run before it faults.
-    if (block.exit.kind === 'fault') this.charge(block.exit.pc, 1);
+    if (k < segs.length) this.charge(segs[k]!);
   }
 
   condition(b: number): void {
@@ -152,15 +147,17 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- fuel ----
 
-  /** Charges n instructions starting at pc, or bails to the interpreter if fewer are left. */
-  private charge(pc: number, n: number): void {
+  /** Charges a segment; at a checkpoint, first bails to the interpreter if too little is left (fuel.ts). */
+  private charge(seg: Segment): void {
     const c = this.code;
-    c.get(L_FUEL).i64Const(n).op(Op.i64_lt_s);
-    open(this, Op.if, { kind: 'other' });
-    c.i32Const(this.abs(pc)).set(L_BAILPC);
-    this.brBail();
-    close(this);
-    c.get(L_FUEL).i64Const(n).op(Op.i64_sub).set(L_FUEL);
+    if (seg.check > 0) {
+      c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
+      open(this, Op.if, { kind: 'other' });
+      c.i32Const(this.abs(seg.pc)).set(L_BAILPC);
+      this.brBail();
+      close(this);
+    }
+    c.get(L_FUEL).i64Const(seg.cost).op(Op.i64_sub).set(L_FUEL);
   }
 
   // ---- instructions ----
@@ -536,10 +533,6 @@ const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
   [JMP_JSGT, [Op.i32_gt_s, Op.i64_gt_s]], [JMP_JSGE, [Op.i32_ge_s, Op.i64_ge_s]],
   [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
 ]);
-
-function isCall(op: OpInfo): boolean {
-  return op.kind === 'call' || op.kind === 'callx';
-}
 
 function loadOp(size: number, signed: boolean): number {
   if (size === 8) return Op.i64_load;
