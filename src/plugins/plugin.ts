@@ -37,7 +37,7 @@ export interface PluginOptions {
 }
 
 /** The engine plugins run on unless told otherwise. */
-export const DEFAULT_PLUGIN_ENGINE: Engine = 'interpreter';
+export const DEFAULT_PLUGIN_ENGINE: Engine = 'jit';
 
 function defaultEngine(): Engine {
   const env = process.env.PQUIC_ENGINE;
