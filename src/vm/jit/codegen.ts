@@ -22,7 +22,7 @@ import {
   type Insn, type OpInfo,
 } from '../isa.js';
 import {
-  FRAMES, MAX_CALL_DEPTH, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+  FRAMES, MAX_CALL_DEPTH, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
@@ -45,7 +45,7 @@ const L_E = 15; // i32
 const L_X = 16; // i32
 const L_BAILPC = 17; // i32
 const L_LABEL = 18; // i32
-const L_CACHE = 19; // pairs (lo, limit) of i64, allocated on demand
+const L_CACHE = 19; // i32 region-table entries, allocated on demand
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
 const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32];
@@ -79,7 +79,6 @@ export class FunctionGen implements BlockEmitter {
   /** The function body: the structured code inside a bail block inside a fault block. */
   emit(): Code {
     const c = this.code;
-    c.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     open(this, Op.block, { kind: 'other' }); // fault: leave with dummy results
     open(this, Op.block, { kind: 'other' }); // bail: hand over to the interpreter
     this.labels.length = 0; // depths below count from inside the bail block
@@ -94,7 +93,11 @@ export class FunctionGen implements BlockEmitter {
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
-    return c;
+    // Prologue, now that the cache locals are known: fuel, and every cache on entry 0 (the stack).
+    const out = new Code();
+    out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    for (const l of this.caches.values()) out.i32Const(REGION_TABLE).set(l);
+    return out.bytes(c.view());
   }
 
   // ---- branch depths to the two outer blocks ----
@@ -404,14 +407,18 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- memory ----
 
-  /** The (lo, limit) locals caching the last region that passed a check of this kind. */
+  /**
+   * The local holding the region-table entry that last passed a check of this kind. An entry,
+   * not its bounds: a helper may run a nested exec that rebuilds the table, and the entry's
+   * bounds are read afresh at each check, like the interpreter does.
+   */
   private cache(size: number, write: boolean): number {
     const key = (write ? 4 : 0) + SIZE_INDEX[size]!;
     let l = this.caches.get(key);
     if (l === undefined) {
-      l = L_CACHE + this.caches.size * 2;
+      l = L_CACHE + this.caches.size;
       this.caches.set(key, l);
-      this.locals.push(I64, I64);
+      this.locals.push(I32);
     }
     return l;
   }
@@ -428,19 +435,18 @@ export class FunctionGen implements BlockEmitter {
       c.get(L_FP).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
       return;
     }
-    const lo = this.cache(size, write);
+    const e = this.cache(size, write);
     const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
     c.get(reg);
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
-    c.tee(L_ADDR).get(lo).op(Op.i64_sub).get(lo + 1).op(Op.i64_ge_u);
+    c.tee(L_ADDR).get(e).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(e).mem(Op.i64_load, 3, limitOffset).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
     c.get(L_ADDR).i32Const(limitOffset).call(F_FIND).tee(L_E).op(Op.i32_eqz);
     open(this, Op.if, { kind: 'other' });
     c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
     this.brFail();
     close(this);
-    c.get(L_E).mem(Op.i64_load, 3, 0).set(lo);
-    c.get(L_E).mem(Op.i64_load, 3, limitOffset).set(lo + 1);
+    c.get(L_E).set(e);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
   }
