@@ -139,6 +139,18 @@ describe('JIT fuel, sandbox and helpers', () => {
     expect(rodata.results[1]).toBe(rodata.results[0]);
   });
 
+  it('merges the checks of one base register and still faults exactly like the interpreter', () => {
+    // One union check covers the load and the stores; when it fails, the interpreter finishes.
+    const src = 'ldxw %r0, [%r1+0]\nadd %r0, 1\nstxw [%r1+0], %r0\nstxb [%r1+5], %r0\nstxh [%r1+2], %r0\nexit';
+    for (const size of [8, 6, 5, 4, 2, 0]) {
+      for (const fuel of [2, 3, 4, 100]) {
+        const { results } = both(src, { mem: new Uint8Array(size).fill(7), fuel });
+        expect(results[1], `mem ${size} fuel ${fuel}`).toBe(results[0]);
+      }
+    }
+    expect(both(src, { mem: new Uint8Array(5).fill(7) }).results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory store at PC 3 .* mem=8,7,7,7,7$/);
+  });
+
   it('checks r10-relative accesses of a callee frame and beyond the stack', () => {
     const src = 'call local f\nexit\nf: stxdw [%r10-512], %r10\nldxdw %r0, [%r10+504]\nldxdw %r0, [%r10+1024]\nexit';
     const { results } = both(src);

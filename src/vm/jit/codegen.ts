@@ -5,14 +5,15 @@
  *  - r0..r9 are i64 parameters/locals, r10 (the frame pointer) a parameter; a function receives
  *    every register, because the interpreter lets a callee read the caller's r0 and r6..r9, and
  *    returns r0..r5, because the interpreter leaves the callee's r1..r5 to the caller.
- *  - Fuel lives in a local and is charged per segment (the instructions of a basic block up to
- *    and including a call) at the segment's start. When what is left cannot pay for the whole
- *    segment, the function "bails": it stores the registers and the pc in the status block, each
- *    caller stores its call frame in FRAMES, and the host resumes the interpreter there. So the
- *    point of exhaustion and every effect before it are the interpreter's, exactly.
+ *  - Fuel lives in a local, charged per segment and checked at checkpoints (fuel.ts). When a
+ *    checkpoint finds too little, or a merged region check fails, the function "bails": it stores
+ *    the registers, pc and fuel in the status block, each caller stores its call frame in FRAMES,
+ *    and the host resumes the interpreter there. So the point of exhaustion or of a fault and
+ *    every effect before it are the interpreter's, exactly.
  *  - Every load and store is checked against the region table (layout.ts) like the interpreter:
- *    a compare against a per-site-kind cached region, else a scan. r10-relative accesses with a
- *    constant offset inside one frame need no check: all 9 frames are one writable region.
+ *    a compare against the region that last passed a check of its kind, else a scan. r10-relative
+ *    accesses with a constant offset inside one frame need no check: all 9 frames are one
+ *    writable region. Accesses through one unchanged base register share one check (checks.ts).
  *  - Faults write the status block as the interpreter does and leave through an outer `block`.
  */
 import {
@@ -26,6 +27,7 @@ import {
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
+import { planChecks, type MergedCheck } from './checks.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
 
@@ -45,10 +47,11 @@ const L_E = 15; // i32
 const L_X = 16; // i32
 const L_BAILPC = 17; // i32
 const L_LABEL = 18; // i32
-const L_CACHE = 19; // i32 region-table entries, allocated on demand
+const L_DIFF = 19;
+const L_CACHE = 20; // i32 region-table entries, allocated on demand
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
-const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32];
+const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
 
 const REGION_LIMITS_READ = 8;
 const REGION_LIMITS_WRITE = 40;
@@ -71,6 +74,8 @@ export class FunctionGen implements BlockEmitter {
   private readonly caches = new Map<number, number>();
 
   private readonly fuel: Segment[][];
+  /** Whether the access being translated is covered by a merged check. */
+  private unchecked = false;
 
   constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
     this.fuel = planFuel(cfg, ctx.prog.info);
@@ -120,12 +125,17 @@ export class FunctionGen implements BlockEmitter {
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
+    const checks = planChecks(block, segs, insns, info, (reg, off, size) => this.inFrame(reg, off, size));
     let k = 0;
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
+      const m = checks.merged.get(i);
+      if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
+      this.unchecked = checks.covered.has(i);
       this.insn(pc, insns[pc]!, info[pc]!);
     }
+    this.unchecked = false;
     if (k < segs.length) this.charge(segs[k]!);
   }
 
@@ -430,9 +440,8 @@ export class FunctionGen implements BlockEmitter {
    */
   private address(pc: number, reg: number, off: number, size: number, write: boolean): void {
     const c = this.code;
-    if (reg === L_FP && off >= -this.ctx.frameSize && off + size <= 0) {
-      // Inside the current frame, whatever the depth: all frames form the stack region.
-      c.get(L_FP).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
+    if (this.unchecked || this.inFrame(reg, off, size)) {
+      c.get(reg).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
       return;
     }
     const e = this.cache(size, write);
@@ -449,6 +458,53 @@ export class FunctionGen implements BlockEmitter {
     c.get(L_E).set(e);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
+  }
+
+  /** Inside the current frame, whatever the depth: all frames form the stack region. */
+  private inFrame(reg: number, off: number, size: number): boolean {
+    return reg === L_FP && off >= -this.ctx.frameSize && off + size <= 0;
+  }
+
+  /**
+   * One check of the union of a group's accesses (checks.ts), before its first access. On
+   * failure, bail to the interpreter right there, giving back the fuel of what has not run.
+   */
+  private mergedCheck(pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
+    const c = this.code;
+    const base = op.kind === 'ldx' || op.kind === 'ldxs' ? i.src : i.dst;
+    // A span of 1, 2, 4 or 8 bytes has its own limit in the region table: one compare, as for a
+    // single access. Otherwise [a, a + span) must lie in the region: a - lo < len and
+    // a - lo + span - 1 < len, with len the size-1 limit.
+    const sized = SIZE_INDEX[m.span] !== undefined;
+    const e = this.cache(sized ? m.span : 1, m.write);
+    const limit = (m.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + (sized ? 8 * SIZE_INDEX[m.span]! : 0);
+    const failing = (): void => {
+      c.get(L_ADDR).get(e).mem(Op.i64_load, 3, 0).op(Op.i64_sub);
+      if (sized) {
+        c.get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u);
+        return;
+      }
+      c.tee(L_DIFF).get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u);
+      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u).op(Op.i32_or);
+    };
+    const bail = (): void => {
+      c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
+      c.i32Const(this.abs(pc)).set(L_BAILPC);
+      this.brBail();
+    };
+    c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
+    failing();
+    open(this, Op.if, { kind: 'other' });
+    c.get(L_ADDR).i32Const(limit).call(F_FIND).tee(L_E).op(Op.i32_eqz);
+    open(this, Op.if, { kind: 'other' });
+    bail();
+    close(this);
+    c.get(L_E).set(e);
+    failing();
+    open(this, Op.if, { kind: 'other' });
+    bail();
+    close(this);
+    close(this);
   }
 
   private atomic(pc: number, i: Insn, size: number): void {
