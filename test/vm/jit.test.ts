@@ -79,6 +79,15 @@ describe('JIT control flow', () => {
     expect(vm.jit!.irreducible).toBe(0);
   });
 
+  it('translates deeply nested control flow without recursion limits', () => {
+    const lines = ['mov %r0, 0'];
+    for (let i = 0; i < 10000; i++) lines.push(`jeq %r0, ${i}, +1`, 'add %r0, 1');
+    lines.push('exit');
+    const { results } = both(lines.join('\n'));
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toBe('r0=9999 n=20001 mem=undefined');
+  });
+
   it('runs local calls: r6-r9 preserved, r1-r5 and r0 from the callee, depth limit 8', () => {
     const src = `
       mov %r6, 6

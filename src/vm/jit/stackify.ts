@@ -55,14 +55,26 @@ function depthOf(e: BlockEmitter, match: (l: Label) => boolean): number {
 
 /** Emits the whole function body for `cfg`. */
 export function stackify(cfg: Cfg, e: BlockEmitter): void {
-  if (cfg.reducible) new Structurer(cfg, e).tree(0);
+  if (cfg.reducible) new Structurer(cfg, e).run();
   else dispatch(cfg, e);
 }
+
+/** Work items of the structurer: its recursion made iterative, so deep nesting cannot overflow the JS stack. */
+type Step =
+  | { t: 'tree'; x: number }
+  | { t: 'within'; x: number; k: number }
+  | { t: 'branch'; x: number; y: number }
+  | { t: 'else' }
+  | { t: 'close' };
 
 class Structurer {
   private readonly merge: boolean[];
   private readonly header: boolean[];
   private readonly mergeChildren: number[][];
+  /** Index in e.labels of the open `block` followed by block b, and of the `loop` headed by b (-1: none). */
+  private readonly followAt: Int32Array;
+  private readonly headAt: Int32Array;
+  private readonly steps: Step[] = [];
 
   constructor(private readonly cfg: Cfg, private readonly e: BlockEmitter) {
     const n = cfg.blocks.length;
@@ -71,13 +83,47 @@ class Structurer {
     this.mergeChildren = Array.from({ length: n }, () => []);
     // Children in decreasing RPO order: the first one's block is outermost, its code last.
     for (let i = n - 1; i > 0; i--) if (this.merge[i]) this.mergeChildren[cfg.idom[i]!]!.push(i);
+    this.followAt = new Int32Array(n).fill(-1);
+    this.headAt = new Int32Array(n).fill(-1);
   }
 
-  tree(x: number): void {
+  run(): void {
+    this.steps.push({ t: 'tree', x: 0 });
+    for (let s = this.steps.pop(); s; s = this.steps.pop()) {
+      switch (s.t) {
+        case 'tree':
+          this.tree(s.x);
+          break;
+        case 'within':
+          this.within(s.x, s.k);
+          break;
+        case 'branch':
+          this.branch(s.x, s.y);
+          break;
+        case 'else':
+          this.e.code.op(Op.else);
+          break;
+        case 'close': {
+          const l = this.e.labels[this.e.labels.length - 1]!;
+          if (l.kind === 'follow') this.followAt[l.block] = -1;
+          else if (l.kind === 'head') this.headAt[l.block] = -1;
+          close(this.e);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Steps run in the order given (pushed in reverse). */
+  private then(...steps: Step[]): void {
+    for (let i = steps.length - 1; i >= 0; i--) this.steps.push(steps[i]!);
+  }
+
+  private tree(x: number): void {
     if (this.header[x]) {
+      this.headAt[x] = this.e.labels.length;
       open(this.e, Op.loop, { kind: 'head', block: x });
-      this.within(x, 0);
-      close(this.e);
+      this.then({ t: 'within', x, k: 0 }, { t: 'close' });
     } else {
       this.within(x, 0);
     }
@@ -91,10 +137,9 @@ class Structurer {
       return;
     }
     const y = ys[k]!;
+    this.followAt[y] = this.e.labels.length;
     open(this.e, Op.block, { kind: 'follow', block: y });
-    this.within(x, k + 1);
-    close(this.e);
-    this.tree(y);
+    this.then({ t: 'within', x, k: k + 1 }, { t: 'close' }, { t: 'tree', x: y });
   }
 
   /** Whether an edge x -> y is a `br` (back edge or edge to a merge node) rather than inline code. */
@@ -103,14 +148,14 @@ class Structurer {
   }
 
   private brDepth(x: number, y: number): number {
-    return y <= x
-      ? depthOf(this.e, (l) => l.kind === 'head' && l.block === y)
-      : depthOf(this.e, (l) => l.kind === 'follow' && l.block === y);
+    const at = y <= x ? this.headAt[y]! : this.followAt[y]!;
+    if (at < 0) throw new Error('JIT: branch to a label that is not open');
+    return this.e.labels.length - 1 - at;
   }
 
   private branch(x: number, y: number): void {
     if (this.isBr(x, y)) this.e.code.br(this.brDepth(x, y));
-    else this.tree(y);
+    else this.steps.push({ t: 'tree', x: y });
   }
 
   private terminator(x: number): void {
@@ -133,10 +178,7 @@ class Structurer {
       return this.branch(x, taken);
     }
     open(this.e, Op.if, { kind: 'other' });
-    this.branch(x, taken);
-    this.e.code.op(Op.else);
-    this.branch(x, next);
-    close(this.e);
+    this.then({ t: 'branch', x, y: taken }, { t: 'else' }, { t: 'branch', x, y: next }, { t: 'close' });
   }
 }
 
