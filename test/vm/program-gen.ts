@@ -96,6 +96,20 @@ export function genCase(seed: number): Case {
         else if (o.kind === 'st') put(o.opcode, base, 0, off, imm());
         else if (o.kind === 'stx') put(o.opcode, base, src(), off);
         else put(o.opcode, base, reg(), off, pick(ATOMIC_IMMS));
+      } else if (what < 0.6) {
+        // A stack table indexed by a masked value (ranges.ts proves some of these in the frame).
+        const ptr = pick([2, 3, 4, 5, 8]);
+        const idx = pick([0, 1, 2, 3, 4, 5, 8].filter((x) => x !== ptr));
+        put(0xbf, ptr, 10);
+        put(0x07, ptr, 0, 0, -(8 + int(600)));
+        put(r() < 0.5 ? 0x57 : 0x54, idx, 0, 0, pick([7, 15, 63, 255, 511]));
+        if (r() < 0.5) put(0x67, idx, 0, 0, int(4));
+        put(0x0f, ptr, idx);
+        const o = r() < 0.5 ? pick(LDX_OPS) : pick(ST_OPS);
+        const off = int(16) - 8;
+        if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), ptr, off);
+        else if (o.kind === 'st') put(o.opcode, ptr, 0, off, imm());
+        else put(o.opcode, ptr, src(), off);
       } else if (what < 0.7) {
         // A conditional jump anywhere in the function (resolved below); backward ones make loops.
         const o = pick(JCOND_OPS);

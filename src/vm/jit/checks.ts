@@ -52,7 +52,8 @@ function writes(i: Insn, op: OpInfo, out: number[]): void {
   }
 }
 
-export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (OpInfo | undefined)[], inFrame: (reg: number, off: number, size: number) => boolean): CheckPlan {
+/** `inFrame`: block indices of accesses that need no check at all (ranges.ts). */
+export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (OpInfo | undefined)[], inFrame: ReadonlySet<number>): CheckPlan {
   const merged = new Map<number, MergedCheck>();
   const covered = new Set<number>();
   const written: number[] = [];
@@ -68,7 +69,7 @@ export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (
       const load = op.kind === 'ldx' || op.kind === 'ldxs';
       if (load || op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic') {
         const base = load ? insn.src : insn.dst;
-        if (!inFrame(base, insn.off, op.size!)) {
+        if (!inFrame.has(i)) {
           const key = base * 65536 + generation[base]!;
           const g = groups.get(key);
           if (g) g.push(i);

@@ -28,6 +28,7 @@ import {
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { planChecks, type MergedCheck } from './checks.js';
+import { frameAccesses } from './ranges.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
 
@@ -125,14 +126,15 @@ export class FunctionGen implements BlockEmitter {
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
-    const checks = planChecks(block, segs, insns, info, (reg, off, size) => this.inFrame(reg, off, size));
+    const frame = frameAccesses(block, insns, info, this.ctx.frameSize);
+    const checks = planChecks(block, segs, insns, info, frame);
     let k = 0;
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
       const m = checks.merged.get(i);
       if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
-      this.unchecked = checks.covered.has(i);
+      this.unchecked = checks.covered.has(i) || frame.has(i);
       this.insn(pc, insns[pc]!, info[pc]!);
     }
     this.unchecked = false;
@@ -440,7 +442,7 @@ export class FunctionGen implements BlockEmitter {
    */
   private address(pc: number, reg: number, off: number, size: number, write: boolean): void {
     const c = this.code;
-    if (this.unchecked || this.inFrame(reg, off, size)) {
+    if (this.unchecked) {
       c.get(reg).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
       return;
     }
@@ -458,11 +460,6 @@ export class FunctionGen implements BlockEmitter {
     c.get(L_E).set(e);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
-  }
-
-  /** Inside the current frame, whatever the depth: all frames form the stack region. */
-  private inFrame(reg: number, off: number, size: number): boolean {
-    return reg === L_FP && off >= -this.ctx.frameSize && off + size <= 0;
   }
 
   /**
