@@ -9,6 +9,7 @@ import { loadElf } from '../vm/elf.js';
 import { VmError } from '../vm/errors.js';
 import { linkPrograms, type LinkedImage } from '../vm/link.js';
 import { parseEngine, type Engine } from '../vm/vm.js';
+import { jitModule } from '../vm/jit/compile.js';
 import { HELPER_IDS } from './abi.js';
 import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
 
@@ -111,6 +112,8 @@ export class Plugin {
         isHelper: (id) => [...HELPER_IDS.values()].includes(id),
         heapSize: opts.heapSize ?? 256 << 10,
       });
+      // Compile now, once for every connection to come, so that a failure is a load error.
+      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked);
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;
