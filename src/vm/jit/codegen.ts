@@ -23,7 +23,7 @@ import {
   type Insn, type OpInfo,
 } from '../isa.js';
 import {
-  FRAMES, MAX_CALL_DEPTH, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+  FRAMES, MAX_CALL_DEPTH, REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
@@ -34,9 +34,8 @@ import { Code, I32, I64, Op, type ValType } from './wasm.js';
 
 /** Function indices of the module's fixed functions (compile.ts lays them out). */
 export const F_HELPER = 0; // import env.helper(id, pc) -> rc
-export const F_FIND = 1; // (addr i64, limitOffset i32) -> region entry or 0
-export const F_OOB = 2; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
-export const F_FAULT = 3; // (code, pc, fuel): writes a fault status
+export const F_OOB = 1; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
+export const F_FAULT = 2; // (code, pc, fuel): writes a fault status
 
 /** Locals: parameters r0..r9, fp, depth, then these. */
 const L_FP = 10;
@@ -452,14 +451,35 @@ export class FunctionGen implements BlockEmitter {
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
     c.tee(L_ADDR).get(e).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(e).mem(Op.i64_load, 3, limitOffset).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
-    c.get(L_ADDR).i32Const(limitOffset).call(F_FIND).tee(L_E).op(Op.i32_eqz);
-    open(this, Op.if, { kind: 'other' });
-    c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
-    this.brFail();
-    close(this);
+    this.scan(limitOffset, () => {
+      c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
+      this.brFail();
+    });
     c.get(L_E).set(e);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
+  }
+
+  /**
+   * Leaves in L_E the first region-table entry whose limit at `limitOffset` admits L_ADDR (the
+   * interpreter's findRegion), or runs `none`, which must leave. Inline rather than a call: a
+   * call in a loop makes V8 keep every live register in memory around it.
+   */
+  private scan(limitOffset: number, none: () => void): void {
+    const c = this.code;
+    c.i32Const(REGION_TABLE).set(L_E);
+    c.i32Const(0).mem(Op.i32_load, 2, REGION_COUNT).set(L_X);
+    open(this, Op.block, { kind: 'other' }); // found
+    open(this, Op.block, { kind: 'other' }); // not found
+    open(this, Op.loop, { kind: 'other' });
+    c.get(L_X).op(Op.i32_eqz).brIf(1);
+    c.get(L_ADDR).get(L_E).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(L_E).mem(Op.i64_load, 3, limitOffset).op(Op.i64_lt_u).brIf(2);
+    c.get(L_E).i32Const(REGION_BYTES).op(Op.i32_add).set(L_E);
+    c.get(L_X).i32Const(1).op(Op.i32_sub).set(L_X).br(0);
+    close(this);
+    close(this);
+    none();
+    close(this);
   }
 
   /**
@@ -492,10 +512,7 @@ export class FunctionGen implements BlockEmitter {
     c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
     failing();
     open(this, Op.if, { kind: 'other' });
-    c.get(L_ADDR).i32Const(limit).call(F_FIND).tee(L_E).op(Op.i32_eqz);
-    open(this, Op.if, { kind: 'other' });
-    bail();
-    close(this);
+    this.scan(limit, bail);
     c.get(L_E).set(e);
     failing();
     open(this, Op.if, { kind: 'other' });

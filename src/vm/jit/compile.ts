@@ -10,7 +10,7 @@
 import { VmError } from '../errors.js';
 import type { LinkedImage } from '../link.js';
 import {
-  REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_OOB, STATUS, ST_ADDR, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+  REGS, RESULT_OOB, STATUS, ST_ADDR, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
   ST_SIZE, ST_WRITE,
 } from '../layout.js';
 import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
@@ -33,12 +33,12 @@ export interface JitModule {
 export type JitEntry = () => number;
 
 const T_HELPER = 0;
-const T_FIND = 1;
-const T_OOB = 2;
-const T_FAULT = 3;
-const T_FUNC = 4;
-const T_ENTRY = 5;
-const FIRST_FUNC = 4;
+const T_OOB = 1;
+const T_FAULT = 2;
+const T_FUNC = 3;
+const T_ENTRY = 4;
+/** Index of the first eBPF function: after the helper import, oob and fault (codegen.ts F_*). */
+const FIRST_FUNC = 3;
 
 const cache = new WeakMap<LinkedImage, JitModule>();
 
@@ -83,7 +83,6 @@ export function translateImage(image: LinkedImage): { bytes: Uint8Array; functio
   const spec: ModuleSpec = {
     types: [
       { params: [I32, I32], results: [I32] },
-      { params: [I64, I32], results: [I32] },
       { params: [I32, I64, I32, I32, I64], results: [] },
       { params: [I32, I32, I64], results: [] },
       { params: PARAMS, results: RESULTS },
@@ -92,7 +91,6 @@ export function translateImage(image: LinkedImage): { bytes: Uint8Array; functio
     imports: [{ module: 'env', name: 'helper', type: T_HELPER }],
     memory: { module: 'env', name: 'memory' },
     functions: [
-      { type: T_FIND, locals: [I32, I32], body: findBody() },
       { type: T_OOB, locals: [], body: oobBody() },
       { type: T_FAULT, locals: [], body: faultBody() },
     ],
@@ -140,22 +138,6 @@ export function compileImage(image: LinkedImage): JitModule {
     compileUs: (t2 - t1) * 1000,
     bytes: out.bytes.length,
   };
-}
-
-/** find(addr, limitOffset): the first region entry whose limit admits addr, else 0 (as the interpreter's findRegion). */
-function findBody(): Code {
-  const c = new Code();
-  c.i32Const(0).mem(Op.i32_load, 2, REGION_COUNT).set(2);
-  c.i32Const(REGION_TABLE).set(3);
-  c.block().loop();
-  c.get(2).op(Op.i32_eqz).brIf(1);
-  c.get(0).get(3).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(3).get(1).op(Op.i32_add).mem(Op.i64_load, 3, 0).op(Op.i64_lt_u);
-  c.if().get(3).op(Op.return).end();
-  c.get(3).i32Const(REGION_BYTES).op(Op.i32_add).set(3);
-  c.get(2).i32Const(1).op(Op.i32_sub).set(2);
-  c.br(0).end().end();
-  c.i32Const(0);
-  return c;
 }
 
 function oobBody(): Code {
