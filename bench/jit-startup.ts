@@ -49,7 +49,8 @@ export interface PluginStartup {
 }
 
 function pluginStartup(root: string, manifest: string): PluginStartup {
-  const plugin = Plugin.load(resolve(root, 'plugins-c', manifest), { engine: 'jit' });
+  // Loaded for the interpreter, so that the JIT has not compiled (and V8 not cached) its module yet.
+  const plugin = Plugin.load(resolve(root, 'plugins-c', manifest), { engine: 'interpreter' });
   const image = plugin.linked;
   const slots = image.programs.reduce((n, p) => n + p.length, 0);
   // Warm: the translator's own JavaScript is optimised by V8 after a few plugins.

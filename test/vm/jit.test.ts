@@ -129,6 +129,40 @@ describe('JIT fuel, sandbox and helpers', () => {
     }
   });
 
+  it('hands over to the interpreter inside nested calls, which then returns through every frame', () => {
+    // f calls g calls h; h loops. Every budget ends somewhere else: in a callee, after a return,
+    // or not at all; the callers' r6-r9 and r10 must come back from the frames the JIT wrote.
+    const src = `
+      mov %r6, 60
+      mov %r1, 3
+      call local f
+      add %r0, %r6
+      exit
+      f: mov %r6, 70
+      call local g
+      add %r0, %r6
+      stxdw [%r10-8], %r0
+      ldxdw %r0, [%r10-8]
+      exit
+      g: mov %r7, 5
+      mov %r6, 80
+      call local h
+      add %r0, %r6
+      add %r0, %r7
+      exit
+      h: mov %r0, 0
+      loop: add %r0, %r1
+      sub %r1, 1
+      jne %r1, 0, loop
+      exit`;
+    const full = both(src).results[0]!;
+    expect(full).toBe('r0=221 n=28 mem=undefined');
+    for (let fuel = 0; fuel <= 30; fuel++) {
+      const { results } = both(src, { fuel });
+      expect(results[1], `fuel ${fuel}`).toBe(results[0]);
+    }
+  });
+
   it('bills helper work to the budget like the interpreter (HelperCall.charge)', () => {
     const src = 'mov %r1, 5\ncall 2\nmov %r1, 3\ncall 1\nexit';
     for (const fuel of [2, 6, 7, 8, 9, 10, 11, 100]) {
