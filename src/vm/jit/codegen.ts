@@ -11,9 +11,9 @@
  *    and the host resumes the interpreter there. So the point of exhaustion or of a fault and
  *    every effect before it are the interpreter's, exactly.
  *  - Every load and store is checked against the region table (layout.ts) like the interpreter:
- *    a compare against the region that last passed a check of its kind, else a scan. r10-relative
- *    accesses with a constant offset inside one frame need no check: all 9 frames are one
- *    writable region. Accesses through one unchanged base register share one check (checks.ts).
+ *    a compare against the region that last passed a check of its kind, else a scan. Accesses
+ *    that ranges.ts proves inside the current frame need no check (all 9 frames are one writable
+ *    region); accesses through one unchanged base register share one check (checks.ts).
  *  - Faults write the status block as the interpreter does and leave through an outer `block`.
  */
 import {
@@ -47,7 +47,7 @@ const L_E = 15; // i32
 const L_X = 16; // i32
 const L_BAILPC = 17; // i32
 const L_LABEL = 18; // i32
-const L_DIFF = 19;
+const L_DIFF = 19; // i64
 const L_CACHE = 20; // i32 region-table entries, allocated on demand
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
