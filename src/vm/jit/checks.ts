@@ -31,9 +31,8 @@ export interface CheckPlan {
   covered: Set<number>;
 }
 
-/** The registers an instruction writes (a call ends its segment, so calls need no entry). */
-function writes(i: Insn, op: OpInfo, out: number[]): void {
-  out.length = 0;
+/** The register an instruction writes, or -1 (a call ends its segment, so calls need no case). */
+function writes(i: Insn, op: OpInfo): number {
   switch (op.kind) {
     case 'alu':
     case 'neg':
@@ -41,14 +40,11 @@ function writes(i: Insn, op: OpInfo, out: number[]): void {
     case 'ld_imm64':
     case 'ldx':
     case 'ldxs':
-      out.push(i.dst);
-      break;
+      return i.dst;
     case 'atomic':
-      if (i.imm === ATOMIC_CMPXCHG) out.push(0);
-      else if (i.imm & ATOMIC_FETCH) out.push(i.src);
-      break;
+      return i.imm === ATOMIC_CMPXCHG ? 0 : i.imm & ATOMIC_FETCH ? i.src : -1;
     default:
-      break;
+      return -1;
   }
 }
 
@@ -56,11 +52,11 @@ function writes(i: Insn, op: OpInfo, out: number[]): void {
 export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (OpInfo | undefined)[], inFrame: ReadonlySet<number>): CheckPlan {
   const merged = new Map<number, MergedCheck>();
   const covered = new Set<number>();
-  const written: number[] = [];
+  const generation = new Int32Array(11);
   for (let s = 0; s < segs.length; s++) {
     const seg = segs[s]!;
     const end = s + 1 < segs.length ? segs[s + 1]!.first : block.pcs.length;
-    const generation = new Int32Array(11);
+    generation.fill(0);
     const groups = new Map<number, number[]>();
     for (let i = seg.first; i < end; i++) {
       const pc = block.pcs[i]!;
@@ -76,8 +72,8 @@ export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (
           else groups.set(key, [i]);
         }
       }
-      writes(insn, op, written);
-      for (const r of written) generation[r]!++;
+      const w = writes(insn, op);
+      if (w >= 0) generation[w]!++;
     }
     for (const g of groups.values()) {
       if (g.length < 2) continue;
