@@ -44,6 +44,8 @@ function alu(i: Insn, op: OpInfo, regs: Value[]): Value {
   }
   // 64-bit add/sub of a (sign-extended) immediate moves a pointer or an integer by that much.
   const k = !op.srcReg && !op.is32 && (code === ALU_ADD || code === ALU_SUB) ? (code === ALU_ADD ? i.imm : -i.imm) : undefined;
+  // Shift counts are masked to the operation's width (RFC 9669 §4.1).
+  const shift = i.imm & (op.is32 ? 31 : 63);
   let v: Value;
   switch (code) {
     case ALU_MOV:
@@ -59,10 +61,10 @@ function alu(i: Insn, op: OpInfo, regs: Value[]): Value {
       v = src?.t === 'int' ? int(0, dst?.t === 'int' ? Math.min(dst.hi, src.hi) : src.hi) : undefined;
       break;
     case ALU_LSH:
-      v = !op.srcReg && dst?.t === 'int' ? int(dst.lo * 2 ** (i.imm & 63), dst.hi * 2 ** (i.imm & 63)) : undefined;
+      v = !op.srcReg && dst?.t === 'int' ? int(dst.lo * 2 ** shift, dst.hi * 2 ** shift) : undefined;
       break;
     case ALU_RSH:
-      v = !op.srcReg && dst?.t === 'int' ? int(Math.floor(dst.lo / 2 ** (i.imm & 63)), Math.floor(dst.hi / 2 ** (i.imm & 63))) : undefined;
+      v = !op.srcReg && dst?.t === 'int' ? int(Math.floor(dst.lo / 2 ** shift), Math.floor(dst.hi / 2 ** shift)) : undefined;
       break;
     default:
       v = undefined;
