@@ -37,22 +37,27 @@ export const F_HELPER = 0; // import env.helper(id, pc) -> rc
 export const F_OOB = 1; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
 export const F_FAULT = 2; // (code, pc, fuel): writes a fault status
 
-/** Locals: parameters r0..r9, fp, depth, then these. */
+/** Locals: parameters r0..r9 and fp, then these. */
 const L_FP = 10;
-const L_DEPTH = 11;
-const L_FUEL = 12;
-const L_ADDR = 13;
-const L_OLD = 14;
-const L_E = 15; // i32
-const L_X = 16; // i32
-const L_BAILPC = 17; // i32
-const L_LABEL = 18; // i32
-const L_DIFF = 19; // i64
-const L_CACHE = 20; // i32 region-table entries, allocated on demand
-export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
+const L_FUEL = 11;
+const L_ADDR = 12;
+const L_OLD = 13;
+const L_E = 14; // i32
+const L_X = 15; // i32
+const L_BAILPC = 16; // i32
+const L_LABEL = 17; // i32
+const L_DIFF = 18; // i64
+const L_CACHE = 19; // i32 region-table entries, allocated on demand
+/**
+ * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
+ * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
+ */
+export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
 const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
 
+/** Bytes per interpreter call frame in FRAMES: return pc (padded to 8), r6..r9, r10. */
+const FRAME_BYTES = 48;
 const REGION_LIMITS_READ = 8;
 const REGION_LIMITS_WRITE = 40;
 const SIZE_INDEX: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
@@ -62,6 +67,8 @@ export interface FunctionContext {
   /** Record index of the program's slot 0 (pcs in the status block are absolute). */
   base: number;
   frameSize: number;
+  /** r10 at depth 0: the end of the stack region. */
+  stackTop: number;
   /** Function index of the function that starts at a slot. */
   functionAt(slot: number): number;
 }
@@ -94,7 +101,6 @@ export class FunctionGen implements BlockEmitter {
     for (let r = 0; r <= 10; r++) c.i32Const(0).get(r).mem(Op.i64_store, 3, REGS + 8 * r);
     c.i32Const(0).get(L_BAILPC).mem(Op.i32_store, 2, STATUS + ST_PC);
     c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
-    c.i32Const(0).get(L_DEPTH).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
@@ -568,29 +574,32 @@ export class FunctionGen implements BlockEmitter {
 
   private localCall(pc: number, target: number): void {
     const c = this.code;
-    c.get(L_DEPTH).i32Const(MAX_CALL_DEPTH).op(Op.i32_ge_s);
+    // The depth is in ST_DEPTH, where the interpreter also leaves it on a CALL_DEPTH fault.
+    c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_DEPTH).tee(L_X).i32Const(MAX_CALL_DEPTH).op(Op.i32_ge_s);
     open(this, Op.if, { kind: 'other' });
-    c.i32Const(0).get(L_DEPTH).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
     c.i32Const(RESULT_DEPTH).i32Const(this.abs(pc)).get(L_FUEL).call(F_FAULT);
     this.brFail();
     close(this);
+    c.i32Const(0).get(L_X).i32Const(1).op(Op.i32_add).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
     c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
     for (let r = 0; r <= 9; r++) c.get(r);
     c.get(L_FP).i64Const(this.ctx.frameSize).op(Op.i64_sub);
-    c.get(L_DEPTH).i32Const(1).op(Op.i32_add);
     c.call(this.ctx.functionAt(target));
     for (let r = 5; r >= 0; r--) c.set(r);
     c.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE).tee(L_X);
     open(this, Op.if, { kind: 'other' });
-    // The callee bailed: this frame becomes interpreter frame number `depth` (return pc, r6..r9, r10).
+    // The callee bailed: this frame becomes interpreter frame number `depth` (return pc, r6..r9,
+    // r10). ST_DEPTH holds the innermost depth for the interpreter; ours follows from r10.
     c.get(L_X).i32Const(RESULT_JIT_BAIL).op(Op.i32_eq);
     open(this, Op.if, { kind: 'other' });
-    c.get(L_DEPTH).i32Const(48).op(Op.i32_mul).tee(L_E).i32Const(this.abs(pc + 1)).mem(Op.i32_store, 2, FRAMES);
+    c.i64Const(this.ctx.stackTop).get(L_FP).op(Op.i64_sub).i64Const(this.ctx.frameSize).op(Op.i64_div_u).op(Op.i32_wrap_i64);
+    c.i32Const(FRAME_BYTES).op(Op.i32_mul).tee(L_E).i32Const(this.abs(pc + 1)).mem(Op.i32_store, 2, FRAMES);
     for (let r = 6; r <= 10; r++) c.get(L_E).get(r).mem(Op.i64_store, 3, FRAMES + 8 * (r - 5));
     close(this);
     this.brFail();
     close(this);
+    c.i32Const(0).i32Const(0).mem(Op.i32_load, 2, STATUS + ST_DEPTH).i32Const(1).op(Op.i32_sub).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
   }
 }
 

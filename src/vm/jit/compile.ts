@@ -103,6 +103,7 @@ export function translateImage(image: LinkedImage): { bytes: Uint8Array; functio
       prog: decoded[f.prog]!,
       base: p.base,
       frameSize: image.frameSize,
+      stackTop: image.stack.start + image.stack.size,
       functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
     });
     const body = gen.emit();
@@ -161,12 +162,13 @@ function faultBody(): Code {
 function entryBody(fn: number): Code {
   const c = new Code();
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
+  c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
   for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i64_load, 3, REGS + 8 * r);
-  c.i32Const(0).call(fn);
+  c.call(fn);
   for (let r = 5; r >= 1; r--) c.op(Op.drop);
   c.set(0);
   c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE).op(Op.i32_eqz);
-  c.if().i32Const(0).get(0).mem(Op.i64_store, 3, REGS).i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH).end();
+  c.if().i32Const(0).get(0).mem(Op.i64_store, 3, REGS).end();
   c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE);
   return c;
 }
