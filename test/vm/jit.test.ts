@@ -194,6 +194,13 @@ describe('JIT fuel, sandbox and helpers', () => {
     expect(both(src, { mem: new Uint8Array(5).fill(7) }).results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory store at PC 3 .* mem=8,7,7,7,7$/);
   });
 
+  it('checks a stack-table access whose index a 32-bit shift leaves large (count masked to 31)', () => {
+    const src = 'mov32 %r1, -1\nrsh32 %r1, 33\nand %r1, 0x1ff\nmov %r3, %r10\nadd %r3, -44\nadd %r3, %r1\nldxb %r0, [%r3-3]\nexit';
+    const { results } = both(src);
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 6/);
+  });
+
   it('checks r10-relative accesses of a callee frame and beyond the stack', () => {
     const src = 'call local f\nexit\nf: stxdw [%r10-512], %r10\nldxdw %r0, [%r10+504]\nldxdw %r0, [%r10+1024]\nexit';
     const { results } = both(src);
