@@ -10,14 +10,9 @@ import { differential, genCase } from './program-gen.js';
 const SEED = Number(process.env.VM_FUZZ_SEED ?? 0x0b9f5eed);
 const CASES = Number(process.env.VM_FUZZ_CASES ?? 3000);
 
-/** Seeds that once found a difference (npm run fuzz:vm): kept as regressions. */
-const FOUND = [15590];
-
+// A seed names a program only for one version of the generator: a difference the fuzzer finds
+// becomes a hand-written test in jit.test.ts (the 32-bit shift case there was seed 15590).
 describe('JIT differential fuzz', () => {
-  it('agrees on the seeds that once found a bug', () => {
-    expect(FOUND.map((seed) => differential(genCase(seed)) ?? 'agree')).toEqual(FOUND.map(() => 'agree'));
-  });
-
   it(`${CASES} random programs agree between interpreter and JIT (seeds ${SEED}..)`, () => {
     const failures: string[] = [];
     for (let k = 0; k < CASES && failures.length < 5; k++) {

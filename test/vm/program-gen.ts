@@ -102,8 +102,15 @@ export function genCase(seed: number): Case {
         const idx = pick([0, 1, 2, 3, 4, 5, 8].filter((x) => x !== ptr));
         put(0xbf, ptr, 10);
         put(0x07, ptr, 0, 0, -(8 + int(600)));
+        // Arithmetic on the index before and after the mask, so the range analysis sees every operation.
+        for (let n = int(3); n > 0; n--) {
+          const o = pick(ALU_OPS.filter((x) => x.kind === 'alu' && !x.srcReg));
+          const code = o.opcode & 0xf0;
+          if (code === 0x30 || code === 0x90 || code === 0xb0) continue;
+          put(o.opcode, idx, 0, 0, imm());
+        }
         put(r() < 0.5 ? 0x57 : 0x54, idx, 0, 0, pick([7, 15, 63, 255, 511]));
-        if (r() < 0.5) put(0x67, idx, 0, 0, int(4));
+        if (r() < 0.5) put(pick([0x67, 0x64, 0x77, 0x74]), idx, 0, 0, int(40));
         put(0x0f, ptr, idx);
         const o = r() < 0.5 ? pick(LDX_OPS) : pick(ST_OPS);
         const off = int(16) - 8;
