@@ -366,6 +366,11 @@ export class Vm implements HelperCall {
       } else {
         rc = this.core.run(prog.entry);
       }
+    } catch (e) {
+      // Neither engine traps by design (every access is checked, no division can trap): a Wasm
+      // trap here is a bug of ours, reported as a VmError rather than a raw RuntimeError.
+      if (e instanceof WebAssembly.RuntimeError) throw new VmError('VM_STATE', `the ${this.engine} trapped (a VM bug): ${e.message}`);
+      throw e;
     } finally {
       this.active--;
     }
