@@ -74,7 +74,7 @@ export interface FunctionContext {
 }
 
 export class FunctionGen implements BlockEmitter {
-  readonly code = new Code();
+  readonly code: Code;
   readonly labels: Label[] = [];
   readonly dispatchLocal = L_LABEL;
   readonly locals: ValType[] = [...FIXED_LOCALS];
@@ -86,6 +86,10 @@ export class FunctionGen implements BlockEmitter {
 
   constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
     this.fuel = planFuel(cfg, ctx.prog.info);
+    // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
+    let insns = 0;
+    for (const b of cfg.blocks) insns += b.pcs.length;
+    this.code = new Code(256 + 48 * insns);
   }
 
   /** The function body: the structured code inside a bail block inside a fault block. */
@@ -105,7 +109,7 @@ export class FunctionGen implements BlockEmitter {
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
     // Prologue, now that the cache locals are known: fuel, and every cache on entry 0 (the stack).
-    const out = new Code();
+    const out = new Code(c.len + 16 + 4 * this.caches.size);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     for (const l of this.caches.values()) out.i32Const(REGION_TABLE).set(l);
     return out.bytes(c.view());

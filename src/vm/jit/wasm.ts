@@ -37,8 +37,13 @@ export const Op = {
 
 /** A growable byte buffer with the encodings of spec §5.2 (LEB128 integers, vectors, names). */
 export class Bytes {
-  buf = new Uint8Array(1024);
+  buf: Uint8Array;
   len = 0;
+
+  /** `capacity`: a guess of the final size, so that the buffer rarely has to grow. */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(capacity);
+  }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -189,9 +194,6 @@ function section(out: Bytes, id: number, content: Bytes): void {
 
 /** Encodes a module (spec §5.5): magic, version, then the sections in their required order. */
 export function encodeModule(m: ModuleSpec): Uint8Array {
-  const out = new Bytes();
-  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-
   const types = new Bytes().u32(m.types.length);
   for (const t of m.types) {
     types.byte(0x60).u32(t.params.length);
@@ -199,23 +201,21 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     types.u32(t.results.length);
     for (const r of t.results) types.byte(r);
   }
-  section(out, 1, types);
 
   const imports = new Bytes().u32(m.imports.length + 1);
   for (const i of m.imports) imports.name(i.module).name(i.name).byte(0x00).u32(i.type);
   // Memory import with limits {min 0, no max}: the Vm's memory of whatever size it has.
   imports.name(m.memory.module).name(m.memory.name).byte(0x02).byte(0x00).u32(0);
-  section(out, 2, imports);
 
   const funcs = new Bytes().u32(m.functions.length);
   for (const f of m.functions) funcs.u32(f.type);
-  section(out, 3, funcs);
 
   const exports = new Bytes().u32(m.exports.length);
   for (const e of m.exports) exports.name(e.name).byte(0x00).u32(e.func);
-  section(out, 7, exports);
 
-  const code = new Bytes().u32(m.functions.length);
+  let total = 16;
+  for (const f of m.functions) total += f.body.len + 16;
+  const code = new Bytes(total).u32(m.functions.length);
   for (const f of m.functions) {
     // Locals are run-length encoded by type (spec §5.5.13).
     const runs: [number, ValType][] = [];
@@ -224,11 +224,14 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
       if (last && last[1] === t) last[0]++;
       else runs.push([1, t]);
     }
-    const body = new Bytes().u32(runs.length);
+    const body = new Bytes(f.body.len + 16 + 2 * runs.length).u32(runs.length);
     for (const [n, t] of runs) body.u32(n).byte(t);
     body.bytes(f.body.view()).byte(Op.end);
     code.u32(body.len).bytes(body.view());
   }
-  section(out, 10, code);
+  const parts: [number, Bytes][] = [[1, types], [2, imports], [3, funcs], [7, exports], [10, code]];
+  const out = new Bytes(8 + parts.reduce((n, [, b]) => n + b.len + 6, 0));
+  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  for (const [id, b] of parts) section(out, id, b);
   return out.view().slice();
 }
