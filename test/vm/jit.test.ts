@@ -201,6 +201,22 @@ describe('JIT fuel, sandbox and helpers', () => {
     expect(results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 6/);
   });
 
+  it('keeps its own grant bounds across a helper that runs a nested exec with a bigger grant', () => {
+    const src = 'jeq %r2, 64, +3\nldxb %r0, [%r1+0]\ncall 9\nldxb %r0, [%r1+10]\nexit';
+    const results = (['interpreter', 'jit'] as const).map((engine) => {
+      const vm = new Vm({ engine });
+      vm.registerHelper(9, 'nested', (c) => c.vm.exec({ mem: new Uint8Array(64) }).r0);
+      vm.load(assemble(src));
+      try {
+        return String(vm.exec({ mem: new Uint8Array(4) }).r0);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    });
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/out of bounds memory load at PC 3 .*address 0x[0-9a-f]+a, size 1 \(nearest region: mem/);
+  });
+
   it('checks r10-relative accesses of a callee frame and beyond the stack', () => {
     const src = 'call local f\nexit\nf: stxdw [%r10-512], %r10\nldxdw %r0, [%r10+504]\nldxdw %r0, [%r10+1024]\nexit';
     const { results } = both(src);

@@ -47,7 +47,7 @@ const L_X = 15; // i32
 const L_BAILPC = 16; // i32
 const L_LABEL = 17; // i32
 const L_DIFF = 18; // i64
-const L_CACHE = 19; // i32 region-table entries, allocated on demand
+const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on demand
 /**
  * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
  * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
@@ -108,10 +108,9 @@ export class FunctionGen implements BlockEmitter {
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
-    // Prologue, now that the cache locals are known: fuel, and every cache on entry 0 (the stack).
+    // Prologue: the fuel. The body is emitted first, as it decides the locals.
     const out = new Code(c.len + 16 + 4 * this.caches.size);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
-    for (const l of this.caches.values()) out.i32Const(REGION_TABLE).set(l);
     return out.bytes(c.view());
   }
 
@@ -429,17 +428,17 @@ export class FunctionGen implements BlockEmitter {
   // ---- memory ----
 
   /**
-   * The local holding the region-table entry that last passed a check of this kind. An entry,
-   * not its bounds: a helper may run a nested exec that rebuilds the table, and the entry's
-   * bounds are read afresh at each check, like the interpreter does.
+   * The locals (lo, limit) of the region that last passed a check of this kind; both 0 at first,
+   * so the first check scans. Bounds may be kept for the whole call: the region table of an exec
+   * never changes under it (a helper's nested exec rebuilds it and restores it before returning).
    */
   private cache(size: number, write: boolean): number {
     const key = (write ? 4 : 0) + SIZE_INDEX[size]!;
     let l = this.caches.get(key);
     if (l === undefined) {
-      l = L_CACHE + this.caches.size;
+      l = L_CACHE + this.caches.size * 2;
       this.caches.set(key, l);
-      this.locals.push(I32);
+      this.locals.push(I64, I64);
     }
     return l;
   }
@@ -459,13 +458,13 @@ export class FunctionGen implements BlockEmitter {
     const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
     c.get(reg);
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
-    c.tee(L_ADDR).get(e).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(e).mem(Op.i64_load, 3, limitOffset).op(Op.i64_ge_u);
+    c.tee(L_ADDR).get(e).op(Op.i64_sub).get(e + 1).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
     this.scan(limitOffset, () => {
       c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
       this.brFail();
     });
-    c.get(L_E).set(e);
+    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limitOffset).set(e + 1);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
   }
@@ -506,13 +505,13 @@ export class FunctionGen implements BlockEmitter {
     const e = this.cache(sized ? m.span : 1, m.write);
     const limit = (m.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + (sized ? 8 * SIZE_INDEX[m.span]! : 0);
     const failing = (): void => {
-      c.get(L_ADDR).get(e).mem(Op.i64_load, 3, 0).op(Op.i64_sub);
+      c.get(L_ADDR).get(e).op(Op.i64_sub);
       if (sized) {
-        c.get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u);
+        c.get(e + 1).op(Op.i64_ge_u);
         return;
       }
-      c.tee(L_DIFF).get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u);
-      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e).mem(Op.i64_load, 3, limit).op(Op.i64_ge_u).op(Op.i32_or);
+      c.tee(L_DIFF).get(e + 1).op(Op.i64_ge_u);
+      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e + 1).op(Op.i64_ge_u).op(Op.i32_or);
     };
     const bail = (): void => {
       c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
@@ -523,7 +522,7 @@ export class FunctionGen implements BlockEmitter {
     failing();
     open(this, Op.if, { kind: 'other' });
     this.scan(limit, bail);
-    c.get(L_E).set(e);
+    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limit).set(e + 1);
     failing();
     open(this, Op.if, { kind: 'other' });
     bail();
