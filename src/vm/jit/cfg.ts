@@ -76,8 +76,9 @@ function runnable(p: DecodedProgram, pc: number): boolean {
 
 export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   const n = p.insns.length;
-  // 1. Reachable slots and leaders. Slots outside the program (only reachable in unvalidated
-  // code) are tracked too: one past each end is enough, as nothing runs from there.
+  // 1. Reachable slots and leaders. The Vm only runs validated code, whose jumps and calls stay
+  // inside the program; anything outside still gets a (faulting) block, all such slots sharing
+  // one past each end, so that unvalidated input cannot crash the translator.
   const seen = new Uint8Array(n + 2);
   const leaders = new Uint8Array(n + 2);
   const at = (pc: number): number => (pc < 0 ? n + 1 : pc > n ? n : pc);
