@@ -9,6 +9,8 @@
 export const REGS = 0x100;
 export const STATUS = 0x180;
 export const FRAMES = 0x200;
+/** Bytes per call frame in FRAMES: return pc (i32, padded to 8), r6..r9, r10. */
+export const FRAME_BYTES = 48;
 export const REGION_COUNT = 0x3f0;
 export const REGION_TABLE = 0x400;
 export const REGION_BYTES = 72;

@@ -23,7 +23,7 @@ import {
   type Insn, type OpInfo,
 } from '../isa.js';
 import {
-  FRAMES, MAX_CALL_DEPTH, REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+  FRAME_BYTES, FRAMES, MAX_CALL_DEPTH, REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
@@ -56,8 +56,6 @@ export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
 const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
 
-/** Bytes per interpreter call frame in FRAMES: return pc (padded to 8), r6..r9, r10. */
-const FRAME_BYTES = 48;
 const REGION_LIMITS_READ = 8;
 const REGION_LIMITS_WRITE = 40;
 const SIZE_INDEX: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
