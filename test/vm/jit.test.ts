@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConformance } from '../../src/vm/conformance.js';
 import { assemble } from '../../src/vm/asm.js';
 import type { ExecError } from '../../src/vm/errors.js';
 import { Vm, type ExecOptions, type VmOptions } from '../../src/vm/vm.js';
+import { KERNELS } from '../../bench/kernels.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/conformance', import.meta.url));
 
@@ -222,5 +223,47 @@ describe('JIT fuel, sandbox and helpers', () => {
     const { results } = both(src);
     expect(results[1]).toBe(results[0]);
     expect(results[0]).toMatch(/OUT_OF_BOUNDS: out of bounds memory load at PC 4 .*address 0x3400/);
+  });
+});
+
+describe('JIT on the clang-built objects of plugins-c', () => {
+  const dir = new URL('../../plugins-c/', import.meta.url);
+  const run = (engine: 'interpreter' | 'jit', path: string, mem: Uint8Array, fuel: number): string => {
+    const logs: string[] = [];
+    const vm = new Vm({ engine, heapSize: 4096 });
+    vm.registerStandardHelpers({ log: (line) => logs.push(line), now: () => 42n });
+    vm.loadElf(new Uint8Array(readFileSync(new URL(path, dir))));
+    const m = mem.slice();
+    let out: string;
+    try {
+      const r = vm.exec({ mem: m, fuel });
+      out = `r0=${r.r0} n=${r.instructions}`;
+    } catch (e) {
+      out = (e as Error).message;
+    }
+    const l = vm.layout;
+    const u8 = new Uint8Array(vm.memory.buffer);
+    const data = l.data ? u8.slice(l.data.start, l.data.start + l.data.size).join(',') : '';
+    return `${out} mem=${Buffer.from(m).toString('hex')} data=${data} logs=${logs.join('|')}`;
+  };
+
+  it('the test programs (data, rodata, helpers, atomics, calls, faults) give the same everything', () => {
+    const tests = readdirSync(new URL('tests/', dir)).filter((f) => f.endsWith('.o'));
+    expect(tests.length).toBeGreaterThanOrEqual(9);
+    for (const f of tests) {
+      for (const size of [0, 8, 40, 64]) {
+        const mem = new Uint8Array(size).map((_, i) => (i * 37 + 11) & 0xff);
+        for (const fuel of [50, 100_000]) {
+          expect(run('jit', `tests/${f}`, mem, fuel), `${f} mem ${size} fuel ${fuel}`).toBe(run('interpreter', `tests/${f}`, mem, fuel));
+        }
+      }
+    }
+  });
+
+  it('the benchmark kernels give the same r0, count and memory', () => {
+    for (const k of KERNELS) {
+      const input = k.input();
+      expect(run('jit', `bench/${k.name}.o`, input, 2 ** 40), k.name).toBe(run('interpreter', `bench/${k.name}.o`, input, 2 ** 40));
+    }
   });
 });
