@@ -168,9 +168,19 @@ function memFault(pc: i32, addr: u64, size: i32, write: bool, fuel: i64): i32 {
  * remainder written back to the status block. Returns a result code (0 = exited normally, r0 in REGS).
  */
 export function run(entry: i32): i32 {
+  return resume(entry, 0);
+}
+
+/**
+ * Continues a run at `pc` with `depth` local calls active, their frames already in FRAMES and the
+ * registers in REGS. The JIT (src/vm/jit/) hands a run over here when the fuel left cannot pay for
+ * a whole basic block, so that the point of exhaustion, and every effect before it, is exactly
+ * the interpreter's.
+ */
+export function resume(entry: i32, calls: i32): i32 {
   let pc = entry;
   let fuel = load<i64>(STATUS + ST_FUEL);
-  let depth: i32 = 0;
+  let depth: i32 = calls;
   const frame: u64 = <u64>load<i32>(STATUS + ST_FRAME);
   while (true) {
     if (--fuel < 0) return fault(E_FUEL, pc, 0);

@@ -1,11 +1,12 @@
 /**
- * VM benchmark: runs each compute kernel of plugins-c/bench/ (clang-built eBPF objects) in the VM
- * and its TypeScript twin (bench/kernels.ts) on the same seeded input, in one process, in
- * alternation, and reports time per run, eBPF instructions per run, million eBPF instructions
- * per second and the VM/TS time ratio.
+ * VM benchmark: runs each compute kernel of plugins-c/bench/ (clang-built eBPF objects) on each
+ * engine (the interpreter and the JIT) and its TypeScript twin (bench/kernels.ts) on the same
+ * seeded input, in one process, in alternation, and reports time per run, eBPF instructions per
+ * run, million eBPF instructions per second and the time ratios between them.
  *
- *   npm run bench:vm                   Markdown table (about 2 s per kernel)
- *   npm run bench:vm -- --quick        short run (about 0.3 s per kernel), for smoke tests
+ *   npm run bench:vm                   Markdown table, interpreter vs JIT vs TypeScript (about 3 s per kernel)
+ *   npm run bench:vm -- --engine jit   one engine only
+ *   npm run bench:vm -- --quick        short run (about 0.4 s per kernel), for smoke tests
  *   npm run bench:vm -- --json         machine-readable output
  *   npm run bench:vm -- --only crc32,sieve
  *
@@ -21,10 +22,12 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Vm } from '../src/vm/vm.js';
+import { ENGINES, Vm, parseEngine, type Engine } from '../src/vm/vm.js';
 import { KERNELS, type Kernel } from './kernels.js';
+import { jitStartup, jitStartupMarkdown } from './jit-startup.js';
 
 interface Options {
+  engines: Engine[];
   json: boolean;
   quick: boolean;
   only: string[] | undefined;
@@ -38,17 +41,22 @@ interface Stats {
   p90Us: number;
 }
 
+interface EngineResult {
+  engine: Engine;
+  vm: Stats;
+  /** Million eBPF instructions per second at the median VM time. */
+  mips: number;
+  /** Median VM time / median TS time. */
+  ratio: number;
+}
+
 interface KernelResult {
   kernel: string;
   description: string;
   inputBytes: number;
   instructions: number;
-  vm: Stats;
   ts: Stats;
-  /** Million eBPF instructions per second at the median VM time. */
-  mips: number;
-  /** Median VM time / median TS time. */
-  ratio: number;
+  engines: EngineResult[];
 }
 
 /** Targets from the VM performance issue (instructions per second with bounds checks on). */
@@ -56,15 +64,16 @@ const TARGET_MIPS = 400;
 const STRETCH_MIPS = 600;
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { json: false, quick: false, only: undefined };
+  const opts: Options = { engines: [...ENGINES], json: false, quick: false, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') opts.json = true;
+    else if (a === '--engine' && i + 1 < argv.length) opts.engines = [parseEngine(argv[++i]!)];
     else if (a === '--quick') opts.quick = true;
     else if (a === '--only' && i + 1 < argv.length) opts.only = argv[++i]!.split(',');
     else if (a.startsWith('--only=')) opts.only = a.slice('--only='.length).split(',');
     else {
-      console.error(`usage: npm run bench:vm -- [--quick] [--json] [--only name,name]   (unknown argument ${a})`);
+      console.error(`usage: npm run bench:vm -- [--engine interpreter|jit] [--quick] [--json] [--only name,name]   (unknown argument ${a})`);
       process.exit(2);
     }
   }
@@ -94,29 +103,37 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
-  const vm = new Vm();
-  vm.loadElf(new Uint8Array(readFileSync(resolve(root, 'plugins-c/bench', `${k.name}.o`))));
+  const object = new Uint8Array(readFileSync(resolve(root, 'plugins-c/bench', `${k.name}.o`)));
+  const vms = opts.engines.map((engine) => {
+    const vm = new Vm({ engine });
+    vm.loadElf(object);
+    return vm;
+  });
   const input = k.input();
   // Fresh, 8-aligned buffers (the TypeScript twins use typed-array views on them).
   const vmMem = new Uint8Array(input.length);
   const tsMem = new Uint8Array(input.length);
 
-  // Reference run: both sides must agree on r0 and on the bytes they leave in mem.
-  vmMem.set(input);
-  const first = vm.exec({ mem: vmMem });
+  // Reference run: every side must agree on r0, the instruction count and the bytes left in mem.
   tsMem.set(input);
   const expected = k.run(tsMem);
-  if (first.r0 !== expected) fail(`${k.name}: VM returned 0x${first.r0.toString(16)}, TypeScript 0x${expected.toString(16)}`);
-  if (!sameBytes(vmMem, tsMem)) fail(`${k.name}: VM and TypeScript leave different bytes in mem`);
-  const instructions = first.instructions;
+  let instructions = -1;
+  for (const vm of vms) {
+    vmMem.set(input);
+    const first = vm.exec({ mem: vmMem });
+    if (first.r0 !== expected) fail(`${k.name}: ${vm.engine} returned 0x${first.r0.toString(16)}, TypeScript 0x${expected.toString(16)}`);
+    if (!sameBytes(vmMem, tsMem)) fail(`${k.name}: ${vm.engine} and TypeScript leave different bytes in mem`);
+    if (instructions >= 0 && first.instructions !== instructions) fail(`${k.name}: the engines count ${instructions} and ${first.instructions} instructions`);
+    instructions = first.instructions;
+  }
 
   const warmupMs = opts.quick ? 50 : 400;
   const measureMs = opts.quick ? 250 : 1600;
   const minRuns = opts.quick ? 3 : 10;
-  const vmTimes: number[] = [];
+  const vmTimes: number[][] = vms.map(() => []);
   const tsTimes: number[] = [];
 
-  const runVm = (): number => {
+  const runVm = (vm: Vm): number => {
     vmMem.set(input);
     const t0 = performance.now();
     const r = vm.exec({ mem: vmMem });
@@ -138,31 +155,31 @@ function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
   // Warm-up: both sides, alternating, until V8 has had time to tier up the Wasm core and the JS.
   const warmEnd = performance.now() + warmupMs;
   for (let i = 0; i < 3 || performance.now() < warmEnd; i++) {
-    runVm();
+    for (const vm of vms) runVm(vm);
     runTs();
   }
   // Measurement: alternate which side goes first, so that neither always runs right after a copy.
-  const end = performance.now() + measureMs;
-  for (let i = 0; vmTimes.length < minRuns || performance.now() < end; i++) {
+  const end = performance.now() + measureMs * (vms.length + 1) / 2;
+  for (let i = 0; tsTimes.length < minRuns || performance.now() < end; i++) {
     if (i % 2 === 0) {
-      vmTimes.push(runVm());
+      vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
       tsTimes.push(runTs());
     } else {
       tsTimes.push(runTs());
-      vmTimes.push(runVm());
+      vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
     }
   }
-  const vmStats = stats(vmTimes);
   const tsStats = stats(tsTimes);
   return {
     kernel: k.name,
     description: k.description,
     inputBytes: input.length,
     instructions,
-    vm: vmStats,
     ts: tsStats,
-    mips: instructions / vmStats.medianUs,
-    ratio: vmStats.medianUs / tsStats.medianUs,
+    engines: vms.map((vm, j) => {
+      const s = stats(vmTimes[j]!);
+      return { engine: vm.engine, vm: s, mips: instructions / s.medianUs, ratio: s.medianUs / tsStats.medianUs };
+    }),
   };
 }
 
@@ -183,26 +200,31 @@ function fmt(x: number, digits: number): string {
 
 function markdown(results: KernelResult[], opts: Options): string {
   const m = machine();
+  const engines = opts.engines;
+  const both = engines.length === 2;
   const lines = [
     `VM benchmark${opts.quick ? ' (--quick)' : ''}: node ${m.node} (V8 ${m.v8}), ${m.platform}, ${m.nproc} x ${m.cpu}`,
     '',
-    '| kernel | work per run | eBPF insns/run | VM µs/run | M insns/s | TS µs/run | VM/TS |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    `| kernel | work per run | eBPF insns/run | ${engines.map((e) => `${e} µs/run | ${e} M insns/s`).join(' | ')} | TS µs/run | ${engines.map((e) => `${e}/TS`).join(' | ')}${both ? ' | interpreter/JIT' : ''} |`,
+    `|---|---|---:|${engines.map(() => '---:|---:').join('|')}|---:|${engines.map(() => '---:').join('|')}${both ? '|---:' : ''}|`,
   ];
   for (const r of results) {
+    const e = r.engines;
     lines.push(
-      `| ${r.kernel} | ${r.description} | ${fmt(r.instructions, 0)} | ${fmt(r.vm.medianUs, 1)} | ${fmt(r.mips, 0)} | ${fmt(r.ts.medianUs, 1)} | ${fmt(r.ratio, 1)} |`,
+      `| ${r.kernel} | ${r.description} | ${fmt(r.instructions, 0)} | ${e.map((x) => `${fmt(x.vm.medianUs, 1)} | ${fmt(x.mips, 0)}`).join(' | ')} | ${fmt(r.ts.medianUs, 1)} | ` +
+        `${e.map((x) => fmt(x.ratio, 2)).join(' | ')}${both ? ` | ${fmt(e[0]!.vm.medianUs / e[1]!.vm.medianUs, 1)}` : ''} |`,
     );
   }
-  const met = results.filter((r) => r.mips >= TARGET_MIPS).length;
-  const stretch = results.filter((r) => r.mips >= STRETCH_MIPS).length;
-  const minMips = Math.min(...results.map((r) => r.mips));
-  lines.push(
-    '',
-    `Times are medians of ${Math.min(...results.map((r) => r.vm.runs))}+ runs per side. ` +
-      `Target ${TARGET_MIPS} M insns/s: met by ${met} of ${results.length} kernels; ` +
-      `stretch ${STRETCH_MIPS}: ${stretch} of ${results.length}; slowest kernel ${fmt(minMips, 0)} M insns/s.`,
-  );
+  lines.push('', `Times are medians of ${Math.min(...results.map((r) => r.ts.runs))}+ runs per side.`);
+  for (const [i, engine] of engines.entries()) {
+    const mips = results.map((r) => r.engines[i]!.mips);
+    const met = mips.filter((x) => x >= TARGET_MIPS).length;
+    const stretch = mips.filter((x) => x >= STRETCH_MIPS).length;
+    lines.push(
+      `${engine}: target ${TARGET_MIPS} M insns/s met by ${met} of ${results.length} kernels; ` +
+        `stretch ${STRETCH_MIPS}: ${stretch} of ${results.length}; slowest kernel ${fmt(Math.min(...mips), 0)} M insns/s.`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -216,10 +238,12 @@ function main(): void {
     if (!opts.json) process.stderr.write(`bench:vm: ${k.name}...\n`);
     results.push(benchKernel(k, root, opts));
   }
+  const startup = opts.engines.includes('jit') ? jitStartup(root, opts.only) : undefined;
   if (opts.json) {
-    console.log(JSON.stringify({ machine: machine(), quick: opts.quick, targetMips: TARGET_MIPS, results }, null, 2));
+    console.log(JSON.stringify({ machine: machine(), quick: opts.quick, targetMips: TARGET_MIPS, results, jit: startup }, null, 2));
   } else {
     console.log(markdown(results, opts));
+    if (startup) console.log('\n' + jitStartupMarkdown(startup));
   }
 }
 

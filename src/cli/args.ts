@@ -3,6 +3,7 @@
  * parse failure turned into a UsageError that the entry point prints with the command's help.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Engine } from '../vm/vm.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -52,10 +53,9 @@ export function intOpt(p: Parsed, name: string, min: number, max: number): numbe
   return n;
 }
 
-/** An engine option; only the interpreter exists until the JIT lands (issue 5). */
-export function engineOpt(p: Parsed): 'interpreter' {
-  const v = str(p, 'engine') ?? 'interpreter';
-  if (v === 'interpreter') return v;
-  if (v === 'jit') throw new UsageError('--engine jit: the eBPF-to-WebAssembly JIT is not built yet; use --engine interpreter');
+/** The `--engine interpreter|jit` option, or `fallback` when absent. */
+export function engineOpt(p: Parsed, fallback: Engine = 'interpreter'): Engine {
+  const v = str(p, 'engine') ?? fallback;
+  if (v === 'interpreter' || v === 'jit') return v;
   throw new UsageError(`--engine must be interpreter or jit, got '${v}'`);
 }

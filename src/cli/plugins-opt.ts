@@ -6,20 +6,24 @@
 import { writeFileSync } from 'node:fs';
 import type { QuicConnection } from '../quic/connection/connection.js';
 import { ManifestError } from '../plugins/manifest.js';
-import { PluginError } from '../plugins/plugin.js';
+import { DEFAULT_PLUGIN_ENGINE, PluginError } from '../plugins/plugin.js';
 import { PluginRuntime } from '../plugins/runtime.js';
 import { VmError } from '../vm/errors.js';
-import { str, strs, UsageError, type Parsed } from './args.js';
+import { engineOpt, str, strs, UsageError, type Parsed } from './args.js';
 
 export const PLUGIN_OPTIONS = {
   plugin: { type: 'string', short: 'P', multiple: true },
   'plugin-stats': { type: 'string', short: 'S' },
   'plugin-verify': { type: 'string' },
+  engine: { type: 'string' },
 } as const;
 
 export const PLUGIN_USAGE = `  -P, --plugin FILE     load a plugin (.plugin manifest) into every connection; repeatable
   -S, --plugin-stats F  write per-pluglet calls and time (JSON) to F when done
-  --plugin-verify P     how the verifier judges each pluglet at load: checked (default) | strict | off`;
+  --plugin-verify P     how the verifier judges each pluglet at load: checked (default) | strict | off
+
+  --engine E            VM engine of the plugins: interpreter | jit (default ${DEFAULT_PLUGIN_ENGINE},
+                        or the PQUIC_ENGINE environment variable)`;
 
 export interface PluginSetup {
   runtime: PluginRuntime | undefined;
@@ -35,10 +39,11 @@ export function setupPlugins(p: Parsed, log: (line: string) => void): PluginSetu
   const statsFile = str(p, 'plugin-stats');
   const verify = str(p, 'plugin-verify') ?? 'checked';
   if (verify !== 'checked' && verify !== 'strict' && verify !== 'off') throw new UsageError(`--plugin-verify must be checked, strict or off, got '${verify}'`);
+  const engine = str(p, 'engine') === undefined ? undefined : engineOpt(p);
   let runtime: PluginRuntime | undefined;
   if (files.length > 0) {
     try {
-      runtime = PluginRuntime.load(files, { log, verify });
+      runtime = PluginRuntime.load(files, { log, verify, ...(engine ? { engine } : {}) });
     } catch (e) {
       if (e instanceof ManifestError || e instanceof PluginError || e instanceof VmError) throw new Error(`cannot load plugin: ${e.message}`);
       throw e;

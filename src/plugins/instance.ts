@@ -117,7 +117,7 @@ export class PluginInstance {
     this.plugin = plugin;
     this.cnx = cnx;
     this.events = events;
-    this.vm = new Vm({ heapSize: plugin.heapSize });
+    this.vm = new Vm({ heapSize: plugin.heapSize, engine: plugin.engine });
     this.registerHelpers();
     this.vm.loadLinked(plugin.linked);
     const heap = this.vm.layout.heap!;

@@ -9,6 +9,8 @@ import { loadElf } from '../vm/elf.js';
 import { VmError } from '../vm/errors.js';
 import { linkPrograms, type LinkedImage } from '../vm/link.js';
 import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
+import { parseEngine, type Engine } from '../vm/vm.js';
+import { jitModule } from '../vm/jit/compile.js';
 import { HELPER_IDS } from './abi.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { inputContract } from './signatures.js';
@@ -38,6 +40,19 @@ export interface PluginOptions {
    * checks that stand behind the verifier).
    */
   verify?: Policy | 'off';
+  /**
+   * Engine of every instance's VM. Default: the PQUIC_ENGINE environment variable if set (so the
+   * whole test suite can run on either engine), else DEFAULT_PLUGIN_ENGINE.
+   */
+  engine?: Engine;
+}
+
+/** The engine plugins run on unless told otherwise. */
+export const DEFAULT_PLUGIN_ENGINE: Engine = 'jit';
+
+function defaultEngine(): Engine {
+  const env = process.env.PQUIC_ENGINE;
+  return env === undefined || env === '' ? DEFAULT_PLUGIN_ENGINE : parseEngine(env);
 }
 
 export interface Pluglet {
@@ -53,6 +68,7 @@ export class Plugin {
   readonly pluglets: Pluglet[];
   readonly heapSize: number;
   readonly fuel: number;
+  readonly engine: Engine;
   /** The connection goes on without the plugin when it fails (manifest option `optional`). */
   readonly optional: boolean;
   /**
@@ -70,6 +86,7 @@ export class Plugin {
     this.pluglets = pluglets;
     this.heapSize = opts.heapSize ?? 256 << 10;
     this.fuel = opts.fuel ?? 10_000_000;
+    this.engine = opts.engine ?? defaultEngine();
     this.optional = manifest.options.has('optional');
   }
 
@@ -128,6 +145,8 @@ export class Plugin {
         isHelper: (id) => [...HELPER_IDS.values()].includes(id),
         heapSize: opts.heapSize ?? 256 << 10,
       });
+      // Compile now, once for every connection to come, so that a failure is a load error.
+      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked);
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;

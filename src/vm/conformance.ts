@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { assemble } from './asm.js';
 import { VmError } from './errors.js';
 import { OPCODES, OP_LDDW } from './isa.js';
-import { Vm } from './vm.js';
+import { Vm, type Engine } from './vm.js';
 
 export interface DataTest {
   asm?: string;
@@ -124,7 +124,8 @@ function packetInsn(code: Uint8Array): string | undefined {
 const hex = (v: bigint): string => '0x' + v.toString(16);
 
 export interface RunOptions {
-  engine?: 'interpreter';
+  /** Engine to run the tests on (default the interpreter). */
+  engine?: Engine;
   /** Instruction budget per test, so a broken program cannot hang the run. */
   fuel?: number;
 }
@@ -156,7 +157,7 @@ export function runDataTest(file: string, t: DataTest, opts: RunOptions = {}): T
   let actual: string;
   let failed: string | undefined;
   try {
-    const vm = new Vm();
+    const vm = new Vm({ engine: opts.engine ?? 'interpreter' });
     // bpf_conformance's only helper: id 5, unwind(a) = a.
     vm.registerHelper(5, 'unwind', (c) => c.u64(1));
     vm.load(code);

@@ -26,4 +26,6 @@ export function coreModule(): WebAssembly.Module {
 
 export interface CoreExports {
   run(entry: number): number;
+  /** Continues at absolute pc `entry` with `calls` frames in FRAMES (the JIT's fuel hand-over). */
+  resume(entry: number, calls: number): number;
 }

@@ -9,6 +9,8 @@
 export const REGS = 0x100;
 export const STATUS = 0x180;
 export const FRAMES = 0x200;
+/** Bytes per call frame in FRAMES: return pc (i32, padded to 8), r6..r9, r10. */
+export const FRAME_BYTES = 48;
 export const REGION_COUNT = 0x3f0;
 export const REGION_TABLE = 0x400;
 export const REGION_BYTES = 72;
@@ -37,6 +39,12 @@ export const RESULT_HELPER = 4;
 export const RESULT_BAD_PC = 5;
 export const RESULT_BAD_OP = 6;
 export const RESULT_UNKNOWN_HELPER = 7;
+/**
+ * Not a result of run(): the JIT's code returns it when the fuel left cannot pay for a whole basic
+ * block. The registers, pc (ST_PC), fuel and call depth (ST_DEPTH) are in place, the callers'
+ * frames in FRAMES, and the host continues with the interpreter's resume() (src/vm/jit/codegen.ts).
+ */
+export const RESULT_JIT_BAIL = 8;
 
 /** Local calls nest at most this deep (uBPF's UBPF_MAX_CALL_DEPTH). */
 export const MAX_CALL_DEPTH = 8;

@@ -14,9 +14,10 @@ import { coreModule, type CoreExports } from './core.js';
 import {
   MAX_CALL_DEPTH, MAX_REGIONS, PAGE, REGION_BYTES, REGION_COUNT, REGION_TABLE,
   REGS, RESULT_BAD_OP, RESULT_BAD_PC, RESULT_DEPTH, RESULT_FUEL, RESULT_HELPER, RESULT_OK, RESULT_OOB,
-  RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_FRAME, ST_FUEL, ST_PC,
-  ST_SIZE, ST_WRITE,
+  RESULT_JIT_BAIL, RESULT_UNKNOWN_HELPER, STACK_FRAME_SIZE, STATUS, ST_ADDR, ST_ARG, ST_DEPTH, ST_FRAME, ST_FUEL,
+  ST_PC, ST_SIZE, ST_WRITE,
 } from './layout.js';
+import { instantiateJit, jitModule, type JitEntry, type JitModule } from './jit/compile.js';
 import { ExecError, HelperFault, VmError } from './errors.js';
 import { registerStandardHelpers, type StandardHelperOptions } from './helpers.js';
 import { MAX_INSNS } from './isa.js';
@@ -56,7 +57,20 @@ export interface HelperCall {
 /** A helper returns r0 as a number (integers only; negative means two's complement) or a bigint. */
 export type HelperFn = (call: HelperCall) => number | bigint | void;
 
+/** Which engine runs the programs: the WebAssembly interpreter core, or the eBPF-to-Wasm JIT. */
+export type Engine = 'interpreter' | 'jit';
+
+export const ENGINES: readonly Engine[] = ['interpreter', 'jit'];
+
+/** Parses an engine name (CLI flags, environment); throws a VmError naming the choices. */
+export function parseEngine(name: string): Engine {
+  if (name === 'interpreter' || name === 'jit') return name;
+  throw new VmError('VM_STATE', `unknown engine '${name}' (expected ${ENGINES.join(' or ')})`);
+}
+
 export interface VmOptions {
+  /** Engine: 'interpreter' (default) or 'jit' (src/vm/jit/, same results and errors). */
+  engine?: Engine;
   /** Bytes of heap region (zeroed at load). Default 0. */
   heapSize?: number;
   /** Stack bytes per call frame. Default 512. */
@@ -93,11 +107,10 @@ interface HelperEntry {
 const UNLIMITED_FUEL = 2 ** 53;
 /** Placeholders until a program is loaded (the core runs only after a load). */
 const EMPTY_MEMORY = { buffer: new ArrayBuffer(0), grow: () => 0 } as unknown as WebAssembly.Memory;
-const UNLOADED_CORE: CoreExports = {
-  run: () => {
-    throw new VmError('VM_STATE', 'no program loaded');
-  },
+const notLoaded = (): never => {
+  throw new VmError('VM_STATE', 'no program loaded');
 };
+const UNLOADED_CORE: CoreExports = { run: notLoaded, resume: notLoaded };
 const TWO32 = 4294967296;
 
 export class Vm implements HelperCall {
@@ -112,6 +125,11 @@ export class Vm implements HelperCall {
   private readonly heapSize: number;
   private readonly frameSize: number;
   private readonly maxInsns: number;
+  readonly engine: Engine;
+  /** The JIT's entry per program index (engine 'jit'). */
+  private jitEntries: JitEntry[] = [];
+  /** Whether `core` is instantiated: the JIT needs it only when it hands a run over. */
+  private coreReady = false;
   private helperError: unknown;
   /** The error of the last exec, if it failed (uBPF's ubpf_get_error_msg); cleared by each exec. */
   lastError: ExecError | undefined;
@@ -123,6 +141,7 @@ export class Vm implements HelperCall {
     this.heapSize = opts.heapSize ?? 0;
     this.frameSize = opts.frameSize ?? STACK_FRAME_SIZE;
     this.maxInsns = opts.maxInsns ?? MAX_INSNS - 1;
+    this.engine = opts.engine === undefined ? 'interpreter' : parseEngine(opts.engine);
     if (!Number.isInteger(this.heapSize) || this.heapSize < 0 || this.heapSize > 1 << 30) {
       throw new VmError('VM_STATE', `heapSize must be an integer in [0, 1 GiB], got ${opts.heapSize}`);
     }
@@ -214,12 +233,23 @@ export class Vm implements HelperCall {
     const pages = Math.ceil(linked.grantBase / PAGE);
     if (pages > 65536) throw new VmError('VM_STATE', `program memory would exceed 4 GiB (${linked.grantBase} bytes)`);
     this.mem = new WebAssembly.Memory({ initial: pages });
-    this.core = this.instantiate(this.mem);
+    if (this.engine === 'jit') {
+      this.jitEntries = instantiateJit(jitModule(linked), this.mem, (id, pc) => this.dispatchHelper(id, pc));
+      this.coreReady = false;
+    } else {
+      this.core = this.instantiate(this.mem);
+      this.coreReady = true;
+    }
     this.dv = new DataView(this.mem.buffer);
     this.u8 = new Uint8Array(this.mem.buffer);
     this.u8.set(linked.init, 0);
     this.linked = linked;
     this.tableMemLen = -1;
+  }
+
+  /** The JIT's compiled module of the loaded programs (engine 'jit'): sizes and timings. */
+  get jit(): JitModule | undefined {
+    return this.engine === 'jit' && this.linked ? jitModule(this.linked) : undefined;
   }
 
   /** The linked, helper-resolved bytecode of the first (or named) program. */
@@ -248,10 +278,23 @@ export class Vm implements HelperCall {
   }
 
   private programAt(which: number | string): LinkedProgram {
+    return this.requireLoaded().programs[this.programIndex(which)]!;
+  }
+
+  private programIndex(which: number | string): number {
     const l = this.requireLoaded();
-    const p = typeof which === 'number' ? l.programs[which] : l.programs.find((x) => x.name === which);
-    if (!p) throw new VmError('VM_STATE', `no program ${JSON.stringify(which)} in this VM`);
-    return p;
+    const i = typeof which === 'number' ? (Number.isInteger(which) && which >= 0 && which < l.programs.length ? which : -1) : l.programs.findIndex((x) => x.name === which);
+    if (i < 0) throw new VmError('VM_STATE', `no program ${JSON.stringify(which)} in this VM`);
+    return i;
+  }
+
+  /** The interpreter core over this VM's memory, instantiated on first need with the JIT. */
+  private interpreter(): CoreExports {
+    if (!this.coreReady) {
+      this.core = this.instantiate(this.mem);
+      this.coreReady = true;
+    }
+    return this.core;
   }
 
   // ---- execution ----
@@ -281,7 +324,8 @@ export class Vm implements HelperCall {
 
   private execOnce(opts: ExecOptions): ExecResult {
     const l = this.requireLoaded();
-    const prog = opts.program === undefined ? l.programs[0]! : this.programAt(opts.program);
+    const index = opts.program === undefined ? 0 : this.programIndex(opts.program);
+    const prog = l.programs[index]!;
     const fuel = opts.fuel ?? UNLIMITED_FUEL;
     if (!(fuel >= 0) || !Number.isInteger(fuel) || fuel > UNLIMITED_FUEL) {
       throw new VmError('VM_STATE', `fuel must be a non-negative integer, got ${opts.fuel}`);
@@ -316,7 +360,17 @@ export class Vm implements HelperCall {
     this.active++;
     let rc: number;
     try {
-      rc = this.core.run(prog.entry);
+      if (this.engine === 'jit') {
+        rc = this.jitEntries[index]!();
+        if (rc === RESULT_JIT_BAIL) rc = this.interpreter().resume(dv.getInt32(STATUS + ST_PC, true), dv.getInt32(STATUS + ST_DEPTH, true));
+      } else {
+        rc = this.core.run(prog.entry);
+      }
+    } catch (e) {
+      // Neither engine traps by design (every access is checked, no division can trap): a Wasm
+      // trap here is a bug of ours, reported as a VmError rather than a raw RuntimeError.
+      if (e instanceof WebAssembly.RuntimeError) throw new VmError('VM_STATE', `the ${this.engine} trapped (a VM bug): ${e.message}`);
+      throw e;
     } finally {
       this.active--;
     }

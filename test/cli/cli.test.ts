@@ -117,6 +117,19 @@ describe('pquic CLI', () => {
     expect(neg.out).toMatch(/FAIL .*invalid_lock\.data: assembler error: Invalid number of operands for lock/);
     const j = JSON.parse((await cli('conformance', join(CONF, 'tests', 'add.data'), '--json')).out);
     expect(j).toMatchObject({ passed: 1, failed: 0, skipped: 0 });
+    const jit = await cli('conformance', join(CONF, 'tests'), '--engine', 'jit');
+    expect(jit.code).toBe(0);
+    expect(jit.out.trim().split('\n').pop()).toBe(r.out.trim().split('\n').pop());
+  });
+
+  it('runs a program on either engine (--engine)', async () => {
+    const mem = Buffer.alloc(40);
+    [1n, 2n, 3n, 4n, 5n].forEach((v, i) => mem.writeBigUInt64LE(v, i * 8));
+    const run = async (engine: string) => {
+      const { ns, ...rest } = JSON.parse((await cli('run', join(ROOT, 'plugins-c/tests/calls.o'), '--mem', mem.toString('hex'), '--json', '--engine', engine)).out);
+      return rest;
+    };
+    expect(await run('jit')).toEqual(await run('interpreter'));
   });
 
   it('runs the demo', async () => {

@@ -4,6 +4,7 @@ import { collectStream, handshake, makePair, runFor, runUntil } from '../quic/co
 import { PluginRuntime } from '../../src/plugins/runtime.js';
 import { MESSAGE_QUEUE_MAX } from '../../src/plugins/instance.js';
 import { NO_PARAM } from '../../src/quic/protoop/names.js';
+import { DEFAULT_PLUGIN_ENGINE } from '../../src/plugins/plugin.js';
 
 const plugin = (p: string) => fileURLToPath(new URL(`../../plugins-c/${p}`, import.meta.url));
 
@@ -95,5 +96,16 @@ describe('messages from plugins to the application', () => {
     const [inst] = rt.inject(p.client);
     runUntil(p, () => inst!.failure !== undefined, { maxSteps: 100 });
     expect(inst!.failure?.message).toMatch(/pquic_message_send: 70000 bytes \(at most 65536\)/);
+  });
+});
+
+describe('plugin engine', () => {
+  it('runs every instance on the engine this test project asks for (PQUIC_ENGINE)', () => {
+    const p = makePair();
+    const [inst] = PluginRuntime.load([plugin('ack_delay/ack_delay.plugin')]).inject(p.client);
+    expect(inst!.vm.engine).toBe(process.env.PQUIC_ENGINE || DEFAULT_PLUGIN_ENGINE);
+    const [jit] = PluginRuntime.load([plugin('ack_delay/ack_delay.plugin')], { engine: 'jit' }).inject(makePair().client);
+    expect(jit!.vm.engine).toBe('jit');
+    expect(jit!.vm.jit!.functions).toBeGreaterThan(0);
   });
 });

@@ -50,7 +50,7 @@ export const runCommand: Command = {
       heap: { type: 'string' }, engine: { type: 'string' }, 'show-mem': { type: 'boolean' }, json: { type: 'boolean' },
     });
     if (p.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
-    engineOpt(p);
+    const engine = engineOpt(p);
     const fuel = intOpt(p, 'fuel', 0, 2 ** 53);
     const heap = intOpt(p, 'heap', 0, 1 << 30) ?? 65536;
     const memSize = intOpt(p, 'mem-size', 0, 1 << 30);
@@ -70,7 +70,7 @@ export const runCommand: Command = {
     if (args.length > 0 && mem) throw new UsageError('--arg sets r1..r5 and --mem* sets r1/r2: give one or the other');
 
     const file = readProgram(p.positionals[0]!, str(p, 'format'));
-    const vm = new Vm({ heapSize: heap });
+    const vm = new Vm({ heapSize: heap, engine });
     vm.registerStandardHelpers({ log: (line) => io.out(line) });
     if (file.format === 'elf') vm.loadElf(file.bytes, str(p, 'entry') !== undefined ? { entry: str(p, 'entry')! } : {});
     else {

@@ -1,0 +1,218 @@
+/**
+ * The control-flow graph of one eBPF function as the JIT sees it: the basic blocks reachable
+ * from an entry slot through jumps and fall-through (a local call returns to the next slot), in
+ * reverse postorder, with their dominator tree and whether the graph is reducible.
+ *
+ * A "function" is whatever is reachable from its entry, so code shared by two entries is simply
+ * translated twice; the validator (validate.ts) already keeps jumps inside a function's range.
+ */
+import { CALL_LOCAL, OPCODES, OP_LDDW, decodeInsn, type Insn, type OpInfo } from '../isa.js';
+
+/** How a block ends. */
+export type Exit =
+  | { kind: 'jump'; target: number } // ja, ja32, or falling into the next leader
+  | { kind: 'cond'; taken: number; next: number } // a conditional jump (the last instruction)
+  | { kind: 'exit' }
+  | { kind: 'fault'; code: number; pc: number }; // running into a slot that is not an instruction
+
+export interface Block {
+  /** Slot of the first instruction. */
+  start: number;
+  /** Slots of the instructions, in order (an lddw's second slot is not listed). */
+  pcs: number[];
+  exit: Exit;
+  /** Successor block indices (into Cfg.blocks). */
+  succs: number[];
+  preds: number[];
+}
+
+export interface Cfg {
+  /** Blocks in reverse postorder; blocks[0] is the entry. */
+  blocks: Block[];
+  /** Immediate dominator of each block (the entry's is itself). */
+  idom: number[];
+  /** Whether every retreating edge goes to a block that dominates its source. */
+  reducible: boolean;
+  /** Local call targets (slots) met in this function. */
+  callees: number[];
+}
+
+/** Fault codes for slots that cannot run (layout.ts RESULT_*). */
+const BAD_PC = 5;
+const BAD_OP = 6;
+
+export interface DecodedProgram {
+  insns: Insn[];
+  info: (OpInfo | undefined)[];
+  /** 1 at the second slot of an lddw. */
+  wideTail: Uint8Array;
+}
+
+export function decodeProgram(code: Uint8Array): DecodedProgram {
+  const n = code.length >> 3;
+  const insns: Insn[] = new Array(n);
+  const info: (OpInfo | undefined)[] = new Array(n);
+  const wideTail = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) {
+    insns[pc] = decodeInsn(code, pc);
+    info[pc] = OPCODES.get(insns[pc]!.opcode);
+    if (insns[pc]!.opcode === OP_LDDW && !wideTail[pc] && pc + 1 < n) wideTail[pc + 1] = 1;
+  }
+  return { insns, info, wideTail };
+}
+
+/** Slot of the jump target of a jump at pc, or undefined. */
+function target(p: DecodedProgram, pc: number): number | undefined {
+  const kind = p.info[pc]?.kind;
+  const insn = p.insns[pc]!;
+  if (kind === 'ja' || kind === 'jcond') return pc + 1 + insn.off;
+  if (kind === 'ja32') return pc + 1 + insn.imm;
+  return undefined;
+}
+
+function runnable(p: DecodedProgram, pc: number): boolean {
+  return pc >= 0 && pc < p.insns.length && !p.wideTail[pc] && p.info[pc] !== undefined && p.info[pc]!.kind !== 'ld_packet';
+}
+
+export function buildCfg(p: DecodedProgram, entry: number): Cfg {
+  const n = p.insns.length;
+  // 1. Reachable slots and leaders. The Vm only runs validated code, whose jumps and calls stay
+  // inside the program; anything outside still gets a (faulting) block, all such slots sharing
+  // one past each end, so that unvalidated input cannot crash the translator.
+  const seen = new Uint8Array(n + 2);
+  const leaders = new Uint8Array(n + 2);
+  const at = (pc: number): number => (pc < 0 ? n + 1 : pc > n ? n : pc);
+  leaders[at(entry)] = 1;
+  const callees = new Set<number>();
+  const work = [entry];
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    if (seen[at(pc)]) continue;
+    seen[at(pc)] = 1;
+    if (!runnable(p, pc)) continue;
+    const kind = p.info[pc]!.kind;
+    const t = target(p, pc);
+    const next = pc + (p.insns[pc]!.opcode === OP_LDDW ? 2 : 1);
+    if (kind === 'exit') continue;
+    if (kind === 'ja' || kind === 'ja32') {
+      leaders[at(t!)] = 1;
+      work.push(t!);
+      continue;
+    }
+    if (kind === 'jcond') {
+      leaders[at(t!)] = 1;
+      leaders[at(next)] = 1;
+      work.push(t!, next);
+      continue;
+    }
+    if (kind === 'call' && p.insns[pc]!.src === CALL_LOCAL) callees.add(pc + 1 + p.insns[pc]!.imm);
+    work.push(next);
+  }
+
+  // 2. Blocks: from each leader to the next leader or terminator.
+  const starts: number[] = [];
+  if (seen[n + 1] && leaders[n + 1]) starts.push(entry < 0 ? entry : -1);
+  for (let pc = 0; pc <= n; pc++) if (seen[pc] && leaders[pc]) starts.push(pc);
+  const index = new Int32Array(n + 2);
+  const raw: Block[] = starts.map((start, i) => {
+    index[at(start)] = i;
+    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [] };
+  });
+  for (const b of raw) {
+    let pc = b.start;
+    for (;;) {
+      if (!runnable(p, pc)) {
+        const code = pc >= 0 && pc < n && !p.wideTail[pc] && p.insns[pc]!.opcode !== 0 ? BAD_OP : BAD_PC;
+        b.exit = { kind: 'fault', code, pc };
+        break;
+      }
+      b.pcs.push(pc);
+      const kind = p.info[pc]!.kind;
+      const next = pc + (p.insns[pc]!.opcode === OP_LDDW ? 2 : 1);
+      if (kind === 'exit') {
+        b.exit = { kind: 'exit' };
+        break;
+      }
+      if (kind === 'ja' || kind === 'ja32') {
+        b.exit = { kind: 'jump', target: target(p, pc)! };
+        break;
+      }
+      if (kind === 'jcond') {
+        b.exit = { kind: 'cond', taken: target(p, pc)!, next };
+        break;
+      }
+      if (leaders[at(next)]) {
+        b.exit = { kind: 'jump', target: next };
+        break;
+      }
+      pc = next;
+    }
+  }
+  const succOf = (b: Block): number[] => {
+    const e = b.exit;
+    if (e.kind === 'jump') return [index[at(e.target)]!];
+    if (e.kind === 'cond') return e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!];
+    return [];
+  };
+
+  // 3. Reverse postorder from the entry (iterative DFS).
+  const order: number[] = [];
+  const state = new Uint8Array(raw.length);
+  const stack: [number, number][] = [[index[at(entry)]!, 0]];
+  state[stack[0]![0]] = 1;
+  const succs0 = raw.map(succOf);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const s = succs0[top[0]]!;
+    if (top[1] < s.length) {
+      const v = s[top[1]++]!;
+      if (!state[v]) {
+        state[v] = 1;
+        stack.push([v, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  order.reverse();
+  const rpo = new Int32Array(raw.length).fill(-1);
+  order.forEach((b, i) => (rpo[b] = i));
+  const blocks = order.map((b) => raw[b]!);
+  blocks.forEach((b, i) => (b.succs = succs0[order[i]!]!.map((s) => rpo[s]!)));
+  for (let i = 0; i < blocks.length; i++) for (const s of blocks[i]!.succs) blocks[s]!.preds.push(i);
+
+  // 4. Dominators (Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm"), over RPO indices.
+  const idom = new Int32Array(blocks.length).fill(-1);
+  idom[0] = 0;
+  const intersect = (a: number, b: number): number => {
+    while (a !== b) {
+      while (a > b) a = idom[a]!;
+      while (b > a) b = idom[b]!;
+    }
+    return a;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 1; i < blocks.length; i++) {
+      let d = -1;
+      for (const q of blocks[i]!.preds) {
+        if (idom[q] === -1) continue;
+        d = d === -1 ? q : intersect(q, d);
+      }
+      if (d !== idom[i]) {
+        idom[i] = d;
+        changed = true;
+      }
+    }
+  }
+  const dominates = (a: number, b: number): boolean => {
+    while (b !== a && b !== 0) b = idom[b]!;
+    return b === a;
+  };
+  let reducible = true;
+  for (let i = 0; i < blocks.length && reducible; i++) {
+    for (const s of blocks[i]!.succs) if (s <= i && !dominates(s, i)) reducible = false;
+  }
+  return { blocks, idom: [...idom], reducible, callees: [...callees] };
+}

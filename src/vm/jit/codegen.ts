@@ -1,0 +1,633 @@
+/**
+ * Translates the instructions of one eBPF function into the body of one WebAssembly function
+ * (reference/ebpf.md §6.3), with the interpreter's exact semantics (assembly/interpreter.ts):
+ *
+ *  - r0..r9 are i64 parameters/locals, r10 (the frame pointer) a parameter; a function receives
+ *    every register, because the interpreter lets a callee read the caller's r0 and r6..r9, and
+ *    returns r0..r5, because the interpreter leaves the callee's r1..r5 to the caller.
+ *  - Fuel lives in a local, charged per segment and checked at checkpoints (fuel.ts). When a
+ *    checkpoint finds too little, or a merged region check fails, the function "bails": it stores
+ *    the registers, pc and fuel in the status block, each caller stores its call frame in FRAMES,
+ *    and the host resumes the interpreter there. So the point of exhaustion or of a fault and
+ *    every effect before it are the interpreter's, exactly.
+ *  - Every load and store is checked against the region table (layout.ts) like the interpreter:
+ *    a compare against the region that last passed a check of its kind, else a scan. Accesses
+ *    that ranges.ts proves inside the current frame need no check (all 9 frames are one writable
+ *    region); accesses through one unchanged base register share one check (checks.ts).
+ *  - Faults write the status block as the interpreter does and leave through an outer `block`.
+ */
+import {
+  ALU_ADD, ALU_AND, ALU_ARSH, ALU_DIV, ALU_LSH, ALU_MOD, ALU_MOV, ALU_MUL, ALU_OR, ALU_RSH, ALU_SUB, ALU_XOR,
+  ATOMIC_CMPXCHG, ATOMIC_FETCH, ATOMIC_XCHG, ATOMIC_ADD, ATOMIC_AND, ATOMIC_OR,
+  CALL_LOCAL, JMP_JEQ, JMP_JGE, JMP_JGT, JMP_JLE, JMP_JLT, JMP_JNE, JMP_JSET, JMP_JSGE, JMP_JSGT, JMP_JSLE, JMP_JSLT,
+  type Insn, type OpInfo,
+} from '../isa.js';
+import {
+  FRAME_BYTES, FRAMES, MAX_CALL_DEPTH, REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+} from '../layout.js';
+import type { Cfg, DecodedProgram } from './cfg.js';
+import { planFuel, type Segment } from './fuel.js';
+import { planChecks, type MergedCheck } from './checks.js';
+import { frameAccesses } from './ranges.js';
+import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
+import { Code, I32, I64, Op, type ValType } from './wasm.js';
+
+/** Function indices of the module's fixed functions (compile.ts lays them out). */
+export const F_HELPER = 0; // import env.helper(id, pc) -> rc
+export const F_OOB = 1; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
+export const F_FAULT = 2; // (code, pc, fuel): writes a fault status
+
+/** Locals: parameters r0..r9 and fp, then these. */
+const L_FP = 10;
+const L_FUEL = 11;
+const L_ADDR = 12;
+const L_OLD = 13;
+const L_E = 14; // i32
+const L_X = 15; // i32
+const L_BAILPC = 16; // i32
+const L_LABEL = 17; // i32
+const L_DIFF = 18; // i64
+const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on demand
+/**
+ * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
+ * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
+ */
+export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64];
+export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
+const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
+
+const REGION_LIMITS_READ = 8;
+const REGION_LIMITS_WRITE = 40;
+const SIZE_INDEX: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+
+export interface FunctionContext {
+  prog: DecodedProgram;
+  /** Record index of the program's slot 0 (pcs in the status block are absolute). */
+  base: number;
+  frameSize: number;
+  /** r10 at depth 0: the end of the stack region. */
+  stackTop: number;
+  /** Function index of the function that starts at a slot. */
+  functionAt(slot: number): number;
+}
+
+export class FunctionGen implements BlockEmitter {
+  readonly code: Code;
+  readonly labels: Label[] = [];
+  readonly dispatchLocal = L_LABEL;
+  readonly locals: ValType[] = [...FIXED_LOCALS];
+  private readonly caches = new Map<number, number>();
+
+  private readonly fuel: Segment[][];
+  /** Whether the access being translated is covered by a merged check. */
+  private unchecked = false;
+
+  constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
+    this.fuel = planFuel(cfg, ctx.prog.info);
+    // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
+    let insns = 0;
+    for (const b of cfg.blocks) insns += b.pcs.length;
+    this.code = new Code(256 + 48 * insns);
+  }
+
+  /** The function body: the structured code inside a bail block inside a fault block. */
+  emit(): Code {
+    const c = this.code;
+    open(this, Op.block, { kind: 'other' }); // fault: leave with dummy results
+    open(this, Op.block, { kind: 'other' }); // bail: hand over to the interpreter
+    this.labels.length = 0; // depths below count from inside the bail block
+    stackify(this.cfg, this);
+    c.op(Op.unreachable);
+    c.end();
+    // Bail: registers, pc and fuel for the interpreter (assembly/interpreter.ts resume()).
+    for (let r = 0; r <= 10; r++) c.i32Const(0).get(r).mem(Op.i64_store, 3, REGS + 8 * r);
+    c.i32Const(0).get(L_BAILPC).mem(Op.i32_store, 2, STATUS + ST_PC);
+    c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
+    c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
+    c.end();
+    for (let i = 0; i < 6; i++) c.i64Const(0);
+    // Prologue: the fuel. The body is emitted first, as it decides the locals.
+    const out = new Code(c.len + 16 + 4 * this.caches.size);
+    out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    return out.bytes(c.view());
+  }
+
+  // ---- branch depths to the two outer blocks ----
+
+  private brBail(): void {
+    this.code.br(this.labels.length);
+  }
+
+  private brFail(): void {
+    this.code.br(this.labels.length + 1);
+  }
+
+  private abs(pc: number): number {
+    return this.ctx.base + pc;
+  }
+
+  // ---- BlockEmitter ----
+
+  body(b: number): void {
+    const block = this.cfg.blocks[b]!;
+    const { insns, info } = this.ctx.prog;
+    const segs = this.fuel[b]!;
+    const frame = frameAccesses(block, insns, info, this.ctx.frameSize);
+    const checks = planChecks(block, segs, insns, info, frame);
+    let k = 0;
+    for (let i = 0; i < block.pcs.length; i++) {
+      if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
+      const pc = block.pcs[i]!;
+      const m = checks.merged.get(i);
+      if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
+      this.unchecked = checks.covered.has(i) || frame.has(i);
+      this.insn(pc, insns[pc]!, info[pc]!);
+    }
+    this.unchecked = false;
+    if (k < segs.length) this.charge(segs[k]!);
+  }
+
+  condition(b: number): void {
+    const block = this.cfg.blocks[b]!;
+    const pc = block.pcs[block.pcs.length - 1]!;
+    this.compare(this.ctx.prog.insns[pc]!, this.ctx.prog.info[pc]!);
+  }
+
+  leave(b: number): void {
+    const ex = this.cfg.blocks[b]!.exit;
+    const c = this.code;
+    if (ex.kind === 'exit') {
+      c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
+      for (let r = 0; r <= 5; r++) c.get(r);
+      c.op(Op.return);
+    } else if (ex.kind === 'fault') {
+      c.i32Const(ex.code).i32Const(this.abs(ex.pc)).get(L_FUEL).call(F_FAULT);
+      this.brFail();
+    }
+  }
+
+  // ---- fuel ----
+
+  /** Charges a segment; at a checkpoint, first bails to the interpreter if too little is left (fuel.ts). */
+  private charge(seg: Segment): void {
+    const c = this.code;
+    if (seg.check > 0) {
+      c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
+      open(this, Op.if, { kind: 'other' });
+      c.i32Const(this.abs(seg.pc)).set(L_BAILPC);
+      this.brBail();
+      close(this);
+    }
+    c.get(L_FUEL).i64Const(seg.cost).op(Op.i64_sub).set(L_FUEL);
+  }
+
+  // ---- instructions ----
+
+  private insn(pc: number, i: Insn, op: OpInfo): void {
+    const c = this.code;
+    switch (op.kind) {
+      case 'alu':
+        return op.is32 ? this.alu32(i, op) : this.alu64(i, op);
+      case 'neg':
+        if (op.is32) c.i32Const(0).get(i.dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u);
+        else c.i64Const(0).get(i.dst).op(Op.i64_sub);
+        c.set(i.dst);
+        return;
+      case 'end':
+        return this.endian(i, op);
+      case 'ld_imm64': {
+        const hi = this.ctx.prog.insns[pc + 1]!.imm >>> 0;
+        c.i64Const((BigInt(hi) << 32n) | BigInt(i.imm >>> 0)).set(i.dst);
+        return;
+      }
+      case 'ldx':
+      case 'ldxs':
+        this.address(pc, i.src, i.off, op.size!, false);
+        c.mem(loadOp(op.size!, op.kind === 'ldxs'), 0).set(i.dst);
+        return;
+      case 'st':
+        this.address(pc, i.dst, i.off, op.size!, true);
+        c.i64Const(i.imm).mem(storeOp(op.size!), 0);
+        return;
+      case 'stx':
+        this.address(pc, i.dst, i.off, op.size!, true);
+        c.get(i.src).mem(storeOp(op.size!), 0);
+        return;
+      case 'atomic':
+        return this.atomic(pc, i, op.size!);
+      case 'call':
+        if (i.src === CALL_LOCAL) return this.localCall(pc, pc + 1 + i.imm);
+        c.i32Const(i.imm).set(L_E);
+        return this.helperCall(pc);
+      case 'callx':
+        // The helper id is the register's value (bpf_conformance's encoding); out of range: -1.
+        c.get(i.dst).i64Const(0x7fffffff).op(Op.i64_gt_u).if(I32).i32Const(-1).op(Op.else)
+          .get(i.dst).op(Op.i32_wrap_i64).end().set(L_E);
+        return this.helperCall(pc);
+      default:
+        // Jumps and exit are terminators, emitted by the structurer.
+        return;
+    }
+  }
+
+  private alu64(i: Insn, op: OpInfo): void {
+    const c = this.code;
+    const d = i.dst;
+    const code = i.opcode & 0xf0;
+    const b = (): void => {
+      if (op.srcReg) c.get(i.src);
+      else c.i64Const(i.imm);
+    };
+    // Wasm masks shift counts modulo 64 like RFC 9669 §4.1 asks.
+    const simple = SIMPLE_ALU.get(code);
+    if (simple) {
+      c.get(d);
+      b();
+      c.op(simple[1]).set(d);
+      return;
+    }
+    if (code === ALU_MOV) {
+      if (!op.srcReg) c.i64Const(i.imm);
+      else {
+        c.get(i.src);
+        // MOVSX (RFC 9669 §4.1.1)
+        if (i.off === 8) c.op(Op.i64_extend8_s);
+        else if (i.off === 16) c.op(Op.i64_extend16_s);
+        else if (i.off === 32) c.op(Op.i64_extend32_s);
+      }
+      c.set(d);
+      return;
+    }
+    const signed = i.off === 1;
+    if (code === ALU_DIV) {
+      // RFC 9669 §4.1: x / 0 = 0; signed INT_MIN / -1 wraps (Wasm's div_s would trap on both).
+      if (!op.srcReg) {
+        if (i.imm === 0) c.i64Const(0);
+        else if (signed && i.imm === -1) c.i64Const(0).get(d).op(Op.i64_sub);
+        else c.get(d).i64Const(i.imm).op(signed ? Op.i64_div_s : Op.i64_div_u);
+      } else {
+        c.get(i.src).op(Op.i64_eqz).if(I64).i64Const(0).op(Op.else);
+        if (signed) {
+          c.get(i.src).i64Const(-1).op(Op.i64_eq).if(I64).i64Const(0).get(d).op(Op.i64_sub).op(Op.else)
+            .get(d).get(i.src).op(Op.i64_div_s).end();
+        } else c.get(d).get(i.src).op(Op.i64_div_u);
+        c.end();
+      }
+      c.set(d);
+      return;
+    }
+    if (code === ALU_MOD) {
+      // x % 0 = x; Wasm's rem_s(INT_MIN, -1) is 0 without trapping, as eBPF wants.
+      if (!op.srcReg) {
+        if (i.imm === 0) return;
+        c.get(d).i64Const(i.imm).op(signed ? Op.i64_rem_s : Op.i64_rem_u);
+      } else {
+        c.get(i.src).op(Op.i64_eqz).if(I64).get(d).op(Op.else).get(d).get(i.src)
+          .op(signed ? Op.i64_rem_s : Op.i64_rem_u).end();
+      }
+      c.set(d);
+    }
+  }
+
+  private alu32(i: Insn, op: OpInfo): void {
+    const c = this.code;
+    const d = i.dst;
+    const code = i.opcode & 0xf0;
+    const a = (): void => {
+      c.get(d).op(Op.i32_wrap_i64);
+    };
+    const b = (): void => {
+      if (op.srcReg) c.get(i.src).op(Op.i32_wrap_i64);
+      else c.i32Const(i.imm);
+    };
+    // ALU32 results are zero-extended into the 64-bit register (RFC 9669 §4.1).
+    const simple = SIMPLE_ALU.get(code);
+    if (simple) {
+      a();
+      b();
+      c.op(simple[0]).op(Op.i64_extend_i32_u).set(d);
+      return;
+    }
+    if (code === ALU_MOV) {
+      if (!op.srcReg) c.i64Const(i.imm >>> 0);
+      else {
+        c.get(i.src).op(Op.i32_wrap_i64);
+        if (i.off === 8) c.op(Op.i32_extend8_s);
+        else if (i.off === 16) c.op(Op.i32_extend16_s);
+        c.op(Op.i64_extend_i32_u);
+      }
+      c.set(d);
+      return;
+    }
+    const signed = i.off === 1;
+    if (code === ALU_DIV) {
+      if (!op.srcReg) {
+        if (i.imm === 0) c.i64Const(0);
+        else if (signed && i.imm === -1) {
+          c.i32Const(0);
+          a();
+          c.op(Op.i32_sub).op(Op.i64_extend_i32_u);
+        } else {
+          a();
+          b();
+          c.op(signed ? Op.i32_div_s : Op.i32_div_u).op(Op.i64_extend_i32_u);
+        }
+      } else {
+        b();
+        c.tee(L_X).op(Op.i32_eqz).if(I64).i64Const(0).op(Op.else);
+        if (signed) {
+          c.get(L_X).i32Const(-1).op(Op.i32_eq).if(I32).i32Const(0);
+          a();
+          c.op(Op.i32_sub).op(Op.else);
+          a();
+          c.get(L_X).op(Op.i32_div_s).end();
+        } else {
+          a();
+          c.get(L_X).op(Op.i32_div_u);
+        }
+        c.op(Op.i64_extend_i32_u).end();
+      }
+      c.set(d);
+      return;
+    }
+    if (code === ALU_MOD) {
+      if (!op.srcReg) {
+        a();
+        if (i.imm !== 0) {
+          b();
+          c.op(signed ? Op.i32_rem_s : Op.i32_rem_u);
+        }
+      } else {
+        b();
+        c.tee(L_X).op(Op.i32_eqz).if(I32);
+        a();
+        c.op(Op.else);
+        a();
+        c.get(L_X).op(signed ? Op.i32_rem_s : Op.i32_rem_u).end();
+      }
+      c.op(Op.i64_extend_i32_u).set(d);
+    }
+  }
+
+  /** Pushes bswap32 of the i32 on the stack (Wasm has no byte swap: rotates and masks). */
+  private bswap32(): void {
+    this.code.tee(L_X).i32Const(8).op(Op.i32_rotl).i32Const(0x00ff00ff).op(Op.i32_and)
+      .get(L_X).i32Const(8).op(Op.i32_rotr).i32Const(0xff00ff00 | 0).op(Op.i32_and).op(Op.i32_or);
+  }
+
+  private endian(i: Insn, op: OpInfo): void {
+    const c = this.code;
+    const d = i.dst;
+    // RFC 9669 §4.2: TO_LE on a little-endian host truncates; TO_BE and BSWAP swap.
+    const le = op.is32 && !(i.opcode & 0x08);
+    if (le) {
+      if (i.imm === 16) c.get(d).i64Const(0xffff).op(Op.i64_and).set(d);
+      else if (i.imm === 32) c.get(d).i64Const(0xffffffff).op(Op.i64_and).set(d);
+      return;
+    }
+    if (i.imm === 16) {
+      c.get(d).i64Const(0xff).op(Op.i64_and).i64Const(8).op(Op.i64_shl)
+        .get(d).i64Const(8).op(Op.i64_shr_u).i64Const(0xff).op(Op.i64_and).op(Op.i64_or);
+    } else if (i.imm === 32) {
+      c.get(d).op(Op.i32_wrap_i64);
+      this.bswap32();
+      c.op(Op.i64_extend_i32_u);
+    } else {
+      c.get(d).op(Op.i32_wrap_i64);
+      this.bswap32();
+      c.op(Op.i64_extend_i32_u).i64Const(32).op(Op.i64_shl);
+      c.get(d).i64Const(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+      this.bswap32();
+      c.op(Op.i64_extend_i32_u).op(Op.i64_or);
+    }
+    c.set(d);
+  }
+
+  private compare(i: Insn, op: OpInfo): void {
+    const c = this.code;
+    const code = i.opcode & 0xf0;
+    if (op.is32) {
+      c.get(i.dst).op(Op.i32_wrap_i64);
+      if (op.srcReg) c.get(i.src).op(Op.i32_wrap_i64);
+      else c.i32Const(i.imm);
+    } else {
+      c.get(i.dst);
+      if (op.srcReg) c.get(i.src);
+      else c.i64Const(i.imm);
+    }
+    if (code === JMP_JSET) {
+      if (op.is32) c.op(Op.i32_and);
+      else c.op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_eqz);
+      return;
+    }
+    c.op(COMPARE.get(code)![op.is32 ? 0 : 1]);
+  }
+
+  // ---- memory ----
+
+  /**
+   * The locals (lo, limit) of the region that last passed a check of this kind; both 0 at first,
+   * so the first check scans. Bounds may be kept for the whole call: the region table of an exec
+   * never changes under it (a helper's nested exec rebuilds it and restores it before returning).
+   */
+  private cache(size: number, write: boolean): number {
+    const key = (write ? 4 : 0) + SIZE_INDEX[size]!;
+    let l = this.caches.get(key);
+    if (l === undefined) {
+      l = L_CACHE + this.caches.size * 2;
+      this.caches.set(key, l);
+      this.locals.push(I64, I64);
+    }
+    return l;
+  }
+
+  /**
+   * Leaves the checked i32 linear address of [reg + off, +size) on the stack, or faults like the
+   * interpreter (same pc, address, size and direction). An address is only used after a region
+   * accepted it, so one with high bits set never aliases (reference/ebpf.md §6.3, strategy a).
+   */
+  private address(pc: number, reg: number, off: number, size: number, write: boolean): void {
+    const c = this.code;
+    if (this.unchecked) {
+      c.get(reg).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
+      return;
+    }
+    const e = this.cache(size, write);
+    const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
+    c.get(reg);
+    if (off !== 0) c.i64Const(off).op(Op.i64_add);
+    c.tee(L_ADDR).get(e).op(Op.i64_sub).get(e + 1).op(Op.i64_ge_u);
+    open(this, Op.if, { kind: 'other' });
+    this.scan(limitOffset, () => {
+      c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
+      this.brFail();
+    });
+    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limitOffset).set(e + 1);
+    close(this);
+    c.get(L_ADDR).op(Op.i32_wrap_i64);
+  }
+
+  /**
+   * Leaves in L_E the first region-table entry whose limit at `limitOffset` admits L_ADDR (the
+   * interpreter's findRegion), or runs `none`, which must leave. Inline rather than a call: a
+   * call in a loop makes V8 keep every live register in memory around it.
+   */
+  private scan(limitOffset: number, none: () => void): void {
+    const c = this.code;
+    c.i32Const(REGION_TABLE).set(L_E);
+    c.i32Const(0).mem(Op.i32_load, 2, REGION_COUNT).set(L_X);
+    open(this, Op.block, { kind: 'other' }); // found
+    open(this, Op.block, { kind: 'other' }); // not found
+    open(this, Op.loop, { kind: 'other' });
+    c.get(L_X).op(Op.i32_eqz).brIf(1);
+    c.get(L_ADDR).get(L_E).mem(Op.i64_load, 3, 0).op(Op.i64_sub).get(L_E).mem(Op.i64_load, 3, limitOffset).op(Op.i64_lt_u).brIf(2);
+    c.get(L_E).i32Const(REGION_BYTES).op(Op.i32_add).set(L_E);
+    c.get(L_X).i32Const(1).op(Op.i32_sub).set(L_X).br(0);
+    close(this);
+    close(this);
+    none();
+    close(this);
+  }
+
+  /**
+   * One check of the union of a group's accesses (checks.ts), before its first access. On
+   * failure, bail to the interpreter right there, giving back the fuel of what has not run.
+   */
+  private mergedCheck(pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
+    const c = this.code;
+    const base = op.kind === 'ldx' || op.kind === 'ldxs' ? i.src : i.dst;
+    // A span of 1, 2, 4 or 8 bytes has its own limit in the region table: one compare, as for a
+    // single access. Otherwise [a, a + span) must lie in the region: a - lo < len and
+    // a - lo + span - 1 < len, with len the size-1 limit.
+    const sized = SIZE_INDEX[m.span] !== undefined;
+    const e = this.cache(sized ? m.span : 1, m.write);
+    const limit = (m.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + (sized ? 8 * SIZE_INDEX[m.span]! : 0);
+    const failing = (): void => {
+      c.get(L_ADDR).get(e).op(Op.i64_sub);
+      if (sized) {
+        c.get(e + 1).op(Op.i64_ge_u);
+        return;
+      }
+      c.tee(L_DIFF).get(e + 1).op(Op.i64_ge_u);
+      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e + 1).op(Op.i64_ge_u).op(Op.i32_or);
+    };
+    const bail = (): void => {
+      c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
+      c.i32Const(this.abs(pc)).set(L_BAILPC);
+      this.brBail();
+    };
+    c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
+    failing();
+    open(this, Op.if, { kind: 'other' });
+    this.scan(limit, bail);
+    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limit).set(e + 1);
+    failing();
+    open(this, Op.if, { kind: 'other' });
+    bail();
+    close(this);
+    close(this);
+  }
+
+  private atomic(pc: number, i: Insn, size: number): void {
+    const c = this.code;
+    const wide = size === 8;
+    const load = wide ? Op.i64_load : Op.i64_load32_u;
+    const store = wide ? Op.i64_store : Op.i64_store32;
+    // One thread per memory: load-op-store is atomic (RFC 9669 §5.3). The check is the write
+    // check, as in the interpreter (a writable region is readable).
+    this.address(pc, i.dst, i.off, size, true);
+    c.tee(L_X).mem(load, 0).set(L_OLD);
+    if (i.imm === ATOMIC_CMPXCHG) {
+      if (wide) c.get(0).get(L_OLD).op(Op.i64_eq);
+      else c.get(0).op(Op.i32_wrap_i64).get(L_OLD).op(Op.i32_wrap_i64).op(Op.i32_eq);
+      c.if().get(L_X).get(i.src).mem(store, 0).end();
+      c.get(L_OLD).set(0);
+      return;
+    }
+    if (i.imm === ATOMIC_XCHG) {
+      c.get(L_X).get(i.src).mem(store, 0);
+      c.get(L_OLD).set(i.src);
+      return;
+    }
+    const base = i.imm & ~ATOMIC_FETCH;
+    const o = base === ATOMIC_ADD ? Op.i64_add : base === ATOMIC_OR ? Op.i64_or : base === ATOMIC_AND ? Op.i64_and : Op.i64_xor;
+    c.get(L_X).get(L_OLD).get(i.src).op(o).mem(store, 0);
+    if (i.imm & ATOMIC_FETCH) c.get(L_OLD).set(i.src);
+  }
+
+  // ---- calls ----
+
+  /** Calls helper L_E: r1..r5 and the fuel go through memory, r0 and the fuel come back. */
+  private helperCall(pc: number): void {
+    const c = this.code;
+    for (let r = 1; r <= 5; r++) c.i32Const(0).get(r).mem(Op.i64_store, 3, REGS + 8 * r);
+    c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
+    c.get(L_E).i32Const(this.abs(pc)).call(F_HELPER).set(L_X);
+    c.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    c.get(L_X);
+    open(this, Op.if, { kind: 'other' });
+    c.i32Const(0).get(L_E).mem(Op.i32_store, 2, STATUS + ST_ARG);
+    c.get(L_X).i32Const(this.abs(pc)).get(L_FUEL).call(F_FAULT);
+    this.brFail();
+    close(this);
+    c.i32Const(0).mem(Op.i64_load, 3, REGS).set(0);
+  }
+
+  private localCall(pc: number, target: number): void {
+    const c = this.code;
+    // The depth is in ST_DEPTH, where the interpreter also leaves it on a CALL_DEPTH fault.
+    c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_DEPTH).tee(L_X).i32Const(MAX_CALL_DEPTH).op(Op.i32_ge_s);
+    open(this, Op.if, { kind: 'other' });
+    c.i32Const(RESULT_DEPTH).i32Const(this.abs(pc)).get(L_FUEL).call(F_FAULT);
+    this.brFail();
+    close(this);
+    c.i32Const(0).get(L_X).i32Const(1).op(Op.i32_add).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
+    c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
+    for (let r = 0; r <= 9; r++) c.get(r);
+    c.get(L_FP).i64Const(this.ctx.frameSize).op(Op.i64_sub);
+    c.call(this.ctx.functionAt(target));
+    for (let r = 5; r >= 0; r--) c.set(r);
+    c.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE).tee(L_X);
+    open(this, Op.if, { kind: 'other' });
+    // The callee bailed: this frame becomes interpreter frame number `depth` (return pc, r6..r9,
+    // r10). ST_DEPTH holds the innermost depth for the interpreter; ours follows from r10.
+    c.get(L_X).i32Const(RESULT_JIT_BAIL).op(Op.i32_eq);
+    open(this, Op.if, { kind: 'other' });
+    c.i64Const(this.ctx.stackTop).get(L_FP).op(Op.i64_sub).i64Const(this.ctx.frameSize).op(Op.i64_div_u).op(Op.i32_wrap_i64);
+    c.i32Const(FRAME_BYTES).op(Op.i32_mul).tee(L_E).i32Const(this.abs(pc + 1)).mem(Op.i32_store, 2, FRAMES);
+    for (let r = 6; r <= 10; r++) c.get(L_E).get(r).mem(Op.i64_store, 3, FRAMES + 8 * (r - 5));
+    close(this);
+    this.brFail();
+    close(this);
+    c.i32Const(0).i32Const(0).mem(Op.i32_load, 2, STATUS + ST_DEPTH).i32Const(1).op(Op.i32_sub).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
+  }
+}
+
+/** ALU codes that map to one Wasm operator: [i32 form, i64 form]. */
+const SIMPLE_ALU: ReadonlyMap<number, readonly [number, number]> = new Map([
+  [ALU_ADD, [Op.i32_add, Op.i64_add]], [ALU_SUB, [Op.i32_sub, Op.i64_sub]], [ALU_MUL, [Op.i32_mul, Op.i64_mul]],
+  [ALU_OR, [Op.i32_or, Op.i64_or]], [ALU_AND, [Op.i32_and, Op.i64_and]], [ALU_XOR, [Op.i32_xor, Op.i64_xor]],
+  [ALU_LSH, [Op.i32_shl, Op.i64_shl]], [ALU_RSH, [Op.i32_shr_u, Op.i64_shr_u]], [ALU_ARSH, [Op.i32_shr_s, Op.i64_shr_s]],
+]);
+
+/** Conditional jump codes (RFC 9669 §4.3) as Wasm comparisons: [JMP32 form, JMP form]. */
+const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
+  [JMP_JEQ, [Op.i32_eq, Op.i64_eq]], [JMP_JNE, [Op.i32_ne, Op.i64_ne]],
+  [JMP_JGT, [Op.i32_gt_u, Op.i64_gt_u]], [JMP_JGE, [Op.i32_ge_u, Op.i64_ge_u]],
+  [JMP_JLT, [Op.i32_lt_u, Op.i64_lt_u]], [JMP_JLE, [Op.i32_le_u, Op.i64_le_u]],
+  [JMP_JSGT, [Op.i32_gt_s, Op.i64_gt_s]], [JMP_JSGE, [Op.i32_ge_s, Op.i64_ge_s]],
+  [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
+]);
+
+function loadOp(size: number, signed: boolean): number {
+  if (size === 8) return Op.i64_load;
+  if (size === 4) return signed ? Op.i64_load32_s : Op.i64_load32_u;
+  if (size === 2) return signed ? Op.i64_load16_s : Op.i64_load16_u;
+  return signed ? Op.i64_load8_s : Op.i64_load8_u;
+}
+
+function storeOp(size: number): number {
+  return size === 8 ? Op.i64_store : size === 4 ? Op.i64_store32 : size === 2 ? Op.i64_store16 : Op.i64_store8;
+}
+

@@ -1,0 +1,175 @@
+/**
+ * Compiles a linked image (link.ts) into one WebAssembly module: one function per eBPF function
+ * of every program, plus one exported entry per program. The module imports the Vm's memory and
+ * the same `helper(id, pc) -> status` function the interpreter core imports, so helpers, regions
+ * and errors are shared with the interpreter unchanged.
+ *
+ * The module is compiled once per image (cached on it, like the image's bytes) and instantiated
+ * per Vm, that is per connection for a plugin.
+ */
+import { VmError } from '../errors.js';
+import type { LinkedImage } from '../link.js';
+import {
+  REGS, RESULT_OOB, STATUS, ST_ADDR, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
+  ST_SIZE, ST_WRITE,
+} from '../layout.js';
+import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
+import { F_FAULT, FunctionGen, PARAMS, RESULTS } from './codegen.js';
+import { Code, I32, I64, Op, encodeModule, type ModuleSpec } from './wasm.js';
+
+export interface JitModule {
+  module: WebAssembly.Module;
+  /** Export name of each program's entry, by program index. */
+  entries: string[];
+  /** Wasm functions made, and how many used the irreducible fallback. */
+  functions: number;
+  irreducible: number;
+  /** Microseconds spent translating to bytes, and in `new WebAssembly.Module`. */
+  translateUs: number;
+  compileUs: number;
+  bytes: number;
+}
+
+export type JitEntry = () => number;
+
+const T_HELPER = 0;
+const T_OOB = 1;
+const T_FAULT = 2;
+const T_FUNC = 3;
+const T_ENTRY = 4;
+/** Index of the first eBPF function: after the helper import, oob and fault (codegen.ts F_*). */
+const FIRST_FUNC = 3;
+
+const cache = new WeakMap<LinkedImage, JitModule>();
+
+/** The compiled module of an image, compiled on first use. */
+export function jitModule(image: LinkedImage): JitModule {
+  let m = cache.get(image);
+  if (!m) {
+    m = compileImage(image);
+    cache.set(image, m);
+  }
+  return m;
+}
+
+/** Instantiates the module over a Vm's memory and helper dispatcher; returns each program's entry. */
+export function instantiateJit(m: JitModule, memory: WebAssembly.Memory, helper: (id: number, pc: number) => number): JitEntry[] {
+  const instance = new WebAssembly.Instance(m.module, { env: { memory, helper } });
+  return m.entries.map((name) => instance.exports[name] as JitEntry);
+}
+
+export function translateImage(image: LinkedImage): { bytes: Uint8Array; functions: number; irreducible: number } {
+  // Discover every function (program entries and local-call targets), so that calls can name
+  // their callee's index before any body is emitted.
+  interface Fn { prog: number; slot: number; cfg: Cfg }
+  const fns: Fn[] = [];
+  const index = new Map<string, number>();
+  const decoded: DecodedProgram[] = image.programs.map((p) => decodeProgram(p.code));
+  const entryFn: number[] = [];
+  image.programs.forEach((p, pi) => {
+    const work = [p.entry - p.base];
+    while (work.length > 0) {
+      const slot = work.pop()!;
+      const key = `${pi}:${slot}`;
+      if (index.has(key)) continue;
+      const cfg = buildCfg(decoded[pi]!, slot);
+      index.set(key, FIRST_FUNC + fns.length);
+      fns.push({ prog: pi, slot, cfg });
+      work.push(...cfg.callees);
+    }
+    entryFn.push(index.get(`${pi}:${p.entry - p.base}`)!);
+  });
+
+  const spec: ModuleSpec = {
+    types: [
+      { params: [I32, I32], results: [I32] },
+      { params: [I32, I64, I32, I32, I64], results: [] },
+      { params: [I32, I32, I64], results: [] },
+      { params: PARAMS, results: RESULTS },
+      { params: [], results: [I32] },
+    ],
+    imports: [{ module: 'env', name: 'helper', type: T_HELPER }],
+    memory: { module: 'env', name: 'memory' },
+    functions: [
+      { type: T_OOB, locals: [], body: oobBody() },
+      { type: T_FAULT, locals: [], body: faultBody() },
+    ],
+    exports: [],
+  };
+  let irreducible = 0;
+  for (const f of fns) {
+    const p = image.programs[f.prog]!;
+    const gen = new FunctionGen(f.cfg, {
+      prog: decoded[f.prog]!,
+      base: p.base,
+      frameSize: image.frameSize,
+      stackTop: image.stack.start + image.stack.size,
+      functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
+    });
+    const body = gen.emit();
+    if (!f.cfg.reducible) irreducible++;
+    spec.functions.push({ type: T_FUNC, locals: gen.locals, body });
+  }
+  image.programs.forEach((_, pi) => {
+    // Function indices count the one imported function first.
+    spec.exports.push({ name: `p${pi}`, func: 1 + spec.functions.length });
+    spec.functions.push({ type: T_ENTRY, locals: [I64], body: entryBody(entryFn[pi]!) });
+  });
+  return { bytes: encodeModule(spec), functions: fns.length, irreducible };
+}
+
+export function compileImage(image: LinkedImage): JitModule {
+  const t0 = performance.now();
+  let out: ReturnType<typeof translateImage>;
+  try {
+    out = translateImage(image);
+  } catch (e) {
+    if (e instanceof RangeError) throw new VmError('VM_STATE', `program too deeply nested for the JIT: ${e.message}`);
+    throw e;
+  }
+  const t1 = performance.now();
+  const module = new WebAssembly.Module(out.bytes);
+  const t2 = performance.now();
+  return {
+    module,
+    entries: image.programs.map((_, pi) => `p${pi}`),
+    functions: out.functions,
+    irreducible: out.irreducible,
+    translateUs: (t1 - t0) * 1000,
+    compileUs: (t2 - t1) * 1000,
+    bytes: out.bytes.length,
+  };
+}
+
+function oobBody(): Code {
+  const c = new Code();
+  c.i32Const(0).get(1).mem(Op.i64_store, 3, STATUS + ST_ADDR);
+  c.i32Const(0).get(2).mem(Op.i32_store, 2, STATUS + ST_SIZE);
+  c.i32Const(0).get(3).mem(Op.i32_store, 2, STATUS + ST_WRITE);
+  c.i32Const(RESULT_OOB).get(0).get(4).call(F_FAULT);
+  return c;
+}
+
+function faultBody(): Code {
+  const c = new Code();
+  c.i32Const(0).get(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
+  c.i32Const(0).get(1).mem(Op.i32_store, 2, STATUS + ST_PC);
+  c.i32Const(0).get(2).mem(Op.i64_store, 3, STATUS + ST_FUEL);
+  return c;
+}
+
+/** A program's export: registers from REGS in, r0 to REGS out, the status code as the result. */
+function entryBody(fn: number): Code {
+  const c = new Code();
+  c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
+  c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
+  for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i64_load, 3, REGS + 8 * r);
+  c.call(fn);
+  for (let r = 5; r >= 1; r--) c.op(Op.drop);
+  c.set(0);
+  c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE).op(Op.i32_eqz);
+  c.if().i32Const(0).get(0).mem(Op.i64_store, 3, REGS).end();
+  c.i32Const(0).mem(Op.i32_load, 2, STATUS + ST_CODE);
+  return c;
+}
+

@@ -1,0 +1,265 @@
+/**
+ * Random valid eBPF programs for differential testing of the two engines (test/vm/jit-fuzz.test.ts
+ * and tools/fuzz-vm.ts): every opcode class, bounded counter loops and arbitrary forward and
+ * backward jumps (so irreducible graphs too), loads, stores and atomics inside and outside the
+ * regions, local calls (recursion included, so the depth limit is hit) and helper calls (that
+ * charge fuel, fail, or touch memory). Fuel is often small, so runs also end in exhaustion.
+ *
+ * `differential` runs one case on both engines and returns a description of the first
+ * difference in r0, instruction count, error code and message, the granted buffer or the stack.
+ */
+import { ATOMIC_OPS, OPCODES, encodeInsn, type Insn, type OpInfo } from '../../src/vm/isa.js';
+import { ExecError, HelperFault, VmError } from '../../src/vm/errors.js';
+import { Vm, type Engine } from '../../src/vm/vm.js';
+import { rng } from '../quic/tls/x509/mutator.js';
+
+export interface Case {
+  code: Uint8Array;
+  mem: Uint8Array;
+  fuel: number;
+}
+
+interface Slot {
+  insn: Insn;
+  /** Jump target: slot index within the same function. */
+  jump?: number;
+  /** Local call: function index. */
+  call?: number;
+  /** Second half of an lddw. */
+  tail?: boolean;
+}
+
+const IMMS = [0, 1, -1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 63, 64, 255, 0x7fff, -0x8000, 0x7fffffff, -0x80000000];
+const ALU_OPS: OpInfo[] = [...OPCODES.values()].filter((o) => o.kind === 'alu' || o.kind === 'neg' || o.kind === 'end');
+const JCOND_OPS: OpInfo[] = [...OPCODES.values()].filter((o) => o.kind === 'jcond');
+const LDX_OPS: OpInfo[] = [...OPCODES.values()].filter((o) => o.kind === 'ldx' || o.kind === 'ldxs');
+const ST_OPS: OpInfo[] = [...OPCODES.values()].filter((o) => o.kind === 'st' || o.kind === 'stx');
+const ATOMIC_OPCODES: OpInfo[] = [...OPCODES.values()].filter((o) => o.kind === 'atomic');
+const ATOMIC_IMMS = [...ATOMIC_OPS.keys()];
+/** Registers random arithmetic may write: r6 (grant), r7 (loop counter) and r9 (heap) stay pointers. */
+const SCRATCH = [0, 1, 2, 3, 4, 5, 8];
+
+export const HEAP_SIZE = 64;
+/** Heap start relative to r10 at entry: the stack (9 frames of 512) is followed by the heap, 4 KiB aligned. */
+const HEAP_FROM_FP = 8192 - 9 * 512;
+
+export function genCase(seed: number): Case {
+  const r = rng(seed);
+  const int = (n: number): number => Math.floor(r() * n);
+  const pick = <T>(a: readonly T[]): T => a[int(a.length)]!;
+  const imm = (): number => (r() < 0.7 ? pick(IMMS) : (r() * 4294967296) | 0);
+  const reg = (): number => (r() < 0.9 ? pick(SCRATCH) : int(10));
+  const src = (): number => int(11);
+  const memLen = r() < 0.15 ? 0 : int(64);
+  const nf = 1 + int(3);
+  const fns: Slot[][] = [];
+  for (let f = 0; f < nf; f++) {
+    const s: Slot[] = [];
+    const put = (opcode: number, dst = 0, srcReg = 0, off = 0, im = 0, extra: Partial<Slot> = {}): void => {
+      s.push({ insn: { opcode, dst, src: srcReg, off, imm: im }, ...extra });
+    };
+    // Only r0 is seen after exit: fold every register into it, so that any wrong value shows.
+    const exit = (): void => {
+      for (let k = 1; k <= 9; k++) {
+        put(0x27, 0, 0, 0, 0x9e3779b1 | 0);
+        put(0x0f, 0, k);
+      }
+      put(0x95);
+    };
+    if (f === 0) {
+      put(0xbf, 6, 1); // r6 = grant
+      put(0xbf, 9, 10); // r9 = heap
+      put(0x07, 9, 0, 0, HEAP_FROM_FP);
+    }
+    let loopStart = -1;
+    const items = 3 + int(30);
+    for (let k = 0; k < items; k++) {
+      const what = r();
+      if (what < 0.3) {
+        const o = pick(ALU_OPS);
+        let off = 0;
+        let im = imm();
+        if (o.kind === 'end') im = pick([16, 32, 64]);
+        if (o.kind === 'neg') im = 0;
+        const code = o.opcode & 0xf0;
+        if (o.kind === 'alu' && (code === 0x30 || code === 0x90)) off = int(2);
+        if (o.kind === 'alu' && code === 0xb0 && o.srcReg) off = pick(o.is32 ? [0, 8, 16] : [0, 8, 16, 32]);
+        put(o.opcode, reg(), o.srcReg ? src() : 0, off, o.srcReg || o.kind === 'neg' ? 0 : im);
+      } else if (what < 0.36) {
+        const v = BigInt.asUintN(64, (BigInt(imm()) << 32n) | BigInt(imm() >>> 0));
+        put(0x18, reg(), 0, 0, Number(v & 0xffffffffn) | 0);
+        s.push({ insn: { opcode: 0, dst: 0, src: 0, off: 0, imm: Number(v >> 32n) | 0 }, tail: true });
+      } else if (what < 0.56) {
+        const o = r() < 0.5 ? pick(LDX_OPS) : r() < 0.8 ? pick(ST_OPS) : pick(ATOMIC_OPCODES);
+        const [base, off] = address(r, memLen, o.size!);
+        if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), base, off);
+        else if (o.kind === 'st') put(o.opcode, base, 0, off, imm());
+        else if (o.kind === 'stx') put(o.opcode, base, src(), off);
+        else put(o.opcode, base, reg(), off, pick(ATOMIC_IMMS));
+      } else if (what < 0.6) {
+        // A stack table indexed by a masked value (ranges.ts proves some of these in the frame).
+        const ptr = pick([2, 3, 4, 5, 8]);
+        const idx = pick([0, 1, 2, 3, 4, 5, 8].filter((x) => x !== ptr));
+        put(0xbf, ptr, 10);
+        put(0x07, ptr, 0, 0, -(8 + int(600)));
+        // Arithmetic on the index before and after the mask, so the range analysis sees every operation.
+        for (let n = int(3); n > 0; n--) {
+          const o = pick(ALU_OPS.filter((x) => x.kind === 'alu' && !x.srcReg));
+          const code = o.opcode & 0xf0;
+          if (code === 0x30 || code === 0x90 || code === 0xb0) continue;
+          put(o.opcode, idx, 0, 0, imm());
+        }
+        put(r() < 0.5 ? 0x57 : 0x54, idx, 0, 0, pick([7, 15, 63, 255, 511]));
+        if (r() < 0.5) put(pick([0x67, 0x64, 0x77, 0x74]), idx, 0, 0, int(40));
+        put(0x0f, ptr, idx);
+        const o = r() < 0.5 ? pick(LDX_OPS) : pick(ST_OPS);
+        const off = int(16) - 8;
+        if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), ptr, off);
+        else if (o.kind === 'st') put(o.opcode, ptr, 0, off, imm());
+        else put(o.opcode, ptr, src(), off);
+      } else if (what < 0.7) {
+        // A conditional jump anywhere in the function (resolved below); backward ones make loops.
+        const o = pick(JCOND_OPS);
+        put(o.opcode, int(11), o.srcReg ? src() : 0, 0, o.srcReg ? 0 : imm(), { jump: -1 });
+      } else if (what < 0.74) {
+        put(r() < 0.8 ? 0x05 : 0x06, 0, 0, 0, 0, { jump: -1 });
+      } else if (what < 0.8) {
+        if (loopStart < 0) {
+          put(0xb7, 7, 0, 0, 1 + int(6));
+          loopStart = s.length;
+        } else {
+          put(0x07, 7, 0, 0, -1);
+          put(0x55, 7, 0, 0, 0, { jump: loopStart });
+          loopStart = -1;
+        }
+      } else if (what < 0.88) {
+        const id = 1 + int(4);
+        if (r() < 0.8) put(0x85, 0, 0, 0, id);
+        else {
+          put(0xb7, 8, 0, 0, id);
+          put(0x8d, 8);
+        }
+      } else if (what < 0.93 && nf > 1) {
+        put(0x85, 0, 1, 0, 0, { call: int(nf) });
+      } else if (what < 0.94) {
+        exit();
+      } else {
+        put(0xbf, reg(), src());
+      }
+    }
+    if (loopStart >= 0) {
+      put(0x07, 7, 0, 0, -1);
+      put(0x55, 7, 0, 0, 0, { jump: loopStart });
+    }
+    exit();
+    // Resolve free jumps to random instruction starts of this function, never to themselves.
+    const starts = s.map((x, i) => (x.tail ? -1 : i)).filter((i) => i >= 0);
+    s.forEach((x, i) => {
+      if (x.jump !== -1) return;
+      let t = pick(starts);
+      if (t === i) t = s.length - 1;
+      x.jump = t;
+    });
+    fns.push(s);
+  }
+  const base: number[] = [];
+  let n = 0;
+  for (const s of fns) {
+    base.push(n);
+    n += s.length;
+  }
+  const code = new Uint8Array(n * 8);
+  fns.forEach((s, f) => {
+    s.forEach((x, i) => {
+      const pc = base[f]! + i;
+      const insn = { ...x.insn };
+      if (x.jump !== undefined) {
+        const rel = base[f]! + x.jump - pc - 1;
+        if (insn.opcode === 0x06) insn.imm = rel;
+        else insn.off = rel;
+      }
+      if (x.call !== undefined) insn.imm = base[x.call]! - pc - 1;
+      encodeInsn(insn, code, pc);
+    });
+  });
+  const mem = new Uint8Array(memLen);
+  for (let i = 0; i < memLen; i++) mem[i] = int(256);
+  const fuel = pick([5, 20, 60, 200, 1000, 100_000]);
+  return { code, mem, fuel };
+}
+
+/** A base register and offset: mostly inside the stack, grant or heap, sometimes just outside. */
+function address(r: () => number, memLen: number, size: number): [number, number] {
+  const int = (n: number): number => Math.floor(r() * n);
+  const w = r();
+  if (w < 0.45) return [10, -(size + int(512 + 16 - size)) + (r() < 0.05 ? 16 : 0)];
+  if (w < 0.75) return [6, int(memLen + 8) - 4];
+  if (w < 0.97) return [9, int(HEAP_SIZE + 8) - 4];
+  return [int(11), int(64) - 32];
+}
+
+/** The helpers both engines get: pure, fuel-charging, failing, and memory-touching ones. */
+function registerHelpers(vm: Vm): void {
+  vm.registerHelper(1, 'mix', (c) => (c.u64(1) * 31n) ^ c.u64(2));
+  vm.registerHelper(2, 'charge', (c) => {
+    c.charge(c.u32(1) & 31);
+    return c.u32(2) + 1;
+  });
+  vm.registerHelper(3, 'fail', (c) => {
+    if ((c.u32(1) & 15) === 0) throw new HelperFault('helper refused');
+    return -1;
+  });
+  vm.registerHelper(4, 'poke', (c) => {
+    const b = c.bytes(c.u64(1), 4, true);
+    b[0] = (b[0]! + 1) & 0xff;
+    return b[3]!;
+  });
+}
+
+export interface Outcome {
+  r0?: bigint;
+  instructions?: number;
+  error?: string;
+  mem: Uint8Array;
+  stack: Uint8Array;
+  heap: Uint8Array;
+}
+
+export function runCase(c: Case, engine: Engine): Outcome {
+  const vm = new Vm({ engine, heapSize: HEAP_SIZE });
+  registerHelpers(vm);
+  const mem = c.mem.slice();
+  let out: Omit<Outcome, 'stack' | 'heap'>;
+  try {
+    vm.load(c.code);
+  } catch (e) {
+    if (!(e instanceof VmError)) throw e;
+    return { error: `load: ${e.message}`, mem, stack: new Uint8Array(0), heap: new Uint8Array(0) };
+  }
+  try {
+    const r = vm.exec({ mem, fuel: c.fuel });
+    out = { r0: r.r0, instructions: r.instructions, mem };
+  } catch (e) {
+    if (!(e instanceof ExecError)) throw e;
+    out = { error: `${e.code}: ${e.message}`, mem };
+  }
+  const u8 = new Uint8Array(vm.memory.buffer);
+  const { stack, heap } = vm.layout;
+  return { ...out, stack: u8.slice(stack.start, stack.start + stack.size), heap: u8.slice(heap!.start, heap!.start + heap!.size) };
+}
+
+/** Runs a case on both engines; undefined when they agree, else what differs. */
+export function differential(c: Case): string | undefined {
+  const a = runCase(c, 'interpreter');
+  const b = runCase(c, 'jit');
+  if (a.error !== b.error) return `error: interpreter ${a.error ?? 'none'}, jit ${b.error ?? 'none'}`;
+  if (a.r0 !== b.r0) return `r0: interpreter ${a.r0}, jit ${b.r0}`;
+  if (a.instructions !== b.instructions) return `instructions: interpreter ${a.instructions}, jit ${b.instructions}`;
+  for (const k of ['mem', 'stack', 'heap'] as const) {
+    const x = a[k];
+    const y = b[k];
+    const i = x.findIndex((v, j) => v !== y[j]);
+    if (x.length !== y.length || i >= 0) return `${k} differs at byte ${i}: interpreter ${x[i]}, jit ${y[i]}`;
+  }
+  return undefined;
+}
