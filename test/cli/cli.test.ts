@@ -142,6 +142,9 @@ describe('pquic CLI', () => {
     expect(r.out).toContain('match');
     expect(r.out).toContain('OUT_OF_BOUNDS');
     expect(r.out).toContain('FUEL_EXHAUSTED');
+    expect(r.out).toMatch(/checked_index \(strict, ctx mem\): accepted, [1-9]\d* memory access/);
+    expect(r.out).toMatch(/handle_deref \(checked, ctx pluglet\): rejected\n {4}PC \d+: .*\[HANDLE_DEREF\]/);
+    expect(r.out).toContain('[INFINITE_LOOP]');
   });
 
   it('exits quietly when its output pipe closes early', () => {

@@ -20,6 +20,8 @@ import { loadElf } from '../../vm/elf.js';
 import { disassemble } from '../../vm/disasm.js';
 import { ExecError } from '../../vm/errors.js';
 import { Vm } from '../../vm/vm.js';
+import { formatRejection, verifyProgram, type CtxKind, type Policy } from '../../vm/verifier/index.js';
+import { pluginHelpers } from '../../plugins/helper-signatures.js';
 import { annotations } from './disasm.js';
 
 const usage = `usage: pquic demo
@@ -254,7 +256,26 @@ export const demoCommand: Command = {
       if (!(e instanceof ExecError)) throw e;
       io.out(`  ${inf.path}: ${e.code}: ${e.message}`);
     }
-    io.out('\nNext: pquic run FILE.o, pquic disasm FILE.o, pquic inspect FILE.o, pquic conformance DIR (see pquic --help)');
+    rule('the verifier proves bytecode safe before it runs');
+    // Each case: object, function, context convention, policy, what a reader should see.
+    const cases: [string, string, CtxKind, Policy][] = [
+      ['verifier-tests/good.o', 'checked_index', 'mem', 'strict'],
+      ['verifier-tests/good.o', 'clamped_loop', 'mem', 'strict'],
+      ['verifier-tests/bad_mem.o', 'ctx_unchecked', 'mem', 'strict'],
+      ['verifier-tests/bad_mem.o', 'handle_deref', 'pluglet', 'checked'],
+      ['verifier-tests/bad_flow.o', 'forever', 'pluglet', 'strict'],
+    ];
+    for (const [file, entry, ctx, policy] of cases) {
+      const o = obj(file);
+      const r = verifyProgram(loadElf(o.bytes, { entry }), { ...pluginHelpers, policy, ctx });
+      if (r.ok) {
+        io.out(`  ${o.path} ${entry} (${policy}, ctx ${ctx}): accepted, ${r.provenAccesses.size} memory access(es) proven in bounds`);
+      } else {
+        io.out(`  ${o.path} ${entry} (${policy}, ctx ${ctx}): rejected`);
+        io.out(`    ${formatRejection(r.errors[0]!).split('\n').join('\n    ')}`);
+      }
+    }
+    io.out('\nNext: pquic run FILE.o, pquic disasm FILE.o, pquic inspect FILE.o, pquic verify FILE.o, pquic conformance DIR (see pquic --help)');
     return 0;
   },
 };
