@@ -162,8 +162,14 @@ export abstract class Endpoint implements SessionHost {
     const counted = this.pendingSends !== undefined;
     if (counted) this.pendingSends!++;
     const done = this.pool.take(buf, counted);
-    if (this.connectedPeer) this.socket.send(buf, 0, length, done);
-    else this.socket.send(buf, 0, length, to.port, to.address, done);
+    try {
+      if (this.connectedPeer) this.socket.send(buf, 0, length, done);
+      else this.socket.send(buf, 0, length, to.port, to.address, done);
+    } catch (e) {
+      // A send refused on the spot (socket closed, bad address) never calls back: free the
+      // buffer here, or the pool would lose it.
+      done(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
   send(data: Uint8Array, to: PeerAddress): void {

@@ -288,3 +288,17 @@ describe('stateless reset builder', () => {
     expect(r.build(100, cid, 100_000)).toBeDefined(); // one more after 100 ms
   });
 });
+
+describe('send buffers', () => {
+  it('a send the socket refuses on the spot frees its buffer and counts a socket error', async () => {
+    const { server } = await startHqServer();
+    const buf = server.datagramBuffer(100);
+    buf.fill(7, 0, 100);
+    // Port 0 is not a destination: dgram throws synchronously, the callback never runs.
+    server.sendDatagram(buf, 100, { address: '127.0.0.1', port: 0 });
+    expect(server.stats.socketErrors).toBe(1);
+    // The same buffer is free again for the next datagram.
+    expect(server.datagramBuffer(100)).toBe(buf);
+    await server.close();
+  });
+});
