@@ -9,6 +9,8 @@ import { QuicError } from '../../../src/quic/wire/errors.js';
 import {
   FRAME_PARSERS,
   type Frame,
+  StreamFrameView,
+  parseStreamFrame,
   frameLength,
   parseFrames,
   readFrameType,
@@ -16,6 +18,7 @@ import {
 } from '../../../src/quic/wire/frames/index.js';
 import {
   QUIC_VERSION_1,
+  ShortHeaderView,
   buildRetryWithoutTag,
   buildVersionNegotiation,
   newHeaderOffsets,
@@ -231,6 +234,58 @@ describe('fuzz: transport parameters and varints', () => {
       const n = onlyQuicErrors(() => decodeVarint(bytes, off), bytes);
       const b = onlyQuicErrors(() => decodeVarintBig(bytes, off), bytes);
       if (n !== undefined) check(BigInt(n) === b, 'number and bigint decoders disagree', bytes);
+    }
+  });
+});
+
+describe('fuzz: in-place parsers agree with the allocating ones', () => {
+  /** The error code, or the fields: what both parsers must agree on. */
+  function outcome(body: () => Record<string, unknown>, input: Uint8Array): string {
+    try {
+      return JSON.stringify(body());
+    } catch (e) {
+      if (e instanceof QuicError) return `error ${e.code}`;
+      throw new Error(`non-QuicError ${String(e)} for input ${Buffer.from(input).toString('hex')}`);
+    }
+  }
+
+  it('ShortHeaderView against parsePacketHeader', () => {
+    const rng = new Prng(0x2100);
+    const view = new ShortHeaderView();
+    const seeds = [concat(hex('41'), hex('0102030405060708'), new Uint8Array(20)), concat(hex('5f'), hex('0a0b0c0d'), new Uint8Array(3))];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const datagram = input(rng, seeds, 40);
+      // Short headers only (a long one is not the view's job), at a random offset.
+      const offset = datagram.length > 0 ? rng.int(Math.min(datagram.length - 1, 3)) : 0;
+      if (datagram.length > 0) datagram[offset]! &= 0x7f;
+      const cid = rng.int(9);
+      const fields = (h: { firstByte: number; dcid: Uint8Array; pnOffset: number; packetStart: number; payloadEnd: number }): Record<string, unknown> =>
+        ({ f: h.firstByte, d: Buffer.from(h.dcid).toString('hex'), o: h.pnOffset, s: h.packetStart, e: h.payloadEnd });
+      const a = outcome(() => fields(parsePacketHeader(datagram, offset, cid) as never), datagram);
+      const b = outcome(() => fields(view.parse(datagram, offset, cid)), datagram);
+      check(a === b, `ShortHeaderView ${b} where parsePacketHeader ${a}`, datagram);
+    }
+  });
+
+  it('StreamFrameView against parseStreamFrame', () => {
+    const rng = new Prng(0x2200);
+    const view = new StreamFrameView();
+    const seeds = SAMPLE_FRAMES.filter((f) => f.type === 'stream').map(encodeFrame);
+    for (let i = 0; i < ITERATIONS; i++) {
+      const bytes = input(rng, seeds, 40);
+      if (bytes.length === 0) continue;
+      bytes[0] = 0x08 | (bytes[0]! & 7); // a STREAM type byte
+      const fields = (f: { streamId: number; offset: number; fin: boolean; explicitLength?: boolean; data: Uint8Array }, r: Reader): Record<string, unknown> =>
+        ({ id: f.streamId, o: f.offset, fin: f.fin, len: f.explicitLength, d: Buffer.from(f.data).toString('hex'), end: r.position });
+      const a = outcome(() => {
+        const r = new Reader(bytes);
+        return fields(parseStreamFrame(r, readFrameType(r)), r);
+      }, bytes);
+      const b = outcome(() => {
+        const r = new Reader(bytes);
+        return fields(view.parse(r, readFrameType(r)), r);
+      }, bytes);
+      check(a === b, `StreamFrameView ${b} where parseStreamFrame ${a}`, bytes);
     }
   });
 });
