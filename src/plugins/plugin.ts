@@ -11,6 +11,7 @@ import { linkPrograms, type LinkedImage } from '../vm/link.js';
 import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { parseEngine, type Engine } from '../vm/vm.js';
 import { jitModule } from '../vm/jit/compile.js';
+import { programProofs, type JitProofs } from '../vm/jit/proofs.js';
 import { HELPER_IDS } from './abi.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { inputContract } from './signatures.js';
@@ -77,10 +78,16 @@ export class Plugin {
    * left to the fuel.
    */
   readonly verification: (VerifyResult | undefined)[];
+  /**
+   * The verifier's proofs the JIT compiles with (every instance loads the image with them), or
+   * undefined when verification was off: then every access keeps its check.
+   */
+  readonly jitProofs: JitProofs | undefined;
 
   private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[]) {
     this.name = manifest.name;
     this.verification = verification;
+    this.jitProofs = verification.some((v) => v !== undefined) ? verification.map(programProofs) : undefined;
     this.manifest = manifest;
     this.linked = linked;
     this.pluglets = pluglets;
@@ -146,7 +153,8 @@ export class Plugin {
         heapSize: opts.heapSize ?? 256 << 10,
       });
       // Compile now, once for every connection to come, so that a failure is a load error.
-      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked);
+      // With the verifier's proofs, when it ran: proven accesses lose their checks (jit/proofs.ts).
+      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked, policy === 'off' ? undefined : verification.map(programProofs));
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;

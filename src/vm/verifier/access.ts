@@ -33,8 +33,11 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       } else loaded = r;
     } else if (b.region === 'data' && !write && isConst(b.off)) {
       const off = Number(b.off.umin) + insn.off;
-      const ptr = width === 8 ? env.sectionPtrs.get(`${b.index}:${off}`) : undefined;
       const bytes = env.rodata[b.index];
+      // Only a read-only section still holds its relocated pointer when it is read: in a writable
+      // one the program or a helper may have stored any number over it, so what comes back is a
+      // number (a pointer believed there would let the JIT drop the checks of forged addresses).
+      const ptr = width === 8 && bytes ? env.sectionPtrs.get(`${b.index}:${off}`) : undefined;
       if (ptr) loaded = ptrValue('data', ptr.target, scalarConst(BigInt(ptr.addend)));
       else if (bytes && off >= 0 && off + width <= bytes.length) {
         let x = 0n;
