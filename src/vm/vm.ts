@@ -216,8 +216,8 @@ export class Vm implements HelperCall {
   // ---- loading ----
 
   /** Loads raw bytecode (8 bytes per slot); helpers are called by id. */
-  load(code: Uint8Array): void {
-    this.loadImage(rawImage(code));
+  load(code: Uint8Array, opts: LoadOptions = {}): void {
+    this.loadImage(rawImage(code), opts);
   }
 
   /** Loads a clang-built eBPF ELF object; `entry` names the function to run (default: offset 0 of .text). */
