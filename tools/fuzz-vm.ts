@@ -48,12 +48,17 @@ for (; k < cases && (Date.now() - t0) / 1000 < seconds; k++) {
   const s = (seed + k) >>> 0;
   const c = genCase(s, { verifiable: proofs });
   let diff: string | undefined;
-  if (proofs) {
-    const r = differentialWithProofs(c);
-    if (r.accepted) accepted++;
-    proven += r.proven;
-    diff = r.diff;
-  } else diff = differential(c);
+  try {
+    if (proofs) {
+      const r = differentialWithProofs(c);
+      if (r.accepted) accepted++;
+      proven += r.proven;
+      diff = r.diff;
+    } else diff = differential(c);
+  } catch (e) {
+    // A trap of the JIT (a VM bug) or any other escape: report the seed like a difference.
+    diff = `threw ${(e as Error).message}`;
+  }
   if (diff) {
     console.error(`fuzz-vm: engines differ on seed ${s} (case ${k}): ${diff}`);
     console.error(`fuel ${c.fuel}, mem ${c.mem.length} bytes`);

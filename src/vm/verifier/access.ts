@@ -6,7 +6,7 @@ import {
 } from './scalar.js';
 import { ptrValue, scalarValue, type State, type Value } from './state.js';
 import { type Pass, readReg, report, reportVerdict } from './pass.js';
-import { readStack, writeStack } from './stack.js';
+import { clobberStack, readStack, writeStack } from './stack.js';
 
 export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'ldxs' | 'st' | 'stx' | 'atomic', width: number): void {
   const env = p.env;
@@ -57,6 +57,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     }
     // After the access the base is known to be non-NULL (a NULL one faulted).
   }
+  // An unproven write may land anywhere its runtime check lets it, the stack included.
+  if (write && !proven) clobberStack(st);
   if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
   if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
   // A whole spilled value comes back as it went (its relations and id included).
