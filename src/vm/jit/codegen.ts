@@ -13,7 +13,8 @@
  *  - Every load and store is checked against the region table (layout.ts) like the interpreter:
  *    a compare against the region that last passed a check of its kind, else a scan. Accesses
  *    that ranges.ts proves inside the current frame need no check (all 9 frames are one writable
- *    region); accesses through one unchanged base register share one check (checks.ts).
+ *    region); accesses through one unchanged base register share one check (checks.ts). With
+ *    the verifier's proofs (proofs.ts), proven accesses have no check either.
  *  - Faults write the status block as the interpreter does and leave through an outer `block`.
  */
 import {
