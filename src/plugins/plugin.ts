@@ -84,10 +84,10 @@ export class Plugin {
    */
   readonly jitProofs: JitProofs | undefined;
 
-  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[]) {
+  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[], jitProofs: JitProofs | undefined) {
     this.name = manifest.name;
     this.verification = verification;
-    this.jitProofs = verification.some((v) => v !== undefined) ? verification.map(programProofs) : undefined;
+    this.jitProofs = jitProofs;
     this.manifest = manifest;
     this.linked = linked;
     this.pluglets = pluglets;
@@ -145,6 +145,7 @@ export class Plugin {
       }
       return r;
     });
+    const jitProofs = policy === 'off' ? undefined : verification.map(programProofs);
     let linked: LinkedImage;
     try {
       linked = linkPrograms(programs, {
@@ -154,11 +155,11 @@ export class Plugin {
       });
       // Compile now, once for every connection to come, so that a failure is a load error.
       // With the verifier's proofs, when it ran: proven accesses lose their checks (jit/proofs.ts).
-      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked, policy === 'off' ? undefined : verification.map(programProofs));
+      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked, jitProofs);
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;
     }
-    return new Plugin(manifest, linked, pluglets, opts, verification);
+    return new Plugin(manifest, linked, pluglets, opts, verification, jitProofs);
   }
 }
