@@ -183,10 +183,30 @@ export function genCase(seed: number, opts: GenOptions = {}): Case {
       } else if (what < 0.93 && nf > 1) {
         // verifiable: no recursion (refused), so calls go to later functions only
         if (!v) put(0x85, 0, 1, 0, 0, { call: int(nf) });
-        else if (f + 1 < nf) put(0x85, 0, 1, 0, 0, { call: f + 1 + int(nf - f - 1) });
+        else if (f + 1 < nf) {
+          // Sometimes a pointer into this frame for the callee (r1), which it may use as a base.
+          if (r() < 0.5) {
+            put(0xbf, 1, 10);
+            put(0x07, 1, 0, 0, -8 * (1 + int(STACK_INIT / 8)));
+          }
+          put(0x85, 0, 1, 0, 0, { call: f + 1 + int(nf - f - 1) });
+        }
         afterCall();
       } else if (what < 0.94) {
         if (!v) exit();
+      } else if (v && r() < 0.5) {
+        // A pointer spilled to the stack and reloaded, then used: the verifier tracks spilled
+        // values, and must forget them when an unproven store may have overwritten them.
+        const slot = -8 * (2 + int(14));
+        const to = pick([4, 5]);
+        put(0x7b, 10, pick([6, 9, 10]), slot);
+        if (r() < 0.3) put(0x7a, pick([3, 8]), 0, int(16) - 8, imm()); // a store through a number
+        put(0x79, to, 10, slot);
+        const o = r() < 0.5 ? pick(LDX_OPS) : pick(ST_OPS);
+        const off = -(o.size! + int(16));
+        if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), to, off);
+        else if (o.kind === 'st') put(o.opcode, to, 0, off, imm());
+        else put(o.opcode, to, src(), off);
       } else {
         put(0xbf, reg(), src());
       }
@@ -194,6 +214,11 @@ export function genCase(seed: number, opts: GenOptions = {}): Case {
     if (loopStart >= 0) {
       put(0x07, 7, 0, 0, -1);
       put(0x55, 7, 0, 0, 0, { jump: loopStart });
+    }
+    if (v && f + 1 < nf) {
+      // Every function called (a function nothing calls is unreachable code, which is refused).
+      put(0x85, 0, 1, 0, 0, { call: f + 1 });
+      afterCall();
     }
     exit();
     // Resolve free jumps to random instruction starts of this function, never to themselves.
@@ -250,7 +275,9 @@ function verifiableAddress(r: () => number, memLen: number, size: number): [numb
   const w = r();
   if (w < 0.4) return [10, -(size + int(STACK_INIT + 1 - size))];
   if (w < 0.8) return [6, int(memLen + 8) - 4];
-  if (w < 0.97) return [9, int(STACK_INIT + 1 - size)];
+  if (w < 0.9) return [9, int(STACK_INIT + 1 - size)];
+  // r1: the grant in the first function, a pointer into the caller's frame in a callee, or a number
+  if (w < 0.97) return [1, int(8)];
   return [int(11), int(64) - 32];
 }
 
