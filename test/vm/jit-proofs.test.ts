@@ -14,6 +14,7 @@ import { linkPrograms } from '../../src/vm/link.js';
 import { rawImage, type ProgramImage } from '../../src/vm/program.js';
 import { verifyProgram } from '../../src/vm/verifier/index.js';
 import { STANDARD_HELPER_SIGNATURES } from '../../src/vm/helper-signatures.js';
+import { registerStandardHelpers } from '../../src/vm/helpers.js';
 import { Vm, type Engine, type ExecOptions } from '../../src/vm/vm.js';
 import { Plugin } from '../../src/plugins/plugin.js';
 import { differentialWithProofs, genCase } from './program-gen.js';
@@ -29,6 +30,7 @@ function verifyMem(image: ProgramImage) {
 function threeWays(image: ProgramImage, proofs: JitProofs, opts: ExecOptions): string[] {
   const run = (engine: Engine, p?: JitProofs): string => {
     const vm = new Vm({ engine });
+    registerStandardHelpers(vm, { log: () => {} });
     vm.loadImage(image, p ? { proofs: p } : {});
     const mem = opts.mem?.slice();
     try {
@@ -210,6 +212,27 @@ describe('JIT with verifier proofs', () => {
       exit`));
     const r = acceptedUnproven(image, 12, new Uint8Array(32));
     expect(r[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 12 /);
+  });
+
+  it('a helper writing through a number may overwrite spilled values too', () => {
+    // my_memset(r10 - 8 as a number, 0xff, 8) overwrites the spilled length.
+    const image = rawImage(assemble(`
+      stdw [%r10-8], 0
+      mov %r6, %r1
+      stxdw [%r10-8], %r2
+      mov %r1, %r10
+      add %r1, -8
+      mov32 %r1, %r1
+      mov %r2, 255
+      mov %r3, 8
+      call 36
+      ldxdw %r3, [%r10-8]
+      jlt %r3, 36, +1
+      ldxsw %r3, [%r6+32]
+      mov %r0, 0
+      exit`));
+    const r = acceptedUnproven(image, 11, new Uint8Array(32));
+    expect(r[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 11 /);
   });
 
   it('jset on two pointers refines nothing (it tests address bits, not offsets)', () => {
