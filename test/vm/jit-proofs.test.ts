@@ -54,6 +54,18 @@ function acceptedUnproven(image: ProgramImage, pc: number, mem: Uint8Array): str
   return r;
 }
 
+/**
+ * The buffer's length spilled at r10 - 8, then `clobber` (which overwrites it at run time in a
+ * way the verifier cannot follow), then a load at +32 guarded by the reloaded length: the guard
+ * must prove nothing, and with a 32-byte buffer both engines fault at the load.
+ */
+function spillClobberGuard(clobber: string[]): void {
+  const src = ['stdw [%r10-8], 0', 'mov %r6, %r1', 'stxdw [%r10-8], %r2', ...clobber, 'ldxdw %r3, [%r10-8]', 'jlt %r3, 36, +1', 'ldxsw %r3, [%r6+32]', 'mov %r0, 0', 'exit'];
+  const load = src.length - 3;
+  const r = acceptedUnproven(rawImage(assemble(src.join('\n'))), load, new Uint8Array(32));
+  expect(r[0]).toMatch(new RegExp(`^OUT_OF_BOUNDS: out of bounds memory load at PC ${load} `));
+}
+
 function link(image: ProgramImage) {
   return linkPrograms([{ name: 'main', image }], { helperId: () => undefined, isHelper: () => true });
 }
@@ -193,46 +205,13 @@ describe('JIT with verifier proofs', () => {
   // Two verifier bugs the proofs fuzz found (seeds 436477207 and 436499177 of `fuzz:vm --proofs`).
   it('after an unproven store no spilled value is trusted (it may have landed on the stack)', () => {
     // r3 is r10 - 9 plus a number the verifier cannot follow (arithmetic on the pointer in r1):
-    // the store at 9 overwrites part of the spilled length, so the guard at 11 proves nothing.
-    const image = rawImage(assemble(`
-      stdw [%r10-8], 0
-      mov %r6, %r1
-      stxdw [%r10-8], %r2
-      arsh32 %r1, 1
-      or32 %r1, -2147483648
-      and32 %r1, 0x1ff
-      mov %r3, %r10
-      add %r3, -9
-      add %r3, %r1
-      stw [%r3+2], 1
-      ldxdw %r3, [%r10-8]
-      jlt %r3, 36, +1
-      ldxsw %r3, [%r6+32]
-      mov %r0, 0
-      exit`));
-    const r = acceptedUnproven(image, 12, new Uint8Array(32));
-    expect(r[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 12 /);
+    // the store overwrites part of the spilled length, so the guard proves nothing.
+    spillClobberGuard(['arsh32 %r1, 1', 'or32 %r1, -2147483648', 'and32 %r1, 0x1ff', 'mov %r3, %r10', 'add %r3, -9', 'add %r3, %r1', 'stw [%r3+2], 1']);
   });
 
   it('a helper writing through a number may overwrite spilled values too', () => {
     // my_memset(r10 - 8 as a number, 0xff, 8) overwrites the spilled length.
-    const image = rawImage(assemble(`
-      stdw [%r10-8], 0
-      mov %r6, %r1
-      stxdw [%r10-8], %r2
-      mov %r1, %r10
-      add %r1, -8
-      mov32 %r1, %r1
-      mov %r2, 255
-      mov %r3, 8
-      call 36
-      ldxdw %r3, [%r10-8]
-      jlt %r3, 36, +1
-      ldxsw %r3, [%r6+32]
-      mov %r0, 0
-      exit`));
-    const r = acceptedUnproven(image, 11, new Uint8Array(32));
-    expect(r[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory load at PC 11 /);
+    spillClobberGuard(['mov %r1, %r10', 'add %r1, -8', 'mov32 %r1, %r1', 'mov %r2, 255', 'mov %r3, 8', 'call 36']);
   });
 
   it('jset on two pointers refines nothing (it tests address bits, not offsets)', () => {
