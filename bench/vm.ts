@@ -5,7 +5,7 @@
  * run, million eBPF instructions per second and the time ratios between them.
  *
  *   npm run bench:vm                   Markdown table, interpreter vs JIT vs TypeScript (about 3 s per kernel)
- *   npm run bench:vm -- --engine jit   one engine only
+ *   npm run bench:vm -- --engine jit   one engine only (with --no-proofs: without the "jit+proofs" side)
  *   npm run bench:vm -- --quick        short run (about 0.4 s per kernel), for smoke tests
  *   npm run bench:vm -- --json         machine-readable output
  *   npm run bench:vm -- --only crc32,sieve
@@ -16,6 +16,11 @@
  * (outside the timed region), since several kernels write into mem. Every run's result is
  * checked; the benchmark aborts if the VM and TypeScript disagree (r0 or mem).
  * Times are medians over the runs; M insns/s = eBPF instructions per run / median VM time.
+ *
+ * With the JIT, a third side "jit+proofs" runs the same object verified first (ctx mem, policy
+ * checked, src/vm/verifier) and compiled with the verifier's proofs: accesses it proves inside
+ * their region have no runtime check (src/vm/jit/proofs.ts). The table says how many of the
+ * kernel's checked accesses the proofs drop.
  * This is a measurement, not a test: it asserts no speed.
  */
 import { readFileSync } from 'node:fs';
@@ -23,11 +28,17 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ENGINES, Vm, parseEngine, type Engine } from '../src/vm/vm.js';
+import { loadElf } from '../src/vm/elf.js';
+import { verifyProgram } from '../src/vm/verifier/index.js';
+import { STANDARD_HELPER_SIGNATURES } from '../src/vm/helper-signatures.js';
+import { programProofs } from '../src/vm/jit/proofs.js';
 import { KERNELS, type Kernel } from './kernels.js';
 import { jitStartup, jitStartupMarkdown } from './jit-startup.js';
 
 interface Options {
   engines: Engine[];
+  /** Add the "jit+proofs" side when the JIT runs. */
+  proofs: boolean;
   json: boolean;
   quick: boolean;
   only: string[] | undefined;
@@ -41,8 +52,11 @@ interface Stats {
   p90Us: number;
 }
 
+/** An engine, or the JIT compiled with the verifier's proofs. */
+type Side = Engine | 'jit+proofs';
+
 interface EngineResult {
-  engine: Engine;
+  engine: Side;
   vm: Stats;
   /** Million eBPF instructions per second at the median VM time. */
   mips: number;
@@ -57,6 +71,8 @@ interface KernelResult {
   instructions: number;
   ts: Stats;
   engines: EngineResult[];
+  /** jit+proofs: accesses with a check (own or merged) in the JIT, and how many the proofs drop. */
+  checks?: { checked: number; dropped: number };
 }
 
 /** Targets from the VM performance issue (instructions per second with bounds checks on). */
@@ -64,16 +80,17 @@ const TARGET_MIPS = 400;
 const STRETCH_MIPS = 600;
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { engines: [...ENGINES], json: false, quick: false, only: undefined };
+  const opts: Options = { engines: [...ENGINES], proofs: true, json: false, quick: false, only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') opts.json = true;
     else if (a === '--engine' && i + 1 < argv.length) opts.engines = [parseEngine(argv[++i]!)];
     else if (a === '--quick') opts.quick = true;
+    else if (a === '--no-proofs') opts.proofs = false;
     else if (a === '--only' && i + 1 < argv.length) opts.only = argv[++i]!.split(',');
     else if (a.startsWith('--only=')) opts.only = a.slice('--only='.length).split(',');
     else {
-      console.error(`usage: npm run bench:vm -- [--engine interpreter|jit] [--quick] [--json] [--only name,name]   (unknown argument ${a})`);
+      console.error(`usage: npm run bench:vm -- [--engine interpreter|jit] [--no-proofs] [--quick] [--json] [--only name,name]   (unknown argument ${a})`);
       process.exit(2);
     }
   }
@@ -104,9 +121,26 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
   const object = new Uint8Array(readFileSync(resolve(root, 'plugins-c/bench', `${k.name}.o`)));
-  const vms = opts.engines.map((engine) => {
-    const vm = new Vm({ engine });
-    vm.loadElf(object);
+  const sides: Side[] = [...opts.engines];
+  if (opts.proofs && opts.engines.includes('jit')) sides.push('jit+proofs');
+  let checks: KernelResult['checks'];
+  const vms = sides.map((side) => {
+    const vm = new Vm({ engine: side === 'interpreter' ? 'interpreter' : 'jit' });
+    if (side !== 'jit+proofs') {
+      vm.loadElf(object);
+      return vm;
+    }
+    // uBPF's convention, as the kernels are run (r1 = mem, r2 = its length); checked, as these
+    // kernels index tables with loaded values that strict cannot prove (docs/ARCHITECTURE.md).
+    const image = loadElf(object);
+    const v = verifyProgram(image, { ctx: 'mem', policy: 'checked', helper: (id) => STANDARD_HELPER_SIGNATURES.get(id) });
+    if (!v.ok) fail(`${k.name}: the verifier rejects it: ${v.errors[0]!.reason}`);
+    const proofs = programProofs(v);
+    vm.loadImage(image, proofs ? { proofs: [proofs] } : {});
+    const plain = new Vm({ engine: 'jit' });
+    plain.loadImage(image);
+    const before = plain.jit!.checks;
+    checks = { checked: before.checked + before.merged, dropped: vm.jit!.checks.proven };
     return vm;
   });
   const input = k.input();
@@ -176,10 +210,11 @@ function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
     inputBytes: input.length,
     instructions,
     ts: tsStats,
-    engines: vms.map((vm, j) => {
+    engines: vms.map((_, j) => {
       const s = stats(vmTimes[j]!);
-      return { engine: vm.engine, vm: s, mips: instructions / s.medianUs, ratio: s.medianUs / tsStats.medianUs };
+      return { engine: sides[j]!, vm: s, mips: instructions / s.medianUs, ratio: s.medianUs / tsStats.medianUs };
     }),
+    ...(checks ? { checks } : {}),
   };
 }
 
@@ -200,28 +235,34 @@ function fmt(x: number, digits: number): string {
 
 function markdown(results: KernelResult[], opts: Options): string {
   const m = machine();
-  const engines = opts.engines;
-  const both = engines.length === 2;
+  const sides = results[0]?.engines.map((e) => e.engine) ?? [];
+  const at = (side: Side): number => sides.indexOf(side);
+  const both = at('interpreter') >= 0 && at('jit') >= 0;
+  const proofs = at('jit') >= 0 && at('jit+proofs') >= 0;
   const lines = [
     `VM benchmark${opts.quick ? ' (--quick)' : ''}: node ${m.node} (V8 ${m.v8}), ${m.platform}, ${m.nproc} x ${m.cpu}`,
     '',
-    `| kernel | work per run | eBPF insns/run | ${engines.map((e) => `${e} µs/run | ${e} M insns/s`).join(' | ')} | TS µs/run | ${engines.map((e) => `${e}/TS`).join(' | ')}${both ? ' | interpreter/JIT' : ''} |`,
-    `|---|---|---:|${engines.map(() => '---:|---:').join('|')}|---:|${engines.map(() => '---:').join('|')}${both ? '|---:' : ''}|`,
+    `| kernel | work per run | eBPF insns/run | ${sides.map((e) => `${e} µs/run | ${e} M insns/s`).join(' | ')} | TS µs/run | ${sides.map((e) => `${e}/TS`).join(' | ')}` +
+      `${both ? ' | interpreter/JIT' : ''}${proofs ? ' | JIT/(JIT+proofs) | checks dropped' : ''} |`,
+    `|---|---|---:|${sides.map(() => '---:|---:').join('|')}|---:|${sides.map(() => '---:').join('|')}${both ? '|---:' : ''}${proofs ? '|---:|---:' : ''}|`,
   ];
   for (const r of results) {
     const e = r.engines;
+    const us = (side: Side): number => e[at(side)]!.vm.medianUs;
     lines.push(
       `| ${r.kernel} | ${r.description} | ${fmt(r.instructions, 0)} | ${e.map((x) => `${fmt(x.vm.medianUs, 1)} | ${fmt(x.mips, 0)}`).join(' | ')} | ${fmt(r.ts.medianUs, 1)} | ` +
-        `${e.map((x) => fmt(x.ratio, 2)).join(' | ')}${both ? ` | ${fmt(e[0]!.vm.medianUs / e[1]!.vm.medianUs, 1)}` : ''} |`,
+        `${e.map((x) => fmt(x.ratio, 2)).join(' | ')}${both ? ` | ${fmt(us('interpreter') / us('jit'), 1)}` : ''}` +
+        `${proofs ? ` | ${fmt(us('jit') / us('jit+proofs'), 2)} | ${r.checks ? `${r.checks.dropped} of ${r.checks.checked}` : ''}` : ''} |`,
     );
   }
   lines.push('', `Times are medians of ${Math.min(...results.map((r) => r.ts.runs))}+ runs per side.`);
-  for (const [i, engine] of engines.entries()) {
+  if (proofs) lines.push('checks dropped: accesses with a region check in the JIT (own or merged) that the verifier\'s proofs remove (ctx mem, checked).');
+  for (const [i, side] of sides.entries()) {
     const mips = results.map((r) => r.engines[i]!.mips);
     const met = mips.filter((x) => x >= TARGET_MIPS).length;
     const stretch = mips.filter((x) => x >= STRETCH_MIPS).length;
     lines.push(
-      `${engine}: target ${TARGET_MIPS} M insns/s met by ${met} of ${results.length} kernels; ` +
+      `${side}: target ${TARGET_MIPS} M insns/s met by ${met} of ${results.length} kernels; ` +
         `stretch ${STRETCH_MIPS}: ${stretch} of ${results.length}; slowest kernel ${fmt(Math.min(...mips), 0)} M insns/s.`,
     );
   }

@@ -36,7 +36,7 @@ import type { SentPacket } from '../quic/recovery/sent-packets.js';
 import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
-import { returnKind } from './signatures.js';
+import { inputContract, returnKind } from './signatures.js';
 import { byteCost, registerStandardHelpers } from '../vm/helpers.js';
 
 type U64 = number | bigint;
@@ -119,7 +119,7 @@ export class PluginInstance {
     this.events = events;
     this.vm = new Vm({ heapSize: plugin.heapSize, engine: plugin.engine });
     this.registerHelpers();
-    this.vm.loadLinked(plugin.linked);
+    this.vm.loadLinked(plugin.linked, plugin.engine === 'jit' && plugin.jitProofs ? { proofs: plugin.jitProofs } : {});
     const heap = this.vm.layout.heap!;
     this.heap = new PluginHeap(heap.start, heap.size);
     this.stats = plugin.pluglets.map((p) => ({ protoop: p.entry.protoop, param: p.entry.param, anchor: p.entry.anchor, calls: 0, totalNs: 0 }));
@@ -240,6 +240,7 @@ export class PluginInstance {
       case 'parse_frame': {
         const r = a[0] as Reader;
         const ptr = grant(r.buf.subarray(r.position, r.end));
+        contractLength(call.name, r.end - r.position);
         return [ptr, ptr + (r.end - r.position), this.toU64(a[1])];
       }
       case 'process_frame': {
@@ -258,6 +259,7 @@ export class PluginInstance {
       }
       case 'process_transport_parameter': {
         const v = a[1] as Uint8Array;
+        contractLength(call.name, v.length);
         return [grant(v), v.length];
       }
       case 'packet_was_lost':
@@ -740,4 +742,14 @@ export class PluginInstance {
     if (!o || (o as HostObject).kind !== kind) throw new HelperFault(`${helper}: not a ${KIND_NAMES[kind]} handle: 0x${handle.toString(16)}`);
     return o as Extract<HostObject, { kind: K }>;
   }
+}
+
+/**
+ * The verifier proved the pluglets of these operations for buffers of at most the contract's
+ * length (signatures.ts), and the JIT dropped checks on those proofs: a longer buffer (never a
+ * QUIC packet or transport parameter) is refused rather than handed over.
+ */
+function contractLength(op: string, length: number): void {
+  const max = inputContract(op)?.bufferLen[1];
+  if (max !== undefined && length > max) throw new HelperFault(`${op}: ${length} bytes exceed the ${max} the pluglets were verified for`);
 }

@@ -11,6 +11,7 @@ import { linkPrograms, type LinkedImage } from '../vm/link.js';
 import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { parseEngine, type Engine } from '../vm/vm.js';
 import { jitModule } from '../vm/jit/compile.js';
+import { programProofs, type JitProofs } from '../vm/jit/proofs.js';
 import { HELPER_IDS } from './abi.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { inputContract } from './signatures.js';
@@ -77,10 +78,16 @@ export class Plugin {
    * left to the fuel.
    */
   readonly verification: (VerifyResult | undefined)[];
+  /**
+   * The verifier's proofs the JIT compiles with (every instance loads the image with them), or
+   * undefined when verification was off: then every access keeps its check.
+   */
+  readonly jitProofs: JitProofs | undefined;
 
-  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[]) {
+  private constructor(manifest: Manifest, linked: LinkedImage, pluglets: Pluglet[], opts: PluginOptions, verification: (VerifyResult | undefined)[], jitProofs: JitProofs | undefined) {
     this.name = manifest.name;
     this.verification = verification;
+    this.jitProofs = jitProofs;
     this.manifest = manifest;
     this.linked = linked;
     this.pluglets = pluglets;
@@ -138,6 +145,7 @@ export class Plugin {
       }
       return r;
     });
+    const jitProofs = policy === 'off' ? undefined : verification.map(programProofs);
     let linked: LinkedImage;
     try {
       linked = linkPrograms(programs, {
@@ -146,11 +154,12 @@ export class Plugin {
         heapSize: opts.heapSize ?? 256 << 10,
       });
       // Compile now, once for every connection to come, so that a failure is a load error.
-      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked);
+      // With the verifier's proofs, when it ran: proven accesses lose their checks (jit/proofs.ts).
+      if ((opts.engine ?? defaultEngine()) === 'jit') jitModule(linked, jitProofs);
     } catch (e) {
       if (e instanceof VmError) throw new PluginError(manifest.name, `${manifest.file}: ${e.message}`);
       throw e;
     }
-    return new Plugin(manifest, linked, pluglets, opts, verification);
+    return new Plugin(manifest, linked, pluglets, opts, verification, jitProofs);
   }
 }

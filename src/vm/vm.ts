@@ -18,6 +18,7 @@ import {
   ST_PC, ST_SIZE, ST_WRITE,
 } from './layout.js';
 import { instantiateJit, jitModule, type JitEntry, type JitModule } from './jit/compile.js';
+import { proofsHold, type JitProofs } from './jit/proofs.js';
 import { ExecError, HelperFault, VmError } from './errors.js';
 import { registerStandardHelpers, type StandardHelperOptions } from './helpers.js';
 import { MAX_INSNS } from './isa.js';
@@ -79,6 +80,14 @@ export interface VmOptions {
   maxInsns?: number;
 }
 
+export interface LoadOptions {
+  /**
+   * The verifier's proofs by program index (jit/proofs.ts, `programProofs(verifyProgram(...))`):
+   * the JIT drops the checks of proven accesses. Ignored by the interpreter, which checks all.
+   */
+  proofs?: JitProofs;
+}
+
 export interface ExecOptions {
   /** Copied into a granted region for this call (and copied back after): r1 = its address, r2 = its length. */
   mem?: Uint8Array;
@@ -126,8 +135,12 @@ export class Vm implements HelperCall {
   private readonly frameSize: number;
   private readonly maxInsns: number;
   readonly engine: Engine;
-  /** The JIT's entry per program index (engine 'jit'). */
+  /** The JIT's entry per program index (engine 'jit'), compiled with the load's proofs if any. */
   private jitEntries: JitEntry[] = [];
+  /** Verifier proofs the JIT module was compiled with (jit/proofs.ts), by program index. */
+  private proofs: JitProofs | undefined;
+  /** Entries of the module without proofs, for runs that break the proofs' entry convention. */
+  private plainEntries: JitEntry[] | undefined;
   /** Whether `core` is instantiated: the JIT needs it only when it hands a run over. */
   private coreReady = false;
   private helperError: unknown;
@@ -203,8 +216,8 @@ export class Vm implements HelperCall {
   // ---- loading ----
 
   /** Loads raw bytecode (8 bytes per slot); helpers are called by id. */
-  load(code: Uint8Array): void {
-    this.loadImage(rawImage(code));
+  load(code: Uint8Array, opts: LoadOptions = {}): void {
+    this.loadImage(rawImage(code), opts);
   }
 
   /** Loads a clang-built eBPF ELF object; `entry` names the function to run (default: offset 0 of .text). */
@@ -212,21 +225,22 @@ export class Vm implements HelperCall {
     this.loadImage(parseElf(bytes, { ...opts, maxInsns: this.maxInsns }));
   }
 
-  loadImage(image: ProgramImage): void {
+  /** `proofs`: the verifier's, for the JIT (see loadLinked). */
+  loadImage(image: ProgramImage, opts: LoadOptions = {}): void {
     this.loadLinked(linkPrograms([{ name: 'main', image }], {
       helperId: (name) => this.helperIdsByName.get(name),
       isHelper: (id) => this.helpersById.has(id),
       heapSize: this.heapSize,
       frameSize: this.frameSize,
       maxInsns: this.maxInsns,
-    }));
+    }), opts);
   }
 
   /**
    * Installs programs linked once (link.ts) into this VM's own memory: the per-connection
    * instantiation of a plugin. The helper ids the image was linked against must be registered.
    */
-  loadLinked(linked: LinkedImage): void {
+  loadLinked(linked: LinkedImage, opts: LoadOptions = {}): void {
     if (this.linked) throw new VmError('VM_STATE', 'a program is already loaded in this VM');
     if (linked.frameSize !== this.frameSize) throw new VmError('VM_STATE', `image linked for ${linked.frameSize}-byte frames, VM has ${this.frameSize}`);
     // A fresh memory of the final size: it is zero-filled, so the heap needs no clearing.
@@ -234,7 +248,9 @@ export class Vm implements HelperCall {
     if (pages > 65536) throw new VmError('VM_STATE', `program memory would exceed 4 GiB (${linked.grantBase} bytes)`);
     this.mem = new WebAssembly.Memory({ initial: pages });
     if (this.engine === 'jit') {
-      this.jitEntries = instantiateJit(jitModule(linked), this.mem, (id, pc) => this.dispatchHelper(id, pc));
+      this.proofs = opts.proofs;
+      this.plainEntries = undefined;
+      this.jitEntries = instantiateJit(jitModule(linked, opts.proofs), this.mem, (id, pc) => this.dispatchHelper(id, pc));
       this.coreReady = false;
     } else {
       this.core = this.instantiate(this.mem);
@@ -249,7 +265,7 @@ export class Vm implements HelperCall {
 
   /** The JIT's compiled module of the loaded programs (engine 'jit'): sizes and timings. */
   get jit(): JitModule | undefined {
-    return this.engine === 'jit' && this.linked ? jitModule(this.linked) : undefined;
+    return this.engine === 'jit' && this.linked ? jitModule(this.linked, this.proofs) : undefined;
   }
 
   /** The linked, helper-resolved bytecode of the first (or named) program. */
@@ -286,6 +302,12 @@ export class Vm implements HelperCall {
     const i = typeof which === 'number' ? (Number.isInteger(which) && which >= 0 && which < l.programs.length ? which : -1) : l.programs.findIndex((x) => x.name === which);
     if (i < 0) throw new VmError('VM_STATE', `no program ${JSON.stringify(which)} in this VM`);
     return i;
+  }
+
+  /** The JIT module without proofs over this VM's memory, instantiated on first need. */
+  private withAllChecks(): JitEntry[] {
+    if (!this.plainEntries) this.plainEntries = instantiateJit(jitModule(this.linked!), this.mem, (id, pc) => this.dispatchHelper(id, pc));
+    return this.plainEntries;
   }
 
   /** The interpreter core over this VM's memory, instantiated on first need with the JIT. */
@@ -361,7 +383,10 @@ export class Vm implements HelperCall {
     let rc: number;
     try {
       if (this.engine === 'jit') {
-        rc = this.jitEntries[index]!();
+        const proofs = this.proofs?.[index];
+        // A run outside the convention the proofs assume takes the module that checks everything.
+        const entries = proofs !== undefined && !proofsHold(proofs, mem ? memLen : -1) ? this.withAllChecks() : this.jitEntries;
+        rc = entries[index]!();
         if (rc === RESULT_JIT_BAIL) rc = this.interpreter().resume(dv.getInt32(STATUS + ST_PC, true), dv.getInt32(STATUS + ST_DEPTH, true));
       } else {
         rc = this.core.run(prog.entry);

@@ -11,6 +11,10 @@
 import { ATOMIC_OPS, OPCODES, encodeInsn, type Insn, type OpInfo } from '../../src/vm/isa.js';
 import { ExecError, HelperFault, VmError } from '../../src/vm/errors.js';
 import { Vm, type Engine } from '../../src/vm/vm.js';
+import { programProofs, type JitProofs } from '../../src/vm/jit/proofs.js';
+import { rawImage } from '../../src/vm/program.js';
+import { verifyProgram } from '../../src/vm/verifier/index.js';
+import type { HelperSignature } from '../../src/vm/verifier/types.js';
 import { rng } from '../quic/tls/x509/mutator.js';
 
 export interface Case {
@@ -43,7 +47,22 @@ export const HEAP_SIZE = 64;
 /** Heap start relative to r10 at entry: the stack (9 frames of 512) is followed by the heap, 4 KiB aligned. */
 const HEAP_FROM_FP = 8192 - 9 * 512;
 
-export function genCase(seed: number): Case {
+/**
+ * `verifiable`: programs the verifier (ctx mem, checked) accepts often enough to test the JIT's
+ * use of its proofs: every register and the top STACK_INIT bytes of each frame written first,
+ * r1..r5 written again after every call, r9 a stack pointer instead of the heap (the verifier
+ * refuses the heap reached through r10), no callx, stack accesses in the written bytes, and
+ * grant accesses often guarded by a comparison with the length (spilled at r10 - 8), which is
+ * what lets the verifier prove them.
+ */
+export interface GenOptions {
+  verifiable?: boolean;
+}
+
+const STACK_INIT = 128;
+
+export function genCase(seed: number, opts: GenOptions = {}): Case {
+  const v = opts.verifiable === true;
   const r = rng(seed);
   const int = (n: number): number => Math.floor(r() * n);
   const pick = <T>(a: readonly T[]): T => a[int(a.length)]!;
@@ -66,7 +85,22 @@ export function genCase(seed: number): Case {
       }
       put(0x95);
     };
-    if (f === 0) {
+    const afterCall = (): void => {
+      if (v) for (let k = 1; k <= 5; k++) put(0xb7, k, 0, 0, imm());
+    };
+    if (v) {
+      for (let k = 0; k < STACK_INIT; k += 8) put(0x7a, 10, 0, -8 - k, 0);
+      for (const k of f === 0 ? [0, 3, 4, 5, 7, 8] : [0, 7, 8]) put(0xb7, k, 0, 0, imm());
+      if (f === 0) {
+        put(0xbf, 6, 1); // r6 = grant
+        put(0x7b, 10, 2, -8); // the length, for the guards below
+      } else {
+        put(0xbf, 6, 10); // no grant in a callee: one more stack pointer
+        put(0x07, 6, 0, 0, -64);
+      }
+      put(0xbf, 9, 10); // r9 = the stack, where other programs have the heap
+      put(0x07, 9, 0, 0, -STACK_INIT);
+    } else if (f === 0) {
       put(0xbf, 6, 1); // r6 = grant
       put(0xbf, 9, 10); // r9 = heap
       put(0x07, 9, 0, 0, HEAP_FROM_FP);
@@ -91,7 +125,12 @@ export function genCase(seed: number): Case {
         s.push({ insn: { opcode: 0, dst: 0, src: 0, off: 0, imm: Number(v >> 32n) | 0 }, tail: true });
       } else if (what < 0.56) {
         const o = r() < 0.5 ? pick(LDX_OPS) : r() < 0.8 ? pick(ST_OPS) : pick(ATOMIC_OPCODES);
-        const [base, off] = address(r, memLen, o.size!);
+        const [base, off] = v ? verifiableAddress(r, memLen, o.size!) : address(r, memLen, o.size!);
+        if (v && base === 6 && off >= 0 && r() < 0.7) {
+          // if (len < off + size) skip the access
+          put(0x79, 3, 10, -8);
+          put(0xa5, 3, 0, 0, off + o.size!, { jump: s.length + 2 });
+        }
         if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), base, off);
         else if (o.kind === 'st') put(o.opcode, base, 0, off, imm());
         else if (o.kind === 'stx') put(o.opcode, base, src(), off);
@@ -122,7 +161,8 @@ export function genCase(seed: number): Case {
         const o = pick(JCOND_OPS);
         put(o.opcode, int(11), o.srcReg ? src() : 0, 0, o.srcReg ? 0 : imm(), { jump: -1 });
       } else if (what < 0.74) {
-        put(r() < 0.8 ? 0x05 : 0x06, 0, 0, 0, 0, { jump: -1 });
+        // (verifiable: code after an unconditional jump may be unreachable, which is refused)
+        if (!v) put(r() < 0.8 ? 0x05 : 0x06, 0, 0, 0, 0, { jump: -1 });
       } else if (what < 0.8) {
         if (loopStart < 0) {
           put(0xb7, 7, 0, 0, 1 + int(6));
@@ -134,15 +174,39 @@ export function genCase(seed: number): Case {
         }
       } else if (what < 0.88) {
         const id = 1 + int(4);
-        if (r() < 0.8) put(0x85, 0, 0, 0, id);
+        if (r() < 0.8 || v) put(0x85, 0, 0, 0, id);
         else {
           put(0xb7, 8, 0, 0, id);
           put(0x8d, 8);
         }
+        afterCall();
       } else if (what < 0.93 && nf > 1) {
-        put(0x85, 0, 1, 0, 0, { call: int(nf) });
+        // verifiable: no recursion (refused), so calls go to later functions only
+        if (!v) put(0x85, 0, 1, 0, 0, { call: int(nf) });
+        else if (f + 1 < nf) {
+          // Sometimes a pointer into this frame for the callee (r1), which it may use as a base.
+          if (r() < 0.5) {
+            put(0xbf, 1, 10);
+            put(0x07, 1, 0, 0, -8 * (1 + int(STACK_INIT / 8)));
+          }
+          put(0x85, 0, 1, 0, 0, { call: f + 1 + int(nf - f - 1) });
+        }
+        afterCall();
       } else if (what < 0.94) {
-        exit();
+        if (!v) exit();
+      } else if (v && r() < 0.5) {
+        // A pointer spilled to the stack and reloaded, then used: the verifier tracks spilled
+        // values, and must forget them when an unproven store may have overwritten them.
+        const slot = -8 * (2 + int(14));
+        const to = pick([4, 5]);
+        put(0x7b, 10, pick([6, 9, 10]), slot);
+        if (r() < 0.3) put(0x7a, pick([3, 8]), 0, int(16) - 8, imm()); // a store through a number
+        put(0x79, to, 10, slot);
+        const o = r() < 0.5 ? pick(LDX_OPS) : pick(ST_OPS);
+        const off = -(o.size! + int(16));
+        if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, reg(), to, off);
+        else if (o.kind === 'st') put(o.opcode, to, 0, off, imm());
+        else put(o.opcode, to, src(), off);
       } else {
         put(0xbf, reg(), src());
       }
@@ -151,12 +215,19 @@ export function genCase(seed: number): Case {
       put(0x07, 7, 0, 0, -1);
       put(0x55, 7, 0, 0, 0, { jump: loopStart });
     }
+    if (v && f + 1 < nf) {
+      // Every function called (a function nothing calls is unreachable code, which is refused).
+      put(0x85, 0, 1, 0, 0, { call: f + 1 });
+      afterCall();
+    }
     exit();
     // Resolve free jumps to random instruction starts of this function, never to themselves.
     const starts = s.map((x, i) => (x.tail ? -1 : i)).filter((i) => i >= 0);
     s.forEach((x, i) => {
       if (x.jump !== -1) return;
-      let t = pick(starts);
+      // verifiable: forward only (backward ones may loop forever or strand code)
+      const from = v ? starts.filter((t) => t > i) : starts;
+      let t = pick(from);
       if (t === i) t = s.length - 1;
       x.jump = t;
     });
@@ -184,7 +255,7 @@ export function genCase(seed: number): Case {
   });
   const mem = new Uint8Array(memLen);
   for (let i = 0; i < memLen; i++) mem[i] = int(256);
-  const fuel = pick([5, 20, 60, 200, 1000, 100_000]);
+  const fuel = v ? pick([60, 200, 1000, 100_000, 100_000]) : pick([5, 20, 60, 200, 1000, 100_000]);
   return { code, mem, fuel };
 }
 
@@ -197,6 +268,26 @@ function address(r: () => number, memLen: number, size: number): [number, number
   if (w < 0.97) return [9, int(HEAP_SIZE + 8) - 4];
   return [int(11), int(64) - 32];
 }
+
+/** verifiable: the stack inside its written bytes, the grant, the stack through r9; rarely anything. */
+function verifiableAddress(r: () => number, memLen: number, size: number): [number, number] {
+  const int = (n: number): number => Math.floor(r() * n);
+  const w = r();
+  if (w < 0.4) return [10, -(size + int(STACK_INIT + 1 - size))];
+  if (w < 0.8) return [6, int(memLen + 8) - 4];
+  if (w < 0.9) return [9, int(STACK_INIT + 1 - size)];
+  // r1: the grant in the first function, a pointer into the caller's frame in a callee, or a number
+  if (w < 0.97) return [1, int(8)];
+  return [int(11), int(64) - 32];
+}
+
+/** What the verifier knows of those helpers (poke writes 4 bytes at r1). */
+export const HELPER_SIGNATURES: ReadonlyMap<number, HelperSignature> = new Map([
+  [1, { name: 'mix', args: [{ kind: 'scalar' }, { kind: 'scalar' }], ret: { kind: 'scalar' } }],
+  [2, { name: 'charge', args: [{ kind: 'scalar' }, { kind: 'scalar' }], ret: { kind: 'scalar' } }],
+  [3, { name: 'fail', args: [{ kind: 'scalar' }], ret: { kind: 'scalar' } }],
+  [4, { name: 'poke', args: [{ kind: 'mem', access: 'write', size: 4 }], ret: { kind: 'scalar' } }],
+] satisfies [number, HelperSignature][]);
 
 /** The helpers both engines get: pure, fuel-charging, failing, and memory-touching ones. */
 function registerHelpers(vm: Vm): void {
@@ -225,13 +316,13 @@ export interface Outcome {
   heap: Uint8Array;
 }
 
-export function runCase(c: Case, engine: Engine): Outcome {
+export function runCase(c: Case, engine: Engine, proofs?: JitProofs): Outcome {
   const vm = new Vm({ engine, heapSize: HEAP_SIZE });
   registerHelpers(vm);
   const mem = c.mem.slice();
   let out: Omit<Outcome, 'stack' | 'heap'>;
   try {
-    vm.load(c.code);
+    vm.load(c.code, proofs ? { proofs } : {});
   } catch (e) {
     if (!(e instanceof VmError)) throw e;
     return { error: `load: ${e.message}`, mem, stack: new Uint8Array(0), heap: new Uint8Array(0) };
@@ -250,8 +341,22 @@ export function runCase(c: Case, engine: Engine): Outcome {
 
 /** Runs a case on both engines; undefined when they agree, else what differs. */
 export function differential(c: Case): string | undefined {
-  const a = runCase(c, 'interpreter');
-  const b = runCase(c, 'jit');
+  return compare(runCase(c, 'interpreter'), runCase(c, 'jit'));
+}
+
+/**
+ * The verifier (ctx mem, checked) judges the case; when it accepts, the JIT compiled with its
+ * proofs must agree with the interpreter. `proven`: the accesses whose check the JIT dropped.
+ */
+export function differentialWithProofs(c: Case): { accepted: boolean; proven: number; diff?: string } {
+  const v = verifyProgram(rawImage(c.code), { ctx: 'mem', policy: 'checked', helper: (id) => HELPER_SIGNATURES.get(id) });
+  const proofs = programProofs(v);
+  if (!v.ok) return { accepted: false, proven: 0 };
+  const diff = compare(runCase(c, 'interpreter'), runCase(c, 'jit', proofs ? [proofs] : undefined));
+  return { accepted: true, proven: v.provenAccesses.size, ...(diff ? { diff } : {}) };
+}
+
+function compare(a: Outcome, b: Outcome): string | undefined {
   if (a.error !== b.error) return `error: interpreter ${a.error ?? 'none'}, jit ${b.error ?? 'none'}`;
   if (a.r0 !== b.r0) return `r0: interpreter ${a.r0}, jit ${b.r0}`;
   if (a.instructions !== b.instructions) return `instructions: interpreter ${a.instructions}, jit ${b.instructions}`;

@@ -69,6 +69,8 @@ export const verifyCommand: Command = {
       io.out(JSON.stringify({
         file: p.positionals[0], format, policy, ctx, ok: r.ok, instructions: image.code.length / 8, steps: r.steps,
         ms: Math.round(ms * 1000) / 1000, provenAccesses: [...r.provenAccesses].sort((a, b) => a - b),
+        // What the proofs assume of a run (the JIT uses them only for runs that honour it).
+        assumed: r.assumed,
         unboundedLoops: r.unboundedLoops, errors: r.errors,
       }, null, 2));
       return r.ok ? 0 : 1;

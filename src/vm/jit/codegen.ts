@@ -13,7 +13,8 @@
  *  - Every load and store is checked against the region table (layout.ts) like the interpreter:
  *    a compare against the region that last passed a check of its kind, else a scan. Accesses
  *    that ranges.ts proves inside the current frame need no check (all 9 frames are one writable
- *    region); accesses through one unchanged base register share one check (checks.ts).
+ *    region); accesses through one unchanged base register share one check (checks.ts). With
+ *    the verifier's proofs (proofs.ts), proven accesses have no check either.
  *  - Faults write the status block as the interpreter does and leave through an outer `block`.
  */
 import {
@@ -29,6 +30,7 @@ import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
+import type { CheckStats } from './compile.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
 
@@ -69,6 +71,10 @@ export interface FunctionContext {
   stackTop: number;
   /** Function index of the function that starts at a slot. */
   functionAt(slot: number): number;
+  /** Slots whose access the verifier proved inside its region (proofs.ts): no check. */
+  proven?: ReadonlySet<number> | undefined;
+  /** Counts of the checks emitted and dropped, added to as functions are emitted. */
+  stats?: CheckStats;
 }
 
 export class FunctionGen implements BlockEmitter {
@@ -133,14 +139,35 @@ export class FunctionGen implements BlockEmitter {
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
     const frame = frameAccesses(block, insns, info, this.ctx.frameSize);
-    const checks = planChecks(block, segs, insns, info, frame);
+    // Accesses needing no check at all: in the current frame, or proven by the verifier. Merged
+    // groups are formed from the rest only.
+    const proven = this.ctx.proven;
+    let free: ReadonlySet<number> = frame;
+    if (proven && proven.size > 0) {
+      const both = new Set(frame);
+      for (let i = 0; i < block.pcs.length; i++) if (proven.has(block.pcs[i]!)) both.add(i);
+      free = both;
+    }
+    const checks = planChecks(block, segs, insns, info, free);
+    const stats = this.ctx.stats;
+    if (stats) {
+      for (let i = 0; i < block.pcs.length; i++) {
+        const op = info[block.pcs[i]!]!;
+        if (op.kind !== 'ldx' && op.kind !== 'ldxs' && op.kind !== 'st' && op.kind !== 'stx' && op.kind !== 'atomic') continue;
+        if (frame.has(i)) stats.frame++;
+        else if (free.has(i)) stats.proven++;
+        else if (checks.covered.has(i)) stats.merged++;
+        else stats.checked++;
+      }
+      stats.groups += checks.merged.size;
+    }
     let k = 0;
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
       const m = checks.merged.get(i);
       if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
-      this.unchecked = checks.covered.has(i) || frame.has(i);
+      this.unchecked = checks.covered.has(i) || free.has(i);
       this.insn(pc, insns[pc]!, info[pc]!);
     }
     this.unchecked = false;

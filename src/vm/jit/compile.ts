@@ -16,6 +16,19 @@ import {
 import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
 import { F_FAULT, FunctionGen, PARAMS, RESULTS } from './codegen.js';
 import { Code, I32, I64, Op, encodeModule, type ModuleSpec } from './wasm.js';
+import { checkProofs, proofsKey, type JitProofs } from './proofs.js';
+
+/** Loads, stores and atomics of a module, by how their region check was emitted. */
+export interface CheckStats {
+  /** Accesses with a check of their own. */
+  checked: number;
+  /** Accesses covered by a merged check of their group (checks.ts), and the merged checks. */
+  merged: number;
+  groups: number;
+  /** Accesses with no check: inside the current frame (ranges.ts), or proven by the verifier. */
+  frame: number;
+  proven: number;
+}
 
 export interface JitModule {
   module: WebAssembly.Module;
@@ -28,6 +41,9 @@ export interface JitModule {
   translateUs: number;
   compileUs: number;
   bytes: number;
+  checks: CheckStats;
+  /** Whether verifier proofs were applied (proofs.ts). */
+  proofs: boolean;
 }
 
 export type JitEntry = () => number;
@@ -40,14 +56,25 @@ const T_ENTRY = 4;
 /** Index of the first eBPF function: after the helper import, oob and fault (codegen.ts F_*). */
 const FIRST_FUNC = 3;
 
-const cache = new WeakMap<LinkedImage, JitModule>();
+/** Modules of an image by the key of the proofs they were compiled with ('' for none). */
+const cache = new WeakMap<LinkedImage, Map<string, JitModule>>();
 
-/** The compiled module of an image, compiled on first use. */
-export function jitModule(image: LinkedImage): JitModule {
-  let m = cache.get(image);
+/**
+ * The compiled module of an image, compiled on first use. With `proofs` (proofs.ts), accesses
+ * the verifier proved lose their checks: the cache keys on the proofs, so a module compiled
+ * with them never serves a run without them, nor with others.
+ */
+export function jitModule(image: LinkedImage, proofs?: JitProofs): JitModule {
+  const key = proofsKey(proofs);
+  let byKey = cache.get(image);
+  if (!byKey) {
+    byKey = new Map();
+    cache.set(image, byKey);
+  }
+  let m = byKey.get(key);
   if (!m) {
-    m = compileImage(image);
-    cache.set(image, m);
+    m = compileImage(image, key === '' ? undefined : proofs);
+    byKey.set(key, m);
   }
   return m;
 }
@@ -58,7 +85,9 @@ export function instantiateJit(m: JitModule, memory: WebAssembly.Memory, helper:
   return m.entries.map((name) => instance.exports[name] as JitEntry);
 }
 
-export function translateImage(image: LinkedImage): { bytes: Uint8Array; functions: number; irreducible: number } {
+export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes: Uint8Array; functions: number; irreducible: number; checks: CheckStats } {
+  if (proofs) checkProofs(proofs, image.programs, image.frameSize);
+  const checks: CheckStats = { checked: 0, merged: 0, groups: 0, frame: 0, proven: 0 };
   // Discover every function (program entries and local-call targets), so that calls can name
   // their callee's index before any body is emitted.
   interface Fn { prog: number; slot: number; cfg: Cfg }
@@ -105,6 +134,8 @@ export function translateImage(image: LinkedImage): { bytes: Uint8Array; functio
       frameSize: image.frameSize,
       stackTop: image.stack.start + image.stack.size,
       functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
+      proven: proofs?.[f.prog]?.proven,
+      stats: checks,
     });
     const body = gen.emit();
     if (!f.cfg.reducible) irreducible++;
@@ -115,14 +146,14 @@ export function translateImage(image: LinkedImage): { bytes: Uint8Array; functio
     spec.exports.push({ name: `p${pi}`, func: 1 + spec.functions.length });
     spec.functions.push({ type: T_ENTRY, locals: [I64], body: entryBody(entryFn[pi]!) });
   });
-  return { bytes: encodeModule(spec), functions: fns.length, irreducible };
+  return { bytes: encodeModule(spec), functions: fns.length, irreducible, checks };
 }
 
-export function compileImage(image: LinkedImage): JitModule {
+export function compileImage(image: LinkedImage, proofs?: JitProofs): JitModule {
   const t0 = performance.now();
   let out: ReturnType<typeof translateImage>;
   try {
-    out = translateImage(image);
+    out = translateImage(image, proofs);
   } catch (e) {
     if (e instanceof RangeError) throw new VmError('VM_STATE', `program too deeply nested for the JIT: ${e.message}`);
     throw e;
@@ -138,6 +169,8 @@ export function compileImage(image: LinkedImage): JitModule {
     translateUs: (t1 - t0) * 1000,
     compileUs: (t2 - t1) * 1000,
     bytes: out.bytes.length,
+    checks: out.checks,
+    proofs: proofs !== undefined,
   };
 }
 

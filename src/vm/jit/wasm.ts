@@ -129,34 +129,53 @@ export class Code extends Bytes {
     return this.byte(o);
   }
   i32Const(v: number): this {
+    // One signed LEB128 byte holds [-64, 64).
+    if (v >= -64 && v < 64 && (v | 0) === v) return this.op1(Op.i32_const, v & 0x7f);
     return this.byte(Op.i32_const).s32(v);
   }
   /** i64.const of a bigint, or of a number that must be an integer in [-2^31, 2^32). */
   i64Const(v: bigint | number): this {
+    if (typeof v === 'number' && v >= -64 && v < 64 && (v | 0) === v) return this.op1(Op.i64_const, v & 0x7f);
     if (typeof v === 'number' && (v | 0) === v) return this.byte(Op.i64_const).s32(v);
     return this.byte(Op.i64_const).s64(BigInt(v));
   }
+  /**
+   * An opcode and one immediate below 128 (a local, a depth, a small function index): two bytes
+   * written here. Translation runs tens of thousands of these per plugin, the first time before
+   * V8 has optimised any of it, when every call costs: one call instead of three.
+   */
+  private op1(o: number, x: number): this {
+    const at = this.len;
+    if (x >= 0 && x < 128 && at + 2 <= this.buf.length) {
+      this.buf[at] = o;
+      this.buf[at + 1] = x;
+      this.len = at + 2;
+      return this;
+    }
+    return this.byte(o).u32(x);
+  }
   get(l: number): this {
-    return this.byte(Op.local_get).u32(l);
+    return this.op1(Op.local_get, l);
   }
   set(l: number): this {
-    return this.byte(Op.local_set).u32(l);
+    return this.op1(Op.local_set, l);
   }
   tee(l: number): this {
-    return this.byte(Op.local_tee).u32(l);
+    return this.op1(Op.local_tee, l);
   }
   /** A load or store with its memarg (alignment exponent, offset). */
   mem(o: number, align: number, offset = 0): this {
-    return this.byte(o).u32(align).u32(offset);
+    if (offset >= 0 && offset < 128) return this.op1(o, align).byte(offset);
+    return this.op1(o, align).u32(offset);
   }
   br(depth: number): this {
-    return this.byte(Op.br).u32(depth);
+    return this.op1(Op.br, depth);
   }
   brIf(depth: number): this {
-    return this.byte(Op.br_if).u32(depth);
+    return this.op1(Op.br_if, depth);
   }
   call(f: number): this {
-    return this.byte(Op.call).u32(f);
+    return this.op1(Op.call, f);
   }
   block(type: number = VOID): this {
     return this.byte(Op.block).byte(type);

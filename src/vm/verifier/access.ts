@@ -6,7 +6,7 @@ import {
 } from './scalar.js';
 import { ptrValue, scalarValue, type State, type Value } from './state.js';
 import { type Pass, readReg, report, reportVerdict } from './pass.js';
-import { readStack, writeStack } from './stack.js';
+import { clobberStack, readStack, writeStack } from './stack.js';
 
 export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'ldxs' | 'st' | 'stx' | 'atomic', width: number): void {
   const env = p.env;
@@ -33,8 +33,11 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       } else loaded = r;
     } else if (b.region === 'data' && !write && isConst(b.off)) {
       const off = Number(b.off.umin) + insn.off;
-      const ptr = width === 8 ? env.sectionPtrs.get(`${b.index}:${off}`) : undefined;
       const bytes = env.rodata[b.index];
+      // Only a read-only section still holds its relocated pointer when it is read: in a writable
+      // one the program or a helper may have stored any number over it, so what comes back is a
+      // number (a pointer believed there would let the JIT drop the checks of forged addresses).
+      const ptr = width === 8 && bytes ? env.sectionPtrs.get(`${b.index}:${off}`) : undefined;
       if (ptr) loaded = ptrValue('data', ptr.target, scalarConst(BigInt(ptr.addend)));
       else if (bytes && off >= 0 && off + width <= bytes.length) {
         let x = 0n;
@@ -54,6 +57,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     }
     // After the access the base is known to be non-NULL (a NULL one faulted).
   }
+  // An unproven write may land anywhere its runtime check lets it, the stack included.
+  if (write && !proven) clobberStack(st);
   if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
   if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
   // A whole spilled value comes back as it went (its relations and id included).

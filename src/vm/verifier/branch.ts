@@ -121,7 +121,8 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
       // Two pointers into one region compare as their offsets (addresses inside a region do not
       // wrap, so an unsigned comparison of addresses is a signed one of offsets).
       const signedOf: Partial<Record<Cmp, Cmp>> = { gt: 'sgt', ge: 'sge', lt: 'slt', le: 'sle', eq: 'eq', ne: 'ne' };
-      const sc = signedOf[c] ?? (c.startsWith('s') ? c : undefined);
+      // jset tests bits of the addresses, which their offsets do not tell: no refinement.
+      const sc = c === 'set' ? undefined : signedOf[c] ?? (c.startsWith('s') ? c : undefined);
       // Only while no address can wrap: every region starts above 0x1000 (layout.ts), so
       // offsets of at least -4096 and well below 2^63 keep base + offset a plain number.
       const sane = (x: PtrValue): boolean => x.off.smin >= -4096n && x.off.smax <= 1n << 62n;

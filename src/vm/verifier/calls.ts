@@ -7,7 +7,7 @@ import {
 } from './state.js';
 import type { HelperSignature, InputKind } from './types.js';
 import { type Pass, forgetId, report } from './pass.js';
-import { stackInit, writeStack } from './stack.js';
+import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
 
 export function argScalar(v: Value): Scalar {
@@ -62,6 +62,8 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         if (nullable && v.k === 'scalar' && isConst(v.s) && v.s.umin === 0n) break;
         const b = checkBase(v);
         if ('kind' in b) {
+          // The host writes wherever the runtime check lets it (HelperCall.bytes), the stack included.
+          if (write) clobberStack(st);
           if (b.kind !== 'proven') report(p, b.code === 'HANDLE_DEREF' ? 'HELPER_ARG' : b.code === 'UNINIT_REG' ? 'UNINIT_REG' : 'HELPER_ARG', pc, `${name} argument r${r}: ${b.why}`, st, b.kind === 'definite' && len.umin > 0n);
           break;
         }
@@ -70,6 +72,7 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         const related = b.region === 'ctx' && lenArg?.k === 'scalar' && lenArg.lenSlack !== null && b.off.smin >= 0n && b.off.smax <= lenArg.lenSlack;
         const verdict = related ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
         if (verdict.kind !== 'proven') {
+          if (write) clobberStack(st);
           report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
         }
         if (b.region === 'stack') {

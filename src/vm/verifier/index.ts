@@ -19,7 +19,7 @@ import { TooComplex, type Env } from './pass.js';
 import { scalarConst, scalarU } from './scalar.js';
 import { UNINIT, emptyFrame, ptrValue, scalarValue, type State, type Value } from './state.js';
 import { StructureError, checkStructure } from './structure.js';
-import type { Policy, Rejection, VerifyOptions, VerifyResult } from './types.js';
+import type { Assumptions, Policy, Rejection, VerifyOptions, VerifyResult } from './types.js';
 
 export type * from './types.js';
 
@@ -32,8 +32,8 @@ export const MAX_STEPS = 1_000_000;
  */
 export const MAX_LOOP_ITERATIONS = 2 ** 32;
 
-function rejected(policy: Policy, r: Rejection, steps = 0): VerifyResult {
-  return { ok: false, policy, errors: [r], provenAccesses: new Set(), unboundedLoops: [], steps };
+function rejected(policy: Policy, assumed: Assumptions, r: Rejection, steps = 0): VerifyResult {
+  return { ok: false, policy, errors: [r], provenAccesses: new Set(), unboundedLoops: [], steps, assumed };
 }
 
 /** Constants the program compares with: widening stops there before giving up on a bound. */
@@ -53,6 +53,9 @@ function thresholds(code: Uint8Array, n: number): bigint[] {
 export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyResult {
   const policy = opts.policy ?? 'checked';
   const frameSize = opts.frameSize ?? STACK_FRAME_SIZE;
+  // Buffers are below 4 GiB (the VM's memory is 32-bit).
+  const [minLen, maxLen] = opts.bufferLen ?? [0, 2 ** 32 - 1];
+  const assumed: Assumptions = { ctx: opts.ctx ?? 'pluglet', bufferLen: [minLen, maxLen], frameSize };
   const code = image.code.slice();
   const disasm = (pc: number): string => {
     try {
@@ -66,20 +69,20 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
   // Helpers called by name (ELF), resolved as the linker does.
   for (const r of image.helperRelocs) {
     const id = opts.helperId?.(r.name);
-    if (id === undefined || !opts.helper(id)) return rejected(policy, bare('UNKNOWN_HELPER', r.pc, `call to unknown helper '${r.name}'`));
-    if (r.pc < 0 || (r.pc + 1) * 8 > code.length) return rejected(policy, bare('BAD_PROGRAM', 0, `helper relocation at PC ${r.pc} is outside the code`));
+    if (id === undefined || !opts.helper(id)) return rejected(policy, assumed, bare('UNKNOWN_HELPER', r.pc, `call to unknown helper '${r.name}'`));
+    if (r.pc < 0 || (r.pc + 1) * 8 > code.length) return rejected(policy, assumed, bare('BAD_PROGRAM', 0, `helper relocation at PC ${r.pc} is outside the code`));
     const insn = decodeInsn(code, r.pc);
-    if (insn.opcode !== OP_CALL) return rejected(policy, bare('BAD_PROGRAM', r.pc, `helper relocation at PC ${r.pc} is not on a call`));
+    if (insn.opcode !== OP_CALL) return rejected(policy, assumed, bare('BAD_PROGRAM', r.pc, `helper relocation at PC ${r.pc} is not on a call`));
     encodeInsn({ ...insn, src: CALL_HELPER, imm: id }, code, r.pc);
   }
 
   let env: Env | undefined;
   try {
     const starts = [...new Set(image.functions.map((f) => f.pc))].sort((a, b) => a - b);
-    if (image.entry < 0 || image.entry * 8 >= code.length) return rejected(policy, bare('BAD_PROGRAM', 0, `entry ${image.entry} is outside the program`));
+    if (image.entry < 0 || image.entry * 8 >= code.length) return rejected(policy, assumed, bare('BAD_PROGRAM', 0, `entry ${image.entry} is outside the program`));
     const shape = checkStructure(code, starts, image.entry, (id) => opts.helper(id) !== undefined, opts.maxCallDepth ?? MAX_CALL_DEPTH);
     if (shape.functions[shape.funcOf[image.entry]!]!.start !== image.entry) {
-      return rejected(policy, bare('BAD_PROGRAM', image.entry, `entry ${image.entry} is not the start of a function`));
+      return rejected(policy, assumed, bare('BAD_PROGRAM', image.entry, `entry ${image.entry} is not the start of a function`));
     }
     const sectionPtrs = new Map<string, { target: number; addend: number }>();
     for (const r of image.sectionRelocs) if (r.width === 8) sectionPtrs.set(`${r.section}:${r.offset}`, { target: r.target, addend: r.addend });
@@ -101,8 +104,6 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     };
     const regs: Value[] = new Array<Value>(11).fill(UNINIT);
     regs[10] = ptrValue('stack', 0, scalarConst(0n));
-    // Buffers are below 4 GiB (the VM's memory is 32-bit).
-    const [minLen, maxLen] = opts.bufferLen ?? [0, 2 ** 32 - 1];
     const len = scalarU(BigInt(minLen), BigInt(maxLen)) ?? scalarU(0n, (1n << 32n) - 1n)!;
     const granted = (opts.inputs ?? []).some((k) => k !== 'scalar');
     if ((opts.ctx ?? 'pluglet') === 'pluglet') regs[1] = { k: 'handle', what: 'cnx' };
@@ -114,16 +115,16 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     const entry: State = { regs, frames: [emptyFrame(frameSize)], ctxLen: regs[2]!.k === 'uninit' && !granted ? scalarConst(0n) : len };
     analyzeFunction(env, shape.funcOf[image.entry]!, entry, 0, true);
   } catch (e) {
-    if (e instanceof StructureError) return rejected(policy, bare(e.code, e.pc, e.message));
-    if (e instanceof TooComplex) return rejected(policy, bare('TOO_COMPLEX', 0, `program too complex: more than ${env?.maxSteps ?? MAX_STEPS} instructions analysed`), env?.steps ?? 0);
-    if (e instanceof RangeError) return rejected(policy, bare('TOO_COMPLEX', 0, `program too complex (${e.message})`), env?.steps ?? 0);
+    if (e instanceof StructureError) return rejected(policy, assumed, bare(e.code, e.pc, e.message));
+    if (e instanceof TooComplex) return rejected(policy, assumed, bare('TOO_COMPLEX', 0, `program too complex: more than ${env?.maxSteps ?? MAX_STEPS} instructions analysed`), env?.steps ?? 0);
+    if (e instanceof RangeError) return rejected(policy, assumed, bare('TOO_COMPLEX', 0, `program too complex (${e.message})`), env?.steps ?? 0);
     // Fail closed: whatever went wrong, the program does not run.
-    return rejected(policy, bare('INTERNAL', 0, `verifier error: ${(e as Error).message ?? String(e)}`), env?.steps ?? 0);
+    return rejected(policy, assumed, bare('INTERNAL', 0, `verifier error: ${(e as Error).message ?? String(e)}`), env?.steps ?? 0);
   }
   const errors = [...env.errors.values()].sort((a, b) => a.pc - b.pc);
   const provenAccesses = new Set<number>();
   for (const [pc, ok] of env.proven) if (ok) provenAccesses.add(pc);
-  return { ok: errors.length === 0, policy, errors, provenAccesses, unboundedLoops: [...env.unbounded].sort((a, b) => a - b), steps: env.steps };
+  return { ok: errors.length === 0, policy, errors, provenAccesses, unboundedLoops: [...env.unbounded].sort((a, b) => a - b), steps: env.steps, assumed };
 }
 
 /** One line per rejection, PREVAIL-style "<pc>: <reason>", with the instruction and the state. */

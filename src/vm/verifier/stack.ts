@@ -57,3 +57,17 @@ export function readStack(st: State, p: PtrValue, extra: number, width: number, 
   }
   return scalarValue(scalarOfWidth(width), { tainted });
 }
+
+/**
+ * A write the analysis cannot place (through a number, or a pointer whose bounds are unproven)
+ * passes the runtime check wherever the address lands in a writable region, the stack of every
+ * frame included: no spilled value can be trusted after it. What was written stays written (the
+ * masks), only the values are lost.
+ */
+export function clobberStack(st: State): void {
+  for (let i = 0; i < st.frames.length; i++) {
+    const f = st.frames[i]!;
+    if (f.slots.every((v) => v === undefined)) continue;
+    st.frames[i] = { slots: f.slots.map(() => undefined), masks: f.masks };
+  }
+}

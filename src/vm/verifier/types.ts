@@ -153,4 +153,17 @@ export interface VerifyResult {
   unboundedLoops: number[];
   /** Instructions analysed (the work the fixpoint did). */
   steps: number;
+  /**
+   * What the proofs assume of a run: the entry convention, the bounds of the context buffer's
+   * length and the frame size. `provenAccesses` hold only for runs that honour them (the JIT
+   * checks the `mem` convention at every exec, src/vm/jit/proofs.ts).
+   */
+  assumed: Assumptions;
+}
+
+export interface Assumptions {
+  ctx: CtxKind;
+  /** Bounds of the context buffer's length (mem: r2; pluglets: the granted input buffer). */
+  bufferLen: readonly [number, number];
+  frameSize: number;
 }
