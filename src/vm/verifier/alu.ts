@@ -7,7 +7,7 @@ import {
   S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarNeg, scalarOfWidth, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
-import { UNKNOWN, scalarValue, type PtrValue, type State, type Value } from './state.js';
+import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
@@ -82,7 +82,18 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.lenSlack !== null && s.umax <= dv.s.umax) lenSlack = dv.lenSlack;
     if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.isLen && s.umax <= dv.s.umax) lenSlack = 0n;
     if (op === 'add' && isConst(sv.s) && sv.s.umin === 0n) isLen = dv.isLen;
-    st.regs[d] = scalarValue(s, { lenSlack, isLen, tainted: dv.tainted || sv.tainted });
+    // A count of q-byte words: len >> k is floor(len / 2^k), len / q (unsigned) is floor(len / q).
+    let lenDiv: LenDiv | null = null;
+    if (!is32 && dv.isLen && isConst(sv.s)) {
+      if (op === 'rsh' && sv.s.umin < 64n) lenDiv = { q: 1n << sv.s.umin, s: 0n };
+      else if (op === 'div' && insn.off === 0 && sv.s.umin > 0n) lenDiv = { q: sv.s.umin, s: 0n };
+    }
+    // v <= floor(len / q) - s moves with v by a constant, while nothing wraps.
+    if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && dv.lenDiv !== null && s.umax <= S64_MAX && dv.s.umax <= S64_MAX) {
+      const c = toSigned(sv.s.umin);
+      lenDiv = { q: dv.lenDiv.q, s: op === 'add' ? dv.lenDiv.s - c : dv.lenDiv.s + c };
+    }
+    st.regs[d] = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {
@@ -118,6 +129,11 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       if (isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack - toSigned(num.s.umin);
       else if (num.isLen) offSlack = -ptr.off.smax;
       else if (num.lenSlack !== null) offSlack = num.lenSlack - ptr.off.smax;
+      // p <= len - k plus a small number n: p + n <= len - (k - n.umax), the sum exact.
+      if (!isConst(num.s) && ptr.offSlack !== null && num.s.umax <= S64_MAX - ptr.off.smax) {
+        const t = ptr.offSlack - num.s.umax;
+        if (offSlack === null || t > offSlack) offSlack = t;
+      }
     } else if (op === 'sub' && isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack + toSigned(num.s.umin);
   }
   st.regs[d] = { ...ptr, off, offSlack };

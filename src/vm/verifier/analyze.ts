@@ -15,6 +15,7 @@ import { branchStep } from './branch.js';
 import { TooComplex, report, type Env, type Outs, type Pass } from './pass.js';
 import { helperStep, localCallStep } from './calls.js';
 import { aluStep } from './alu.js';
+import { reduceRels, updateRels } from './rels.js';
 import { accessStep } from './access.js';
 
 const WIDEN_DELAY = 3;
@@ -26,6 +27,12 @@ const WIDEN_DELAY = 3;
 const NARROW_PASSES = 1;
 
 function step(p: Pass, pc: number, st0: State): Outs {
+  if (!st0.rels) return step1(p, pc, st0);
+  const insn = p.env.shape.insns[pc]!;
+  return step1(p, pc, reduceRels(st0)).map(([t, s]) => [t, updateRels(insn, s)]);
+}
+
+function step1(p: Pass, pc: number, st0: State): Outs {
   const env = p.env;
   const insn = env.shape.insns[pc]!;
   const info = OPCODES.get(insn.opcode)!;
@@ -179,7 +186,7 @@ export function analyzeFunction(env: Env, fnIndex: number, entry: State, depth: 
       if (!old) inS[j] = out;
       else if (leqState(out, old)) continue;
       else {
-        const joined = back && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds) : joinState(old, out);
+        const joined = back && (visits[j] = visits[j]! + 1) > WIDEN_DELAY ? joinState(old, out, env.thresholds, true) : joinState(old, out, undefined, back);
         // Nothing grew (a join can tighten a component another one implied): no revisit, so
         // the ascending chain, finite under widening, always ends.
         if (leqState(joined, old)) continue;

@@ -6,6 +6,8 @@
  *              refines all copies at once (the Linux verifier's scalar ids);
  *            - `isLen` / `lenSlack`: the relation with the length of the `mem` context
  *              (value = len, value <= len - lenSlack), which is what proves `if (i < len) a[i]`;
+ *            - `lenDiv`: value <= floor(len / q) - s, the bound of a count of q-byte words
+ *              (`words = len >> 3; i < words`), which `rels` turn into a byte bound;
  *            - `tainted`: it may hold an address (a pointer joined with a number), so it must
  *              not reach the host under strict
  *   ptr      a pointer into one region (stack frame, data section, heap block, context buffer)
@@ -13,9 +15,29 @@
  *   handle   an opaque core object (connection, path, ...): never dereferenced
  * A state is the registers, the stack of every active frame and the context length.
  */
-import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarWiden, type Scalar } from './scalar.js';
+import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarWiden, toSigned, type Scalar } from './scalar.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
+
+/** value <= floor(len / q) - s (exact integers, value unsigned), q >= 1. */
+export interface LenDiv {
+  readonly q: bigint;
+  readonly s: bigint;
+}
+
+/**
+ * An affine equality between two registers: val(y) = a * val(x) + b (mod 2^64), where val is a
+ * number's value or a pointer's offset (`ptr` names y's region, null for a number; x is always a
+ * number). Two induction variables stepped in lockstep keep one (a counter and the offset it
+ * indexes: `i += 1; p += 4`), so a bound on the counter bounds the offset (reduceRels).
+ */
+export interface Rel {
+  readonly y: number;
+  readonly x: number;
+  readonly a: bigint;
+  readonly b: bigint;
+  readonly ptr: string | null;
+}
 
 export interface ScalarValue {
   readonly k: 'scalar';
@@ -23,6 +45,7 @@ export interface ScalarValue {
   readonly id: number;
   readonly isLen: boolean;
   readonly lenSlack: bigint | null;
+  readonly lenDiv: LenDiv | null;
   readonly tainted: boolean;
 }
 
@@ -51,7 +74,7 @@ export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleVa
 export const UNINIT: Value = { k: 'uninit' };
 
 export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
-  return { k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, tainted: extra.tainted ?? false };
+  return { k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false };
 }
 
 export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
@@ -62,13 +85,20 @@ export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: 
 
 const minN = (a: bigint | null, b: bigint | null): bigint | null => (a === null || b === null ? null : a < b ? a : b);
 
+function joinDiv(a: LenDiv | null, b: LenDiv | null, widen: boolean): LenDiv | null {
+  if (a === null || b === null || a.q !== b.q) return null;
+  if (a.s === b.s) return a;
+  return widen ? null : a.s < b.s ? a : b;
+}
+
 export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value {
   if (a === b) return a;
   if (a.k === 'uninit' || b.k === 'uninit') return UNINIT;
   if (a.k === 'scalar' && b.k === 'scalar') {
     return {
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
-      isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack), tainted: a.tainted || b.tainted,
+      isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
+      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted,
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -94,7 +124,8 @@ export function leqValue(a: Value, b: Value): boolean {
   if (a.k === 'uninit') return false;
   if (a.k === 'scalar' && b.k === 'scalar') {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
-      && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack)) && (!a.tainted || b.tainted);
+      && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
+      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
@@ -114,6 +145,7 @@ export function formatValue(v: Value): string {
       let s = isConst(v.s) ? formatScalar(v.s) : `scalar(${formatScalar(v.s)})`;
       if (v.isLen) s += '=len';
       else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
+      if (v.lenDiv !== null) s += `<=len/${v.lenDiv.q}-${v.lenDiv.s}`;
       if (v.tainted) s += '(maybe address)';
       return s;
     }
@@ -144,10 +176,12 @@ export interface State {
   readonly frames: Frame[];
   /** Range of the context buffer's length (ctx mem). */
   ctxLen: Scalar;
+  /** Affine equalities between registers (none when absent). */
+  rels?: readonly Rel[];
 }
 
 export function cloneState(s: State): State {
-  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen };
+  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen, rels: s.rels };
 }
 
 function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
@@ -170,15 +204,95 @@ function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
  */
 function withSlack(v: Value, other: Value, st: State): Value {
   if (v.k === 'scalar' && v.lenSlack === null && other.k === 'scalar' && other.lenSlack !== null && v.s.umax <= st.ctxLen.umin) {
-    return { ...v, lenSlack: st.ctxLen.umin - v.s.umax };
+    v = { ...v, lenSlack: st.ctxLen.umin - v.s.umax };
+  }
+  // A context pointer too: off <= len.umin - off.smax, when that is tighter than its relation.
+  if (v.k === 'ptr' && v.region === 'ctx' && other.k === 'ptr' && other.region === 'ctx' && other.offSlack !== null && v.off.smin >= 0n
+    && v.off.smax <= st.ctxLen.umin && (v.offSlack === null || v.offSlack < st.ctxLen.umin - v.off.smax)) {
+    v = { ...v, offSlack: st.ctxLen.umin - v.off.smax };
+  }
+  // Likewise v <= floor(len.umin / q) - (floor(len.umin / q) - umax) for a word count.
+  if (v.k === 'scalar' && v.lenDiv === null && other.k === 'scalar' && other.lenDiv !== null && v.s.umax <= st.ctxLen.umin / other.lenDiv.q) {
+    v = { ...v, lenDiv: { q: other.lenDiv.q, s: st.ctxLen.umin / other.lenDiv.q - v.s.umax } };
   }
   return v;
 }
 
-export function joinState(a: State, b: State, widen?: readonly bigint[]): State {
+const U64M = (1n << 64n) - 1n;
+
+/** The key of a relation's y, or undefined when v cannot take part in one. */
+export function relKind(v: Value): string | null | undefined {
+  if (v.k === 'scalar') return null;
+  if (v.k === 'ptr' && !v.nullable) return `${v.region}:${v.index}`;
+  return undefined;
+}
+
+/** The constant a register holds (a pointer: its offset), as a signed number. */
+function constOf(v: Value): bigint | undefined {
+  if (v.k === 'scalar' && isConst(v.s)) return toSigned(v.s.umin);
+  if (v.k === 'ptr' && !v.nullable && isConst(v.off)) return toSigned(v.off.umin);
+  return undefined;
+}
+
+/** Whether `r` holds in st: recorded, or both registers are constants that satisfy it. */
+export function relHolds(st: State, r: Rel): boolean {
+  if (st.rels?.some((q) => q.y === r.y && q.x === r.x && q.a === r.a && q.b === r.b && q.ptr === r.ptr)) return true;
+  const xv = st.regs[r.x]!;
+  const yv = st.regs[r.y]!;
+  const x = xv.k === 'scalar' ? constOf(xv) : undefined;
+  const y = constOf(yv);
+  return x !== undefined && y !== undefined && relKind(yv) === r.ptr && ((r.a * x + r.b - y) & U64M) === 0n;
+}
+
+/** At most this many relations per state: enough for a loop's counters, and joins stay cheap. */
+const MAX_RELS = 8;
+
+/**
+ * Relations true in both states: those of one that the other keeps or satisfies with
+ * constants, and (hull) new ones through two points (x, y) where both states hold constants with
+ * different x (the affine hull of two points: what a loop head sees after one trip).
+ */
+function joinRels(a: State, b: State, hull: boolean): readonly Rel[] | undefined {
+  if (!a.rels && !b.rels && !hull) return undefined;
+  const out: Rel[] = [];
+  const has = (r: Rel): boolean => out.some((q) => q.y === r.y && q.x === r.x);
+  for (const r of a.rels ?? []) if (relHolds(b, r) && !has(r)) out.push(r);
+  for (const r of b.rels ?? []) if (relHolds(a, r) && !has(r)) out.push(r);
+  for (let x = 0; hull && x < 10 && out.length < MAX_RELS; x++) {
+    const xa = a.regs[x]!;
+    const xb = b.regs[x]!;
+    if (xa.k !== 'scalar' || xb.k !== 'scalar') continue;
+    const x1 = constOf(xa);
+    const x2 = constOf(xb);
+    if (x1 === undefined || x2 === undefined || x1 === x2) continue;
+    for (let y = 0; y < 10 && out.length < MAX_RELS; y++) {
+      if (y === x) continue;
+      const kind = relKind(a.regs[y]!);
+      if (kind === undefined || relKind(b.regs[y]!) !== kind) continue;
+      const y1 = constOf(a.regs[y]!);
+      const y2 = constOf(b.regs[y]!);
+      if (y1 === undefined || y2 === undefined || y1 === y2) continue;
+      const dy = y2 - y1;
+      const dx = x2 - x1;
+      if (dy % dx !== 0n) continue;
+      const k = dy / dx;
+      // Small slopes only: the strides of arrays, not coincidences of large constants.
+      if (k > 1n << 32n || k < -(1n << 32n)) continue;
+      const r: Rel = { y, x, a: k, b: (y1 - k * x1) & U64M, ptr: kind };
+      if (!has(r)) out.push(r);
+    }
+  }
+  return out.length ? out : undefined;
+}
+
+/**
+ * `hull`: also look for new relations through the two states' constants (at a loop head, where
+ * the entry meets the first trip back; elsewhere only relations both sides hold survive).
+ */
+export function joinState(a: State, b: State, widen?: readonly bigint[], hull = false): State {
   const regs = a.regs.map((r, i) => joinValue(withSlack(r, b.regs[i]!, a), withSlack(b.regs[i]!, r, b), widen));
   const frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widen));
-  return { regs, frames, ctxLen: widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen) };
+  return { regs, frames, ctxLen: widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen), rels: joinRels(a, b, hull) };
 }
 
 function leqFrame(a: Frame, b: Frame): boolean {
@@ -199,6 +313,7 @@ export function leqState(a: State, b: State): boolean {
   for (let i = 0; i < a.regs.length; i++) if (!leqValue(a.regs[i]!, b.regs[i]!)) return false;
   if (a.frames.length !== b.frames.length) return false;
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
+  if (b.rels && !b.rels.every((r) => relHolds(a, r))) return false;
   return scalarLeq(a.ctxLen, b.ctxLen);
 }
 

@@ -1,0 +1,80 @@
+/**
+ * Affine relations between registers (state.ts' Rel) through instructions, and what they prove.
+ * A relation y = a*x + b (mod 2^64) survives the steps `x += k` and `y += k` (b moves by -a*k or
+ * by k) and dies with any other write to either register; reduceRels turns the range of x, and
+ * its bound by the context length, into a range and a length bound for y.
+ */
+import { ALU_ADD, ALU_SUB, BPF_ALU64, BPF_K, OPCODES, aluCode, insnClass, type Insn } from '../isa.js';
+import { S64_MAX, SCALAR_UNKNOWN, scalarMeet, toSigned } from './scalar.js';
+import { relKind, type Rel, type State } from './state.js';
+import { writes } from './loops.js';
+
+const U64M = (1n << 64n) - 1n;
+
+/** `r += k` / `r -= k` on 64 bits with a constant k: the signed step, else undefined. */
+function step64(insn: Insn): bigint | undefined {
+  if (insnClass(insn.opcode) !== BPF_ALU64 || (insn.opcode & 0x08) !== BPF_K) return undefined;
+  const code = aluCode(insn.opcode);
+  if (code === ALU_ADD) return BigInt(insn.imm);
+  if (code === ALU_SUB) return -BigInt(insn.imm);
+  return undefined;
+}
+
+/** The relations of `before` that still hold in `after`, the state one instruction later. */
+export function updateRels(insn: Insn, after: State): State {
+  const rels = after.rels;
+  if (!rels) return after;
+  if (OPCODES.get(insn.opcode)?.kind === 'call') return { ...after, rels: undefined };
+  const w = writes(insn);
+  const k = step64(insn);
+  const out: Rel[] = [];
+  for (const r0 of rels) {
+    let r: Rel | undefined = r0;
+    if (w.includes(r.y)) r = k !== undefined && insn.dst === r.y ? { ...r, b: (r.b + k) & U64M } : undefined;
+    if (r && w.includes(r.x)) r = k !== undefined && insn.dst === r.x ? { ...r, b: (r.b - r.a * k) & U64M } : undefined;
+    // A register that changed kind (a NULL check, a failed pointer operation) has no relation.
+    if (r && relKind(after.regs[r.y]!) === r.ptr && after.regs[r.x]!.k === 'scalar') out.push(r);
+  }
+  return { ...after, rels: out.length ? out : undefined };
+}
+
+/**
+ * What the relations say of y, knowing x's range: y = a*x + b exactly when that value cannot
+ * leave the signed range over all of x (it is then y's only representative), and, when x is a
+ * bounded count of q-byte words (x <= floor(len / q) - s) and 0 < a <= q, y <= a*floor(len/q)
+ * - a*s + b <= len - (a*s - b): the byte bound of `p = base + a*i` while `i < len / q`.
+ */
+export function reduceRels(st0: State): State {
+  const rels = st0.rels;
+  if (!rels) return st0;
+  let st: State | undefined;
+  for (const r of rels) {
+    if (r.a <= 0n) continue;
+    const cur = st ?? st0;
+    const xv = cur.regs[r.x]!;
+    const yv = cur.regs[r.y]!;
+    if (xv.k !== 'scalar' || (yv.k !== 'scalar' && yv.k !== 'ptr')) continue;
+    const b = toSigned(r.b);
+    const lo = r.a * xv.s.umin + b;
+    const hi = r.a * xv.s.umax + b;
+    if (lo < -(1n << 63n) || hi > S64_MAX) continue;
+    let slack: bigint | null = null;
+    if (lo >= 0n && xv.s.umax <= S64_MAX) {
+      if (xv.lenDiv !== null && r.a <= xv.lenDiv.q) slack = r.a * xv.lenDiv.s - b;
+      if (xv.lenSlack !== null && r.a === 1n && (slack === null || xv.lenSlack - b > slack)) slack = xv.lenSlack - b;
+    }
+    const range = { ...SCALAR_UNKNOWN, smin: lo, smax: hi };
+    st ??= { ...st0, regs: st0.regs.slice() };
+    if (yv.k === 'scalar') {
+      const s = scalarMeet(yv.s, range);
+      if (!s) continue;
+      st.regs[r.y] = { ...yv, s, lenSlack: slack === null ? yv.lenSlack : yv.lenSlack === null || slack > yv.lenSlack ? slack : yv.lenSlack };
+    } else {
+      const off = scalarMeet(yv.off, range);
+      if (!off) continue;
+      const ctx = yv.region === 'ctx' && slack !== null;
+      st.regs[r.y] = { ...yv, off, offSlack: ctx ? (yv.offSlack === null || slack! > yv.offSlack ? slack : yv.offSlack) : yv.offSlack };
+    }
+  }
+  return st ?? st0;
+}

@@ -1,0 +1,78 @@
+/**
+ * Relations between a loop's counter and the offset it indexes (src/vm/verifier/rels.ts), and
+ * word counts of the context length (`len >> 3`, `len / 24`): what they prove, and the near
+ * misses they must leave unproven (each variant below is one step off a proven program).
+ */
+import { describe, expect, it } from 'vitest';
+import { verifyAsm } from './util.js';
+
+/** Stores one 8-byte word per trip: p = mem + 8*i while i < len >> 3. */
+const words = (o: { shift?: number; cmp?: string; stride?: number; start?: number; counter?: string } = {}): string => [
+  'mov %r0, 0',
+  `rsh %r2, ${o.shift ?? 3}`,
+  'jeq %r2, 0, out',
+  'mov %r3, 0',
+  'mov %r4, %r1',
+  ...(o.start ? [`add %r4, ${o.start}`] : []),
+  'l:',
+  'stxdw [%r4], %r0',
+  `add %r4, ${o.stride ?? 8}`,
+  o.counter ?? 'add %r3, 1',
+  `${o.cmp ?? 'jlt'} %r3, %r2, l`,
+  'out:',
+  'exit',
+].join('\n');
+
+const storePc = (src: string): number => src.split('\n').filter((l) => !l.endsWith(':')).findIndex((l) => l.startsWith('stxdw'));
+
+describe('verifier: a counter bounded by a word count bounds the offset it steps with', () => {
+  it('i < len >> 3 proves p = mem + 8*i (strict)', () => {
+    const src = words();
+    const r = verifyAsm(src, { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(storePc(src))).toBe(true);
+  });
+
+  const misses: [string, Parameters<typeof words>[0]][] = [
+    ['i <= words (one word too far)', { cmp: 'jle' }],
+    ['4-byte words, 8-byte stores', { shift: 2, stride: 8 }],
+    ['a stride larger than the word', { stride: 9 }],
+    ['p starts one byte in', { start: 1 }],
+    ['the counter is rewritten by something other than a step', { counter: 'add %r3, 1\nand %r3, -1' }],
+    ['the counter steps on 32 bits', { counter: 'add32 %r3, 1' }],
+  ];
+  for (const [what, o] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      const src = words(o);
+      const strict = verifyAsm(src, { ctx: 'mem' });
+      expect(strict.errors.some((e) => e.pc === storePc(src) && e.code === 'OUT_OF_BOUNDS')).toBe(true);
+      expect(verifyAsm(src, { ctx: 'mem', policy: 'checked' }).provenAccesses.has(storePc(src))).toBe(false);
+    });
+  }
+
+  it('i < len / 24 proves the last 8 bytes of a 24-byte record, not one byte further', () => {
+    const rec = (off: number): string => `mov %r0, 0\ndiv %r2, 24\njeq %r2, 0, out\nmov %r3, 0\nmov %r4, %r1\nl:\nldxdw %r5, [%r4+${off}]\nadd %r0, %r5\nadd %r4, 24\nadd %r3, 1\njlt %r3, %r2, l\nout:\nexit`;
+    expect(verifyAsm(rec(16), { ctx: 'mem' }).errors).toEqual([]);
+    expect(verifyAsm(rec(16), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(5)).toBe(true);
+    expect(verifyAsm(rec(17), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(5)).toBe(false);
+  });
+
+  it('a signed division of the length is not a word count', () => {
+    const src = 'mov %r0, 0\nsdiv %r2, 8\njeq %r2, 0, out\nmov %r3, 0\nmov %r4, %r1\nl:\nstxdw [%r4], %r0\nadd %r4, 8\nadd %r3, 1\njlt %r3, %r2, l\nout:\nexit';
+    expect(verifyAsm(src, { ctx: 'mem', policy: 'checked' }).provenAccesses.has(5)).toBe(false);
+  });
+});
+
+describe('verifier: a stack pointer stepped with a counter of constant bound', () => {
+  const table = (n: number): string => `mov %r3, 0\nmov %r4, %r10\nadd %r4, -64\nl:\nstxw [%r4], %r3\nadd %r4, 4\nadd %r3, 1\njne %r3, ${n}, l\nmov %r0, 0\nexit`;
+
+  it('16 words fill [-64, 0) (the crc32 table)', () => {
+    expect(verifyAsm(table(16), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(3)).toBe(true);
+  });
+
+  it('17 words leave the frame: never proven', () => {
+    const r = verifyAsm(table(17), { ctx: 'mem', policy: 'checked' });
+    expect(r.provenAccesses.has(3)).toBe(false);
+    expect(verifyAsm(table(17), { ctx: 'mem' }).errors.some((e) => e.pc === 3)).toBe(true);
+  });
+});
