@@ -15,7 +15,7 @@
  *   handle   an opaque core object (connection, path, ...): never dereferenced
  * A state is the registers, the stack of every active frame and the context length.
  */
-import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarWiden, toSigned, type Scalar } from './scalar.js';
+import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -292,7 +292,24 @@ function joinRels(a: State, b: State, hull: boolean): readonly Rel[] | undefined
 export function joinState(a: State, b: State, widen?: readonly bigint[], hull = false): State {
   const regs = a.regs.map((r, i) => joinValue(withSlack(r, b.regs[i]!, a), withSlack(b.regs[i]!, r, b), widen));
   const frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widen));
-  return { regs, frames, ctxLen: widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen), rels: joinRels(a, b, hull) };
+  const ctxLen = widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen);
+  // Widening forgets the bound a relation with the length implies (a counter below len / q
+  // widened to 2^63): put it back, or the offsets related to the counter lose their bound too.
+  if (widen) for (let i = 0; i < regs.length; i++) regs[i] = capByLen(regs[i]!, ctxLen);
+  return { regs, frames, ctxLen, rels: joinRels(a, b, hull) };
+}
+
+/** v <= len - k gives v <= len.umax - k; v <= floor(len / q) - s gives v <= floor(len.umax / q) - s. */
+function capByLen(v: Value, len: Scalar): Value {
+  if (v.k !== 'scalar' || (v.lenSlack === null && v.lenDiv === null)) return v;
+  let cap = v.lenSlack !== null ? len.umax - v.lenSlack : undefined;
+  if (v.lenDiv !== null) {
+    const c = len.umax / v.lenDiv.q - v.lenDiv.s;
+    if (cap === undefined || c < cap) cap = c;
+  }
+  if (cap === undefined || cap < 0n || cap >= v.s.umax) return v;
+  const s = scalarMeet(v.s, { ...SCALAR_UNKNOWN, umax: cap });
+  return s ? { ...v, s } : v;
 }
 
 function leqFrame(a: Frame, b: Frame): boolean {

@@ -76,3 +76,26 @@ describe('verifier: a stack pointer stepped with a counter of constant bound', (
     expect(verifyAsm(table(17), { ctx: 'mem' }).errors.some((e) => e.pc === 3)).toBe(true);
   });
 });
+
+describe('verifier: a block offset from an outer loop, used by an inner one (xor_blocks)', () => {
+  /** for (b = 1; b < len / 1200; b++) for (i = 0; i != end; i += 8) sum += *(u64 *)(mem + 1200*b + i) */
+  const blocks = (end: number): string => [
+    'mov %r0, 0', 'jlt %r2, 1200, out', 'mov %r3, %r2', 'div %r3, 1200', 'jlt %r2, 2400, out',
+    'mov %r2, 1', 'mov %r4, 1200',
+    'outer:', 'mov %r5, %r1', 'add %r5, %r4', 'mov %r6, 0',
+    'inner:', 'mov %r7, %r5', 'add %r7, %r6', 'ldxdw %r7, [%r7]', 'add %r0, %r7', 'add %r6, 8', `jne %r6, ${end}, inner`,
+    'add %r4, 1200', 'add %r2, 1', 'jlt %r2, %r3, outer',
+    'out:', 'exit',
+  ].join('\n');
+
+  it('the last block\'s 150 words are proven (strict, loops bounded)', () => {
+    const r = verifyAsm(blocks(1200), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(12)).toBe(true);
+  });
+
+  it('one word more (a block of 1208 bytes read from 1200-byte blocks) is not', () => {
+    const r = verifyAsm(blocks(1208), { ctx: 'mem', policy: 'checked' });
+    expect(r.provenAccesses.has(12)).toBe(false);
+  });
+});
