@@ -29,7 +29,7 @@ const NARROW_PASSES = 1;
 function step(p: Pass, pc: number, st0: State): Outs {
   if (!st0.rels) return step1(p, pc, st0);
   const insn = p.env.shape.insns[pc]!;
-  return step1(p, pc, reduceRels(st0)).map(([t, s]) => [t, updateRels(insn, s)]);
+  return step1(p, pc, reduceRels(st0, insn)).map(([t, s]) => [t, updateRels(insn, s)]);
 }
 
 function step1(p: Pass, pc: number, st0: State): Outs {

@@ -28,13 +28,18 @@ export function updateRels(insn: Insn, after: State): State {
   const w = writes(insn);
   const k = step64(insn);
   const out: Rel[] = [];
+  let same = true;
   for (const r0 of rels) {
     let r: Rel | undefined = r0;
     if (w.includes(r.y)) r = k !== undefined && insn.dst === r.y ? { ...r, b: (r.b + k) & U64M } : undefined;
     if (r && w.includes(r.x)) r = k !== undefined && insn.dst === r.x ? { ...r, b: (r.b - r.a * k) & U64M } : undefined;
     // A register that changed kind (a NULL check, a failed pointer operation) has no relation.
     if (r && relKind(after.regs[r.y]!) === r.ptr && after.regs[r.x]!.k === 'scalar') out.push(r);
+    else same = false;
+    if (r !== r0) same = false;
   }
+  // Most instructions touch neither register: the state keeps its list.
+  if (same) return after;
   return { ...after, rels: out.length ? out : undefined };
 }
 
@@ -44,12 +49,14 @@ export function updateRels(insn: Insn, after: State): State {
  * bounded count of q-byte words (x <= floor(len / q) - s) and 0 < a <= q, y <= a*floor(len/q)
  * - a*s + b <= len - (a*s - b): the byte bound of `p = base + a*i` while `i < len / q`.
  */
-export function reduceRels(st0: State): State {
+export function reduceRels(st0: State, insn: Insn): State {
   const rels = st0.rels;
   if (!rels) return st0;
   let st: State | undefined;
   for (const r of rels) {
-    if (r.a <= 0n) continue;
+    // Only where the instruction names y (a base, an operand, a comparison): the bound is used
+    // nowhere else, and the relation itself stays in the state for the next instruction.
+    if (r.a <= 0n || (insn.dst !== r.y && insn.src !== r.y)) continue;
     const cur = st ?? st0;
     const xv = cur.regs[r.x]!;
     const yv = cur.regs[r.y]!;
