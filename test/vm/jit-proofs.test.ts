@@ -261,3 +261,21 @@ describe('JIT with proofs, differential fuzz', () => {
     expect(proven).toBeGreaterThan(accepted * 5);
   });
 });
+
+describe('JIT with proofs: loop relations (verifier/rels.ts)', () => {
+  // The word loop the relations prove, and its off-by-one twin (i <= words), which must keep its
+  // check and fault like the interpreter once it writes past the buffer.
+  const loop = (cmp: string): ProgramImage => rawImage(assemble(`mov %r0, 0\nrsh %r2, 3\njeq %r2, 0, out\nmov %r3, 0\nmov %r4, %r1\nl:\nstxdw [%r4], %r3\nadd %r4, 8\nadd %r3, 1\n${cmp} %r3, %r2, l\nout:\nexit`));
+  for (const len of [0, 7, 8, 15, 16, 17, 40]) {
+    it(`len ${len}: i < words proven and agreeing; i <= words unproven and agreeing`, () => {
+      const good = loop('jlt');
+      const v = verifyMem(good);
+      expect(v.provenAccesses.has(5)).toBe(true);
+      const r = threeWays(good, [programProofs(v)], { mem: new Uint8Array(len).fill(0xaa) });
+      expect(r[2]).toBe(r[0]);
+      expect(r[1]).toBe(r[0]);
+      const bad = acceptedUnproven(loop('jle'), 5, new Uint8Array(len).fill(0xaa));
+      if (len >= 8) expect(bad[0]).toMatch(/^[A-Z_]+:/);
+    });
+  }
+});
