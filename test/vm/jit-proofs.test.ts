@@ -278,4 +278,17 @@ describe('JIT with proofs: loop relations (verifier/rels.ts)', () => {
       if (len >= 8) expect(bad[0]).toMatch(/^[A-Z_]+:/);
     });
   }
+  // sieve's shape: the word holding bit m, m < (len >> 3) << 6, at byte (m >> 3) & ~7.
+  const bits = (cmp: string): ProgramImage => rawImage(assemble(`mov %r0, 0\nrsh %r2, 3\nlsh %r2, 6\nmov %r3, 0\njeq %r2, 0, out\nl:\nmov %r4, %r3\nrsh %r4, 3\nand %r4, -8\nmov %r5, %r1\nadd %r5, %r4\nldxdw %r6, [%r5]\nadd %r0, %r6\nadd %r3, 8\n${cmp} %r3, %r2, l\nout:\nexit`));
+  for (const len of [0, 8, 15, 16, 24]) {
+    it(`len ${len}: m < bits proven and agreeing; m <= bits unproven and agreeing`, () => {
+      const v = verifyMem(bits('jlt'));
+      expect(v.provenAccesses.has(10)).toBe(true);
+      const mem = new Uint8Array(len).map((_, i) => i * 7);
+      const r = threeWays(bits('jlt'), [programProofs(v)], { mem });
+      expect(r[2]).toBe(r[0]);
+      const bad = acceptedUnproven(bits('jle'), 10, mem);
+      if (len >= 8) expect(bad[0]).toMatch(/^[A-Z_]+:/);
+    });
+  }
 });

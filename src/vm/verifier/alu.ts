@@ -85,13 +85,33 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     // A count of q-byte words: len >> k is floor(len / 2^k), len / q (unsigned) is floor(len / q).
     let lenDiv: LenDiv | null = null;
     if (!is32 && dv.isLen && isConst(sv.s)) {
-      if (op === 'rsh' && sv.s.umin < 64n) lenDiv = { q: 1n << sv.s.umin, s: 0n };
-      else if (op === 'div' && insn.off === 0 && sv.s.umin > 0n) lenDiv = { q: sv.s.umin, s: 0n };
+      if (op === 'rsh' && sv.s.umin < 64n) lenDiv = { q: 1n << sv.s.umin, m: 1n, s: 0n };
+      else if (op === 'div' && insn.off === 0 && sv.s.umin > 0n) lenDiv = { q: sv.s.umin, m: 1n, s: 0n };
     }
-    // v <= floor(len / q) - s moves with v by a constant, while nothing wraps.
-    if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && dv.lenDiv !== null && s.umax <= S64_MAX && dv.s.umax <= S64_MAX) {
-      const c = toSigned(sv.s.umin);
-      lenDiv = { q: dv.lenDiv.q, s: op === 'add' ? dv.lenDiv.s - c : dv.lenDiv.s + c };
+    const dd = dv.lenDiv;
+    if (!is32 && dd !== null && isConst(sv.s) && dv.s.umax <= S64_MAX) {
+      const c = sv.s.umin;
+      // v <= m*F - s (F = floor(len / q)) moves with v by a constant, while nothing wraps.
+      if ((op === 'add' || op === 'sub') && s.umax <= S64_MAX) lenDiv = { ...dd, s: op === 'add' ? dd.s - toSigned(c) : dd.s + toSigned(c) };
+      // v * c <= c*m*F - c*s, and v << k the same with c = 2^k, while v * c does not wrap.
+      const f = op === 'mul' && c > 0n && c <= 1n << 32n ? c : op === 'lsh' && c < 63n ? 1n << c : undefined;
+      if (f !== undefined && dv.s.umax * f <= S64_MAX) lenDiv = { q: dd.q, m: dd.m * f, s: dd.s * f };
+      // v >> k with 2^k dividing m: floor((m*F - s) / 2^k) = (m / 2^k)*F - ceil(s / 2^k).
+      if (op === 'rsh' && c < 63n && dd.m % (1n << c) === 0n) {
+        const a = 1n << c;
+        lenDiv = { q: dd.q, m: dd.m / a, s: dd.s >= 0n ? (dd.s + a - 1n) / a : -(-dd.s / a) };
+      }
+      // v & c <= v.
+      if (op === 'and') lenDiv = dd;
+    }
+    // A word bound with m <= q is a byte bound: m*F <= q*F <= len. When v is a multiple of A
+    // (known low bits) and so is m*F, v <= m*F - s rounds down to m*F - A*ceil(s / A).
+    if (lenDiv !== null && lenDiv.m <= lenDiv.q && s.umax <= S64_MAX) {
+      let k = 0n;
+      while (k < 12n && ((s.t.value | s.t.mask) >> k & 1n) === 0n) k++;
+      const a = 1n << k;
+      const al = lenDiv.m % a === 0n && lenDiv.s > 0n ? ((lenDiv.s + a - 1n) / a) * a : lenDiv.s;
+      if (lenSlack === null || al > lenSlack) lenSlack = al;
     }
     st.regs[d] = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
     return;

@@ -170,12 +170,12 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     if (cur?.k === 'scalar' && base !== null && cur.s.umax <= S64_MAX) {
       out.regs[x] = { ...cur, lenSlack: cur.lenSlack === null ? base + slack : mx(cur.lenSlack, base + slack) };
     }
-    // x < y with y <= floor(len / q) - s: x <= floor(len / q) - s - 1 (a word index).
+    // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
     const now = out.regs[x];
     if (now?.k === 'scalar' && y.lenDiv !== null && now.s.umax <= S64_MAX) {
       const s = y.lenDiv.s + slack;
-      const keep = now.lenDiv !== null && now.lenDiv.q === y.lenDiv.q && now.lenDiv.s >= s;
-      if (!keep) out.regs[x] = { ...now, lenDiv: { q: y.lenDiv.q, s } };
+      const keep = now.lenDiv !== null && now.lenDiv.q === y.lenDiv.q && now.lenDiv.m === y.lenDiv.m && now.lenDiv.s >= s;
+      if (!keep) out.regs[x] = { ...now, lenDiv: { ...y.lenDiv, s } };
     }
   };
   rel(insn.dst, sv, c);
@@ -187,7 +187,7 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
 
 /**
  * v <= len - s with v >= m gives len >= m + s, for numbers and for context pointers' offsets
- * (and v <= floor(len / q) - s gives len >= q * (m + s)):
+ * (and v <= m' * floor(len / q) - s gives len >= q * ceil((m + s) / m')):
  * after `if (p + 8 > end) goto out`, every pointer into the buffer sees 8 bytes (the Linux
  * verifier's packet range, here as a lower bound of the length).
  */
@@ -196,9 +196,11 @@ export function lenFromRelations(out: State): State | undefined {
     const v = out.regs[r]!;
     let lo = v.k === 'scalar' && v.lenSlack !== null ? v.s.umin + v.lenSlack
       : v.k === 'ptr' && v.region === 'ctx' && v.offSlack !== null && v.off.smin >= 0n ? v.off.smin + v.offSlack : undefined;
-    // v <= floor(len / q) - s with v >= m: floor(len / q) >= m + s, so len >= q * (m + s).
-    if (v.k === 'scalar' && v.lenDiv !== null) {
-      const d = v.lenDiv.q * (v.s.umin + v.lenDiv.s);
+    // v <= m * floor(len / q) - s with v >= u: floor(len / q) >= ceil((u + s) / m), so len is
+    // at least q times that.
+    if (v.k === 'scalar' && v.lenDiv !== null && v.s.umin + v.lenDiv.s > 0n) {
+      const { q, m, s } = v.lenDiv;
+      const d = q * ((v.s.umin + s + m - 1n) / m);
       if (lo === undefined || d > lo) lo = d;
     }
     if (lo !== undefined && lo > out.ctxLen.umin) {

@@ -46,7 +46,7 @@ export function updateRels(insn: Insn, after: State): State {
 /**
  * What the relations say of y, knowing x's range: y = a*x + b exactly when that value cannot
  * leave the signed range over all of x (it is then y's only representative), and, when x is a
- * bounded count of q-byte words (x <= floor(len / q) - s) and 0 < a <= q, y <= a*floor(len/q)
+ * bounded count of q-byte words (x <= m*floor(len / q) - s) and 0 < a*m <= q, y <= a*m*floor(len/q)
  * - a*s + b <= len - (a*s - b): the byte bound of `p = base + a*i` while `i < len / q`.
  */
 export function reduceRels(st0: State, insn: Insn): State {
@@ -67,7 +67,7 @@ export function reduceRels(st0: State, insn: Insn): State {
     if (lo < -(1n << 63n) || hi > S64_MAX) continue;
     let slack: bigint | null = null;
     if (lo >= 0n && xv.s.umax <= S64_MAX) {
-      if (xv.lenDiv !== null && r.a <= xv.lenDiv.q) slack = r.a * xv.lenDiv.s - b;
+      if (xv.lenDiv !== null && r.a * xv.lenDiv.m <= xv.lenDiv.q) slack = r.a * xv.lenDiv.s - b;
       if (xv.lenSlack !== null && r.a === 1n && (slack === null || xv.lenSlack - b > slack)) slack = xv.lenSlack - b;
     }
     const range = { ...SCALAR_UNKNOWN, smin: lo, smax: hi };

@@ -6,8 +6,9 @@
  *              refines all copies at once (the Linux verifier's scalar ids);
  *            - `isLen` / `lenSlack`: the relation with the length of the `mem` context
  *              (value = len, value <= len - lenSlack), which is what proves `if (i < len) a[i]`;
- *            - `lenDiv`: value <= floor(len / q) - s, the bound of a count of q-byte words
- *              (`words = len >> 3; i < words`), which `rels` turn into a byte bound;
+ *            - `lenDiv`: value <= m * floor(len / q) - s, the bound of a count of q-byte words
+ *              (`words = len >> 3; i < words`) or of a multiple of it (`bits = words << 6`),
+ *              which `rels` and shifts back turn into a byte bound;
  *            - `tainted`: it may hold an address (a pointer joined with a number), so it must
  *              not reach the host under strict
  *   ptr      a pointer into one region (stack frame, data section, heap block, context buffer)
@@ -19,9 +20,10 @@ import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq,
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
-/** value <= floor(len / q) - s (exact integers, value unsigned), q >= 1. */
+/** value <= m * floor(len / q) - s (exact integers, value unsigned), q >= 1, m >= 1. */
 export interface LenDiv {
   readonly q: bigint;
+  readonly m: bigint;
   readonly s: bigint;
 }
 
@@ -86,7 +88,7 @@ export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: 
 const minN = (a: bigint | null, b: bigint | null): bigint | null => (a === null || b === null ? null : a < b ? a : b);
 
 function joinDiv(a: LenDiv | null, b: LenDiv | null, widen: boolean): LenDiv | null {
-  if (a === null || b === null || a.q !== b.q) return null;
+  if (a === null || b === null || a.q !== b.q || a.m !== b.m) return null;
   if (a.s === b.s) return a;
   return widen ? null : a.s < b.s ? a : b;
 }
@@ -125,7 +127,7 @@ export function leqValue(a: Value, b: Value): boolean {
   if (a.k === 'scalar' && b.k === 'scalar') {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
-      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted);
+      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
@@ -145,7 +147,7 @@ export function formatValue(v: Value): string {
       let s = isConst(v.s) ? formatScalar(v.s) : `scalar(${formatScalar(v.s)})`;
       if (v.isLen) s += '=len';
       else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
-      if (v.lenDiv !== null) s += `<=len/${v.lenDiv.q}-${v.lenDiv.s}`;
+      if (v.lenDiv !== null) s += `<=${v.lenDiv.m === 1n ? '' : `${v.lenDiv.m}*`}len/${v.lenDiv.q}-${v.lenDiv.s}`;
       if (v.tainted) s += '(maybe address)';
       return s;
     }
@@ -211,9 +213,11 @@ function withSlack(v: Value, other: Value, st: State): Value {
     && v.off.smax <= st.ctxLen.umin && (v.offSlack === null || v.offSlack < st.ctxLen.umin - v.off.smax)) {
     v = { ...v, offSlack: st.ctxLen.umin - v.off.smax };
   }
-  // Likewise v <= floor(len.umin / q) - (floor(len.umin / q) - umax) for a word count.
-  if (v.k === 'scalar' && v.lenDiv === null && other.k === 'scalar' && other.lenDiv !== null && v.s.umax <= st.ctxLen.umin / other.lenDiv.q) {
-    v = { ...v, lenDiv: { q: other.lenDiv.q, s: st.ctxLen.umin / other.lenDiv.q - v.s.umax } };
+  // Likewise v <= m * floor(len.umin / q) - (m * floor(len.umin / q) - umax) for a word count.
+  if (v.k === 'scalar' && v.lenDiv === null && other.k === 'scalar' && other.lenDiv !== null) {
+    const { q, m } = other.lenDiv;
+    const top = m * (st.ctxLen.umin / q);
+    if (v.s.umax <= top) v = { ...v, lenDiv: { q, m, s: top - v.s.umax } };
   }
   return v;
 }
@@ -299,12 +303,12 @@ export function joinState(a: State, b: State, widen?: readonly bigint[], hull = 
   return { regs, frames, ctxLen, rels: joinRels(a, b, hull) };
 }
 
-/** v <= len - k gives v <= len.umax - k; v <= floor(len / q) - s gives v <= floor(len.umax / q) - s. */
+/** v <= len - k gives v <= len.umax - k; v <= m * floor(len / q) - s gives v <= m * floor(len.umax / q) - s. */
 function capByLen(v: Value, len: Scalar): Value {
   if (v.k !== 'scalar' || (v.lenSlack === null && v.lenDiv === null)) return v;
   let cap = v.lenSlack !== null ? len.umax - v.lenSlack : undefined;
   if (v.lenDiv !== null) {
-    const c = len.umax / v.lenDiv.q - v.lenDiv.s;
+    const c = v.lenDiv.m * (len.umax / v.lenDiv.q) - v.lenDiv.s;
     if (cap === undefined || c < cap) cap = c;
   }
   if (cap === undefined || cap < 0n || cap >= v.s.umax) return v;

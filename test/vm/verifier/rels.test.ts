@@ -99,3 +99,36 @@ describe('verifier: a block offset from an outer loop, used by an inner one (xor
     expect(r.provenAccesses.has(12)).toBe(false);
   });
 });
+
+describe('verifier: a bit index below a bit count of the length (sieve\'s bits[m >> 6])', () => {
+  /** n = (len >> 3) << 6 bits; for (m = 0; m < n; m += 64) read the word holding bit m, at byte (m >> 3) & ~7. */
+  const bits = (o: { cmp?: string; shift?: number; mask?: boolean; grow?: number; step?: number; mul?: number } = {}): string => [
+    'mov %r0, 0', 'rsh %r2, 3', o.mul ? `mul %r2, ${o.mul}` : `lsh %r2, ${o.grow ?? 6}`, 'mov %r3, 0', 'jeq %r2, 0, out',
+    'l:', 'mov %r4, %r3', `rsh %r4, ${o.shift ?? 3}`, o.mask === false ? 'and %r4, -1' : 'and %r4, -8',
+    'mov %r5, %r1', 'add %r5, %r4', 'ldxdw %r6, [%r5]', 'add %r0, %r6', `add %r3, ${o.step ?? 64}`, `${o.cmp ?? 'jlt'} %r3, %r2, l`,
+    'out:', 'exit',
+  ].join('\n');
+
+  it('proven (strict), and without the mask while m steps by 64 (known low bits)', () => {
+    expect(verifyAsm(bits({ mask: false }), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(10)).toBe(true);
+    const r = verifyAsm(bits(), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(10)).toBe(true);
+    expect(verifyAsm(bits({ mul: 64 }), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(10)).toBe(true);
+  });
+
+  const misses: [string, Parameters<typeof bits>[0]][] = [
+    ['n = words * 72 (more bits than the words hold)', { mul: 72 }],
+    ['m <= n (the bit past the last word)', { cmp: 'jle' }],
+    ['m >> 2 (twice the bytes)', { shift: 2 }],
+    // With m a multiple of 64, m >> 3 is a multiple of 8 and needs no mask: step by 8 instead.
+    ['no & ~7 with m stepping by 8 (a byte offset, not a word\'s)', { mask: false, step: 8 }],
+    ['n = words << 7 (twice the bits)', { grow: 7 }],
+  ];
+  for (const [what, o] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      expect(verifyAsm(bits(o), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(10)).toBe(false);
+      expect(verifyAsm(bits(o), { ctx: 'mem' }).errors.some((e) => e.pc === 10)).toBe(true);
+    });
+  }
+});
