@@ -37,7 +37,7 @@ import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
 import { inputContract, returnKind } from './signatures.js';
-import { byteCost, registerStandardHelpers } from '../vm/helpers.js';
+import { byteCost, memcmpHelper, registerStandardHelpers } from '../vm/helpers.js';
 
 type U64 = number | bigint;
 
@@ -538,14 +538,7 @@ export class PluginInstance {
         c.bytes(to, n, true).set(mem);
       });
     });
-    vm.registerHelper(id('my_memcmp'), 'my_memcmp', (c) => {
-      const n = c.num(3);
-      const a = c.bytes(c.num(1), n);
-      const b = c.bytes(c.num(2), n);
-      c.charge(byteCost(n));
-      for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-      return 0;
-    });
+    vm.registerHelper(id('my_memcmp'), 'my_memcmp', memcmpHelper);
     vm.registerHelper(id('pquic_qlog_values'), 'pquic_qlog_values', (c) => {
       checkCnx(c);
       const name = c.cstring(c.num(2), 64);

@@ -66,14 +66,7 @@ export function registerStandardHelpers(vm: Vm, opts: StandardHelperOptions = {}
     c.charge(byteCost(n));
     return n;
   });
-  vm.registerHelper(HELPER_MEMCMP, 'memcmp', (c) => {
-    const n = c.num(3);
-    const a = c.bytes(c.num(1), n);
-    const b = c.bytes(c.num(2), n);
-    c.charge(byteCost(n));
-    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-    return 0;
-  });
+  vm.registerHelper(HELPER_MEMCMP, 'memcmp', memcmpHelper);
   vm.registerHelper(HELPER_LOG, 'pquic_log', (c) => {
     const line = formatLog(c);
     c.charge(byteCost(line.length));
@@ -111,4 +104,17 @@ export function formatLog(c: HelperCall): string {
     if (s.length < w) s = left ? s.padEnd(w) : s.padStart(w, zero && conv !== 's' ? '0' : ' ');
     return s;
   });
+}
+
+/**
+ * memcmp(a, b, n): -1, 0 or 1 as C's sign convention, both ranges checked and the bytes billed to
+ * the caller's fuel. Shared by the standard helper and the plugin API's my_memcmp.
+ */
+export function memcmpHelper(c: HelperCall): number {
+  const n = c.num(3);
+  const a = c.bytes(c.num(1), n);
+  const b = c.bytes(c.num(2), n);
+  c.charge(byteCost(n));
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
