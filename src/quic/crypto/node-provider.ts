@@ -1,6 +1,9 @@
 /**
- * The node:crypto implementation of CryptoProvider: the default on Node (OpenSSL does the AEAD,
- * about 3-4 µs per 1200-byte packet; bench/crypto.ts).
+ * The node:crypto implementation of CryptoProvider: the default on Node (OpenSSL does the AES-GCM
+ * AEAD, about 3-4 µs per 1200-byte packet; bench/crypto.ts). ChaCha20-Poly1305 runs on our own
+ * WebAssembly core (wasm-chacha20poly1305.ts) unless the 'openssl' option asks for node:crypto:
+ * node:crypto cannot re-key a cipher or write into a caller's buffer, so every packet would cost
+ * a Cipheriv and fresh Buffers.
  *
  * node:crypto has no way to re-key or re-IV a cipher object, so an AEAD call costs one
  * createCipheriv; what we keep per key is the imported KeyObject. AES header protection keeps one
@@ -57,6 +60,7 @@ import {
   suiteParams,
 } from './provider.js';
 import { ChaCha20HeaderProtection } from './noble-provider.js';
+import { WasmChaCha20HeaderProtection, WasmChaCha20Poly1305 } from './wasm-chacha20poly1305.js';
 
 const TAG_LENGTH = 16;
 const NONCE_LENGTH = 12;
@@ -268,15 +272,29 @@ function keyKindFor(scheme: SignatureScheme): PrivateKey['kind'] {
   }
 }
 
+export interface NodeProviderOptions {
+  /**
+   * Who runs TLS_CHACHA20_POLY1305_SHA256: 'wasm' (default), our WebAssembly ChaCha20-Poly1305,
+   * which allocates nothing per packet and is faster per 1200-byte packet than OpenSSL through
+   * node:crypto (a Cipheriv per call; bench/crypto.ts); 'openssl' keeps node:crypto, for comparison.
+   */
+  chacha20?: 'wasm' | 'openssl';
+}
+
 export class NodeCryptoProvider implements CryptoProvider {
   readonly name = 'node' as const;
+  private readonly chachaOnWasm: boolean;
+
+  constructor(options: NodeProviderOptions = {}) {
+    this.chachaOnWasm = (options.chacha20 ?? 'wasm') === 'wasm';
+  }
 
   aead(suite: CipherSuite, key: Uint8Array): Aead {
     checkKeyLength(suite, key, 'aead');
     switch (suite) {
       case TLS_AES_128_GCM_SHA256: return new NodeAead('aes-128-gcm', key);
       case TLS_AES_256_GCM_SHA384: return new NodeAead('aes-256-gcm', key);
-      case TLS_CHACHA20_POLY1305_SHA256: return new NodeAead('chacha20-poly1305', key);
+      case TLS_CHACHA20_POLY1305_SHA256: return this.chachaOnWasm ? new WasmChaCha20Poly1305(key) : new NodeAead('chacha20-poly1305', key);
     }
   }
 
@@ -285,7 +303,7 @@ export class NodeCryptoProvider implements CryptoProvider {
     switch (suite) {
       case TLS_AES_128_GCM_SHA256: return new NodeAesHeaderProtection('aes-128-ecb', hpKey);
       case TLS_AES_256_GCM_SHA384: return new NodeAesHeaderProtection('aes-256-ecb', hpKey);
-      case TLS_CHACHA20_POLY1305_SHA256: return new ChaCha20HeaderProtection(hpKey);
+      case TLS_CHACHA20_POLY1305_SHA256: return this.chachaOnWasm ? new WasmChaCha20HeaderProtection(hpKey) : new ChaCha20HeaderProtection(hpKey);
     }
   }
 

@@ -3,8 +3,9 @@
  * the first byte and the packet number. One PacketProtector per direction and encryption level.
  *
  * Both operations work in place on the caller's buffer. Per packet they allocate nothing of their
- * own beyond the typed-array views the Aead interface takes (associated data, payload) and the
- * result object of `unprotect`; the nonce, sample and mask live in per-protector buffers.
+ * own beyond the result object of `unprotect` (none with an UnprotectedPacketView) and, for an
+ * Aead without the range methods (sealRange, openRange), the views of associated data and
+ * payload it takes; the nonce, sample and mask live in per-protector buffers.
  */
 import { derivePacketKeys, type PacketKeys } from './initial.js';
 import type { Aead, CipherSuite, CryptoProvider, HeaderProtection } from './provider.js';
@@ -173,7 +174,9 @@ export class PacketProtector {
 
     const key = this.key;
     this.computeNonce(key.iv, pn);
-    key.aead.seal(this.nonce, packet.subarray(headerStart, payloadStart), packet.subarray(payloadStart, plaintextEnd), packet, payloadStart);
+    const aead = key.aead;
+    if (aead.sealRange !== undefined) aead.sealRange(this.nonce, packet, headerStart, payloadStart, plaintextEnd);
+    else aead.seal(this.nonce, packet.subarray(headerStart, payloadStart), packet.subarray(payloadStart, plaintextEnd), packet, payloadStart);
 
     // RFC 9001 §5.4.1: mask the low 4 (long header) or 5 (short header) bits and the pn bytes.
     const sample = this.sample;
@@ -231,17 +234,11 @@ export class PacketProtector {
     let length = -1;
     if (key !== null) {
       this.computeNonce(key.iv, pn);
-      const aad = datagram.subarray(headerStart, payloadStart);
-      const ciphertext = datagram.subarray(payloadStart, packetEnd);
       const aead = key.aead;
-      if (aead.openInto !== undefined) {
-        length = aead.openInto(this.nonce, aad, ciphertext, datagram, payloadStart);
+      if (aead.openRange !== undefined) {
+        length = aead.openRange(this.nonce, datagram, headerStart, payloadStart, packetEnd);
       } else {
-        const plaintext = aead.open(this.nonce, aad, ciphertext);
-        if (plaintext !== null) {
-          datagram.set(plaintext, payloadStart);
-          length = plaintext.length;
-        }
+        length = this.openWithViews(aead, datagram, headerStart, payloadStart, packetEnd);
       }
     }
     if (length < 0) {
@@ -251,6 +248,17 @@ export class PacketProtector {
     }
     if (out) return out.fill(datagram, payloadStart, length, pn, pnLength, firstByte, keyPhase);
     return { pn, pnLength, payload: datagram.subarray(payloadStart, payloadStart + length), firstByte, keyPhase };
+  }
+
+  /** Opens through the view-taking Aead methods, for AEADs without openRange. */
+  private openWithViews(aead: Aead, datagram: Uint8Array, headerStart: number, payloadStart: number, packetEnd: number): number {
+    const aad = datagram.subarray(headerStart, payloadStart);
+    const ciphertext = datagram.subarray(payloadStart, packetEnd);
+    if (aead.openInto !== undefined) return aead.openInto(this.nonce, aad, ciphertext, datagram, payloadStart);
+    const plaintext = aead.open(this.nonce, aad, ciphertext);
+    if (plaintext === null) return -1;
+    datagram.set(plaintext, payloadStart);
+    return plaintext.length;
   }
 
   /** RFC 9001 §5.3: the IV XOR the packet number left-padded to 12 bytes, big-endian. */

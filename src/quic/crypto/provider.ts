@@ -66,6 +66,19 @@ export interface Aead {
    * same offset.
    */
   openInto?(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, out: Uint8Array, outOffset: number): number;
+  /**
+   * Optional range form of `seal` for a packet in one buffer, so the caller makes no views: the
+   * associated data is buf[aadStart, textStart), the plaintext buf[textStart, textEnd) is
+   * encrypted in place and the tag written to buf[textEnd, textEnd + tagLength). Returns
+   * textEnd - textStart + tagLength.
+   */
+  sealRange?(nonce: Uint8Array, buf: Uint8Array, aadStart: number, textStart: number, textEnd: number): number;
+  /**
+   * Optional range form of `openInto`: the associated data is buf[aadStart, textStart), the
+   * ciphertext and tag buf[textStart, end). Decrypts in place and returns the plaintext length, or
+   * -1 when authentication fails, leaving `buf` untouched.
+   */
+  openRange?(nonce: Uint8Array, buf: Uint8Array, aadStart: number, textStart: number, end: number): number;
 }
 
 /** `Aead.open` for an AEAD that decrypts into a buffer: the plaintext in a new one. */

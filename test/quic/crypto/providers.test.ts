@@ -206,7 +206,7 @@ describe.each(SUITES)('AEAD %s', (_suiteName, suite) => {
 });
 
 describe('header protection against node:crypto directly', () => {
-  // Both providers run the same TypeScript ChaCha20 block for header protection, so check it
+  // The node provider masks with the WebAssembly ChaCha20 core, noble with a TypeScript block; check both
   // against OpenSSL's chacha20, whose 16-byte IV is counter (LE) || nonce, i.e. the sample.
   it.each(PROVIDERS)('%s: ChaCha20 masks, including the block counters 0 and 0xffffffff', (_name, provider) => {
     const key = node.randomBytes(32);
