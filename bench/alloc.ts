@@ -8,7 +8,11 @@
  * The pump is the endpoint's zero-copy send path (QuicConnection.writeDatagram into a buffer the
  * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool).
  *
- *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines]
+ *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20]
+ *
+ * --cipher makes the client offer only that suite (default: the default offer, which negotiates
+ * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
+ * packets are AES-128-GCM either way (RFC 9001 §5.2), but they are not in the measured transfer.
  *
  * --lines names each site with the line of its function in the temporary bundle, to tell apart
  * functions of the same name.
@@ -16,7 +20,26 @@
 import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
 import type { PeerAddress } from '../src/quic/connection/types.js';
+import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
+
+const CIPHERS: Record<string, CipherSuite> = {
+  aes128gcm: TLS_AES_128_GCM_SHA256,
+  aes256gcm: TLS_AES_256_GCM_SHA384,
+  chacha20: TLS_CHACHA20_POLY1305_SHA256,
+};
+
+/** The --cipher suite, or undefined for the default offer. */
+function cipherArg(): CipherSuite | undefined {
+  const i = process.argv.indexOf('--cipher');
+  if (i < 0) return undefined;
+  const suite = CIPHERS[process.argv[i + 1] ?? ''];
+  if (suite === undefined) {
+    console.error(`bench:alloc: --cipher wants one of ${Object.keys(CIPHERS).join(', ')}`);
+    process.exit(2);
+  }
+  return suite;
+}
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -37,7 +60,8 @@ interface ProfileNode {
 const size = arg('--size', 20_000_000);
 const top = arg('--top', 15);
 const lines = process.argv.includes('--lines');
-const p = makePair();
+const cipher = cipherArg();
+const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
 const client = p.client;
 const server = p.server!;
@@ -120,7 +144,8 @@ const walk = (n: ProfileNode, parent: string): void => {
 };
 walk(profile.head, '');
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-console.log(`bench:alloc: ${(size / 1e6).toFixed(0)} MB in memory, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${(bytes / packets).toFixed(0).padStart(7)} B/packet  ${site}`);
 }
