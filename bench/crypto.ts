@@ -14,6 +14,11 @@
  * A second table times the bare AEAD (seal + open of the 1171-byte payload) and, for AES-GCM,
  * noble's own `gcm(key, nonce, aad)` per call, which rebuilds the key schedule and GHASH tables
  * every time: the difference is what keeping per-key state in the noble provider buys.
+ * A third table moves data over an in-memory connection pair (the test harness, no sockets) with
+ * AES-128-GCM (node:crypto) and with ChaCha20-Poly1305 (wasm), alternating rounds in this one
+ * process, and gives the process CPU time per packet (both ends, everything the stack does) and the
+ * AES/ChaCha ratio per round pair, min and median.
+ *
  * Rows: node (node:crypto for every suite, its own ChaCha20-Poly1305 included), noble, and wasm
  * (ChaCha20-Poly1305 on our WebAssembly core, what the node provider uses by default).
  * This is a measurement, not a test: it asserts no speed.
@@ -23,6 +28,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { NodeCryptoProvider, getProvider } from '../src/quic/crypto/index.js';
 import { PacketProtector } from '../src/quic/crypto/packet-protection.js';
+import { type Pair, handshake, makePair, runUntil } from '../test/quic/connection/harness.js';
 import {
   type CipherSuite,
   type CryptoProvider,
@@ -180,6 +186,58 @@ function benchNobleGcmPerCall(suiteName: string, keyLength: number, opts: Option
   return { implementation: 'noble gcm() per call', suite: suiteName, sealUs, openUs };
 }
 
+interface TransferRow {
+  suite: string;
+  /** CPU µs per packet sent (both ends), min and median over rounds. */
+  minUs: number;
+  medianUs: number;
+}
+
+/** Uploads `bytes` on a new stream and returns [CPU µs, packets sent by both ends]. */
+function upload(p: Pair, bytes: number): [number, number] {
+  const server = p.server!;
+  const packets0 = p.client.stats.packetsSent + server.stats.packetsSent;
+  const cpu0 = process.cpuUsage();
+  const id = p.client.createStream();
+  p.client.sendStreamData(id, new Uint8Array(bytes), true);
+  // Events pile up in p.serverEvents: look at each once, and drop them as we go.
+  let done = false;
+  const finished = (): boolean => {
+    for (const e of p.serverEvents) if (e.type === 'stream_data' && e.streamId === id && e.fin) done = true;
+    p.serverEvents.length = 0;
+    p.clientEvents.length = 0;
+    return done;
+  };
+  if (!runUntil(p, finished, { maxSteps: 1_000_000 })) fail('transfer did not finish');
+  const cpu = process.cpuUsage(cpu0);
+  return [cpu.user + cpu.system, p.client.stats.packetsSent + server.stats.packetsSent - packets0];
+}
+
+function benchTransfer(opts: Options): { rows: TransferRow[]; ratioMin: number; ratioMedian: number } {
+  const suites: [string, CipherSuite][] = [['AES-128-GCM (node:crypto)', TLS_AES_128_GCM_SHA256], ['ChaCha20-Poly1305 (wasm)', TLS_CHACHA20_POLY1305_SHA256]];
+  const pairs = suites.map(([name, suite]) => {
+    const p = makePair({ client: { cipherSuites: [suite] } });
+    handshake(p);
+    if (p.client.cipherSuite !== suite) fail(`${name} was not negotiated`);
+    return p;
+  });
+  const bytes = opts.quick ? 1_000_000 : 4_000_000;
+  const rounds = opts.quick ? 3 : 9;
+  for (const p of pairs) upload(p, bytes); // warm-up: JIT tiers, congestion window
+  const perPacket: number[][] = pairs.map(() => []);
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const us = pairs.map((p, i) => {
+      const [cpu, packets] = upload(p, bytes);
+      perPacket[i]!.push(cpu / packets);
+      return cpu / packets;
+    });
+    ratios.push(us[0]! / us[1]!);
+  }
+  const rows = suites.map(([name], i) => ({ suite: name, minUs: Math.min(...perPacket[i]!), medianUs: median(perPacket[i]!) }));
+  return { rows, ratioMin: Math.min(...ratios), ratioMedian: median(ratios) };
+}
+
 function fmt(x: number, digits = 1): string {
   return x.toFixed(digits);
 }
@@ -202,8 +260,10 @@ function main(): void {
     else aeadRows.push(benchNobleGcmPerCall(suiteName, suiteParams(suite).keyLength, opts));
   }
 
+  const transfer = benchTransfer(opts);
+
   if (opts.json) {
-    console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, packets: packetRows, aead: aeadRows }, null, 2));
+    console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, packets: packetRows, aead: aeadRows, transfer }, null, 2));
     return;
   }
   console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}; ${PACKET_SIZE}-byte 1-RTT packets, median µs per packet.\n`);
@@ -216,6 +276,11 @@ function main(): void {
   console.log('| implementation | suite | seal µs | open µs |');
   console.log('|---|---|---:|---:|');
   for (const r of aeadRows) console.log(`| ${r.implementation} | ${r.suite} | ${fmt(r.sealUs)} | ${fmt(r.openUs)} |`);
+  console.log('\nIn-memory connection, client uploads on one stream; process CPU µs per packet sent (both ends), alternating rounds.\n');
+  console.log('| suite | min µs | median µs |');
+  console.log('|---|---:|---:|');
+  for (const r of transfer.rows) console.log(`| ${r.suite} | ${fmt(r.minUs, 2)} | ${fmt(r.medianUs, 2)} |`);
+  console.log(`\nAES-128-GCM / ChaCha20-Poly1305 CPU per packet, per round pair: min ${fmt(transfer.ratioMin, 2)}, median ${fmt(transfer.ratioMedian, 2)}`);
 }
 
 main();
