@@ -20,6 +20,9 @@ const MASK: usize = 176; //     5 bytes of header protection mask out
 const BLOCK: usize = 192; //    16 bytes: a zero-padded final Poly1305 block
 const LENGTHS: usize = 208; //  16 bytes: le64(aad length) || le64(ciphertext length)
 const POLY_KEY: usize = 256; // 64 bytes: keystream block 0 (its first 32 bytes are the MAC key)
+const ZERO: usize = 224; //     16 bytes, never written: an all-zero Poly1305 block
+const POWERS: usize = 320; //   160 bytes: limb k of r^4, r^3, r^2, r at POWERS + 16 k (4 x u32),
+//                                 and 5 times limb k at POWERS + 80 + 16 k
 const STREAM: usize = 512; //   256 bytes: keystream of four blocks
 
 // "expand 32-byte k" (RFC 8439 §2.3).
@@ -201,6 +204,128 @@ function polyBlocks(m: usize, count: usize, hibit: u32): void {
   h0 = a0; h1 = a1; h2 = a2; h3 = a3; h4 = a4;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Poly1305 on four blocks at once: four accumulators, one per i32x4 lane
+// ---------------------------------------------------------------------------------------------
+//
+// Lane j absorbs blocks j, j + 4, j + 8, ... and is multiplied by r^4 after each, except after
+// the last group, where lanes 0..3 are multiplied by r^4, r^3, r^2, r: the sum of the lanes is
+// then exactly the serial Horner evaluation (RFC 8439 §2.5.1 computes sum m_i r^(n - i + 1)).
+// Products of 26-bit limbs come from i64x2.extmul (u32 x u32 -> u64), two lanes at a time.
+
+/** Fills POWERS with r^4, r^3, r^2 (partly reduced limbs, as polyBlocks leaves them) and r. */
+function polyPowers(): void {
+  const s0 = h0, s1 = h1, s2 = h2, s3 = h3, s4 = h4;
+  // (h + 0) * r with h = r^k gives r^(k + 1): polyBlocks on a zero block without the 2^128 bit.
+  h0 = r0; h1 = r1; h2 = r2; h3 = r3; h4 = r4;
+  for (let lane: usize = 3; ; lane--) {
+    const at = POWERS + (lane << 2);
+    store<u32>(at, h0); store<u32>(at, h1, 16); store<u32>(at, h2, 32); store<u32>(at, h3, 48); store<u32>(at, h4, 64);
+    store<u32>(at, h0 * 5, 80); store<u32>(at, h1 * 5, 96); store<u32>(at, h2 * 5, 112); store<u32>(at, h3 * 5, 128); store<u32>(at, h4 * 5, 144);
+    if (lane == 0) break;
+    polyBlocks(ZERO, 1, 0);
+  }
+  h0 = s0; h1 = s1; h2 = s2; h3 = s3; h4 = s4;
+}
+
+/** Packs the low 32 bits of lanes 0, 1 (i64x2 lo) and 2, 3 (i64x2 hi) into one i32x4. */
+// @ts-ignore: decorator
+@inline function narrow(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i32>(lo, hi, 0, 2, 4, 6);
+}
+
+/** narrow() of the values mod 2^26. */
+// @ts-ignore: decorator
+@inline function low26(lo: v128, hi: v128): v128 {
+  const m = i64x2.splat(0x3ffffff);
+  return narrow(v128.and(lo, m), v128.and(hi, m));
+}
+
+/** Sum over lanes 0, 1 (low) or 2, 3 (high) of a * b, u32 x u32 -> u64, for five pairs. */
+// @ts-ignore: decorator
+@inline function dotLow(a: v128, b: v128, c: v128, d: v128, e: v128, ra: v128, rb: v128, rc: v128, rd: v128, re: v128): v128 {
+  return i64x2.add(i64x2.add(i64x2.add(i64x2.add(
+    i64x2.extmul_low_i32x4_u(a, ra), i64x2.extmul_low_i32x4_u(b, rb)), i64x2.extmul_low_i32x4_u(c, rc)),
+    i64x2.extmul_low_i32x4_u(d, rd)), i64x2.extmul_low_i32x4_u(e, re));
+}
+// @ts-ignore: decorator
+@inline function dotHigh(a: v128, b: v128, c: v128, d: v128, e: v128, ra: v128, rb: v128, rc: v128, rd: v128, re: v128): v128 {
+  return i64x2.add(i64x2.add(i64x2.add(i64x2.add(
+    i64x2.extmul_high_i32x4_u(a, ra), i64x2.extmul_high_i32x4_u(b, rb)), i64x2.extmul_high_i32x4_u(c, rc)),
+    i64x2.extmul_high_i32x4_u(d, rd)), i64x2.extmul_high_i32x4_u(e, re));
+}
+
+// @ts-ignore: decorator
+@inline function laneSum(v: v128): u32 {
+  return i32x4.extract_lane(v, 0) + i32x4.extract_lane(v, 1) + i32x4.extract_lane(v, 2) + i32x4.extract_lane(v, 3);
+}
+
+/**
+ * Absorbs `groups` groups of four full 16-byte blocks from m. The accumulator enters in lane 0
+ * and leaves summed back into h0..h4 with the partial carry polyBlocks leaves.
+ */
+function polyBlocks4(m: usize, groups: usize): void {
+  if (groups == 0) return;
+  polyPowers();
+  const mask = i32x4.splat(0x3ffffff);
+  const hibit = i32x4.splat(1 << 24);
+  let a0 = i32x4(h0, 0, 0, 0), a1 = i32x4(h1, 0, 0, 0), a2 = i32x4(h2, 0, 0, 0), a3 = i32x4(h3, 0, 0, 0), a4 = i32x4(h4, 0, 0, 0);
+  for (let g: usize = 0; g < groups; g++, m += 64) {
+    // Multiplier: r^4 in every lane, or r^4, r^3, r^2, r for the last group.
+    const last = g + 1 == groups;
+    const R0 = last ? v128.load(POWERS) : v128.load32_splat(POWERS);
+    const R1 = last ? v128.load(POWERS, 16) : v128.load32_splat(POWERS, 16);
+    const R2 = last ? v128.load(POWERS, 32) : v128.load32_splat(POWERS, 32);
+    const R3 = last ? v128.load(POWERS, 48) : v128.load32_splat(POWERS, 48);
+    const R4 = last ? v128.load(POWERS, 64) : v128.load32_splat(POWERS, 64);
+    // 2^130 = 5 (mod p), as in polyBlocks.
+    const S1 = last ? v128.load(POWERS, 96) : v128.load32_splat(POWERS, 96);
+    const S2 = last ? v128.load(POWERS, 112) : v128.load32_splat(POWERS, 112);
+    const S3 = last ? v128.load(POWERS, 128) : v128.load32_splat(POWERS, 128);
+    const S4 = last ? v128.load(POWERS, 144) : v128.load32_splat(POWERS, 144);
+    // Word w of the four blocks in one vector each (a 4 x 4 transpose), then the 26-bit limbs.
+    const b0 = v128.load(m), b1 = v128.load(m, 16), b2 = v128.load(m, 32), b3 = v128.load(m, 48);
+    const t0 = v128.shuffle<i32>(b0, b1, 0, 4, 1, 5), t1 = v128.shuffle<i32>(b0, b1, 2, 6, 3, 7);
+    const t2 = v128.shuffle<i32>(b2, b3, 0, 4, 1, 5), t3 = v128.shuffle<i32>(b2, b3, 2, 6, 3, 7);
+    const w0 = v128.shuffle<i64>(t0, t2, 0, 2), w1 = v128.shuffle<i64>(t0, t2, 1, 3);
+    const w2 = v128.shuffle<i64>(t1, t3, 0, 2), w3 = v128.shuffle<i64>(t1, t3, 1, 3);
+    a0 = i32x4.add(a0, v128.and(w0, mask));
+    a1 = i32x4.add(a1, v128.and(v128.or(i32x4.shr_u(w0, 26), i32x4.shl(w1, 6)), mask));
+    a2 = i32x4.add(a2, v128.and(v128.or(i32x4.shr_u(w1, 20), i32x4.shl(w2, 12)), mask));
+    a3 = i32x4.add(a3, v128.and(v128.or(i32x4.shr_u(w2, 14), i32x4.shl(w3, 18)), mask));
+    a4 = i32x4.add(a4, v128.or(i32x4.shr_u(w3, 8), hibit));
+    // d_k = sum of a_i * r_j over i + j = k, with the x5 limbs S for i + j >= 5.
+    let d0l = dotLow(a0, a1, a2, a3, a4, R0, S4, S3, S2, S1), d0h = dotHigh(a0, a1, a2, a3, a4, R0, S4, S3, S2, S1);
+    let d1l = dotLow(a0, a1, a2, a3, a4, R1, R0, S4, S3, S2), d1h = dotHigh(a0, a1, a2, a3, a4, R1, R0, S4, S3, S2);
+    let d2l = dotLow(a0, a1, a2, a3, a4, R2, R1, R0, S4, S3), d2h = dotHigh(a0, a1, a2, a3, a4, R2, R1, R0, S4, S3);
+    let d3l = dotLow(a0, a1, a2, a3, a4, R3, R2, R1, R0, S4), d3h = dotHigh(a0, a1, a2, a3, a4, R3, R2, R1, R0, S4);
+    let d4l = dotLow(a0, a1, a2, a3, a4, R4, R3, R2, R1, R0), d4h = dotHigh(a0, a1, a2, a3, a4, R4, R3, R2, R1, R0);
+    // polyBlocks' partial carry, lane-wise: d1 += d0 >> 26, ..., and c = d4 >> 26 wraps around
+    // as 5 c into limb 0, whose own carry goes to limb 1.
+    d1l = i64x2.add(d1l, i64x2.shr_u(d0l, 26)); d1h = i64x2.add(d1h, i64x2.shr_u(d0h, 26));
+    d2l = i64x2.add(d2l, i64x2.shr_u(d1l, 26)); d2h = i64x2.add(d2h, i64x2.shr_u(d1h, 26));
+    d3l = i64x2.add(d3l, i64x2.shr_u(d2l, 26)); d3h = i64x2.add(d3h, i64x2.shr_u(d2h, 26));
+    d4l = i64x2.add(d4l, i64x2.shr_u(d3l, 26)); d4h = i64x2.add(d4h, i64x2.shr_u(d3h, 26));
+    // c < 2^30 (d4 has no x5 terms), so 5 c + (d0 mod 2^26) < 2^32 fits the 32-bit lanes.
+    const cl = i64x2.shr_u(d4l, 26), ch = i64x2.shr_u(d4h, 26);
+    a0 = i32x4.add(low26(d0l, d0h), narrow(i64x2.add(i64x2.shl(cl, 2), cl), i64x2.add(i64x2.shl(ch, 2), ch)));
+    a1 = i32x4.add(low26(d1l, d1h), i32x4.shr_u(a0, 26));
+    a0 = v128.and(a0, mask);
+    a2 = low26(d2l, d2h);
+    a3 = low26(d3l, d3h);
+    a4 = low26(d4l, d4h);
+  }
+  // Sum the lanes (each below 2^27, so the sums fit 32 bits) and carry as polyBlocks does.
+  let t0 = laneSum(a0), t1 = laneSum(a1), t2 = laneSum(a2), t3 = laneSum(a3), t4 = laneSum(a4);
+  t1 += t0 >>> 26; t0 &= M26;
+  t2 += t1 >>> 26; t1 &= M26;
+  t3 += t2 >>> 26; t2 &= M26;
+  t4 += t3 >>> 26; t3 &= M26;
+  t0 += (t4 >>> 26) * 5; t4 &= M26;
+  t1 += t0 >>> 26; t0 &= M26;
+  h0 = t0; h1 = t1; h2 = t2; h3 = t3; h4 = t4;
+}
+
 /**
  * Absorbs msg[0, len). A last partial block is zero-filled to 16 bytes; `messageEnd` says how it
  * counts: the end of a bare Poly1305 message gets a 0x01 byte after its data and no 2^128 bit
@@ -208,7 +333,8 @@ function polyBlocks(m: usize, count: usize, hibit: u32): void {
  */
 function polyMessage(msg: usize, len: usize, messageEnd: bool): void {
   const full = len >>> 4;
-  polyBlocks(msg, full, 1 << 24);
+  polyBlocks4(msg, full >>> 2);
+  polyBlocks(msg + ((full & ~3) << 4), full & 3, 1 << 24);
   const rest = len & 15;
   if (rest != 0) {
     v128.store(BLOCK, i32x4.splat(0));

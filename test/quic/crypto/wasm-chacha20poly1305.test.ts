@@ -35,6 +35,28 @@ function poly1305(key: Uint8Array, msg: Uint8Array): Uint8Array {
   return core.tag.slice();
 }
 
+/** Little-endian bytes as a BigInt. */
+function le(bytes: Uint8Array): bigint {
+  let x = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[i]!);
+  return x;
+}
+
+/** Poly1305 straight from RFC 8439 §2.5.1 with BigInt: an independent reference. */
+function poly1305Reference(key: Uint8Array, msg: Uint8Array): Uint8Array {
+  const p = (1n << 130n) - 5n;
+  const r = le(key.subarray(0, 16)) & 0x0ffffffc0ffffffc0ffffffc0fffffffn;
+  let acc = 0n;
+  for (let i = 0; i < msg.length; i += 16) {
+    const block = msg.subarray(i, Math.min(i + 16, msg.length));
+    acc = ((acc + le(block) + (1n << BigInt(8 * block.length))) * r) % p;
+  }
+  let tag = (acc + le(key.subarray(16, 32))) & ((1n << 128n) - 1n);
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i++, tag >>= 8n) out[i] = Number(tag & 0xffn);
+  return out;
+}
+
 /** OpenSSL's AEAD, the reference: ciphertext || tag. */
 function nodeSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
@@ -71,6 +93,15 @@ describe('RFC 8439 vectors on the WebAssembly core', () => {
 
   it.each(POLY1305)('Poly1305 $name', (v) => {
     expect(toHex(poly1305(hex(v.key), hex(v.msg)))).toBe(v.tag);
+  });
+
+  it('Poly1305 matches a BigInt reference for random and all-ones keys and messages of 0..300 bytes', () => {
+    for (let length = 0; length <= 300; length++) {
+      for (const key of [randomBytes(32), new Uint8Array(32).fill(0xff)]) {
+        const msg = length % 3 === 0 ? new Uint8Array(length).fill(0xff) : randomBytes(length);
+        expect(toHex(poly1305(key, msg))).toBe(toHex(poly1305Reference(key, msg)));
+      }
+    }
   });
 
   it('§2.8.2 AEAD seal and open', () => {
@@ -117,6 +148,18 @@ describe('WasmChaCha20Poly1305 against node:crypto', () => {
       expect(aead.openRange(nonce, packet, 2, textStart, textStart + length + 16)).toBe(length);
       expect(toHex(packet.subarray(textStart, textStart + length))).toBe(toHex(plaintext));
       expect(toHex(packet.subarray(2, textStart))).toBe(toHex(aad));
+    }
+  });
+
+  it('agrees with OpenSSL on all-ones keys, nonces and data (largest Poly1305 limbs and carries)', () => {
+    const ones = (n: number): Uint8Array => new Uint8Array(n).fill(0xff);
+    const aead = new WasmChaCha20Poly1305(ones(32));
+    for (const length of [0, 16, 63, 64, 65, 127, 128, 129, 1024, 1500]) {
+      for (const aad of [ones(0), ones(13), ones(64)]) {
+        const out = new Uint8Array(length + 16);
+        aead.seal(ones(12), aad, ones(length), out, 0);
+        expect(toHex(out)).toBe(toHex(nodeSeal(ones(32), ones(12), aad, ones(length))));
+      }
     }
   });
 
