@@ -7,7 +7,10 @@
 //
 // ChaCha20 runs four blocks at once in Wasm SIMD (one i32x4 lane per block, RFC 8439 §2.3 state
 // words in 16 vectors); Poly1305 (RFC 8439 §2.5) uses five 26-bit limbs so that every product of
-// two limbs, summed five times, fits a u64.
+// two limbs, summed five times, fits a u64, and absorbs runs of four blocks in four SIMD lanes.
+//
+// Measured per 1171-byte payload (one process, min of alternating runs, 2026-11-27): ChaCha20
+// 0.84 µs, Poly1305 0.54 µs scalar and 0.50 µs in four lanes; the whole seal 1.46 µs.
 
 // Fixed layout of the scratch area (byte addresses; asc's own static data starts at memoryBase,
 // above all of these). The wrapper mirrors these numbers.

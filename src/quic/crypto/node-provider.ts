@@ -1,17 +1,18 @@
 /**
  * The node:crypto implementation of CryptoProvider: the default on Node (OpenSSL does the AES-GCM
- * AEAD, about 3-4 µs per 1200-byte packet; bench/crypto.ts). ChaCha20-Poly1305 runs on our own
- * WebAssembly core (wasm-chacha20poly1305.ts) unless the 'openssl' option asks for node:crypto:
- * node:crypto cannot re-key a cipher or write into a caller's buffer, so every packet would cost
- * a Cipheriv and fresh Buffers.
+ * AEAD, about 3-4 µs per 1200-byte packet; bench/crypto.ts).
  *
  * node:crypto has no way to re-key or re-IV a cipher object, so an AEAD call costs one
  * createCipheriv; what we keep per key is the imported KeyObject. AES header protection keeps one
  * ECB cipher object for the key's lifetime: ECB is stateless between blocks, so update() on a
- * 16-byte sample returns that block's encryption every time. ChaCha20 header protection is the
- * dependency-free single-block function shared with the noble provider (0.1 µs against about
- * 4 µs for a createCipheriv('chacha20') per packet); AES stays on OpenSSL, whose AES-NI code is
- * constant-time where a table-based AES in JavaScript is not.
+ * 16-byte sample returns that block's encryption every time. AES stays on OpenSSL, whose AES-NI
+ * code is constant-time where a table-based AES in JavaScript is not.
+ *
+ * ChaCha20-Poly1305 and its header protection run on our own WebAssembly core
+ * (wasm-chacha20poly1305.ts): it needs no per-packet Cipheriv or Buffers, and it is faster per
+ * packet than OpenSSL through node:crypto. The option chacha20: 'openssl' keeps node:crypto's
+ * AEAD (and the TypeScript single-block header protection shared with the noble provider), for
+ * comparison.
  *
  * Everything returned to callers is a plain Uint8Array, not a Buffer, so both providers give
  * results of the same type.

@@ -1,7 +1,8 @@
 /**
  * The crypto provider interface: everything QUIC packet protection (RFC 9001 §5) and our TLS 1.3
  * (RFC 8446) need, behind one interface with two implementations:
- *  - `node`  (node-provider.ts): node:crypto, the default on Node (about 8x faster per packet);
+ *  - `node`  (node-provider.ts): node:crypto, the default on Node (about 8x faster per packet),
+ *    with ChaCha20-Poly1305 on our WebAssembly core (wasm-chacha20poly1305.ts);
  *  - `noble` (noble-provider.ts): @noble/ciphers, @noble/curves, @noble/hashes, portable.
  * Both must pass the same test vectors. Nothing above this layer imports node:crypto or noble.
  *
