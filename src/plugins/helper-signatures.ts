@@ -5,17 +5,23 @@
  * a helper the runtime registers has no signature here.
  *
  * Handles (abi.ts: tags above 2^40) are checked by the host, so a number is accepted where one
- * is expected; a pointer never is. Values a setter keeps (`value`) must not be addresses under
- * strict: they would reach the host (and other pluglets) as plain numbers.
+ * is expected; a pointer never is. Values a setter hands the host (`value`) must not be
+ * addresses under strict: the host interprets them. Values the host only keeps for this plugin
+ * instance and gives back to it (`kept`: metadata slots, set_cnx outputs that are kept, such as
+ * parse_frame's frame structure) may be heap pointers (src/vm/verifier/kept.ts); the getters of
+ * those slots return what the plugin-wide summary says the slot holds.
  */
 import { STANDARD_HELPER_SIGNATURES } from '../vm/helper-signatures.js';
-import type { ArgSpec, HelperSignature } from '../vm/verifier/types.js';
+import type { ArgSpec, HelperSignature, KeptStore } from '../vm/verifier/types.js';
 import { AK_CNX_INPUT, HELPER_IDS } from './abi.js';
 
 const scalar: ArgSpec = { kind: 'scalar' };
 const value: ArgSpec = { kind: 'value' };
 const h = (handle: string): ArgSpec => ({ kind: 'handle', handle });
 const cnx = h('cnx');
+/** The value of a kept slot of `store` whose index is in register `keyArg`. */
+const kept = (store: KeptStore, keyArg: number): ArgSpec => ({ kind: 'kept', store, keyArg });
+const keptRet = (store: KeptStore, keyArg: number) => ({ kind: 'kept', store, keyArg }) as const;
 
 type Sig = Omit<HelperSignature, 'name'>;
 const num = { kind: 'scalar' } as const;
@@ -35,21 +41,23 @@ const CONNECTION_API: Record<string, Sig> = {
   reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32 }], ret: num },
   // get_cnx(cnx, AK_CNX_INPUT, i): input i of the running operation, typed by its contract.
   get_cnx: { args: [cnx, scalar, scalar], ret: { kind: 'input', keyArg: 2, key: AK_CNX_INPUT, indexArg: 3 } },
-  set_cnx: setter(cnx, true),
-  get_cnx_metadata: { args: [cnx, scalar], ret: num },
-  set_cnx_metadata: { args: [cnx, scalar, value], ret: none },
+  // set_cnx(cnx, AK_CNX_OUTPUT, i, v): the only key the host lets a pluglet set; whether output
+  // i is kept for the plugin or read by the host depends on the operation (VerifyOptions.kept).
+  set_cnx: { args: [cnx, scalar, scalar, kept('output', 3)], ret: none },
+  get_cnx_metadata: { args: [cnx, scalar], ret: keptRet('cnx_metadata', 2) },
+  set_cnx_metadata: { args: [cnx, scalar, kept('cnx_metadata', 2)], ret: none },
   get_path: getter(h('path'), true),
   set_path: setter(h('path'), true),
-  get_path_metadata: { args: [cnx, h('path'), scalar], ret: num },
-  set_path_metadata: { args: [cnx, h('path'), scalar, value], ret: none },
+  get_path_metadata: { args: [cnx, h('path'), scalar], ret: keptRet('path_metadata', 3) },
+  set_path_metadata: { args: [cnx, h('path'), scalar, kept('path_metadata', 3)], ret: none },
   get_pkt_ctx: getter(h('pkt_ctx'), false),
   set_pkt_ctx: setter(h('pkt_ctx'), false),
-  get_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar], ret: num },
-  set_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar, value], ret: none },
+  get_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar], ret: keptRet('pkt_ctx_metadata', 3) },
+  set_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar, kept('pkt_ctx_metadata', 3)], ret: none },
   get_pkt: getter(h('pkt'), false),
   set_pkt: setter(h('pkt'), false),
-  get_pkt_metadata: { args: [cnx, h('pkt'), scalar], ret: num },
-  set_pkt_metadata: { args: [cnx, h('pkt'), scalar, value], ret: none },
+  get_pkt_metadata: { args: [cnx, h('pkt'), scalar], ret: keptRet('pkt_metadata', 3) },
+  set_pkt_metadata: { args: [cnx, h('pkt'), scalar, kept('pkt_metadata', 3)], ret: none },
   get_sack_item: getter(h('sack_item'), false),
   set_sack_item: setter(h('sack_item'), false),
   get_cnxid: getter(h('cnxid'), false),

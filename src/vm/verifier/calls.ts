@@ -9,6 +9,7 @@ import type { HelperSignature, InputKind } from './types.js';
 import { type Pass, forgetId, report } from './pass.js';
 import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
+import { keptFact, keptValue, keptWrite, readFact, writeKeys } from './kept.js';
 
 export function argScalar(v: Value): Scalar {
   return v.k === 'scalar' ? v.s : SCALAR_UNKNOWN;
@@ -32,6 +33,15 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
       case 'value':
         if (leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a ${spec.kind === 'value' ? 'value it keeps' : 'number'}`, st, false);
         break;
+      case 'kept': {
+        const keys = writeKeys(env.kept, spec.store, st.regs[spec.keyArg]);
+        const { fact, leak } = keptFact(v);
+        // Not kept for the plugin (an output the host reads): the rule of values.
+        if (keys.length === 0 ? leak || v.k === 'ptr' : leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a value it keeps`, st, false);
+        const bad = keys.length === 0 ? undefined : keptWrite(env.kept, keys, fact);
+        if (bad !== undefined) report(p, 'HELPER_ARG', pc, `${name}: ${bad}`, st, true);
+        break;
+      }
       case 'handle':
         if (v.k === 'ptr') report(p, 'HELPER_ARG', pc, `${name} expects a ${spec.handle} handle in r${r}, got a pointer`, st, false);
         else if (v.k === 'handle' && v.what !== spec.handle && v.what !== 'object') {
@@ -102,8 +112,12 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
     const key = st.regs[sig.ret.keyArg];
     const index = st.regs[sig.ret.indexArg];
     if (key?.k === 'scalar' && isConst(key.s) && key.s.umin === BigInt(sig.ret.key) && index?.k === 'scalar' && isConst(index.s) && index.s.umin < 64n) {
-      r0 = inputValue(env.inputs[Number(index.s.umin)], st);
+      const i = Number(index.s.umin);
+      // Typed by the operation's contract, or kept for the plugin (process_frame's frame).
+      r0 = env.inputs[i] !== undefined && env.inputs[i] !== 'scalar' ? inputValue(env.inputs[i], st) : keptRead(st, pc, readFact(env.kept, 'input', index));
     }
+  } else if (sig.ret.kind === 'kept') {
+    r0 = keptRead(st, pc, readFact(env.kept, sig.ret.store, st.regs[sig.ret.keyArg]));
   } else if (sig.ret.kind === 'heap_or_null') {
     const size = argScalar(st.regs[sig.ret.sizeArg]!);
     const nid = pc + 1;
@@ -112,6 +126,12 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/** A kept value read back: a fresh allocation id for a heap pointer, as an allocator's result. */
+function keptRead(st: State, pc: number, fact: ReturnType<typeof readFact>): Value {
+  if (fact.kind === 'heap') forgetId(st, pc + 1, true);
+  return keptValue(fact, pc + 1);
 }
 
 /** What an input of the running operation is, by its declared kind. */

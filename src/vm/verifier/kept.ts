@@ -1,0 +1,122 @@
+/**
+ * Values the host keeps for a plugin (metadata slots, the frame structure parse_frame outputs)
+ * and gives back only to the same plugin instance, never interpreting them (PQUIC's convention,
+ * reference/pquic.md §4: state in the plugin's heap, its address in metadata).
+ *
+ * Writing a heap pointer there is therefore no leak: the host learns nothing it could use, and
+ * the only reader is the plugin itself. A stack pointer still is one under strict (the frame is
+ * gone when another pluglet reads it back). What a slot receives, over every pluglet of the
+ * plugin, is the plugin-wide summary (src/plugins/verify-plugin.ts): a reader then gets a
+ * pointer-or-NULL to a heap block of at least S bytes, checked for NULL before use, as an
+ * allocator's result.
+ *
+ * Why such a pointer's accesses may be proven although the block may have been freed or reused
+ * since: a proven heap access (`provenAccesses`, src/vm/jit/proofs.ts) promises only that the
+ * address lies inside the plugin's heap region, which the JIT then reads or writes without its
+ * region check. The heap is one region of the instance's memory (src/vm/link.ts), fixed for the
+ * instance's life, and every block the allocator returns lies inside it (src/plugins/heap.ts: the
+ * bookkeeping is on the host's side, so no write to a block corrupts it). A block of size >= S at
+ * p means [p, p + S) is inside the heap region; freeing or reusing the block does not move the
+ * region, so an access inside [p, p + S) later still lands in the plugin's own heap: possibly
+ * stale data of its own, never another region (stack, read-only data, grants) or another
+ * plugin's memory. Each instance has its own metadata slots and frames (src/plugins/instance.ts),
+ * so the value read back is one this plugin's pluglets wrote, or the initial 0.
+ */
+import { isConst, scalarConst } from './scalar.js';
+import { UNKNOWN, ptrValue, type Value } from './state.js';
+import type { KeptFact, KeptOptions, KeptStore } from './types.js';
+
+export const KEPT_NULL: KeptFact = { kind: 'null' };
+export const KEPT_NUMBER: KeptFact = { kind: 'number' };
+
+/** Least upper bound: null < heap(S) (smaller S is larger) < number. */
+export function joinKept(a: KeptFact, b: KeptFact): KeptFact {
+  if (a.kind === 'number' || b.kind === 'number') return KEPT_NUMBER;
+  if (a.kind === 'null') return b;
+  if (b.kind === 'null') return a;
+  return a.size <= b.size ? a : b;
+}
+
+/** a ⊑ b. */
+export function leqKept(a: KeptFact, b: KeptFact): boolean {
+  if (b.kind === 'number' || a.kind === 'null') return true;
+  if (a.kind === 'number' || b.kind === 'null') return false;
+  return a.size >= b.size;
+}
+
+export function formatKept(f: KeptFact): string {
+  return f.kind === 'heap' ? `a heap block of ${f.size} bytes or NULL` : f.kind === 'null' ? 'NULL only' : 'a number';
+}
+
+/**
+ * What storing `v` in a kept slot records, and whether it leaks an address under strict. A heap
+ * pointer at offset o of a block of s bytes leaves s - o bytes readable through the value read
+ * back; other pointers (data sections, the granted buffer) and numbers make the slot a number.
+ * A stack pointer, or a number that may be one (tainted), is a leak.
+ */
+export function keptFact(v: Value): { fact: KeptFact; leak: boolean } {
+  if (v.k === 'ptr') {
+    if (v.region === 'stack') return { fact: KEPT_NUMBER, leak: true };
+    if (v.region === 'heap' && v.off.smin >= 0n && v.off.smax <= v.size) return { fact: { kind: 'heap', size: v.size - v.off.smax }, leak: false };
+    return { fact: KEPT_NUMBER, leak: false };
+  }
+  if (v.k === 'scalar') {
+    if (v.tainted) return { fact: KEPT_NUMBER, leak: true };
+    return { fact: isConst(v.s) && v.s.umin === 0n ? KEPT_NULL : KEPT_NUMBER, leak: false };
+  }
+  return { fact: KEPT_NUMBER, leak: false };
+}
+
+/** The constant slot index in `v`, or undefined. */
+function constIndex(v: Value | undefined): bigint | undefined {
+  return v?.k === 'scalar' && isConst(v.s) ? v.s.umin : undefined;
+}
+
+/** Keys a write to slot `index` of `store` goes to: the slot's, or the store's wildcard when the index is unknown. */
+export function writeKeys(kept: KeptOptions | undefined, store: KeptStore, index: Value | undefined): readonly string[] {
+  const i = constIndex(index);
+  if (store === 'output') return i === undefined || i >= 64n ? [] : kept?.outputKeys?.[Number(i)] ?? [];
+  return [i === undefined ? `${store}:*` : `${store}:${i}`];
+}
+
+/** The summary's fact for a read of slot `index` of `store` (or of input i for `input`). */
+export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'input', index: Value | undefined): KeptFact {
+  const summary = kept?.summary;
+  if (summary === undefined) return KEPT_NUMBER;
+  const i = constIndex(index);
+  let keys: readonly string[];
+  if (store === 'input') {
+    const k = i === undefined || i >= 64n ? undefined : kept?.inputKeys?.[Number(i)];
+    if (k === undefined || k.length === 0) return KEPT_NUMBER;
+    keys = k;
+  } else if (i === undefined) {
+    keys = [...summary.keys()].filter((k) => k.startsWith(`${store}:`));
+  } else keys = [`${store}:${i}`, `${store}:*`];
+  // A key nothing wrote holds its initial 0 (the host zeroes metadata; a frame never output is 0).
+  return keys.reduce<KeptFact>((f, k) => joinKept(f, summary.get(k) ?? KEPT_NULL), KEPT_NULL);
+}
+
+/** The value a read gets from its fact; `nid` names the read (copies share one NULL check). */
+export function keptValue(f: KeptFact, nid: number): Value {
+  switch (f.kind) {
+    case 'null': return { ...UNKNOWN, s: scalarConst(0n) };
+    case 'heap': return ptrValue('heap', 0, scalarConst(0n), { size: f.size, nullable: true, nid });
+    case 'number': return UNKNOWN;
+  }
+}
+
+/**
+ * Records a write and checks it against the summary the readers were typed with: a write the
+ * summary does not cover would make those types wrong, so it is reported (under both policies:
+ * checked drops runtime checks on proven accesses too).
+ */
+export function keptWrite(kept: KeptOptions | undefined, keys: readonly string[], fact: KeptFact): string | undefined {
+  for (const k of keys) {
+    kept?.record?.(k, fact);
+    const s = kept?.summary;
+    if (s === undefined) continue;
+    const have = s.get(k) ?? KEPT_NULL;
+    if (!leqKept(fact, have)) return `kept slot ${k} receives ${formatKept(fact)}, but its readers were verified with ${formatKept(have)}`;
+  }
+  return undefined;
+}
