@@ -76,8 +76,9 @@ const CONNECTION_API: Record<string, Sig> = {
   picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2, cap: 8 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: num },
   // size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n): writes at most max bytes.
   picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2, cap: 8 }, scalar, scalar], ret: num },
-  // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one value per key.
-  pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true }], ret: num },
+  // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one
+  // value per key; the host reads 8 bytes per comma-separated key, known when keys is a constant.
+  pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true, keysArg: 3 }], ret: num },
   recover_packet: { args: [cnx, { kind: 'mem', access: 'read', len: 3, maxLen: 65536 }, scalar], ret: num },
   packet_recovered: { args: [cnx, scalar], ret: num },
   pquic_frame_name: { args: [cnx, scalar, { kind: 'cstring' }], ret: none },

@@ -34,11 +34,11 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         if (leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a ${spec.kind === 'value' ? 'value it keeps' : 'number'}`, st, false);
         break;
       case 'kept': {
-        const keys = writeKeys(env.kept, spec.store, st.regs[spec.keyArg]);
+        const { keys, hostReads } = writeKeys(env.kept, spec.store, st.regs[spec.keyArg]);
         const { fact, leak } = keptFact(v);
-        // Not kept for the plugin (an output the host reads): the rule of values.
-        if (keys.length === 0 ? leak || v.k === 'ptr' : leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a value it keeps`, st, false);
-        const bad = keys.length === 0 ? undefined : keptWrite(env.kept, keys, fact);
+        // Maybe not kept for the plugin (an output the host reads): the rule of values.
+        if (hostReads ? leak || v.k === 'ptr' : leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a value it keeps`, st, false);
+        const bad = keptWrite(env.kept, keys, fact);
         if (bad !== undefined) report(p, 'HELPER_ARG', pc, `${name}: ${bad}`, st, true);
         break;
       }
@@ -63,7 +63,11 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
           const cap = BigInt(spec.cap);
           len = scalarU(len.umin < cap ? len.umin : cap, cap) ?? scalarConst(cap);
         }
-        if (spec.kind === 'mem' && spec.unsized) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
+        if (spec.kind === 'mem' && spec.unsized) {
+          const keys = spec.keysArg !== undefined ? constantKeys(st.regs[spec.keysArg], env.rodata) : undefined;
+          if (keys === undefined) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
+          else len = scalarConst(BigInt(keys * (spec.size ?? 1)));
+        }
         if (spec.kind === 'mem' && spec.maxLen !== undefined && len.umax > BigInt(spec.maxLen)) {
           report(p, 'HELPER_ARG', pc, `${name}: length r${spec.len} may be ${len.umax} (at most ${spec.maxLen})`, st, len.umin > BigInt(spec.maxLen));
         }
@@ -126,6 +130,23 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/**
+ * The number of comma-separated keys of a string the host will read, when it is a constant of
+ * read-only data (its bytes cannot change before the call): pquic_qlog_values reads one value
+ * per key.
+ */
+function constantKeys(v: Value | undefined, rodata: readonly (Uint8Array | undefined)[]): number | undefined {
+  if (v?.k !== 'ptr' || v.region !== 'data' || !isConst(v.off)) return undefined;
+  const bytes = rodata[v.index];
+  const start = Number(v.off.umin);
+  if (bytes === undefined || start < 0 || start >= bytes.length) return undefined;
+  const end = bytes.indexOf(0, start);
+  if (end < 0) return undefined;
+  let n = 1;
+  for (let i = start; i < end; i++) if (bytes[i] === 0x2c) n++;
+  return n;
 }
 
 /** A kept value read back: a fresh allocation id for a heap pointer, as an allocator's result. */

@@ -72,11 +72,18 @@ function constIndex(v: Value | undefined): bigint | undefined {
   return v?.k === 'scalar' && isConst(v.s) ? v.s.umin : undefined;
 }
 
-/** Keys a write to slot `index` of `store` goes to: the slot's, or the store's wildcard when the index is unknown. */
-export function writeKeys(kept: KeptOptions | undefined, store: KeptStore, index: Value | undefined): readonly string[] {
+/**
+ * Where a write to slot `index` of `store` goes: the keys it is kept under (the slot's, or the
+ * store's wildcard when the index is unknown), and whether the host may read it instead (an
+ * output the host interprets: then the rule of values applies, an address is a leak).
+ */
+export function writeKeys(kept: KeptOptions | undefined, store: KeptStore, index: Value | undefined): { keys: readonly string[]; hostReads: boolean } {
   const i = constIndex(index);
-  if (store === 'output') return i === undefined || i >= 64n ? [] : kept?.outputKeys?.[Number(i)] ?? [];
-  return [i === undefined ? `${store}:*` : `${store}:${i}`];
+  if (store !== 'output') return { keys: [i === undefined ? `${store}:*` : `${store}:${i}`], hostReads: false };
+  // An unknown output index may be any output, kept or read by the host.
+  if (i === undefined) return { keys: [...new Set((kept?.outputKeys ?? []).flatMap((k) => k ?? []))], hostReads: true };
+  const keys = i >= 64n ? [] : kept?.outputKeys?.[Number(i)] ?? [];
+  return { keys, hostReads: keys.length === 0 };
 }
 
 /** The summary's fact for a read of slot `index` of `store` (or of input i for `input`). */

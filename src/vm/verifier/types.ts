@@ -26,7 +26,9 @@ export type CtxKind = 'pluglet' | 'mem';
  * - `mem`: a pointer to `access` bytes of program memory whose length is argument `len` (1-based
  *   register number) times `scale`, or the constant `size`, never more than `cap` bytes (the
  *   host touches at most that many, whatever the length says); `nullable` accepts NULL (when the
- *   length is 0); `unsized`: the host decides the length (only the pointer can be checked).
+ *   length is 0); `unsized`: the host decides the length (only the pointer can be checked),
+ *   unless `keysArg` names a comma-separated key list that is a constant of read-only data:
+ *   then the length is `size` bytes per key (pquic_qlog_values).
  * - `cstring`: a pointer to a NUL-terminated string the host reads.
  * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
  * - `any`: anything initialized, addresses included (pquic_log's values: %s takes a pointer).
@@ -39,7 +41,7 @@ export type ArgSpec =
   | { kind: 'scalar' }
   | { kind: 'value' }
   | { kind: 'handle'; handle: string }
-  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number }
   | { kind: 'cstring' }
   | { kind: 'heap_or_null' }
   | { kind: 'any' }
