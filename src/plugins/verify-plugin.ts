@@ -10,11 +10,13 @@
  * read back typed may be passed on to another slot): so the types the readers were verified with
  * hold for every value any pluglet of the plugin can store, whatever order they run in.
  */
+import { readFileSync } from 'node:fs';
+import { loadElf } from '../vm/elf.js';
 import type { ProgramImage } from '../vm/program.js';
 import { joinKept } from '../vm/verifier/kept.js';
 import { verifyProgram, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
-import { MANIFEST_NO_PARAM, type PlugletEntry } from './manifest.js';
+import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
 import { inputContract } from './signatures.js';
 
 export interface PluginVerification {
@@ -64,9 +66,27 @@ export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readon
     summary.set(key, had === undefined ? fact : joinKept(had, fact));
   };
   const run = (i: number, kept: KeptOptions): VerifyResult => verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept });
-  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record }));
-  // No slot holds a heap block: typed reads would be numbers or 0, the first pass is a sound verdict.
-  if (![...summary.values()].some((f) => f.kind === 'heap')) return { results: first, summary };
-  const results = programs.map((_, i) => run(i, { ...setup[i]!.kept, summary }));
+  const reads = programs.map(() => new Set<string>());
+  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }));
+  // An object that reads no slot holding a heap block would read numbers or 0 in the second pass:
+  // its first verdict stands (reading a number where 0 is known is sound), and its writes are in
+  // the summary already.
+  const heap = (k: string): boolean => (k.endsWith(':') ? [...summary].some(([s, f]) => s.startsWith(k) && f.kind === 'heap') : summary.get(k)?.kind === 'heap');
+  const results = first.map((r, i) => ([...reads[i]!].some(heap) ? run(i, { ...setup[i]!.kept, summary }) : r));
   return { results, summary };
+}
+
+/**
+ * A manifest's objects for verifyPlugin, each read once however many lines name it (for tools:
+ * Plugin.fromManifest reads them itself, with its size limit and error messages). Throws on an
+ * unreadable or malformed object.
+ */
+export function pluginObjects(manifest: Manifest): { paths: string[]; images: ProgramImage[]; pluglets: { entry: PlugletEntry; program: number }[] } {
+  const paths: string[] = [];
+  const pluglets = manifest.pluglets.map((entry) => {
+    let i = paths.indexOf(entry.objectPath);
+    if (i < 0) i = paths.push(entry.objectPath) - 1;
+    return { entry, program: i };
+  });
+  return { paths, images: paths.map((p) => loadElf(new Uint8Array(readFileSync(p)))), pluglets };
 }

@@ -4,26 +4,17 @@
  * (src/plugins/verify-plugin.ts). The lists are what strict proves today; an object that stops
  * being accepted (or starts) fails here and the lists (and docs/ARCHITECTURE.md) move with it.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadElf } from '../../src/vm/elf.js';
 import { loadManifest } from '../../src/plugins/manifest.js';
 import { Plugin } from '../../src/plugins/plugin.js';
-import { verifyPlugin, type PluginVerification } from '../../src/plugins/verify-plugin.js';
+import { pluginObjects, verifyPlugin, type PluginVerification } from '../../src/plugins/verify-plugin.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function verifyManifest(path: string): { objects: string[]; v: PluginVerification } {
-  const m = loadManifest(ROOT + path);
-  const objects: string[] = [];
-  const pluglets = m.pluglets.map((entry) => {
-    let i = objects.indexOf(entry.objectPath);
-    if (i < 0) i = objects.push(entry.objectPath) - 1;
-    return { entry, program: i };
-  });
-  const images = objects.map((o) => loadElf(new Uint8Array(readFileSync(o))));
-  return { objects: objects.map((o) => o.slice(o.lastIndexOf('/') + 1)), v: verifyPlugin(images, pluglets, 'strict') };
+  const { paths, images, pluglets } = pluginObjects(loadManifest(ROOT + path));
+  return { objects: paths.map((o) => o.slice(o.lastIndexOf('/') + 1)), v: verifyPlugin(images, pluglets, 'strict') };
 }
 
 /** Plugins accepted whole under strict (Plugin.load with verify: 'strict'). */

@@ -88,8 +88,6 @@ export function writeKeys(kept: KeptOptions | undefined, store: KeptStore, index
 
 /** The summary's fact for a read of slot `index` of `store` (or of input i for `input`). */
 export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'input', index: Value | undefined): KeptFact {
-  const summary = kept?.summary;
-  if (summary === undefined) return KEPT_NUMBER;
   const i = constIndex(index);
   let keys: readonly string[];
   if (store === 'input') {
@@ -97,8 +95,12 @@ export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'inpu
     if (k === undefined || k.length === 0) return KEPT_NUMBER;
     keys = k;
   } else if (i === undefined) {
-    keys = [...summary.keys()].filter((k) => k.startsWith(`${store}:`));
+    kept?.read?.(`${store}:`);
+    keys = [...(kept?.summary?.keys() ?? [])].filter((k) => k.startsWith(`${store}:`));
   } else keys = [`${store}:${i}`, `${store}:*`];
+  if (kept?.read) for (const k of keys) kept.read(k);
+  const summary = kept?.summary;
+  if (summary === undefined) return KEPT_NUMBER;
   // A key nothing wrote holds its initial 0 (the host zeroes metadata; a frame never output is 0).
   return keys.reduce<KeptFact>((f, k) => joinKept(f, summary.get(k) ?? KEPT_NULL), KEPT_NULL);
 }

@@ -67,6 +67,11 @@ export interface KeptOptions {
   summary?: ReadonlyMap<string, KeptFact>;
   /** Called with every value written to a kept slot: the first pass builds the summary from it. */
   record?: (key: string, fact: KeptFact) => void;
+  /**
+   * Called with the keys every read consults (`${store}:` for a read at an unknown index: any
+   * slot of the store): a pluglet that reads no slot holding a heap block needs no second pass.
+   */
+  read?: (key: string) => void;
   /** Keys output i of this pluglet is kept under (parse_frame: output 0, the frame); none: the host reads it. */
   outputKeys?: readonly (readonly string[] | undefined)[];
   /** Keys input i reads back (process_frame: input 0, a frame this plugin parsed). */
