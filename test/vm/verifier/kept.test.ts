@@ -12,6 +12,7 @@ import { verifyPlugin } from '../../../src/plugins/verify-plugin.js';
 import { verifyProgram, type KeptFact, type Policy, type VerifyResult } from '../../../src/vm/verifier/index.js';
 import { pluginHelpers } from '../../../src/plugins/helper-signatures.js';
 import { AK_CNX_OUTPUT, HELPER_IDS } from '../../../src/plugins/abi.js';
+import { elf } from './util.js';
 
 const id = (name: string): number => HELPER_IDS.get(name)!;
 const [GET_CNX, SET_CNX, GET_CNX_METADATA, SET_CNX_METADATA, MALLOC] = ['get_cnx', 'set_cnx', 'get_cnx_metadata', 'set_cnx_metadata', 'my_malloc'].map(id);
@@ -185,5 +186,33 @@ exit`;
   it('twin: a heap pointer in an output the host reads (parse_frame\'s output 1) is a leak', () => {
     const [pa] = plugin([{ src: parse(24, 1), op: 'parse_frame', param: 0x30 }]);
     expect(pa!.errors[0]).toMatchObject({ code: 'POINTER_LEAK', reason: expect.stringMatching(/set_cnx receives an address in r4/) });
+  });
+});
+
+describe('kept slots: the C corpus (plugins-c/verifier-tests/kept.c)', () => {
+  /** The named functions of kept.o, verified as the pluglets of one plugin. */
+  const together = (names: string[]): Map<string, VerifyResult> => {
+    const images = names.map((n) => elf('plugins-c/verifier-tests/kept.o', n));
+    const pluglets = names.map((n, i) => ({ entry: entry({ src: '', op: n }, i), program: i }));
+    const results = verifyPlugin(images, pluglets, 'strict').results;
+    return new Map(names.map((n, i) => [n, results[i]!]));
+  };
+
+  it('keep_state and read_state: accepted under strict', () => {
+    const r = together(['keep_state', 'read_state']);
+    expect([...r.values()].flatMap(codes)).toEqual([]);
+    expect(r.get('read_state')!.provenAccesses.size).toBeGreaterThanOrEqual(4);
+  });
+
+  it('twins: past the block, no NULL check, a stack pointer or a number in the slot', () => {
+    const r = together(['keep_state', 'read_state', 'read_past', 'read_unchecked']);
+    expect(codes(r.get('read_past')!)).toEqual(['OUT_OF_BOUNDS']);
+    expect(codes(r.get('read_unchecked')!)).toEqual(['NULL_DEREF']);
+    const stack = together(['keep_state', 'keep_stack', 'read_state']);
+    expect(codes(stack.get('keep_stack')!)).toEqual(['POINTER_LEAK']);
+    expect(codes(stack.get('read_state')!)).toContain('SCALAR_DEREF');
+    const num = together(['keep_state', 'keep_number', 'read_state']);
+    expect(codes(num.get('keep_number')!)).toEqual([]);
+    expect(codes(num.get('read_state')!)).toContain('SCALAR_DEREF');
   });
 });
