@@ -38,7 +38,8 @@ const CONNECTION_API: Record<string, Sig> = {
     ret: num,
   },
   // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
-  reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32 }], ret: num },
+  // { frame_type, nb_bytes, congestion_controlled, frame_ctx }, frame_ctx kept for the plugin.
+  reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32, records: { stride: 32, typeOff: 0, valueOff: 24 } }], ret: num },
   // get_cnx(cnx, AK_CNX_INPUT, i): input i of the running operation, typed by its contract.
   get_cnx: { args: [cnx, scalar, scalar], ret: { kind: 'input', keyArg: 2, key: AK_CNX_INPUT, indexArg: 3 } },
   // set_cnx(cnx, AK_CNX_OUTPUT, i, v): the only key the host lets a pluglet set; whether output

@@ -26,17 +26,18 @@ const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string>
   {
     plugin: 'datagram/datagram.plugin',
     accepted: ['write_tp.o', 'process_tp.o', 'notify_datagram.o', 'get_stats.o'],
-    kept: { 'cnx_metadata:0': 'heap 576', 'frame:0x30': 'heap 8', 'frame:0x31': 'heap 8' },
+    // send_message's frame_ctx is a number: an unproven store into the message loses the spilled slot.
+    kept: { 'cnx_metadata:0': 'heap 576', 'frame:0x30': 'heap 8', 'frame:0x31': 'heap 8', 'reserved:0x31': 'number' },
   },
   {
     plugin: 'fec/fec.plugin',
     accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
-    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number' },
+    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'heap 1424', 'reserved:0x2b': 'number' },
   },
   {
     plugin: 'fec/fec_rlc.plugin',
     accepted: ['rlc_write_tp.o', 'rlc_process_tp.o', 'rlc_stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
-    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number' },
+    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'number', 'reserved:0x2b': 'number' },
   },
   // inspect keeps only numbers (counters, handles): nothing typed, streams and sack loop over host lists.
   { plugin: 'inspect/inspect.plugin', accepted: ['header.o', 'lost.o'], kept: {} },

@@ -9,7 +9,7 @@ import type { HelperSignature, InputKind } from './types.js';
 import { type Pass, forgetId, report } from './pass.js';
 import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
-import { keptFact, keptValue, keptWrite, readFact, writeKeys } from './kept.js';
+import { keptFact, keptValue, keptWrite, readFact, recordFacts, writeKeys } from './kept.js';
 
 export function argScalar(v: Value): Scalar {
   return v.k === 'scalar' ? v.s : SCALAR_UNKNOWN;
@@ -88,6 +88,13 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         if (verdict.kind !== 'proven') {
           if (write) clobberStack(st);
           report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
+        }
+        if (spec.kind === 'mem' && spec.records !== undefined) {
+          for (const x of recordFacts(b, len, spec.records, st.frames, env.frameSize)) {
+            if (x.leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in the records at r${r} (values it keeps)`, st, false);
+            const bad = keptWrite(env.kept, [x.key], x.fact);
+            if (bad !== undefined) report(p, 'HELPER_ARG', pc, `${name}: ${bad}`, st, true);
+          }
         }
         if (b.region === 'stack') {
           const lo = b.off.smin;

@@ -22,9 +22,9 @@
  * plugin's memory. Each instance has its own metadata slots and frames (src/plugins/instance.ts),
  * so the value read back is one this plugin's pluglets wrote, or the initial 0.
  */
-import { isConst, scalarConst } from './scalar.js';
-import { UNKNOWN, ptrValue, type Value } from './state.js';
-import type { KeptFact, KeptOptions, KeptStore } from './types.js';
+import { isConst, scalarConst, type Scalar } from './scalar.js';
+import { UNKNOWN, ptrValue, type Frame, type PtrValue, type Value } from './state.js';
+import type { KeptFact, KeptOptions, KeptRecords, KeptStore } from './types.js';
 
 export const KEPT_NULL: KeptFact = { kind: 'null' };
 export const KEPT_NUMBER: KeptFact = { kind: 'number' };
@@ -128,4 +128,42 @@ export function keptWrite(kept: KeptOptions | undefined, keys: readonly string[]
     if (!leqKept(fact, have)) return `kept slot ${k} receives ${formatKept(fact)}, but its readers were verified with ${formatKept(have)}`;
   }
   return undefined;
+}
+
+/** The key of reserved frames of one type (frame_ctx values), or of any type. */
+export const reservedKey = (type: bigint | undefined): string => (type === undefined ? 'reserved:*' : `reserved:0x${type.toString(16)}`);
+
+/**
+ * The values kept in records a helper reads (reserve_frames' slots: frame_ctx under its frame
+ * type). Whole 8-byte stack slots at constant offsets are known values; records elsewhere (heap,
+ * data, where storing an address is refused under strict already) or at unknown offsets hold
+ * numbers for the readers, and any address spilled in the bytes read is a leak.
+ */
+export function recordFacts(base: PtrValue, len: Scalar, rec: KeptRecords, frames: readonly Frame[], frameSize: number): { key: string; fact: KeptFact; leak: boolean }[] {
+  if (base.region !== 'stack') return [{ key: reservedKey(undefined), fact: KEPT_NUMBER, leak: false }];
+  const f = frames[base.index]!;
+  const slotAt = (off: bigint): Value | undefined => {
+    const b = Number(off) + frameSize;
+    return b >= 0 && b + 8 <= frameSize && (b & 7) === 0 ? f.slots[b >> 3] : undefined;
+  };
+  if (isConst(base.off) && isConst(len) && len.umin <= BigInt(frameSize)) {
+    const out: { key: string; fact: KeptFact; leak: boolean }[] = [];
+    const stride = BigInt(rec.stride);
+    for (let k = 0n; (k + 1n) * stride <= len.umin; k++) {
+      const at = base.off.smin + k * stride;
+      const t = slotAt(at + BigInt(rec.typeOff));
+      const v = slotAt(at + BigInt(rec.valueOff));
+      const { fact, leak } = v === undefined ? { fact: KEPT_NUMBER, leak: false } : keptFact(v);
+      out.push({ key: reservedKey(t?.k === 'scalar' && isConst(t.s) ? t.s.umin : undefined), fact, leak });
+    }
+    return out;
+  }
+  let leak = false;
+  const first = Math.max(0, Number(base.off.smin) + frameSize) >> 3;
+  const end = Math.min(frameSize, Number(base.off.smax + (len.umax < BigInt(frameSize) ? len.umax : BigInt(frameSize))) + frameSize);
+  for (let k = first; k * 8 < end; k++) {
+    const v = f.slots[k];
+    if (v !== undefined && keptFact(v).leak) leak = true;
+  }
+  return [{ key: reservedKey(undefined), fact: KEPT_NUMBER, leak }];
 }

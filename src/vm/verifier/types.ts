@@ -28,7 +28,8 @@ export type CtxKind = 'pluglet' | 'mem';
  *   host touches at most that many, whatever the length says); `nullable` accepts NULL (when the
  *   length is 0); `unsized`: the host decides the length (only the pointer can be checked),
  *   unless `keysArg` names a comma-separated key list that is a constant of read-only data:
- *   then the length is `size` bytes per key (pquic_qlog_values).
+ *   then the length is `size` bytes per key (pquic_qlog_values); `records`: the bytes are
+ *   records holding a value the host keeps for the plugin (reserve_frames' frame_ctx).
  * - `cstring`: a pointer to a NUL-terminated string the host reads.
  * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
  * - `any`: anything initialized, addresses included (pquic_log's values: %s takes a pointer).
@@ -41,11 +42,22 @@ export type ArgSpec =
   | { kind: 'scalar' }
   | { kind: 'value' }
   | { kind: 'handle'; handle: string }
-  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number; records?: KeptRecords }
   | { kind: 'cstring' }
   | { kind: 'heap_or_null' }
   | { kind: 'any' }
   | { kind: 'kept'; store: KeptStore; keyArg: number };
+
+/**
+ * Records of `stride` bytes read by the host, each with a u64 it keeps for the plugin at
+ * `valueOff` under the frame type at `typeOff` (reserve_frame_slot_t: frame_ctx, handed back to
+ * write_frame and notify_frame of that type): a heap pointer there is no leak, a stack pointer is.
+ */
+export interface KeptRecords {
+  stride: number;
+  typeOff: number;
+  valueOff: number;
+}
 
 /**
  * The slots the host keeps values in for one plugin instance: its metadata by object kind, and

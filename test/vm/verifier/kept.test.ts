@@ -216,3 +216,34 @@ describe('kept slots: the C corpus (plugins-c/verifier-tests/kept.c)', () => {
     expect(codes(num.get('read_state')!)).toContain('SCALAR_DEREF');
   });
 });
+
+describe('kept slots: reserve_frames\' frame_ctx', () => {
+  const RESERVE = id('reserve_frames');
+  /** One reserve_frame_slot_t on the stack at fp-32: type 0x31, 100 bytes, frame_ctx from `ctx` (into r4). */
+  const reserve = (ctx: string): string => `mov %r6, %r1
+${ctx}
+stdw [%r10-32], 0x31
+stdw [%r10-24], 100
+stdw [%r10-16], 1
+stxdw [%r10-8], %r4
+mov %r1, %r6
+mov %r2, 1
+mov %r3, %r10
+add %r3, -32
+call ${RESERVE}
+mov %r0, 0
+exit`;
+  const block = `mov %r2, 24\ncall ${MALLOC}\njne %r0, 0, ok\nexit\nok:\nmov %r4, %r0`;
+
+  it('a heap block as frame_ctx is no leak, and the summary records it under its frame type', () => {
+    const images = [rawImage(assemble(reserve(block)))];
+    const v = verifyPlugin(images, [{ entry: entry({ src: '', op: 'send' }, 0), program: 0 }], 'strict');
+    expect(codes(v.results[0]!)).toEqual([]);
+    expect(v.summary.get('reserved:0x31')).toEqual({ kind: 'heap', size: 24n });
+  });
+
+  it('twin: a stack address as frame_ctx is a leak under strict', () => {
+    const [r] = plugin([{ src: reserve('mov %r4, %r10\nadd %r4, -64') }]);
+    expect(r!.errors[0]).toMatchObject({ code: 'POINTER_LEAK', reason: expect.stringMatching(/reserve_frames receives an address in the records at r3/) });
+  });
+});
