@@ -5,17 +5,23 @@
  * a helper the runtime registers has no signature here.
  *
  * Handles (abi.ts: tags above 2^40) are checked by the host, so a number is accepted where one
- * is expected; a pointer never is. Values a setter keeps (`value`) must not be addresses under
- * strict: they would reach the host (and other pluglets) as plain numbers.
+ * is expected; a pointer never is. Values a setter hands the host (`value`) must not be
+ * addresses under strict: the host interprets them. Values the host only keeps for this plugin
+ * instance and gives back to it (`kept`: metadata slots, set_cnx outputs that are kept, such as
+ * parse_frame's frame structure) may be heap pointers (src/vm/verifier/kept.ts); the getters of
+ * those slots return what the plugin-wide summary says the slot holds.
  */
 import { STANDARD_HELPER_SIGNATURES } from '../vm/helper-signatures.js';
-import type { ArgSpec, HelperSignature } from '../vm/verifier/types.js';
+import type { ArgSpec, HelperSignature, KeptStore } from '../vm/verifier/types.js';
 import { AK_CNX_INPUT, HELPER_IDS } from './abi.js';
 
 const scalar: ArgSpec = { kind: 'scalar' };
 const value: ArgSpec = { kind: 'value' };
 const h = (handle: string): ArgSpec => ({ kind: 'handle', handle });
 const cnx = h('cnx');
+/** The value of a kept slot of `store` whose index is in register `keyArg`. */
+const kept = (store: KeptStore, keyArg: number): ArgSpec => ({ kind: 'kept', store, keyArg });
+const keptRet = (store: KeptStore, keyArg: number) => ({ kind: 'kept', store, keyArg }) as const;
 
 type Sig = Omit<HelperSignature, 'name'>;
 const num = { kind: 'scalar' } as const;
@@ -32,24 +38,27 @@ const CONNECTION_API: Record<string, Sig> = {
     ret: num,
   },
   // size_t reserve_frames(cnx, uint8_t nb_frames, reserve_frame_slot_t *slots): 32-byte slots
-  reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32 }], ret: num },
+  // { frame_type, nb_bytes, congestion_controlled, frame_ctx }, frame_ctx kept for the plugin.
+  reserve_frames: { args: [cnx, scalar, { kind: 'mem', access: 'read', len: 2, scale: 32, records: { stride: 32, typeOff: 0, valueOff: 24 } }], ret: num },
   // get_cnx(cnx, AK_CNX_INPUT, i): input i of the running operation, typed by its contract.
   get_cnx: { args: [cnx, scalar, scalar], ret: { kind: 'input', keyArg: 2, key: AK_CNX_INPUT, indexArg: 3 } },
-  set_cnx: setter(cnx, true),
-  get_cnx_metadata: { args: [cnx, scalar], ret: num },
-  set_cnx_metadata: { args: [cnx, scalar, value], ret: none },
+  // set_cnx(cnx, AK_CNX_OUTPUT, i, v): the only key the host lets a pluglet set; whether output
+  // i is kept for the plugin or read by the host depends on the operation (VerifyOptions.kept).
+  set_cnx: { args: [cnx, scalar, scalar, kept('output', 3)], ret: none },
+  get_cnx_metadata: { args: [cnx, scalar], ret: keptRet('cnx_metadata', 2) },
+  set_cnx_metadata: { args: [cnx, scalar, kept('cnx_metadata', 2)], ret: none },
   get_path: getter(h('path'), true),
   set_path: setter(h('path'), true),
-  get_path_metadata: { args: [cnx, h('path'), scalar], ret: num },
-  set_path_metadata: { args: [cnx, h('path'), scalar, value], ret: none },
+  get_path_metadata: { args: [cnx, h('path'), scalar], ret: keptRet('path_metadata', 3) },
+  set_path_metadata: { args: [cnx, h('path'), scalar, kept('path_metadata', 3)], ret: none },
   get_pkt_ctx: getter(h('pkt_ctx'), false),
   set_pkt_ctx: setter(h('pkt_ctx'), false),
-  get_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar], ret: num },
-  set_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar, value], ret: none },
+  get_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar], ret: keptRet('pkt_ctx_metadata', 3) },
+  set_pkt_ctx_metadata: { args: [cnx, h('pkt_ctx'), scalar, kept('pkt_ctx_metadata', 3)], ret: none },
   get_pkt: getter(h('pkt'), false),
   set_pkt: setter(h('pkt'), false),
-  get_pkt_metadata: { args: [cnx, h('pkt'), scalar], ret: num },
-  set_pkt_metadata: { args: [cnx, h('pkt'), scalar, value], ret: none },
+  get_pkt_metadata: { args: [cnx, h('pkt'), scalar], ret: keptRet('pkt_metadata', 3) },
+  set_pkt_metadata: { args: [cnx, h('pkt'), scalar, kept('pkt_metadata', 3)], ret: none },
   get_sack_item: getter(h('sack_item'), false),
   set_sack_item: setter(h('sack_item'), false),
   get_cnxid: getter(h('cnxid'), false),
@@ -68,8 +77,9 @@ const CONNECTION_API: Record<string, Sig> = {
   picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2, cap: 8 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: num },
   // size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n): writes at most max bytes.
   picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2, cap: 8 }, scalar, scalar], ret: num },
-  // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one value per key.
-  pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true }], ret: num },
+  // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one
+  // value per key; the host reads 8 bytes per comma-separated key, known when keys is a constant.
+  pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true, keysArg: 3 }], ret: num },
   recover_packet: { args: [cnx, { kind: 'mem', access: 'read', len: 3, maxLen: 65536 }, scalar], ret: num },
   packet_recovered: { args: [cnx, scalar], ret: num },
   pquic_frame_name: { args: [cnx, scalar, { kind: 'cstring' }], ret: none },

@@ -8,13 +8,12 @@ import { readFileSync, statSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import { VmError } from '../vm/errors.js';
 import { linkPrograms, type LinkedImage } from '../vm/link.js';
-import { verifyProgram, type Policy, type VerifyResult } from '../vm/verifier/index.js';
+import type { Policy, VerifyResult } from '../vm/verifier/index.js';
 import { parseEngine, type Engine } from '../vm/vm.js';
 import { jitModule } from '../vm/jit/compile.js';
 import { programProofs, type JitProofs } from '../vm/jit/proofs.js';
 import { HELPER_IDS } from './abi.js';
-import { pluginHelpers } from './helper-signatures.js';
-import { inputContract } from './signatures.js';
+import { verifyPlugin } from './verify-plugin.js';
 import { loadManifest, type Manifest, type PlugletEntry } from './manifest.js';
 
 /** PQUIC's limit on a pluglet object (readfile(path, 1 MiB)). */
@@ -130,13 +129,11 @@ export class Plugin {
       pluglets.push({ entry, program: index });
     }
     const policy = opts.verify ?? 'checked';
+    // Every object, with the plugin-wide summary of what the host keeps for the plugin (verify-plugin.ts).
+    const verdicts = policy === 'off' ? undefined : verifyPlugin(programs.map((p) => p.image), pluglets, policy).results;
     const verification = programs.map((prog, i) => {
-      if (policy === 'off') return undefined;
-      // The inputs' contract, when every pluglet of this object implements one operation.
-      const ops = new Set(pluglets.filter((x) => x.program === i).map((x) => x.entry.protoop));
-      const contract = ops.size === 1 ? inputContract([...ops][0]!) : undefined;
-      const r = verifyProgram(prog.image, { ...pluginHelpers, policy, ctx: 'pluglet', ...(contract ?? {}) });
-      if (!r.ok) {
+      const r = verdicts?.[i];
+      if (r && !r.ok) {
         // Name the plugin, the pluglet (operation, anchor, manifest line), the pc and the reason.
         const p = pluglets.find((x) => x.program === i)!.entry;
         const e = r.errors[0]!;

@@ -90,8 +90,41 @@ describe('--plugin-verify', () => {
     // One verdict per pluglet object, with the accesses the JIT may leave unchecked.
     expect(checked.verification.map((v) => v?.ok)).toEqual(new Array(8).fill(true));
     expect(checked.verification.every((v) => v!.provenAccesses instanceof Set)).toBe(true);
-    expect(() => setupPlugins(parsed('strict'), () => {})).toThrow(/cannot load plugin: .*rejected by the verifier \(strict\): PC \d+: .* \[[A-Z_]+\]/);
+    // monitoring passes strict with the plugin-wide summary of its metadata; datagram does not yet.
+    expect(setupPlugins(parsed('strict'), () => {}).runtime!.plugins[0]!.verification.every((v) => v!.ok && v!.policy === 'strict')).toBe(true);
+    const datagram = { values: { plugin: [join(ROOT, 'plugins-c/datagram/datagram.plugin')], 'plugin-verify': 'strict' }, positionals: [] };
+    expect(() => setupPlugins(datagram, () => {})).toThrow(/cannot load plugin: .*rejected by the verifier \(strict\): PC \d+: .* \[[A-Z_]+\]/);
     expect(setupPlugins(parsed('off'), () => {}).runtime!.plugins[0]!.verification).toEqual([undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
     expect(() => setupPlugins(parsed('lax'), () => {})).toThrow(/--plugin-verify must be/);
+  });
+});
+
+describe('pquic verify --plugin', () => {
+  it('accepts monitoring under strict with its metadata block typed: exit 0', async () => {
+    const r = await cli('verify', '--plugin', join(ROOT, 'plugins-c/monitoring/monitoring.plugin'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/monitoring\.plugin: accepted \(strict; 8 of 8 objects accepted/);
+    expect(r.out).toMatch(/kept cnx_metadata:0: heap block of 80 bytes or NULL/);
+    expect(r.out).toMatch(/packet_sent\.o \(before_sending_packet\): accepted, \d+ memory accesses proven/);
+  });
+
+  it('names each rejected object and why: exit 1; --json', async () => {
+    const r = await cli('verify', '--plugin', join(ROOT, 'plugins-c/datagram/datagram.plugin'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/datagram\.plugin: rejected \(strict; 4 of 9 objects accepted/);
+    expect(r.out).toMatch(/parse_datagram\.o \(parse_frame\): rejected: 1 problem\n {4}PC \d+: .*\[HELPER_ARG\]/);
+    const j = await cli('verify', '--plugin', join(ROOT, 'plugins-c/datagram/datagram.plugin'), '--json');
+    const parsed = JSON.parse(j.out) as { ok: boolean; kept: Record<string, string>; objects: { ok: boolean }[] };
+    expect(parsed.ok).toBe(false);
+    expect(parsed.kept['frame:0x31']).toBe('heap block of 8 bytes or NULL');
+    expect(parsed.objects.filter((o) => o.ok)).toHaveLength(4);
+  });
+
+  it('usage and input errors: exit 2', async () => {
+    expect((await cli('verify', '--plugin', join(ROOT, 'plugins-c/monitoring/monitoring.plugin'), 'x.o')).code).toBe(2);
+    expect((await cli('verify', '--plugin', join(ROOT, 'plugins-c/monitoring/monitoring.plugin'), '--ctx', 'mem')).code).toBe(2);
+    const missing = await cli('verify', '--plugin', join(ROOT, 'plugins-c/none.plugin'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/pquic verify: .*none\.plugin/);
   });
 });

@@ -7,8 +7,10 @@ import { rawImage, type ProgramImage } from '../../vm/program.js';
 import { formatRejection, verifyProgram, type CtxKind, type Policy } from '../../vm/verifier/index.js';
 import { pluginHelpers } from '../../plugins/helper-signatures.js';
 import { inputContract } from '../../plugins/signatures.js';
+import { verifyPluginFiles } from './verify-plugin.js';
 
 const usage = `usage: pquic verify FILE [options]
+       pquic verify --plugin MANIFEST [--policy P] [--trace] [--json]
 
 Proves an eBPF program safe before it runs (the static verifier): every instruction valid,
 every memory access inside its region, every register and stack slot written before it is
@@ -24,6 +26,10 @@ options:
   --protoop OP       the operation the pluglet implements: its inputs' contract (for
                      parse_frame, write_frame, write_transport_parameter and
                      process_transport_parameter, the buffer the host grants) is then known
+  --plugin MANIFEST  every pluglet object of a plugin, as Plugin.load verifies them: each
+                     with its operation's contract, and the values the host keeps for the
+                     plugin (metadata, parse_frame's frames) typed by what all its pluglets
+                     store there (exit 1 when one object is rejected)
   --format F         elf | asm | raw (default: detected)
   --trace            print the path (instructions and states) that led to each rejection
   --json             machine-readable result
@@ -36,11 +42,17 @@ export const verifyCommand: Command = {
   run(argv: string[], io: Io): number {
     const p = parse(argv, {
       entry: { type: 'string' }, policy: { type: 'string' }, ctx: { type: 'string' }, format: { type: 'string' }, protoop: { type: 'string' },
-      trace: { type: 'boolean' }, json: { type: 'boolean' },
+      trace: { type: 'boolean' }, json: { type: 'boolean' }, plugin: { type: 'string' },
     });
-    if (p.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const policy = str(p, 'policy') ?? 'strict';
     if (policy !== 'strict' && policy !== 'checked') throw new UsageError(`--policy must be strict or checked, got '${policy}'`);
+    const manifest = str(p, 'plugin');
+    if (manifest !== undefined) {
+      if (p.positionals.length !== 0) throw new UsageError('--plugin takes the manifest: no FILE');
+      for (const o of ['entry', 'ctx', 'format', 'protoop']) if (str(p, o) !== undefined) throw new UsageError(`--${o} does not apply to --plugin (the manifest says what each object is)`);
+      return verifyPluginFiles(manifest, policy, { json: flag(p, 'json'), trace: flag(p, 'trace') }, io);
+    }
+    if (p.positionals.length !== 1) throw new UsageError('expected exactly one FILE');
     const ctx = str(p, 'ctx') ?? 'pluglet';
     if (ctx !== 'pluglet' && ctx !== 'mem') throw new UsageError(`--ctx must be pluglet or mem, got '${ctx}'`);
     const entry = str(p, 'entry');

@@ -9,6 +9,7 @@ import type { HelperSignature, InputKind } from './types.js';
 import { type Pass, forgetId, report } from './pass.js';
 import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
+import { keptFact, keptValue, keptWrite, readFact, recordFacts, writeKeys } from './kept.js';
 
 export function argScalar(v: Value): Scalar {
   return v.k === 'scalar' ? v.s : SCALAR_UNKNOWN;
@@ -32,6 +33,15 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
       case 'value':
         if (leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a ${spec.kind === 'value' ? 'value it keeps' : 'number'}`, st, false);
         break;
+      case 'kept': {
+        const { keys, hostReads } = writeKeys(env.kept, spec.store, st.regs[spec.keyArg]);
+        const { fact, leak } = keptFact(v);
+        // Maybe not kept for the plugin (an output the host reads): the rule of values.
+        if (hostReads ? leak || v.k === 'ptr' : leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in r${r} as a value it keeps`, st, false);
+        const bad = keptWrite(env.kept, keys, fact);
+        if (bad !== undefined) report(p, 'HELPER_ARG', pc, `${name}: ${bad}`, st, true);
+        break;
+      }
       case 'handle':
         if (v.k === 'ptr') report(p, 'HELPER_ARG', pc, `${name} expects a ${spec.handle} handle in r${r}, got a pointer`, st, false);
         else if (v.k === 'handle' && v.what !== spec.handle && v.what !== 'object') {
@@ -53,7 +63,11 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
           const cap = BigInt(spec.cap);
           len = scalarU(len.umin < cap ? len.umin : cap, cap) ?? scalarConst(cap);
         }
-        if (spec.kind === 'mem' && spec.unsized) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
+        if (spec.kind === 'mem' && spec.unsized) {
+          const keys = spec.keysArg !== undefined ? constantKeys(st.regs[spec.keysArg], env.rodata) : undefined;
+          if (keys === undefined) report(p, 'HELPER_ARG', pc, `${name} argument r${r}: the host decides how many bytes it reads`, st, false);
+          else len = scalarConst(BigInt(keys * (spec.size ?? 1)));
+        }
         if (spec.kind === 'mem' && spec.maxLen !== undefined && len.umax > BigInt(spec.maxLen)) {
           report(p, 'HELPER_ARG', pc, `${name}: length r${spec.len} may be ${len.umax} (at most ${spec.maxLen})`, st, len.umin > BigInt(spec.maxLen));
         }
@@ -74,6 +88,13 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         if (verdict.kind !== 'proven') {
           if (write) clobberStack(st);
           report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
+        }
+        if (spec.kind === 'mem' && spec.records !== undefined) {
+          for (const x of recordFacts(b, len, spec.records, st.frames, env.frameSize)) {
+            if (x.leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in the records at r${r} (values it keeps)`, st, false);
+            const bad = keptWrite(env.kept, [x.key], x.fact);
+            if (bad !== undefined) report(p, 'HELPER_ARG', pc, `${name}: ${bad}`, st, true);
+          }
         }
         if (b.region === 'stack') {
           const lo = b.off.smin;
@@ -102,8 +123,12 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
     const key = st.regs[sig.ret.keyArg];
     const index = st.regs[sig.ret.indexArg];
     if (key?.k === 'scalar' && isConst(key.s) && key.s.umin === BigInt(sig.ret.key) && index?.k === 'scalar' && isConst(index.s) && index.s.umin < 64n) {
-      r0 = inputValue(env.inputs[Number(index.s.umin)], st);
+      const i = Number(index.s.umin);
+      // Typed by the operation's contract, or kept for the plugin (process_frame's frame).
+      r0 = env.inputs[i] !== undefined && env.inputs[i] !== 'scalar' ? inputValue(env.inputs[i], st) : keptRead(st, pc, readFact(env.kept, 'input', index));
     }
+  } else if (sig.ret.kind === 'kept') {
+    r0 = keptRead(st, pc, readFact(env.kept, sig.ret.store, st.regs[sig.ret.keyArg]));
   } else if (sig.ret.kind === 'heap_or_null') {
     const size = argScalar(st.regs[sig.ret.sizeArg]!);
     const nid = pc + 1;
@@ -112,6 +137,29 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/**
+ * The number of comma-separated keys of a string the host will read, when it is a constant of
+ * read-only data (its bytes cannot change before the call): pquic_qlog_values reads one value
+ * per key.
+ */
+function constantKeys(v: Value | undefined, rodata: readonly (Uint8Array | undefined)[]): number | undefined {
+  if (v?.k !== 'ptr' || v.region !== 'data' || !isConst(v.off)) return undefined;
+  const bytes = rodata[v.index];
+  const start = Number(v.off.umin);
+  if (bytes === undefined || start < 0 || start >= bytes.length) return undefined;
+  const end = bytes.indexOf(0, start);
+  if (end < 0) return undefined;
+  let n = 1;
+  for (let i = start; i < end; i++) if (bytes[i] === 0x2c) n++;
+  return n;
+}
+
+/** A kept value read back: a fresh allocation id for a heap pointer, as an allocator's result. */
+function keptRead(st: State, pc: number, fact: ReturnType<typeof readFact>): Value {
+  if (fact.kind === 'heap') forgetId(st, pc + 1, true);
+  return keptValue(fact, pc + 1);
 }
 
 /** What an input of the running operation is, by its declared kind. */

@@ -6,7 +6,7 @@ import type { MemEnv, Verdict } from './memory.js';
 import { UNKNOWN, formatState, type State, type Value } from './state.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
-import type { HelperSignature, InputKind, Policy, ReasonCode, Rejection } from './types.js';
+import type { HelperSignature, InputKind, KeptOptions, Policy, ReasonCode, Rejection } from './types.js';
 
 export class TooComplex extends Error {}
 
@@ -14,6 +14,8 @@ export interface Env extends MemEnv {
   shape: Shape;
   inputs: readonly InputKind[];
   returnsBufferPointer: boolean;
+  /** Kept slots: the plugin-wide summary and the recorder of writes (kept.ts). */
+  kept: KeptOptions | undefined;
   code: Uint8Array;
   policy: Policy;
   helper: (id: number) => HelperSignature | undefined;

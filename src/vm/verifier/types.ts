@@ -26,19 +26,69 @@ export type CtxKind = 'pluglet' | 'mem';
  * - `mem`: a pointer to `access` bytes of program memory whose length is argument `len` (1-based
  *   register number) times `scale`, or the constant `size`, never more than `cap` bytes (the
  *   host touches at most that many, whatever the length says); `nullable` accepts NULL (when the
- *   length is 0); `unsized`: the host decides the length (only the pointer can be checked).
+ *   length is 0); `unsized`: the host decides the length (only the pointer can be checked),
+ *   unless `keysArg` names a comma-separated key list that is a constant of read-only data:
+ *   then the length is `size` bytes per key (pquic_qlog_values); `records`: the bytes are
+ *   records holding a value the host keeps for the plugin (reserve_frames' frame_ctx).
  * - `cstring`: a pointer to a NUL-terminated string the host reads.
  * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
  * - `any`: anything initialized, addresses included (pquic_log's values: %s takes a pointer).
+ * - `kept`: a u64 the host keeps for the plugin and gives back only to the same plugin instance
+ *   (metadata slots, the frame structure parse_frame outputs), never interpreting it: a heap
+ *   pointer there is no leak, a stack pointer still is (kept.ts). `keyArg` is the register
+ *   holding the slot (or output) index; `store` names the slots.
  */
 export type ArgSpec =
   | { kind: 'scalar' }
   | { kind: 'value' }
   | { kind: 'handle'; handle: string }
-  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number; records?: KeptRecords }
   | { kind: 'cstring' }
   | { kind: 'heap_or_null' }
-  | { kind: 'any' };
+  | { kind: 'any' }
+  | { kind: 'kept'; store: KeptStore; keyArg: number };
+
+/**
+ * Records of `stride` bytes read by the host, each with a u64 it keeps for the plugin at
+ * `valueOff` under the frame type at `typeOff` (reserve_frame_slot_t: frame_ctx, handed back to
+ * write_frame and notify_frame of that type): a heap pointer there is no leak, a stack pointer is.
+ */
+export interface KeptRecords {
+  stride: number;
+  typeOff: number;
+  valueOff: number;
+}
+
+/**
+ * The slots the host keeps values in for one plugin instance: its metadata by object kind, and
+ * `output`, the outputs of the running pluglet (parse_frame's output 0 is the frame structure
+ * the host hands back to the plugin's process_frame).
+ */
+export type KeptStore = 'cnx_metadata' | 'path_metadata' | 'pkt_ctx_metadata' | 'pkt_metadata' | 'output';
+
+/**
+ * What a kept slot may hold, over every pluglet of a plugin (the plugin-wide summary): only its
+ * initial 0 (`null`), a heap block with at least `size` accessible bytes or NULL (`heap`), or
+ * anything (`number`).
+ */
+export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint } | { kind: 'number' };
+
+/** The plugin-wide view of kept slots for one pluglet (src/plugins/verify-plugin.ts builds it). */
+export interface KeptOptions {
+  /** Facts by key (`${store}:${index}`, `${store}:*` for writes at an unknown index, `frame:T`). */
+  summary?: ReadonlyMap<string, KeptFact>;
+  /** Called with every value written to a kept slot: the first pass builds the summary from it. */
+  record?: (key: string, fact: KeptFact) => void;
+  /**
+   * Called with the keys every read consults (`${store}:` for a read at an unknown index: any
+   * slot of the store): a pluglet that reads no slot holding a heap block needs no second pass.
+   */
+  read?: (key: string) => void;
+  /** Keys output i of this pluglet is kept under (parse_frame: output 0, the frame); none: the host reads it. */
+  outputKeys?: readonly (readonly string[] | undefined)[];
+  /** Keys input i reads back (process_frame: input 0, a frame this plugin parsed). */
+  inputKeys?: readonly (readonly string[] | undefined)[];
+}
 
 /** What a helper leaves in r0. */
 export type RetSpec =
@@ -50,7 +100,9 @@ export type RetSpec =
   | { kind: 'input'; keyArg: number; key: number; indexArg: number }
   | { kind: 'void' }
   /** A heap block of at least argument `sizeArg` bytes, or NULL (my_malloc, my_realloc). */
-  | { kind: 'heap_or_null'; sizeArg: number };
+  | { kind: 'heap_or_null'; sizeArg: number }
+  /** The value kept in slot `args[keyArg]` of `store`: typed by VerifyOptions.kept.summary, a number otherwise. */
+  | { kind: 'kept'; store: KeptStore; keyArg: number };
 
 export interface HelperSignature {
   name: string;
@@ -78,6 +130,8 @@ export interface VerifyOptions {
    * ends. The host granted that buffer, so its address tells it nothing.
    */
   returnsBufferPointer?: boolean;
+  /** Kept slots: the plugin-wide summary that types the values read back (kept.ts). */
+  kept?: KeptOptions;
   /** Signature of a helper id; a call to an id without one is rejected. */
   helper: (id: number) => HelperSignature | undefined;
   /** Helper id of a name, for ELF calls resolved by name at load. */

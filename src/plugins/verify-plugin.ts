@@ -1,0 +1,92 @@
+/**
+ * Verifies every pluglet object of a plugin with the plugin-wide summary of its kept slots
+ * (src/vm/verifier/kept.ts): what the host keeps for the plugin (metadata, the frame structure
+ * parse_frame outputs) and gives back to other pluglets of the same instance.
+ *
+ * Two passes. The first verifies each object with every kept value read back as a number and
+ * records what each slot receives: a heap block of at least S bytes, NULL, or anything else. The
+ * join over all pluglets is the summary. The second verifies each object again with the values
+ * read back typed by the summary, and refuses any write the summary does not cover (a value
+ * read back typed may be passed on to another slot): so the types the readers were verified with
+ * hold for every value any pluglet of the plugin can store, whatever order they run in.
+ */
+import { readFileSync } from 'node:fs';
+import { loadElf } from '../vm/elf.js';
+import type { ProgramImage } from '../vm/program.js';
+import { joinKept } from '../vm/verifier/kept.js';
+import { verifyProgram, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
+import { pluginHelpers } from './helper-signatures.js';
+import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
+import { inputContract } from './signatures.js';
+
+export interface PluginVerification {
+  /** The verdict on each object, by index. */
+  results: VerifyResult[];
+  /** What each kept slot may hold, over every pluglet (keys as in KeptOptions.summary). */
+  summary: ReadonlyMap<string, KeptFact>;
+}
+
+const frameKey = (type: number): string => `frame:0x${type.toString(16)}`;
+
+/**
+ * How one object's pluglets meet the kept slots, from the operations they implement (an object
+ * may serve several lines of the manifest). parse_frame's output 0 is the frame the host hands
+ * back to process_frame of the same type (src/plugins/instance.ts, inputsFor/resultFor). A
+ * process_frame input is typed only when this plugin replaces parse_frame for every type the
+ * object serves: replace is exclusive (src/quic/protoop/table.ts), so every frame of that type
+ * on the connection was parsed by this plugin instance (or is 0, nothing output).
+ */
+function keptFor(entries: readonly PlugletEntry[], all: readonly PlugletEntry[]): Pick<KeptOptions, 'outputKeys' | 'inputKeys'> {
+  const ops = new Set(entries.map((e) => e.protoop));
+  if (ops.size !== 1) return {};
+  const params = entries.map((e) => e.param);
+  if (params.includes(MANIFEST_NO_PARAM)) return {};
+  const op = [...ops][0]!;
+  if (op === 'parse_frame') return { outputKeys: [params.map(frameKey)] };
+  if (op === 'process_frame') {
+    const parsed = (t: number): boolean => all.some((e) => e.protoop === 'parse_frame' && e.param === t && e.anchor === 'replace');
+    if (params.every(parsed)) return { inputKeys: [params.map(frameKey)] };
+  }
+  return {};
+}
+
+/** Verifies the objects of one plugin: `pluglets[i].program` is the index of its object in `programs`. */
+export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readonly { entry: PlugletEntry; program: number }[], policy: Policy): PluginVerification {
+  const all = pluglets.map((p) => p.entry);
+  const setup = programs.map((_, i) => {
+    const entries = pluglets.filter((p) => p.program === i).map((p) => p.entry);
+    const ops = new Set(entries.map((e) => e.protoop));
+    // The inputs' contract, when every pluglet of this object implements one operation.
+    const contract = ops.size === 1 ? inputContract([...ops][0]!) : undefined;
+    return { contract, kept: keptFor(entries, all) };
+  });
+  const summary = new Map<string, KeptFact>();
+  const record = (key: string, fact: KeptFact): void => {
+    const had = summary.get(key);
+    summary.set(key, had === undefined ? fact : joinKept(had, fact));
+  };
+  const run = (i: number, kept: KeptOptions): VerifyResult => verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept });
+  const reads = programs.map(() => new Set<string>());
+  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }));
+  // An object that reads no slot holding a heap block would read numbers or 0 in the second pass:
+  // its first verdict stands (reading a number where 0 is known is sound), and its writes are in
+  // the summary already.
+  const heap = (k: string): boolean => (k.endsWith(':') ? [...summary].some(([s, f]) => s.startsWith(k) && f.kind === 'heap') : summary.get(k)?.kind === 'heap');
+  const results = first.map((r, i) => ([...reads[i]!].some(heap) ? run(i, { ...setup[i]!.kept, summary }) : r));
+  return { results, summary };
+}
+
+/**
+ * A manifest's objects for verifyPlugin, each read once however many lines name it (for tools:
+ * Plugin.fromManifest reads them itself, with its size limit and error messages). Throws on an
+ * unreadable or malformed object.
+ */
+export function pluginObjects(manifest: Manifest): { paths: string[]; images: ProgramImage[]; pluglets: { entry: PlugletEntry; program: number }[] } {
+  const paths: string[] = [];
+  const pluglets = manifest.pluglets.map((entry) => {
+    let i = paths.indexOf(entry.objectPath);
+    if (i < 0) i = paths.push(entry.objectPath) - 1;
+    return { entry, program: i };
+  });
+  return { paths, images: paths.map((p) => loadElf(new Uint8Array(readFileSync(p)))), pluglets };
+}
