@@ -10,7 +10,7 @@
  * plugins: the plugin runtime attaches hooks to `connection.protoops`.
  */
 import { type QuicConfiguration } from '../config.js';
-import type { QuicEvent } from '../events.js';
+import type { QuicEvent, StreamDataReceived } from '../events.js';
 import { getProvider } from '../crypto/index.js';
 import { initialSecrets } from '../crypto/initial.js';
 import { OneRttKeys } from '../crypto/key-update.js';
@@ -322,6 +322,15 @@ export class QuicConnection {
    */
   readStream(streamId: number, into: Uint8Array, offset = 0, length = into.length - offset): number {
     return this.streams.read(streamId, into, offset, length);
+  }
+
+  /**
+   * Pull mode: the bytes waiting on `streamId` as a `stream_data` event (a view of them, valid
+   * for as long as it is kept, and `fin` with the last piece), or undefined when there is
+   * nothing new. For streams an application prefers to receive the push way.
+   */
+  takeStreamData(streamId: number): StreamDataReceived | undefined {
+    return this.streams.take(streamId);
   }
 
   /** Bytes written to a stream and not yet acknowledged. */

@@ -17,7 +17,7 @@ import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import { StreamFrameView, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
-import type { StreamReadable } from '../events.js';
+import type { StreamDataReceived, StreamReadable } from '../events.js';
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -283,13 +283,9 @@ export class StreamManager {
       const r = s.recv;
       if (!r) continue;
       if (pull) this.announceReadable(s, r);
-      else if (r.readable > 0 || (r.state === 'DataRecvd' && !s.finDelivered)) {
-        const data = r.read();
-        const fin = r.state === 'DataRead';
-        if (data.length > 0 || (fin && !s.finDelivered)) {
-          if (fin) s.finDelivered = true;
-          this.cnx.pushEvent({ type: 'stream_data', streamId: s.id, data, fin });
-        }
+      else {
+        const e = this.takeFrom(s, r);
+        if (e !== undefined) this.cnx.pushEvent(e);
       }
       this.scheduleStreamWindow(s, r);
       this.maybeForget(s);
@@ -346,6 +342,35 @@ export class StreamManager {
     }
     this.maybeForget(s);
     return n;
+  }
+
+  /**
+   * The bytes readable on stream `id` as one `stream_data` event (a view of them, as push mode
+   * delivers), or undefined when there is nothing new: for a pull-mode application that wants
+   * some streams delivered the push way. Unknown or closed streams have nothing.
+   */
+  take(id: number): StreamDataReceived | undefined {
+    const s = this.streams.get(id);
+    const r = s?.recv;
+    if (!s || !r) return undefined;
+    s.readableNotified = false;
+    const e = this.takeFrom(s, r);
+    if (e !== undefined && e.data.length > 0) {
+      this.scheduleStreamWindow(s, r);
+      this.scheduleConnectionWindow(this.cnx.nowUs);
+    }
+    this.maybeForget(s);
+    return e;
+  }
+
+  /** Reads everything readable, with the FIN when it is reached (once). */
+  private takeFrom(s: StreamState, r: RecvStream): StreamDataReceived | undefined {
+    if (r.readable === 0 && (r.state !== 'DataRecvd' || s.finDelivered)) return undefined;
+    const data = r.read();
+    const fin = r.state === 'DataRead';
+    if (data.length === 0 && (!fin || s.finDelivered)) return undefined;
+    if (fin) s.finDelivered = true;
+    return { type: 'stream_data', streamId: s.id, data, fin };
   }
 
   /** Whether stream `id` (a valid id) was opened, by either side, at some point. */

@@ -101,6 +101,9 @@ export class QuicSession {
   constructor(host: SessionHost, quic: QuicConnection) {
     this.host = host;
     this.quic = quic;
+    // Streams read the pull way: bytes stay in the connection until a stream takes them, with
+    // `read` into the application's buffer (no allocation) or as `onData` views.
+    quic.setStreamReads('pull');
     this.handshake = new Promise<HandshakeCompleted>((resolve, reject) => {
       this.resolveHandshake = resolve;
       this.rejectHandshake = reject;
@@ -255,18 +258,21 @@ export class QuicSession {
     const q = this.quic;
     for (let e = q.nextEvent(); e !== undefined; e = q.nextEvent()) {
       switch (e.type) {
-        case 'stream_data': {
-          let s = this.streams.get(e.streamId);
-          if (!s) {
-            if (this.isLocalStream(e.streamId)) break; // ours, already forgotten
-            s = new QuicStream(this, e.streamId);
-            this.streams.set(e.streamId, s);
-            const h = this.streamHandler;
-            if (h) this.callApp(() => h(s!));
-            else this.pendingPeerStreams.push(s);
+        case 'stream_readable': {
+          const s = this.streamFor(e.streamId);
+          if (s) {
+            s.deliverReadable();
+            this.forgetIfDone(s);
           }
-          s.deliverData(e.data, e.fin);
-          this.forgetIfDone(s);
+          break;
+        }
+        case 'stream_data': {
+          // Only when the application switched the connection back to push reads.
+          const s = this.streamFor(e.streamId);
+          if (s) {
+            s.deliverData(e.data, e.fin);
+            this.forgetIfDone(s);
+          }
           break;
         }
         case 'stream_reset': {
@@ -302,6 +308,27 @@ export class QuicSession {
           break;
       }
     }
+  }
+
+  /** Our record of a stream with data for us; a new peer stream is announced to the application. */
+  private streamFor(id: number): QuicStream | undefined {
+    let s = this.streams.get(id);
+    if (s) return s;
+    if (this.isLocalStream(id)) return undefined; // ours, already forgotten
+    s = new QuicStream(this, id);
+    this.streams.set(id, s);
+    const h = this.streamHandler;
+    if (h) {
+      const stream = s;
+      this.callApp(() => h(stream));
+    } else this.pendingPeerStreams.push(s);
+    return s;
+  }
+
+  /** @internal The application read from `s`: credit may be due, and the stream may be done. */
+  streamRead(s: QuicStream): void {
+    this.forgetIfDone(s);
+    this.touch();
   }
 
   private onTerminated(e: ConnectionTerminated): void {
