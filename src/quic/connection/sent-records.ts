@@ -11,6 +11,7 @@
  */
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
+import { clearArray } from '../clear-array.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
 
@@ -60,9 +61,7 @@ export class SentRecordPool {
       const f = frames[i]!;
       if (f.k === 'stream' && this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
     }
-    // Emptied by pops, not `length = 0`: V8 frees the backing store of an array whose length is
-    // set to zero, and the next packet's first push would allocate a new one.
-    while (frames.length > 0) frames.pop();
+    clearArray(frames);
     packet.pluginMeta = undefined;
     packet.free = true;
     if (this.packets.length < MAX_FREE_PACKETS) this.packets.push(packet);

@@ -290,7 +290,7 @@ export class StreamManager {
       this.scheduleStreamWindow(s, r);
       this.maybeForget(s);
     }
-    while (ids.length > kept) ids.pop(); // pops keep the array's storage (length = 0 would free it)
+    while (ids.length > kept) ids.pop(); // pops keep the array's storage (see clearArray)
     this.scheduleConnectionWindow(now);
   }
 

@@ -151,8 +151,8 @@ export class ReassemblyBuffer {
     const blocks = this.blocks;
     let n = 0;
     while (n < blocks.length && blocks[n]!.start + blocks[n]!.data.length <= this.readOffset) n++;
-    if (n === 1) blocks.shift();
-    else if (n > 1) blocks.splice(0, n);
+    // shift(), not splice(), which returns an array of what it removed.
+    for (let i = 0; i < n; i++) blocks.shift();
   }
 
   /** Copies stream bytes [s, e) from src (stream offset o is src[o + delta]) into blocks. */
