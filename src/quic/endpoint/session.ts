@@ -10,6 +10,7 @@ import type { ConnectionTerminated, HandshakeCompleted } from '../events.js';
 import { TransportErrorCode } from '../wire/errors.js';
 import { nowUs } from './clock.js';
 import { QuicStream } from './stream.js';
+import { clearArray } from '../clear-array.js';
 
 /** What a session needs from the endpoint that runs it. */
 export interface SessionHost {
@@ -92,6 +93,8 @@ export class QuicSession {
   private readonly writable = new Set<QuicStream>();
   private streamHandler: ((s: QuicStream) => void) | undefined;
   private readonly pendingPeerStreams: QuicStream[] = [];
+  /** Streams with bytes to read, served at the next flush (see deliverReadables). */
+  private readonly readable: QuicStream[] = [];
   private creditWaiters: { bidi: boolean; resolve: (ok: boolean) => void }[] = [];
   private resolveHandshake!: (h: HandshakeCompleted) => void;
   private rejectHandshake!: (e: Error) => void;
@@ -196,6 +199,7 @@ export class QuicSession {
    * has, up to `maxDatagrams`. Returns true when it stopped at that budget with more to send.
    */
   flush(now: number, maxDatagrams: number): boolean {
+    if (this.readable.length > 0) this.deliverReadables();
     if (this.writable.size > 0) {
       for (const s of [...this.writable]) if (!s.pollWritable()) this.writable.delete(s);
     }
@@ -259,11 +263,9 @@ export class QuicSession {
     for (let e = q.nextEvent(); e !== undefined; e = q.nextEvent()) {
       switch (e.type) {
         case 'stream_readable': {
+          // The connection raises this once until the stream is read: no duplicates here.
           const s = this.streamFor(e.streamId);
-          if (s) {
-            s.deliverReadable();
-            this.forgetIfDone(s);
-          }
+          if (s) this.readable.push(s);
           break;
         }
         case 'stream_data': {
@@ -325,6 +327,22 @@ export class QuicSession {
     return s;
   }
 
+  /**
+   * Hands readable streams to the application once per flush, after every datagram the
+   * endpoint received in this turn of the event loop, so reads are fewer and larger (one copy
+   * and one view of a reassembly block per read, not per datagram); the window updates they
+   * cause leave in this flush.
+   */
+  private deliverReadables(): void {
+    const list = this.readable;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i]!;
+      s.deliverReadable();
+      this.forgetIfDone(s);
+    }
+    clearArray(list);
+  }
+
   /** @internal The application read from `s`: credit may be due, and the stream may be done. */
   streamRead(s: QuicStream): void {
     this.forgetIfDone(s);
@@ -333,6 +351,8 @@ export class QuicSession {
 
   private onTerminated(e: ConnectionTerminated): void {
     if (this.terminated) return;
+    // Bytes that arrived with the close are the application's before it hears of the end.
+    if (this.readable.length > 0) this.deliverReadables();
     this.terminated = e;
     this.writable.clear();
     if (!this.handshakeCompleted) this.rejectHandshake(new QuicConnectionError(e));
