@@ -20,6 +20,8 @@ import type { TransportParameters } from '../wire/transport-params.js';
 import type { StreamDataReceived, StreamReadable } from '../events.js';
 
 const NO_BYTES = new Uint8Array(0);
+/** Where unwanted stream bytes are read to (nothing is kept). */
+const DISCARD = new Uint8Array(4096);
 
 interface StreamState {
   id: number;
@@ -147,6 +149,13 @@ export class StreamManager {
     if (c !== undefined) {
       s.stopSendingPending = c;
       this.active.add(id);
+    } else if (this.reads === 'pull' && s.recv.state === 'DataRecvd') {
+      // Everything is in, unread (§3.5: no STOP_SENDING needed): the application does not want
+      // it, so it is read away here and the stream can close.
+      while (s.recv.readInto(DISCARD, 0, DISCARD.length) > 0);
+      s.finDelivered = true;
+      this.scheduleConnectionWindow(this.cnx.nowUs);
+      this.maybeForget(s);
     }
   }
 
@@ -299,6 +308,12 @@ export class StreamManager {
    * wait for the application, unless it was told already and has not read since.
    */
   private announceReadable(s: StreamState, r: RecvStream): void {
+    if (r.stopSendingCode !== undefined) {
+      // The application asked for no more data (STOP_SENDING): once the peer's FIN is in, the
+      // end is taken for it, so the stream can be forgotten without a read (§3.5).
+      if (r.state === 'DataRecvd' && r.readInto(NO_BYTES, 0, 0) < 0) s.finDelivered = true;
+      return;
+    }
     if (s.readableNotified || s.readableQueued) return;
     if (r.readable === 0 && r.state !== 'DataRecvd') return;
     const e = (s.readable ??= { type: 'stream_readable', streamId: s.id });

@@ -212,3 +212,69 @@ describe('pull reads (readStream)', () => {
     expect(p.client.streamReads).toBe('pull');
   });
 });
+
+describe('pull reads and STOP_SENDING', () => {
+  it('a stream the application stopped is forgotten once the peer finishes it, without a read', () => {
+    const p = pullPair();
+    handshake(p);
+    const server = new PullReader(() => p.server, p.serverEvents);
+    const id = request(p, server);
+    p.server!.sendStreamData(id, new Uint8Array(2000));
+    runUntil(p, () => p.client.streams.streamView(id)!.recv!.readable === 2000);
+    p.client.stopSending(id, 5);
+    // The server answers STOP_SENDING with RESET_STREAM (RFC 9000 §3.5) and the stream closes.
+    expect(runUntil(p, () => p.client.streams.streamView(id) === undefined && p.server!.streams.streamView(id) === undefined)).toBe(true);
+    expect(p.client.readStream(id, new Uint8Array(10))).toBe(-1);
+  });
+});
+
+describe('pull reads and STOP_SENDING, the FIN first', () => {
+  it('stopping a stream whose data is all in but unread finishes it at once', () => {
+    const p = pullPair();
+    handshake(p);
+    const server = new PullReader(() => p.server, p.serverEvents);
+    const id = request(p, server);
+    p.server!.sendStreamData(id, new Uint8Array(5000), true);
+    runUntil(p, () => p.client.streams.streamView(id)!.recv!.state === 'DataRecvd');
+    const before = p.client.streams.recvWindow.consumed;
+    p.client.stopSending(id, 5);
+    expect(p.client.streams.streamView(id)).toBeUndefined();
+    expect(p.client.streams.recvWindow.consumed - before).toBe(5000);
+    expect(p.client.readStream(id, new Uint8Array(10))).toBe(-1);
+  });
+
+  it('a stopped stream completed by a retransmission before the peer resets it is forgotten without a read', () => {
+    const p = pullPair();
+    handshake(p);
+    const server = new PullReader(() => p.server, p.serverEvents);
+    const id = request(p, server);
+    // 1: of the server's first burst only the last datagram (with the FIN) arrives. 2: the
+    // client's ACKs get through and the server retransmits, but its datagrams are held back.
+    // 3: the client has sent STOP_SENDING, which is lost; the held retransmission arrives and
+    // completes the stream before the server could reset it.
+    let phase = 1;
+    const held: Uint8Array[] = [];
+    const link: Link = (ds, dir) => {
+      if (phase === 1 && dir === 's2c' && ds.length > 1) {
+        phase = 2;
+        return ds.slice(-1);
+      }
+      if (phase === 2 && dir === 's2c') {
+        held.push(...ds);
+        return [];
+      }
+      if (phase === 3 && dir === 'c2s') return [];
+      if (phase === 3 && dir === 's2c') return [...held.splice(0), ...ds];
+      return ds;
+    };
+    p.server!.sendStreamData(id, new Uint8Array(3000), true);
+    const recv = () => p.client.streams.streamView(id)?.recv;
+    expect(runUntil(p, () => phase === 2 && held.length > 0, { link })).toBe(true);
+    expect(recv()!.state).toBe('SizeKnown');
+    p.client.stopSending(id, 5);
+    expect(recv()!.stopSendingCode).toBe(5);
+    phase = 3;
+    expect(runUntil(p, () => p.client.streams.streamView(id) === undefined, { link, maxSteps: 50 })).toBe(true);
+    expect(p.clientEvents.some((e) => e.type === 'stream_readable' && e.streamId === id)).toBe(false);
+  });
+});
