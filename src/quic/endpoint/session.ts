@@ -95,6 +95,8 @@ export class QuicSession {
   private readonly pendingPeerStreams: QuicStream[] = [];
   /** Streams with bytes to read, served at the next flush (see deliverReadables). */
   private readonly readable: QuicStream[] = [];
+  /** deliverReadables is running inside a flush, which sends what the reads cause. */
+  private delivering = false;
   private creditWaiters: { bidi: boolean; resolve: (ok: boolean) => void }[] = [];
   private resolveHandshake!: (h: HandshakeCompleted) => void;
   private rejectHandshake!: (e: Error) => void;
@@ -335,18 +337,24 @@ export class QuicSession {
    */
   private deliverReadables(): void {
     const list = this.readable;
-    for (let i = 0; i < list.length; i++) {
-      const s = list[i]!;
-      s.deliverReadable();
-      this.forgetIfDone(s);
+    this.delivering = true;
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        s.deliverReadable();
+        this.forgetIfDone(s);
+      }
+    } finally {
+      this.delivering = false;
+      clearArray(list);
     }
-    clearArray(list);
   }
 
   /** @internal The application read from `s`: credit may be due, and the stream may be done. */
   streamRead(s: QuicStream): void {
     this.forgetIfDone(s);
-    this.touch();
+    // Inside a flush the sending follows; a read at any other time asks for a flush.
+    if (!this.delivering) this.touch();
   }
 
   private onTerminated(e: ConnectionTerminated): void {
