@@ -8,11 +8,15 @@
  * The pump is the endpoint's zero-copy send path (QuicConnection.writeDatagram into a buffer the
  * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool).
  *
- *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20]
+ *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
  * packets are AES-128-GCM either way (RFC 9001 §5.2), but they are not in the measured transfer.
+ *
+ * --pull reads the streams the way an application of the pull API does: `stream_readable`
+ * events and `readStream` into one buffer the application keeps (the default is the push API's
+ * `stream_data` events).
  *
  * --lines names each site with the line of its function in the temporary bundle, to tell apart
  * functions of the same name.
@@ -61,10 +65,17 @@ const size = arg('--size', 20_000_000);
 const top = arg('--top', 15);
 const lines = process.argv.includes('--lines');
 const cipher = cipherArg();
+const pull = process.argv.includes('--pull');
 const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
 const client = p.client;
 const server = p.server!;
+if (pull) {
+  client.setStreamReads('pull');
+  server.setStreamReads('pull');
+}
+/** The application's buffer for readStream, reused for every read. */
+const appBuffer = new Uint8Array(64 * 1024);
 
 /**
  * The zero-copy pump the endpoint uses (writeDatagram into a buffer the host owns), without
@@ -87,9 +98,23 @@ const burst = (from: QuicConnection, to: QuicConnection, fromAddr: PeerAddress):
   from.afterSend(p.now);
   return n;
 };
+/** Everything readable on `id` now, into appBuffer; true at the end of the stream. */
+const drain = (cnx: QuicConnection, id: number, count: boolean): boolean => {
+  for (;;) {
+    const n = cnx.readStream(id, appBuffer);
+    if (n <= 0) return n < 0;
+    if (count) received += n;
+  }
+};
 const deliver = (): void => {
-  for (let e = client.nextEvent(); e; e = client.nextEvent()) if (e.type === 'stream_data') received += e.data.length;
-  for (let e = server.nextEvent(); e; e = server.nextEvent()) if (e.type === 'stream_data' && e.fin) requested = e.streamId;
+  for (let e = client.nextEvent(); e; e = client.nextEvent()) {
+    if (e.type === 'stream_data') received += e.data.length;
+    else if (e.type === 'stream_readable') drain(client, e.streamId, true);
+  }
+  for (let e = server.nextEvent(); e; e = server.nextEvent()) {
+    if (e.type === 'stream_data' && e.fin) requested = e.streamId;
+    else if (e.type === 'stream_readable' && drain(server, e.streamId, false)) requested = e.streamId;
+  }
 };
 const step = (): void => {
   const moved = burst(client, server, CLIENT_ADDR) + burst(server, client, SERVER_ADDR);
@@ -145,7 +170,7 @@ const walk = (n: ProfileNode, parent: string): void => {
 walk(profile.head, '');
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
-console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${pull ? 'pull' : 'push'} reads, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${(bytes / packets).toFixed(0).padStart(7)} B/packet  ${site}`);
 }

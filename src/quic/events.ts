@@ -16,6 +16,17 @@ export interface StreamDataReceived {
   fin: boolean;
 }
 
+/**
+ * Pull mode (`QuicConnection.setStreamReads('pull')`): bytes (or the end of the stream) can be
+ * taken with `readStream`. Raised once, then not again for this stream until the application
+ * has called `readStream` on it, so a reader that drains the stream hears of every arrival and
+ * one that pauses is not flooded. One object per stream, reused: it carries nothing else.
+ */
+export interface StreamReadable {
+  type: 'stream_readable';
+  streamId: number;
+}
+
 export interface StreamReset {
   type: 'stream_reset';
   streamId: number;
@@ -60,6 +71,7 @@ export interface PingAcknowledged {
 export type QuicEvent =
   | HandshakeCompleted
   | StreamDataReceived
+  | StreamReadable
   | StreamReset
   | StopSendingReceived
   | ConnectionTerminated

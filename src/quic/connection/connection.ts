@@ -10,7 +10,7 @@
  * plugins: the plugin runtime attaches hooks to `connection.protoops`.
  */
 import { type QuicConfiguration } from '../config.js';
-import type { QuicEvent } from '../events.js';
+import type { QuicEvent, StreamDataReceived } from '../events.js';
 import { getProvider } from '../crypto/index.js';
 import { initialSecrets } from '../crypto/initial.js';
 import { OneRttKeys } from '../crypto/key-update.js';
@@ -43,7 +43,7 @@ import {
   decodeTransportParameters, defaultTransportParameters, encodeTransportParameters, type TransportParameters,
 } from '../wire/transport-params.js';
 import { PacketSpace } from './packet-space.js';
-import { StreamManager } from './streams.js';
+import { StreamManager, type StreamReads } from './streams.js';
 import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
 import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
@@ -153,6 +153,8 @@ export interface ConnectionOptions {
   /** Stateless reset token for a connection ID we issue (RFC 9000 §10.3.2); random by default. */
   resetTokenFor?: (cid: Uint8Array) => Uint8Array;
   qlog?: QlogTrace;
+  /** How received stream data reaches the application (default push; see setStreamReads). */
+  streamReads?: StreamReads;
 }
 
 interface ReceivedPacket {
@@ -247,6 +249,7 @@ export class QuicConnection {
       this.cids = new ConnectionIds(this, hostCid, opts.peerCid, resetTokenFor);
     }
     this.streams = new StreamManager(this);
+    if (opts.streamReads !== undefined) this.setStreamReads(opts.streamReads);
     this.localParams = this.buildLocalParams(resetTokenFor(hostCid));
     this.installInitialKeys(this.isClient ? this.originalDcid : opts.initialDcid ?? opts.retrySourceCid ?? opts.originalDcid!);
     this.defineCoreProtoops();
@@ -290,6 +293,44 @@ export class QuicConnection {
 
   stopSending(streamId: number, errorCode: number): void {
     this.streams.stopSending(streamId, errorCode);
+  }
+
+  /**
+   * `push` (the default): after each datagram, a `stream_data` event hands over a view of each
+   * stream's new bytes. `pull`: a `stream_readable` event says bytes (or the end) wait, and
+   * `readStream` copies them into the application's buffer: no allocation per packet, and
+   * flow-control credit is returned only as the application reads (RFC 9000 §4.1), so a slow
+   * reader holds the sender back instead of buffering without bound. Bytes already queued in
+   * `stream_data` events stay there when switching.
+   */
+  setStreamReads(mode: StreamReads): void {
+    if (mode !== 'push' && mode !== 'pull') throw new RangeError(`stream reads are 'push' or 'pull', not ${String(mode)}`);
+    this.streams.reads = mode;
+  }
+
+  get streamReads(): StreamReads {
+    return this.streams.reads;
+  }
+
+  /**
+   * Pull mode: copies up to `length` (default: to the end of `into`) received bytes of stream
+   * `streamId` into `into` at `offset`, in order, once. Returns how many, 0 when none are ready
+   * (wait for `stream_readable`), or -1 at the end: everything up to the FIN was read, the
+   * stream was reset (see the `stream_reset` event), or it is closed. Throws QuicError
+   * STREAM_STATE_ERROR for a stream that cannot receive or was never opened, RangeError for a
+   * range outside `into`. Call it until it returns 0 or -1 to be told of the next arrival.
+   */
+  readStream(streamId: number, into: Uint8Array, offset = 0, length = into.length - offset): number {
+    return this.streams.read(streamId, into, offset, length);
+  }
+
+  /**
+   * Pull mode: the bytes waiting on `streamId` as a `stream_data` event (a view of them, valid
+   * for as long as it is kept, and `fin` with the last piece), or undefined when there is
+   * nothing new. For streams an application prefers to receive the push way.
+   */
+  takeStreamData(streamId: number): StreamDataReceived | undefined {
+    return this.streams.take(streamId);
   }
 
   /** Bytes written to a stream and not yet acknowledged. */
@@ -406,7 +447,9 @@ export class QuicConnection {
   }
 
   nextEvent(): QuicEvent | undefined {
-    return this.events.shift();
+    const e = this.events.shift();
+    if (e !== undefined && e.type === 'stream_readable') this.streams.onReadableTaken(e.streamId);
+    return e;
   }
 
   get alpn(): string | undefined {

@@ -11,6 +11,7 @@
  */
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
+import { clearArray } from '../clear-array.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
 
@@ -60,7 +61,7 @@ export class SentRecordPool {
       const f = frames[i]!;
       if (f.k === 'stream' && this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
     }
-    frames.length = 0;
+    clearArray(frames);
     packet.pluginMeta = undefined;
     packet.free = true;
     if (this.packets.length < MAX_FREE_PACKETS) this.packets.push(packet);

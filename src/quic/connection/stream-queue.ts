@@ -7,6 +7,8 @@
  * after the queue changed, so a single busy stream costs nothing per packet. Changing the
  * queue while walking a snapshot is safe: the snapshot stays as it was until the next call.
  */
+import { clearArray } from '../clear-array.js';
+
 export class StreamQueue {
   private readonly set = new Set<number>();
   private readonly list: number[] = [];
@@ -42,7 +44,7 @@ export class StreamQueue {
   snapshot(): readonly number[] {
     if (this.stale) {
       const list = this.list;
-      list.length = 0;
+      clearArray(list);
       for (const id of this.set) list.push(id);
       this.stale = false;
     }

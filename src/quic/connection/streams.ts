@@ -11,14 +11,17 @@ import { SendStream } from '../stream/send-stream.js';
 import { RecvStream } from '../stream/recv-stream.js';
 import { ReceiveWindow, SendCredit } from '../stream/flow-control.js';
 import {
-  LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated,
+  LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated, streamIndex,
 } from '../stream/stream-id.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import { StreamFrameView, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
+import type { StreamDataReceived, StreamReadable } from '../events.js';
 
 const NO_BYTES = new Uint8Array(0);
+/** Where unwanted stream bytes are read to (nothing is kept). */
+const DISCARD = new Uint8Array(4096);
 
 interface StreamState {
   id: number;
@@ -29,11 +32,26 @@ interface StreamState {
   stopSendingPending: number | undefined;
   finDelivered: boolean;
   closedReported: boolean;
+  /** Pull mode: this stream's `stream_readable` event, made once and queued again and again. */
+  readable: StreamReadable | undefined;
+  /** The event is in the connection's queue. */
+  readableQueued: boolean;
+  /** The event was raised and the application has not called readStream since. */
+  readableNotified: boolean;
 }
+
+/**
+ * How received stream data reaches the application: `push` queues a `stream_data` event with a
+ * view of the bytes after each datagram; `pull` raises `stream_readable` and the application
+ * copies the bytes into its own buffer with `readStream`, which allocates nothing.
+ */
+export type StreamReads = 'push' | 'pull';
 
 export class StreamManager {
   private readonly cnx: QuicConnection;
   private readonly streams = new Map<number, StreamState>();
+  /** The ids of `streams` in opening order, plus forgotten ones until the next afterReceive. */
+  private readonly openIds: number[] = [];
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new StreamQueue();
   private readonly streamFrame: Extract<Frame, { type: 'stream' }> = { type: 'stream', streamId: 0, offset: 0, data: NO_BYTES, fin: false, explicitLength: true };
@@ -46,6 +64,8 @@ export class StreamManager {
   private peerParams: TransportParameters | undefined;
   private maxDataPending = false;
   private maxStreamsPending = { bidi: false, uni: false };
+  /** How received data is delivered (see StreamReads). */
+  reads: StreamReads = 'push';
 
   constructor(cnx: QuicConnection) {
     this.cnx = cnx;
@@ -129,6 +149,13 @@ export class StreamManager {
     if (c !== undefined) {
       s.stopSendingPending = c;
       this.active.add(id);
+    } else if (this.reads === 'pull' && s.recv.state === 'DataRecvd') {
+      // Everything is in, unread (§3.5: no STOP_SENDING needed): the application does not want
+      // it, so it is read away here and the stream can close.
+      while (s.recv.readInto(DISCARD, 0, DISCARD.length) > 0);
+      s.finDelivered = true;
+      this.scheduleConnectionWindow(this.cnx.nowUs);
+      this.maybeForget(s);
     }
   }
 
@@ -168,8 +195,12 @@ export class StreamManager {
     if (hasRecvSide(id, cnx.isClient)) {
       recv = new RecvStream({ window: { initialWindow: c.initialMaxStreamData, maxWindow: c.maxStreamDataWindow }, connection: this.recvWindow });
     }
-    const s: StreamState = { id, send, recv, maxStreamDataPending: false, stopSendingPending: undefined, finDelivered: false, closedReported: false };
+    const s: StreamState = {
+      id, send, recv, maxStreamDataPending: false, stopSendingPending: undefined, finDelivered: false, closedReported: false,
+      readable: undefined, readableQueued: false, readableNotified: false,
+    };
     this.streams.set(id, s);
+    this.openIds.push(id);
     this.sortedIds = undefined;
     cnx.protoops.slots.stream_opened(id);
     return s;
@@ -247,29 +278,137 @@ export class StreamManager {
     }
   }
 
-  /** After a datagram: deliver readable data and schedule window updates. */
+  /** After a datagram: deliver (push) or announce (pull) readable data, and schedule window updates. */
   afterReceive(now: number): void {
-    const cnx = this.cnx;
-    const rtt = cnx.smoothedRtt;
-    for (const s of this.streams.values()) {
+    // Walks an array of ids rather than the Map (a Map iterator is an allocation per datagram),
+    // dropping the ids of streams forgotten since the last walk as it goes.
+    const ids = this.openIds;
+    const pull = this.reads === 'pull';
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const s = this.streams.get(ids[i]!);
+      if (!s) continue;
+      ids[kept++] = s.id;
       const r = s.recv;
       if (!r) continue;
-      if (r.readable > 0 || (r.state === 'DataRecvd' && !s.finDelivered)) {
-        const data = r.read();
-        const fin = r.state === 'DataRead';
-        if (data.length > 0 || (fin && !s.finDelivered)) {
-          if (fin) s.finDelivered = true;
-          cnx.pushEvent({ type: 'stream_data', streamId: s.id, data, fin });
-        }
+      if (pull) this.announceReadable(s, r);
+      else {
+        const e = this.takeFrom(s, r);
+        if (e !== undefined) this.cnx.pushEvent(e);
       }
-      if (r.shouldSendMaxStreamData()) {
-        s.maxStreamDataPending = true;
-        this.active.add(s.id);
-      }
+      this.scheduleStreamWindow(s, r);
       this.maybeForget(s);
     }
+    while (ids.length > kept) ids.pop(); // pops keep the array's storage (see clearArray)
+    this.scheduleConnectionWindow(now);
+  }
+
+  /**
+   * Pull mode: queues the stream's `stream_readable` event when bytes, or the end of the stream,
+   * wait for the application, unless it was told already and has not read since.
+   */
+  private announceReadable(s: StreamState, r: RecvStream): void {
+    if (r.stopSendingCode !== undefined) {
+      // The application asked for no more data (STOP_SENDING): once the peer's FIN is in, the
+      // end is taken for it, so the stream can be forgotten without a read (§3.5).
+      if (r.state === 'DataRecvd' && r.readInto(NO_BYTES, 0, 0) < 0) s.finDelivered = true;
+      return;
+    }
+    if (s.readableNotified || s.readableQueued) return;
+    if (r.readable === 0 && r.state !== 'DataRecvd') return;
+    const e = (s.readable ??= { type: 'stream_readable', streamId: s.id });
+    s.readableQueued = true;
+    s.readableNotified = true;
+    this.cnx.pushEvent(e);
+  }
+
+  /** The application took the `stream_readable` event of `id` from the queue. */
+  onReadableTaken(id: number): void {
+    const s = this.streams.get(id);
+    if (s) s.readableQueued = false;
+  }
+
+  /**
+   * Pull mode: copies up to `length` received bytes of stream `id` into `into` at `at`. Returns
+   * how many, 0 when none are ready, or -1 at the end (all read up to the FIN, reset, or the
+   * stream is closed and forgotten). Throws STREAM_STATE_ERROR for a stream that has no
+   * receiving part or was never opened, RangeError for a range outside `into`.
+   */
+  read(id: number, into: Uint8Array, at: number, length: number): number {
+    if (!Number.isSafeInteger(at) || !Number.isSafeInteger(length) || at < 0 || length < 0 || at + length > into.length) {
+      throw new RangeError(`readStream: [${at}, ${at} + ${length}) is outside the buffer of ${into.length} bytes`);
+    }
+    const valid = Number.isSafeInteger(id) && id >= 0;
+    if (valid && !hasRecvSide(id, this.cnx.isClient)) throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} cannot receive`);
+    const s = this.streams.get(id);
+    if (!s) {
+      if (valid && this.wasOpened(id)) return -1;
+      throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} is not open`);
+    }
+    const r = s.recv;
+    if (!r) throw new QuicError(TransportErrorCode.STREAM_STATE_ERROR, `stream ${id} cannot receive`);
+    s.readableNotified = false;
+    const n = r.readInto(into, at, length);
+    if (r.state === 'DataRead') s.finDelivered = true;
+    // RFC 9000 §4.1: credit follows what the application consumed, so updates are decided here.
+    if (n > 0) {
+      this.scheduleStreamWindow(s, r);
+      this.scheduleConnectionWindow(this.cnx.nowUs);
+    }
+    this.maybeForget(s);
+    return n;
+  }
+
+  /**
+   * The bytes readable on stream `id` as one `stream_data` event (a view of them, as push mode
+   * delivers), or undefined when there is nothing new: for a pull-mode application that wants
+   * some streams delivered the push way. Unknown or closed streams have nothing.
+   */
+  take(id: number): StreamDataReceived | undefined {
+    const s = this.streams.get(id);
+    const r = s?.recv;
+    if (!s || !r) return undefined;
+    s.readableNotified = false;
+    const e = this.takeFrom(s, r);
+    if (e !== undefined && e.data.length > 0) {
+      this.scheduleStreamWindow(s, r);
+      this.scheduleConnectionWindow(this.cnx.nowUs);
+    }
+    this.maybeForget(s);
+    return e;
+  }
+
+  /** Reads everything readable, with the FIN when it is reached (once). */
+  private takeFrom(s: StreamState, r: RecvStream): StreamDataReceived | undefined {
+    if (r.readable === 0 && (r.state !== 'DataRecvd' || s.finDelivered)) return undefined;
+    const data = r.read();
+    const fin = r.state === 'DataRead';
+    if (data.length === 0 && (!fin || s.finDelivered)) return undefined;
+    if (fin) s.finDelivered = true;
+    return { type: 'stream_data', streamId: s.id, data, fin };
+  }
+
+  /** Whether stream `id` (a valid id) was opened, by either side, at some point. */
+  private wasOpened(id: number): boolean {
+    const bidi = isBidirectional(id);
+    if (isLocallyInitiated(id, this.cnx.isClient)) {
+      const lim = bidi ? this.localBidi : this.localUni;
+      return lim !== undefined && streamIndex(id) < lim.opened;
+    }
+    return (bidi ? this.peerBidi : this.peerUni).isOpened(id);
+  }
+
+  /** Less than half the stream's window left after a read: a MAX_STREAM_DATA is due. */
+  private scheduleStreamWindow(s: StreamState, r: RecvStream): void {
+    if (r.shouldSendMaxStreamData()) {
+      s.maxStreamDataPending = true;
+      this.active.add(s.id);
+    }
+  }
+
+  private scheduleConnectionWindow(now: number): void {
     if (this.recvWindow.shouldSendUpdate()) {
-      this.recvWindow.update(now, rtt);
+      this.recvWindow.update(now, this.cnx.smoothedRtt);
       this.maxDataPending = true;
     }
   }

@@ -10,6 +10,7 @@ import type { ConnectionTerminated, HandshakeCompleted } from '../events.js';
 import { TransportErrorCode } from '../wire/errors.js';
 import { nowUs } from './clock.js';
 import { QuicStream } from './stream.js';
+import { clearArray } from '../clear-array.js';
 
 /** What a session needs from the endpoint that runs it. */
 export interface SessionHost {
@@ -92,6 +93,10 @@ export class QuicSession {
   private readonly writable = new Set<QuicStream>();
   private streamHandler: ((s: QuicStream) => void) | undefined;
   private readonly pendingPeerStreams: QuicStream[] = [];
+  /** Streams with bytes to read, served at the next flush (see deliverReadables). */
+  private readonly readable: QuicStream[] = [];
+  /** deliverReadables is running inside a flush, which sends what the reads cause. */
+  private delivering = false;
   private creditWaiters: { bidi: boolean; resolve: (ok: boolean) => void }[] = [];
   private resolveHandshake!: (h: HandshakeCompleted) => void;
   private rejectHandshake!: (e: Error) => void;
@@ -101,6 +106,9 @@ export class QuicSession {
   constructor(host: SessionHost, quic: QuicConnection) {
     this.host = host;
     this.quic = quic;
+    // Streams read the pull way: bytes stay in the connection until a stream takes them, with
+    // `read` into the application's buffer (no allocation) or as `onData` views.
+    quic.setStreamReads('pull');
     this.handshake = new Promise<HandshakeCompleted>((resolve, reject) => {
       this.resolveHandshake = resolve;
       this.rejectHandshake = reject;
@@ -193,6 +201,7 @@ export class QuicSession {
    * has, up to `maxDatagrams`. Returns true when it stopped at that budget with more to send.
    */
   flush(now: number, maxDatagrams: number): boolean {
+    if (this.readable.length > 0) this.deliverReadables();
     if (this.writable.size > 0) {
       for (const s of [...this.writable]) if (!s.pollWritable()) this.writable.delete(s);
     }
@@ -255,18 +264,19 @@ export class QuicSession {
     const q = this.quic;
     for (let e = q.nextEvent(); e !== undefined; e = q.nextEvent()) {
       switch (e.type) {
+        case 'stream_readable': {
+          // The connection raises this once until the stream is read: no duplicates here.
+          const s = this.streamFor(e.streamId);
+          if (s) this.readable.push(s);
+          break;
+        }
         case 'stream_data': {
-          let s = this.streams.get(e.streamId);
-          if (!s) {
-            if (this.isLocalStream(e.streamId)) break; // ours, already forgotten
-            s = new QuicStream(this, e.streamId);
-            this.streams.set(e.streamId, s);
-            const h = this.streamHandler;
-            if (h) this.callApp(() => h(s!));
-            else this.pendingPeerStreams.push(s);
+          // Only when the application switched the connection back to push reads.
+          const s = this.streamFor(e.streamId);
+          if (s) {
+            s.deliverData(e.data, e.fin);
+            this.forgetIfDone(s);
           }
-          s.deliverData(e.data, e.fin);
-          this.forgetIfDone(s);
           break;
         }
         case 'stream_reset': {
@@ -304,8 +314,53 @@ export class QuicSession {
     }
   }
 
+  /** Our record of a stream with data for us; a new peer stream is announced to the application. */
+  private streamFor(id: number): QuicStream | undefined {
+    let s = this.streams.get(id);
+    if (s) return s;
+    if (this.isLocalStream(id)) return undefined; // ours, already forgotten
+    s = new QuicStream(this, id);
+    this.streams.set(id, s);
+    const h = this.streamHandler;
+    if (h) {
+      const stream = s;
+      this.callApp(() => h(stream));
+    } else this.pendingPeerStreams.push(s);
+    return s;
+  }
+
+  /**
+   * Hands readable streams to the application once per flush, after every datagram the
+   * endpoint received in this turn of the event loop, so reads are fewer and larger (one copy
+   * and one view of a reassembly block per read, not per datagram); the window updates they
+   * cause leave in this flush.
+   */
+  private deliverReadables(): void {
+    const list = this.readable;
+    this.delivering = true;
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        s.deliverReadable();
+        this.forgetIfDone(s);
+      }
+    } finally {
+      this.delivering = false;
+      clearArray(list);
+    }
+  }
+
+  /** @internal The application read from `s`: credit may be due, and the stream may be done. */
+  streamRead(s: QuicStream): void {
+    this.forgetIfDone(s);
+    // Inside a flush the sending follows; a read at any other time asks for a flush.
+    if (!this.delivering) this.touch();
+  }
+
   private onTerminated(e: ConnectionTerminated): void {
     if (this.terminated) return;
+    // Bytes that arrived with the close are the application's before it hears of the end.
+    if (this.readable.length > 0) this.deliverReadables();
     this.terminated = e;
     this.writable.clear();
     if (!this.handshakeCompleted) this.rejectHandshake(new QuicConnectionError(e));

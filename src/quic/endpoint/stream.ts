@@ -2,6 +2,11 @@
  * One QUIC stream as an application sees it through the endpoint: callbacks for data, reset,
  * STOP_SENDING and "writable again", and the write side. It wraps the stream calls of the
  * sans-IO connection; every call that may produce packets asks the endpoint for a flush.
+ *
+ * Received bytes are taken one of two ways: `onData` hands over views of them as they arrive
+ * (simple; an allocation per delivery), or `onReadable` + `read` copies them into a buffer the
+ * application owns (no allocation per packet, and the peer is held back by flow control while
+ * the application does not read). Until either is set, bytes wait in the connection.
  */
 import type { QuicSession } from './session.js';
 
@@ -26,6 +31,9 @@ export class QuicStream {
   private resetHandler: CodeHandler | undefined;
   private stopHandler: CodeHandler | undefined;
   private writableHandler: (() => void) | undefined;
+  private readableHandler: (() => void) | undefined;
+  /** Bytes (or the end) arrived before a data or readable handler was set. */
+  private readablePending = false;
   private lowWatermark = DEFAULT_LOW_WATERMARK;
   /** Data that arrived before a data handler was set. */
   private pending: { data: Uint8Array; fin: boolean }[] = [];
@@ -50,7 +58,38 @@ export class QuicStream {
     const queued = this.pending;
     this.pending = [];
     for (const q of queued) this.session.callApp(() => handler(q.data, q.fin));
+    if (this.readablePending) {
+      this.readablePending = false;
+      this.takeAll();
+      this.session.streamRead(this);
+    }
     return this;
+  }
+
+  /**
+   * Pull reads: `handler` runs when bytes, or the end of the stream, can be taken with `read`.
+   * It runs again for new bytes only after a `read`, so read until `read` returns 0 or -1.
+   */
+  onReadable(handler: () => void): this {
+    this.readableHandler = handler;
+    if (this.readablePending) {
+      this.readablePending = false;
+      this.session.callApp(handler);
+    }
+    return this;
+  }
+
+  /**
+   * Copies up to `length` received bytes into `into` at `offset`, in order; returns how many, 0
+   * when none are ready (wait for the readable handler), or -1 at the end (FIN read, or the
+   * stream was reset: see `onReset`). The bytes are the caller's; credit goes back to the peer
+   * as they are read (RFC 9000 §4.1).
+   */
+  read(into: Uint8Array, offset = 0, length = into.length - offset): number {
+    const n = this.session.quic.readStream(this.id, into, offset, length);
+    if (n < 0 && this.resetReceived === undefined) this.finReceived = true;
+    if (n !== 0) this.session.streamRead(this);
+    return n;
   }
 
   /** The peer reset its sending side (RESET_STREAM). */
@@ -118,6 +157,20 @@ export class QuicStream {
   }
 
   // ---- called by the session
+
+  /** @internal The connection holds bytes (or the end) for this stream. */
+  deliverReadable(): void {
+    const h = this.readableHandler;
+    if (h) this.session.callApp(h);
+    else if (this.dataHandler) this.takeAll();
+    else this.readablePending = true;
+  }
+
+  /** Hands everything the connection holds to the data handler, as views. */
+  private takeAll(): void {
+    const q = this.session.quic;
+    for (let e = q.takeStreamData(this.id); e !== undefined; e = q.takeStreamData(this.id)) this.deliverData(e.data, e.fin);
+  }
 
   /** @internal */
   deliverData(data: Uint8Array, fin: boolean): void {

@@ -7,7 +7,10 @@ import type { QuicSession } from '../endpoint/session.js';
 import { describeTermination } from '../endpoint/session.js';
 import type { QuicStream } from '../endpoint/stream.js';
 import { HqError, hqErrorName } from './constants.js';
-import { DiscardSink, type BodySink } from './sinks.js';
+import { DiscardSink, type BodyReader, type BodySink } from './sinks.js';
+
+/** Bytes read for sinks that take them through `write`; reused for every read. */
+const SCRATCH = new Uint8Array(64 * 1024);
 
 export interface HqRequest {
   /** The request path, percent-encoded as it goes on the wire (`/index.html`). */
@@ -97,19 +100,34 @@ export function hqFetch(session: QuicSession, requests: HqRequest[], opts: HqFet
         return;
       }
       inFlight.set(i, { stream, fail: (why) => end(false, why) });
-      stream.onData((data, fin) => {
-        if (data.length > 0) {
-          bytes += data.length;
+      // Pull reads: the body goes from the connection into the sink's own buffer when it has
+      // one (a file's), else through a shared scratch buffer: no allocation per packet.
+      const read: BodyReader = (into, offset, length) => stream.read(into, offset, length);
+      const take = (): number => {
+        if (sink.fill) return sink.fill(read);
+        const n = stream.read(SCRATCH);
+        if (n > 0) sink.write(SCRATCH.subarray(0, n));
+        return n;
+      };
+      stream.onReadable(() => {
+        while (!done) {
+          let n: number;
           try {
-            sink.write(data);
+            n = take();
           } catch (e) {
             stream.stopSending(HqError.REQUEST_CANCELLED);
             end(false, `cannot store the body: ${(e as Error).message}`);
             return;
           }
-          opts.onBytes?.(data.length);
+          if (n === 0) return;
+          if (n < 0) {
+            // The end: the FIN (a reset is reported by onReset, which runs first).
+            if (stream.resetReceived === undefined) end(true);
+            return;
+          }
+          bytes += n;
+          opts.onBytes?.(n);
         }
-        if (fin) end(true);
       });
       stream.onReset((code) => end(false, `the server reset the stream with ${hqErrorName(code)}`, code));
       stream.write(encoder.encode(`GET ${req.path}\r\n`), true);

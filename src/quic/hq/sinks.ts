@@ -5,8 +5,17 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 
+/** Copies up to `length` body bytes into `into` at `offset`: a count, 0 for none now, -1 at the end (QuicStream.read). */
+export type BodyReader = (into: Uint8Array, offset: number, length: number) => number;
+
 export interface BodySink {
+  /** Body bytes, valid only during the call (the client reuses the buffer): copy what you keep. */
   write(data: Uint8Array): void;
+  /**
+   * Optional: reads the next body bytes straight into the sink's own storage with `read`
+   * (one copy, no allocation) and returns what `read` returned.
+   */
+  fill?(read: BodyReader): number;
   /** The body is complete. */
   end(): void;
   /** The body will not complete (reset stream, failed connection). */
@@ -25,6 +34,13 @@ export class FileSink implements BodySink {
   constructor(path: string) {
     this.path = path;
     this.fd = openSync(path, 'w');
+  }
+
+  fill(read: BodyReader): number {
+    if (this.used === this.buf.length) this.flush();
+    const n = read(this.buf, this.used, this.buf.length - this.used);
+    if (n > 0) this.used += n;
+    return n;
   }
 
   write(data: Uint8Array): void {
@@ -69,14 +85,21 @@ function writeAll(fd: number, data: Uint8Array): void {
 /** Writes to process.stdout (which buffers if the reader is slow). */
 export class StdoutSink implements BodySink {
   write(data: Uint8Array): void {
-    process.stdout.write(data);
+    // The stream writes later: it gets its own copy.
+    process.stdout.write(Buffer.from(data));
   }
   end(): void {}
   abort(): void {}
 }
 
+/** Where DiscardSink reads bytes it throws away (shared: nothing is kept). */
+const DISCARDED = new Uint8Array(64 * 1024);
+
 /** Counts and forgets. */
 export class DiscardSink implements BodySink {
+  fill(read: BodyReader): number {
+    return read(DISCARDED, 0, DISCARDED.length);
+  }
   write(): void {}
   end(): void {}
   abort(): void {}
@@ -96,7 +119,7 @@ export class DigestSink implements BodySink {
   write(data: Uint8Array): void {
     this.bytes += data.length;
     this.hash.update(data);
-    this.chunks?.push(data);
+    this.chunks?.push(data.slice());
   }
 
   end(): void {

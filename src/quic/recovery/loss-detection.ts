@@ -5,6 +5,7 @@
  * and when the timer must next fire. It owns the RTT estimator updates and drives the injected
  * congestion controller (bytes in flight, congestion events, persistent congestion).
  */
+import { clearArray } from '../clear-array.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import type { CongestionController } from './congestion.js';
 import type { RangeSet } from './rangeset.js';
@@ -174,8 +175,8 @@ export class LossDetection {
     // One result and its arrays serve every ACK (an ACK per packet or two must not allocate);
     // a nested call (a protoop processing an ACK while the caller still reads one) gets its own.
     const result = this.ackNesting === 0 && this.ackResultReaders === 0 ? this.ackResult : { newlyAcked: [], lost: [], persistentCongestion: false };
-    result.newlyAcked.length = 0;
-    result.lost.length = 0;
+    clearArray(result.newlyAcked);
+    clearArray(result.lost);
     result.rttSample = undefined;
     result.persistentCongestion = false;
     const newlyAcked = sent.removeAcked(ranges, result.newlyAcked);
@@ -199,14 +200,14 @@ export class LossDetection {
     if (result.lost.length > 0) result.persistentCongestion = this.onPacketsLost(space, result.lost, now);
 
     const inFlightAcked = this.inFlightScratch;
-    inFlightAcked.length = 0;
+    clearArray(inFlightAcked);
     for (let i = 0; i < newlyAcked.length; i++) if (newlyAcked[i]!.inFlight) inFlightAcked.push(newlyAcked[i]!);
     this.ackNesting++;
     try {
       if (inFlightAcked.length > 0) this.congestion.onPacketsAcked(inFlightAcked, now);
     } finally {
       this.ackNesting--;
-      inFlightAcked.length = 0;
+      clearArray(inFlightAcked);
     }
 
     // A.7: pto_count is kept while the client is unsure the server validated its address.

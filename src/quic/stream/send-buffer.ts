@@ -159,6 +159,7 @@ export class SendBuffer {
       if (chunk.offset + chunk.data.length > upTo) break;
       drop++;
     }
-    if (drop > 0) this.chunks.splice(0, drop);
+    // shift(), not splice(), which returns an array of what it removed.
+    for (let i = 0; i < drop; i++) this.chunks.shift();
   }
 }

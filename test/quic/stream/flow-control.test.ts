@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReceiveWindow, SendCredit } from '../../../src/quic/stream/flow-control.js';
 import { QuicError, TransportErrorCode } from '../../../src/quic/wire/errors.js';
-
-function codeOf(fn: () => void): number | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QuicError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { codeOf } from './error-code.js';
 
 describe('SendCredit', () => {
   it('counts sent bytes against the limit; limits never shrink', () => {

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ReceiveWindow } from '../../../src/quic/stream/flow-control.js';
 import { ReassemblyBuffer } from '../../../src/quic/stream/reassembly.js';
 import { RecvStream } from '../../../src/quic/stream/recv-stream.js';
-import { QuicError, TransportErrorCode } from '../../../src/quic/wire/errors.js';
+import { TransportErrorCode } from '../../../src/quic/wire/errors.js';
+import { codeOf } from './error-code.js';
 import { Prng } from '../recovery/prng.js';
-
-function codeOf(fn: () => void): number | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QuicError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const range = (start: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
@@ -350,6 +341,101 @@ describe('ReassemblyBuffer blocks', () => {
         at += c.length;
       }
       expect(Buffer.from(joined).equals(Buffer.from(source))).toBe(true);
+      expect(buf.bufferedBytes).toBe(0);
+    }
+  });
+});
+
+describe('readInto: bytes copied into the reader\'s buffer', () => {
+  it('partial reads at an offset, leaving the rest of the buffer alone', () => {
+    const s = stream();
+    s.onData(0, range(0, 10), false);
+    const into = new Uint8Array(8).fill(0xee);
+    expect(s.readInto(into, 2, 4)).toBe(4);
+    expect([...into]).toEqual([0xee, 0xee, 0, 1, 2, 3, 0xee, 0xee]);
+    expect(s.readable).toBe(6);
+    expect(s.readInto(into, 0, 8)).toBe(6);
+    expect([...into.subarray(0, 6)]).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(s.readInto(into, 0, 8)).toBe(0);
+  });
+
+  it('a zero-length read takes nothing (and still reports the end)', () => {
+    const s = stream();
+    s.onData(0, range(0, 3), true);
+    const empty = new Uint8Array(0);
+    expect(s.readInto(empty, 0, 0)).toBe(0);
+    expect(s.readable).toBe(3);
+    expect(s.readInto(new Uint8Array(3), 0, 3)).toBe(3);
+    expect(s.state).toBe('DataRead');
+    expect(s.readInto(empty, 0, 0)).toBe(-1);
+  });
+
+  it('the end (-1) comes after the last bytes, or at once for a FIN with nothing left', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), false);
+    const into = new Uint8Array(16);
+    expect(s.readInto(into, 0, 16)).toBe(5);
+    s.onData(5, new Uint8Array(0), true);
+    expect(s.state).toBe('DataRecvd');
+    expect(s.readInto(into, 0, 16)).toBe(-1);
+    expect(s.state).toBe('DataRead');
+    expect(s.readInto(into, 0, 16)).toBe(-1);
+  });
+
+  it('a reset ends reading (-1) and moves ResetRecvd → ResetRead', () => {
+    const s = stream();
+    s.onData(0, range(0, 5), false);
+    s.onReset(7, 20);
+    expect(s.readInto(new Uint8Array(10), 0, 10)).toBe(-1);
+    expect(s.state).toBe('ResetRead');
+  });
+
+  it('returns flow-control credit as the reader consumes (RFC 9000 §4.1)', () => {
+    const conn = new ReceiveWindow({ initialWindow: 10_000 });
+    const s = stream(100, conn);
+    s.onData(0, range(0, 100), false);
+    const into = new Uint8Array(30);
+    expect(s.readInto(into, 0, 30)).toBe(30);
+    expect(s.window.consumed).toBe(30);
+    expect(conn.consumed).toBe(30);
+    expect(s.shouldSendMaxStreamData()).toBe(false);
+    s.readInto(into, 0, 21);
+    expect(s.consumed).toBe(51);
+    expect(s.shouldSendMaxStreamData()).toBe(true);
+  });
+});
+
+describe('ReassemblyBuffer.readInto', () => {
+  it('copies across blocks and agrees with the source under random inserts and read sizes', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const rnd = new Prng(seed);
+      const total = rnd.int(1, 200_000);
+      const source = Uint8Array.from({ length: total }, (_, i) => (i * 29 + seed) & 0xff);
+      const buf = new ReassemblyBuffer();
+      const out = new Uint8Array(total);
+      const scratch = new Uint8Array(70_000);
+      let delivered = 0;
+      const take = (max: number): void => {
+        const at = rnd.int(0, 100);
+        const n = buf.readInto(scratch, at, Math.min(max, scratch.length - at));
+        out.set(scratch.subarray(at, at + n), delivered);
+        delivered += n;
+      };
+      for (let step = 0; delivered < total && step < 100_000; step++) {
+        // From a little below the read offset (bytes already read, ignored) to well ahead of it.
+        const off = Math.min(total - 1, Math.max(0, buf.readOffset - 1000 + rnd.int(0, 6000)));
+        const len = Math.min(total - off, rnd.int(1, 3000));
+        buf.insert(off, source.subarray(off, off + len));
+        // Some reads span several blocks (up to 69 900 bytes at once).
+        if (rnd.next() < 0.3) take(rnd.next() < 0.5 ? 69_900 : rnd.int(0, 5000));
+      }
+      while (delivered < total) {
+        const before = delivered;
+        take(69_900);
+        if (delivered === before) break;
+      }
+      expect(delivered).toBe(total);
+      expect(Buffer.from(out).equals(Buffer.from(source))).toBe(true);
       expect(buf.bufferedBytes).toBe(0);
     }
   });

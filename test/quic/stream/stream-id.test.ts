@@ -15,16 +15,7 @@ import {
   streamInitiator,
 } from '../../../src/quic/stream/stream-id.js';
 import { QuicError, TransportErrorCode } from '../../../src/quic/wire/errors.js';
-
-function codeOf(fn: () => void): number | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof QuicError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { codeOf } from './error-code.js';
 
 describe('stream IDs (RFC 9000 §2.1)', () => {
   it('the two low bits give initiator and direction', () => {
