@@ -17,6 +17,7 @@ import { helperStep, localCallStep } from './calls.js';
 import { aluStep } from './alu.js';
 import { reduceRels, updateRels } from './rels.js';
 import { accessStep } from './access.js';
+import { initsAfter, initsBefore } from './inits.js';
 
 const WIDEN_DELAY = 3;
 /**
@@ -27,9 +28,13 @@ const WIDEN_DELAY = 3;
 const NARROW_PASSES = 1;
 
 function step(p: Pass, pc: number, st0: State): Outs {
-  if (!st0.rels) return step1(p, pc, st0);
   const insn = p.env.shape.insns[pc]!;
-  return step1(p, pc, reduceRels(st0, insn)).map(([t, s]) => [t, updateRels(insn, s)]);
+  const st = st0.inits ? initsBefore(insn, st0) : st0;
+  let outs = step1(p, pc, st.rels ? reduceRels(st, insn) : st);
+  if (st.rels) outs = outs.map(([t, s]) => [t, updateRels(insn, s)]);
+  // Only stores and steps change the facts: most instructions skip this.
+  if (st.inits || (insn.opcode & 0x06) === 0x02) outs = outs.map(([t, s]) => [t, initsAfter(insn, st, s)]);
+  return outs;
 }
 
 function step1(p: Pass, pc: number, st0: State): Outs {

@@ -12,7 +12,7 @@ import { writes } from './loops.js';
 const U64M = (1n << 64n) - 1n;
 
 /** `r += k` / `r -= k` on 64 bits with a constant k: the signed step, else undefined. */
-function step64(insn: Insn): bigint | undefined {
+export function step64(insn: Insn): bigint | undefined {
   if (insnClass(insn.opcode) !== BPF_ALU64 || (insn.opcode & 0x08) !== BPF_K) return undefined;
   const code = aluCode(insn.opcode);
   if (code === ALU_ADD) return BigInt(insn.imm);

@@ -16,6 +16,7 @@
  *   handle   an opaque core object (connection, path, ...): never dereferenced
  * A state is the registers, the stack of every active frame and the context length.
  */
+import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
@@ -180,10 +181,12 @@ export interface State {
   ctxLen: Scalar;
   /** Affine equalities between registers (none when absent). */
   rels?: readonly Rel[];
+  /** Stack ranges written through a stepped pointer (inits.ts; none when absent). */
+  inits?: readonly InitRange[];
 }
 
 export function cloneState(s: State): State {
-  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen, rels: s.rels };
+  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen, rels: s.rels, inits: s.inits };
 }
 
 function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
@@ -300,7 +303,7 @@ export function joinState(a: State, b: State, widen?: readonly bigint[], hull = 
   // Widening forgets the bound a relation with the length implies (a counter below len / q
   // widened to 2^63): put it back, or the offsets related to the counter lose their bound too.
   if (widen) for (let i = 0; i < regs.length; i++) regs[i] = capByLen(regs[i]!, ctxLen);
-  return { regs, frames, ctxLen, rels: joinRels(a, b, hull) };
+  return { regs, frames, ctxLen, rels: joinRels(a, b, hull), inits: joinInits(a, b, widen !== undefined) };
 }
 
 /** v <= len - k gives v <= len.umax - k; v <= m * floor(len / q) - s gives v <= m * floor(len.umax / q) - s. */
@@ -335,6 +338,7 @@ export function leqState(a: State, b: State): boolean {
   if (a.frames.length !== b.frames.length) return false;
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
   if (b.rels && !b.rels.every((r) => relHolds(a, r))) return false;
+  if (!leqInits(a, b)) return false;
   return scalarLeq(a.ctxLen, b.ctxLen);
 }
 
