@@ -4,7 +4,7 @@
  * by k) and dies with any other write to either register; reduceRels turns the range of x, and
  * its bound by the context length, into a range and a length bound for y.
  */
-import { ALU_ADD, ALU_SUB, BPF_ALU64, BPF_K, OPCODES, aluCode, insnClass, type Insn } from '../isa.js';
+import { ALU_ADD, ALU_MOV, ALU_SUB, BPF_ALU64, BPF_K, BPF_X, OPCODES, aluCode, insnClass, type Insn } from '../isa.js';
 import { S64_MAX, SCALAR_UNKNOWN, scalarMeet, toSigned } from './scalar.js';
 import { relKind, type Rel, type State } from './state.js';
 import { writes } from './loops.js';
@@ -18,6 +18,14 @@ export function step64(insn: Insn): bigint | undefined {
   if (code === ALU_ADD) return BigInt(insn.imm);
   if (code === ALU_SUB) return -BigInt(insn.imm);
   return undefined;
+}
+
+/** At most this many relations after a copy (state.ts keeps as many at joins). */
+const MAX_COPIED = 8;
+
+/** `dst = src` on 64 bits, registers only (no sign extension). */
+function isCopy(insn: Insn): boolean {
+  return insn.opcode === (BPF_ALU64 | BPF_X | ALU_MOV) && insn.off === 0;
 }
 
 /** The relations of `before` that still hold in `after`, the state one instruction later. */
@@ -37,6 +45,18 @@ export function updateRels(insn: Insn, after: State): State {
     if (r && relKind(after.regs[r.y]!) === r.ptr && after.regs[r.x]!.k === 'scalar') out.push(r);
     else same = false;
     if (r !== r0) same = false;
+  }
+  // A copy `dst = src` (64-bit) inherits src's relations: the inner loop of insertion_sort
+  // starts `p = base + 4*i; j = i` and steps both, so p = 4*j holds from its first trip.
+  if (isCopy(insn) && insn.src !== insn.dst) {
+    for (const r of rels) {
+      if (out.length >= MAX_COPIED) break;
+      const c = r.y === insn.src && r.x !== insn.dst ? { ...r, y: insn.dst } : r.x === insn.src && r.y !== insn.dst ? { ...r, x: insn.dst } : undefined;
+      if (c && relKind(after.regs[c.y]!) === c.ptr && after.regs[c.x]!.k === 'scalar') {
+        out.push(c);
+        same = false;
+      }
+    }
   }
   // Most instructions touch neither register: the state keeps its list.
   if (same) return after;

@@ -132,3 +132,46 @@ describe('verifier: a bit index below a bit count of the length (sieve\'s bits[m
     });
   }
 });
+
+describe('verifier: a copied relation bounds a counter walking down (insertion_sort\'s inner loop)', () => {
+  /**
+   * for (i = 1, p = a + 4; i < len / 4; i++, p += 4)
+   *   for (q = p, j = i; j != 0; j--, q -= 4) q[0] = q[-1];
+   * The copies q = p, j = i inherit p = 4*i, which the inner steps keep (q = 4*j).
+   */
+  const sort = (o: { load?: number; jStart?: string; cmp?: string; jStep?: number } = {}): string => [
+    'mov %r0, 0', 'rsh %r2, 2', 'jlt %r2, 2, out', 'mov %r4, 1', 'mov %r5, %r1', 'add %r5, 4',
+    'outer:', 'mov %r6, %r5', 'mov %r7, %r4', ...(o.jStart ? [o.jStart] : []),
+    'inner:', `ldxw %r9, [%r6${o.load ?? -4}]`, 'stxw [%r6], %r9', 'add %r6, -4', `add %r7, ${o.jStep ?? -1}`, 'jne %r7, 0, inner',
+    'add %r5, 4', 'add %r4, 1', `${o.cmp ?? 'jlt'} %r4, %r2, outer`,
+    'out:', 'exit',
+  ].join('\n');
+  const at = (src: string, op: string): number => src.split('\n').filter((l) => !l.endsWith(':')).findIndex((l) => l.startsWith(op));
+
+  it('both accesses proven (strict, loops bounded)', () => {
+    const src = sort();
+    const r = verifyAsm(src, { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(at(src, 'ldxw'))).toBe(true);
+    expect(r.provenAccesses.has(at(src, 'stxw'))).toBe(true);
+  });
+
+  const misses: [string, Parameters<typeof sort>[0], string][] = [
+    ['q[-2]: one element below the array', { load: -8 }, 'ldxw'],
+    ['j starts at i + 1 (q[-1] below the array when j reaches 1)', { jStart: 'add %r7, 1' }, 'ldxw'],
+    ['i <= n (the store one element past the end)', { cmp: 'jle' }, 'stxw'],
+  ];
+  for (const [what, o, op] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      const src = sort(o);
+      expect(verifyAsm(src, { ctx: 'mem', policy: 'checked' }).provenAccesses.has(at(src, op))).toBe(false);
+      expect(verifyAsm(src, { ctx: 'mem' }).errors.some((e) => e.pc === at(src, op) && e.code === 'OUT_OF_BOUNDS')).toBe(true);
+    });
+  }
+
+  it('stays unproven: j steps by 2 while q steps by 4 (no relation), and j may pass 0', () => {
+    const src = sort({ jStep: -2 });
+    const r = verifyAsm(src, { ctx: 'mem', policy: 'checked' });
+    expect(r.provenAccesses.has(at(src, 'ldxw'))).toBe(false);
+  });
+});
