@@ -30,7 +30,7 @@ function isCopy(insn: Insn): boolean {
 
 /** The relations of `before` that still hold in `after`, the state one instruction later. */
 export function updateRels(insn: Insn, after: State): State {
-  const rels = after.rels;
+  const rels = after.rels ?? (isCopy(insn) ? [] : undefined);
   if (!rels) return after;
   if (OPCODES.get(insn.opcode)?.kind === 'call') return { ...after, rels: undefined };
   const w = writes(insn);
@@ -49,6 +49,13 @@ export function updateRels(insn: Insn, after: State): State {
   // A copy `dst = src` (64-bit) inherits src's relations: the inner loop of insertion_sort
   // starts `p = base + 4*i; j = i` and steps both, so p = 4*j holds from its first trip.
   if (isCopy(insn) && insn.src !== insn.dst) {
+    // And a copy of a number is that number plus 0: `n = pos; n += 8; if (n > len) ...` then
+    // bounds pos through backRels (the Linux verifier links such registers by id and delta).
+    const sv = after.regs[insn.src]!;
+    if (sv.k === 'scalar' && out.length < MAX_COPIED) {
+      out.push({ y: insn.dst, x: insn.src, a: 1n, b: 0n, ptr: null });
+      same = false;
+    }
     for (const r of rels) {
       if (out.length >= MAX_COPIED) break;
       const c = r.y === insn.src && r.x !== insn.dst ? { ...r, y: insn.dst } : r.x === insn.src && r.y !== insn.dst ? { ...r, x: insn.dst } : undefined;
@@ -104,4 +111,42 @@ export function reduceRels(st0: State, insn: Insn): State {
     }
   }
   return st ?? st0;
+}
+
+/**
+ * After a branch that named y, what it learned of y passes to x when y = x + b (a = 1): x = y - b
+ * exactly when that cannot wrap over y's range, and y <= len - s gives x <= len - (s + b). The
+ * loop `while (pos + 8 <= len) { ...; pos += n }` compares a copy of pos plus 8, not pos.
+ */
+export function backRels(insn: Insn, st: State): State {
+  const rels = st.rels;
+  if (!rels) return st;
+  let out: State | undefined;
+  for (const r of rels) {
+    if (r.a !== 1n || (insn.dst !== r.y && insn.src !== r.y)) continue;
+    const cur = out ?? st;
+    const xv = cur.regs[r.x]!;
+    const yv = cur.regs[r.y]!;
+    if (xv.k !== 'scalar') continue;
+    const b = toSigned(r.b);
+    let lo: bigint;
+    let hi: bigint;
+    let slack: bigint | null;
+    if (yv.k === 'scalar') {
+      lo = yv.s.umin - b;
+      hi = yv.s.umax - b;
+      slack = yv.isLen ? 0n : yv.lenSlack;
+    } else if (yv.k === 'ptr' && r.ptr !== null) {
+      lo = yv.off.smin - b;
+      hi = yv.off.smax - b;
+      slack = yv.region === 'ctx' && yv.off.smin >= 0n ? yv.offSlack : null;
+    } else continue;
+    if (lo < 0n || hi > U64M) continue;
+    const s = scalarMeet(xv.s, { ...SCALAR_UNKNOWN, umin: lo, umax: hi });
+    if (!s) continue;
+    const lenSlack = slack === null ? xv.lenSlack : xv.lenSlack === null || slack + b > xv.lenSlack ? slack + b : xv.lenSlack;
+    out ??= { ...st, regs: st.regs.slice() };
+    out.regs[r.x] = { ...xv, s, lenSlack };
+  }
+  return out ?? st;
 }

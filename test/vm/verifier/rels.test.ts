@@ -175,3 +175,45 @@ describe('verifier: a copied relation bounds a counter walking down (insertion_s
     expect(r.provenAccesses.has(at(src, 'ldxw'))).toBe(false);
   });
 });
+
+describe('verifier: a bound learned by a copy plus a constant (varint\'s `pos + 8 <= len`)', () => {
+  /** while (pos + OFF <= len) { mem[pos + STORE] = 0; pos += 1 or 2 } */
+  const enc = (o: { off?: number; store?: number; cmp?: string } = {}): string => [
+    'mov %r0, 0', 'mov %r3, 0',
+    'l:', 'mov %r9, %r3', `add %r9, ${o.off ?? 8}`, `${o.cmp ?? 'jgt'} %r9, %r2, out`,
+    'mov %r8, %r1', 'add %r8, %r3', `stxb [%r8+${o.store ?? 7}], %r0`,
+    'jset %r2, 1, two', 'add %r3, 1', 'ja l', 'two:', 'add %r3, 2', 'ja l',
+    'out:', 'exit',
+  ].join('\n');
+  const STORE = 7;
+
+  it('the last of the 8 bytes is proven (strict, the loop bounded), and with pos + 7 < len', () => {
+    const r = verifyAsm(enc(), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(STORE)).toBe(true);
+    expect(verifyAsm(enc({ cmp: 'jge', off: 7 }), { ctx: 'mem' }).errors).toEqual([]);
+  });
+
+  const misses: [string, Parameters<typeof enc>[0]][] = [
+    ['pos + 7 <= len, then the 8th byte', { off: 7 }],
+    ['pos + 8 <= len, then a 9th byte', { store: 8 }],
+    ['pos + 6 < len (pos + 7 <= len), then the 8th byte', { cmp: 'jge', off: 6 }],
+  ];
+  for (const [what, o] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      expect(verifyAsm(enc(o), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(STORE)).toBe(false);
+    });
+  }
+
+  it('a comparison bounds the copies of the compared register (pos < end, then mem[copy])', () => {
+    const dec = (cmp: string): string => [
+      'mov %r0, 0', 'mov %r3, %r2', 'rsh %r3, 1', 'mov %r7, 0',
+      'l:', 'mov %r6, %r7', `${cmp} %r7, %r3, out`, 'mov %r5, %r1', 'add %r5, %r6', 'ldxb %r4, [%r5]', 'add %r0, %r4', 'add %r7, 1', 'ja l',
+      'out:', 'exit',
+    ].join('\n');
+    const r = verifyAsm(dec('jge'), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(8)).toBe(true);
+    expect(verifyAsm(dec('jgt'), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(8)).toBe(false);
+  });
+});
