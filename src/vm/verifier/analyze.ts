@@ -15,7 +15,7 @@ import { branchStep } from './branch.js';
 import { TooComplex, report, type Env, type Outs, type Pass } from './pass.js';
 import { helperStep, localCallStep } from './calls.js';
 import { aluStep } from './alu.js';
-import { backRels, reduceRels, updateRels } from './rels.js';
+import { backRels, offsetCopy, reduceRels, updateRels } from './rels.js';
 import { accessStep } from './access.js';
 import { initsAfter, initsBefore } from './inits.js';
 
@@ -34,7 +34,8 @@ function step(p: Pass, pc: number, st0: State): Outs {
   const insn = p.env.shape.insns[pc]!;
   const st = st0.inits ? initsBefore(insn, st0) : st0;
   let outs = step1(p, pc, st.rels ? reduceRels(st, insn) : st);
-  if (st.rels || insn.opcode === COPY64) outs = outs.map(([t, s]) => [t, updateRels(insn, s)]);
+  const link = insn.opcode === COPY64 && offsetCopy(insn, p.env.shape.insns[pc + 1]);
+  if (st.rels || link) outs = outs.map(([t, s]) => [t, updateRels(insn, s, link)]);
   if (st.rels && outs.length > 1) outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
   // Only stores and steps change the facts: most instructions skip this.
   if (st.inits || (insn.opcode & 0x06) === 0x02) outs = outs.map(([t, s]) => [t, initsAfter(insn, st, s)]);

@@ -28,9 +28,21 @@ function isCopy(insn: Insn): boolean {
   return insn.opcode === (BPF_ALU64 | BPF_X | ALU_MOV) && insn.off === 0;
 }
 
-/** The relations of `before` that still hold in `after`, the state one instruction later. */
-export function updateRels(insn: Insn, after: State): State {
-  const rels = after.rels ?? (isCopy(insn) ? [] : undefined);
+/**
+ * A 64-bit copy that the next instruction offsets by a constant (`n = pos; n += 8`): worth the
+ * relation n = pos + 0, which the step turns into n = pos + 8. A plain copy needs none (copies
+ * share an id, and a comparison refines them all), so no other copy pays for one.
+ */
+export function offsetCopy(insn: Insn, next: Insn | undefined): boolean {
+  return isCopy(insn) && insn.src !== insn.dst && next !== undefined && next.dst === insn.dst && step64(next) !== undefined;
+}
+
+/**
+ * The relations of `before` that still hold in `after`, the state one instruction later;
+ * `link`: the instruction is an offsetCopy, which also relates its two registers.
+ */
+export function updateRels(insn: Insn, after: State, link = false): State {
+  const rels = after.rels ?? (link ? [] : undefined);
   if (!rels) return after;
   if (OPCODES.get(insn.opcode)?.kind === 'call') return { ...after, rels: undefined };
   const w = writes(insn);
@@ -52,7 +64,7 @@ export function updateRels(insn: Insn, after: State): State {
     // And a copy of a number is that number plus 0: `n = pos; n += 8; if (n > len) ...` then
     // bounds pos through backRels (the Linux verifier links such registers by id and delta).
     const sv = after.regs[insn.src]!;
-    if (sv.k === 'scalar' && out.length < MAX_COPIED) {
+    if (link && sv.k === 'scalar' && out.length < MAX_COPIED) {
       out.push({ y: insn.dst, x: insn.src, a: 1n, b: 0n, ptr: null });
       same = false;
     }
