@@ -36,7 +36,7 @@ function step(p: Pass, pc: number, st0: State): Outs {
   let outs = step1(p, pc, st.rels ? reduceRels(st, insn) : st);
   const link = insn.opcode === COPY64 && offsetCopy(insn, p.env.shape.insns[pc + 1]);
   if (st.rels || link) outs = outs.map(([t, s]) => [t, updateRels(insn, s, link)]);
-  if (st.rels && outs.length > 1) outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
+  if (st.rels && OPCODES.get(insn.opcode)!.kind === 'jcond') outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
   // Only stores and steps change the facts: most instructions skip this.
   if (st.inits || (insn.opcode & 0x06) === 0x02) outs = outs.map(([t, s]) => [t, initsAfter(insn, st, s)]);
   return outs;
