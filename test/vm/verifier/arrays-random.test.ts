@@ -5,20 +5,8 @@
  * offsets, counts and the read are drawn at random, downward and gapped fills included.
  */
 import { describe, expect, it } from 'vitest';
-import { verifyAsm } from './util.js';
+import { seeded as rng, verifyAsm } from './util.js';
 
-/** xorshift32: a reproducible stream of numbers. */
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 const WIDTHS = [1, 2, 4, 8] as const;
 const SUFFIX: Record<number, string> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
