@@ -246,6 +246,8 @@ export function relHolds(st: State, r: Rel): boolean {
   if (st.rels?.some((q) => q.y === r.y && q.x === r.x && q.a === r.a && q.b === r.b && q.ptr === r.ptr)) return true;
   const xv = st.regs[r.x]!;
   const yv = st.regs[r.y]!;
+  // Copies (one id) are equal: y = x + 0 holds between them without being recorded.
+  if (r.a === 1n && r.b === 0n && xv.k === 'scalar' && yv.k === 'scalar' && xv.id !== 0 && xv.id === yv.id) return true;
   const x = xv.k === 'scalar' ? constOf(xv) : undefined;
   const y = constOf(yv);
   return x !== undefined && y !== undefined && relKind(yv) === r.ptr && ((r.a * x + r.b - y) & U64M) === 0n;

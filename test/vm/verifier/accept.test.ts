@@ -50,7 +50,8 @@ describe('verifier: the repository is accepted', () => {
 });
 
 describe('verifier: safe programs a naive verifier refuses', () => {
-  for (const [entry, ctx] of [['checked_index', 'mem'], ['clamped_loop', 'mem'], ['malloc_checked', 'pluglet'], ['divide', 'pluglet'], ['varint_roundtrip', 'pluglet']] as const) {
+  for (const [entry, ctx] of [['checked_index', 'mem'], ['clamped_loop', 'mem'], ['malloc_checked', 'pluglet'], ['divide', 'pluglet'], ['varint_roundtrip', 'pluglet'],
+    ['stack_table', 'mem'], ['write_records', 'mem']] as const) {
     it(`C: ${entry} (strict)`, () => {
       const r = verifyImage(elf('plugins-c/verifier-tests/good.o', entry), { ctx });
       expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);

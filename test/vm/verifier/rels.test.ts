@@ -217,3 +217,23 @@ describe('verifier: a bound learned by a copy plus a constant (varint\'s `pos + 
     expect(verifyAsm(dec('jgt'), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(8)).toBe(false);
   });
 });
+
+describe('verifier: a counter related to its copy across the loop (copies share an id, so y = x + 0 holds at the join)', () => {
+  /** clang's `while (pos + 8 <= len)`: next = pos + 3; n = pos + 11 (= next + 8); pos = next; loop while n <= len. */
+  const loop = (far: number, store: number): string => [
+    'mov %r0, 0', 'jlt %r2, 8, out', 'mov %r3, 0', 'mov %r0, 0',
+    'l:', 'mov %r4, %r1', 'add %r4, %r3', `stxb [%r4+${store}], %r2`, 'add %r0, 3', 'mov %r4, %r3', `add %r4, ${far}`, 'mov %r3, %r0', 'jle %r4, %r2, l',
+    'out:', 'exit',
+  ].join('\n');
+
+  it('n = pos + 11 compared, pos = next: byte next + 7 proven (strict)', () => {
+    const r = verifyAsm(loop(11, 7), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(6)).toBe(true);
+  });
+
+  it('stays unproven: byte next + 8, or n = pos + 10', () => {
+    expect(verifyAsm(loop(11, 8), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(6)).toBe(false);
+    expect(verifyAsm(loop(10, 7), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(6)).toBe(false);
+  });
+});
