@@ -77,3 +77,21 @@ uint64_t uninit_stack(uint8_t *mem, uint64_t len)
     my_memset(a, 0, sizeof a);
     return memcmp(a, b, sizeof a);
 }
+
+/* Fills 3 of the 4 words of a stack array, then reads any of them. */
+uint64_t stack_table_short(uint8_t *mem, uint64_t len)
+{
+    uint64_t w[4];
+    for (int k = 0; k < 3; k++)
+        w[k] = len >> k;
+    return w[len % 4];
+}
+
+/* Writes byte pos + 8 while only pos + 8 <= len was checked. */
+uint64_t write_records_past(uint8_t *mem, uint64_t len)
+{
+    uint64_t n = 0;
+    for (uint64_t pos = 0; pos + 8 <= len; pos += 3)
+        mem[pos + 8] = (uint8_t)n++;
+    return n;
+}

@@ -56,3 +56,24 @@ protoop_arg_t varint_roundtrip(picoquic_cnx_t *cnx)
     picoquic_varint_decode(buf, n, &v);
     return v;
 }
+
+/* A table on the stack filled by a loop, then read at a masked index (initialized ranges). */
+uint64_t stack_table(uint8_t *mem, uint64_t len)
+{
+    uint32_t t[16];
+    for (uint32_t i = 0; i < 16; i++)
+        t[i] = i * 2654435761u;
+    return t[len & 15];
+}
+
+/* Records written while pos + 8 <= len (a copy of pos plus 8 is compared, not pos). */
+uint64_t write_records(uint8_t *mem, uint64_t len)
+{
+    uint64_t pos = 0;
+    while (pos + 8 <= len) {
+        mem[pos + 7] = (uint8_t)pos;
+        mem[pos] = (uint8_t)len;
+        pos += 3;
+    }
+    return pos;
+}

@@ -6,7 +6,7 @@
  * obligations reported, on states that hold on every path. Local calls are analysed in their
  * calling context (the callee runs on the caller's state, like the Linux verifier's frames).
  */
-import { CALL_LOCAL, OPCODES, lddwValue } from '../isa.js';
+import { ALU_MOV, BPF_ALU64, BPF_X, CALL_LOCAL, OPCODES, lddwValue } from '../isa.js';
 import { scalarConst } from './scalar.js';
 import { UNINIT, UNKNOWN, cloneState, joinState, leqState, ptrValue, scalarValue, type State } from './state.js';
 import { order } from './structure.js';
@@ -15,8 +15,12 @@ import { branchStep } from './branch.js';
 import { TooComplex, report, type Env, type Outs, type Pass } from './pass.js';
 import { helperStep, localCallStep } from './calls.js';
 import { aluStep } from './alu.js';
-import { reduceRels, updateRels } from './rels.js';
+import { backRels, offsetCopy, reduceRels, updateRels } from './rels.js';
 import { accessStep } from './access.js';
+import { initsAfter, initsBefore } from './inits.js';
+
+/** `mov dst, src` on 64 bits: it may start a relation (rels.ts). */
+const COPY64 = BPF_ALU64 | BPF_X | ALU_MOV;
 
 const WIDEN_DELAY = 3;
 /**
@@ -27,9 +31,15 @@ const WIDEN_DELAY = 3;
 const NARROW_PASSES = 1;
 
 function step(p: Pass, pc: number, st0: State): Outs {
-  if (!st0.rels) return step1(p, pc, st0);
   const insn = p.env.shape.insns[pc]!;
-  return step1(p, pc, reduceRels(st0, insn)).map(([t, s]) => [t, updateRels(insn, s)]);
+  const st = st0.inits ? initsBefore(insn, st0) : st0;
+  let outs = step1(p, pc, st.rels ? reduceRels(st, insn) : st);
+  const link = insn.opcode === COPY64 && offsetCopy(insn, p.env.shape.insns[pc + 1]);
+  if (st.rels || link) outs = outs.map(([t, s]) => [t, updateRels(insn, s, link)]);
+  if (st.rels && OPCODES.get(insn.opcode)!.kind === 'jcond') outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
+  // Only stores and steps change the facts: most instructions skip this.
+  if (st.inits || (insn.opcode & 0x06) === 0x02) outs = outs.map(([t, s]) => [t, initsAfter(insn, st, s)]);
+  return outs;
 }
 
 function step1(p: Pass, pc: number, st0: State): Outs {

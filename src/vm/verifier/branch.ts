@@ -7,7 +7,7 @@ import {
   type Insn,
 } from '../isa.js';
 import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, scalarConst, scalarMeet, type Scalar } from './scalar.js';
-import { cloneState, scalarValue, type PtrValue, type State, type Value } from './state.js';
+import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
@@ -165,17 +165,20 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     const slack = cmp === 'lt' ? 1n : cmp === 'le' ? 0n : undefined;
     if (slack === undefined) return;
     const cur = out.regs[x];
+    if (cur?.k !== 'scalar' || cur.s.umax > S64_MAX) return;
+    // What x learns, its copies (same id) learn too: pos < end bounds the copy used as an index.
+    const put = (f: (v: ScalarValue) => ScalarValue): void => {
+      if (cur.id !== 0) mapId(out, (w) => w.k === 'scalar' && w.id === cur.id, (w) => f(w as ScalarValue));
+      else out.regs[x] = f(out.regs[x] as ScalarValue);
+    };
     // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
     const base = y.isLen ? 0n : y.lenSlack;
-    if (cur?.k === 'scalar' && base !== null && cur.s.umax <= S64_MAX) {
-      out.regs[x] = { ...cur, lenSlack: cur.lenSlack === null ? base + slack : mx(cur.lenSlack, base + slack) };
-    }
+    if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
     // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
-    const now = out.regs[x];
-    if (now?.k === 'scalar' && y.lenDiv !== null && now.s.umax <= S64_MAX) {
-      const s = y.lenDiv.s + slack;
-      const keep = now.lenDiv !== null && now.lenDiv.q === y.lenDiv.q && now.lenDiv.m === y.lenDiv.m && now.lenDiv.s >= s;
-      if (!keep) out.regs[x] = { ...now, lenDiv: { ...y.lenDiv, s } };
+    const d = y.lenDiv;
+    if (d !== null) {
+      const s = d.s + slack;
+      put((v) => (v.lenDiv !== null && v.lenDiv.q === d.q && v.lenDiv.m === d.m && v.lenDiv.s >= s ? v : { ...v, lenDiv: { ...d, s } }));
     }
   };
   rel(insn.dst, sv, c);

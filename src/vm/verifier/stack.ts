@@ -1,5 +1,6 @@
 /** The stack frames of the abstract state: 8-byte slots with per-byte initialization. */
 import { scalarOfWidth } from './scalar.js';
+import { initsCover } from './inits.js';
 import { scalarValue, type Frame, type PtrValue, type State, type Value } from './state.js';
 
 export function writeStack(st: State, frame: number, lo: bigint, hi: bigint, width: number, value: Value | undefined, frameSize: number): void {
@@ -42,7 +43,7 @@ export function readStack(st: State, p: PtrValue, extra: number, width: number, 
   const f = st.frames[p.index]!;
   const lo = p.off.smin + BigInt(extra);
   const hi = p.off.smax + BigInt(extra);
-  if (!stackInit(f, lo, hi, BigInt(width), frameSize)) return 'uninit';
+  if (!stackInit(f, lo, hi, BigInt(width), frameSize) && !initsCover(st, p.index, lo, hi + BigInt(width))) return 'uninit';
   if (lo === hi && width === 8 && ((Number(lo) + frameSize) & 7) === 0) {
     const v = f.slots[(Number(lo) + frameSize) >> 3];
     if (v !== undefined) return v;

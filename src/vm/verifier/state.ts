@@ -16,6 +16,7 @@
  *   handle   an opaque core object (connection, path, ...): never dereferenced
  * A state is the registers, the stack of every active frame and the context length.
  */
+import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
@@ -180,10 +181,12 @@ export interface State {
   ctxLen: Scalar;
   /** Affine equalities between registers (none when absent). */
   rels?: readonly Rel[];
+  /** Stack ranges written through a stepped pointer (inits.ts; none when absent). */
+  inits?: readonly InitRange[];
 }
 
 export function cloneState(s: State): State {
-  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen, rels: s.rels };
+  return { regs: s.regs.slice(), frames: s.frames.slice(), ctxLen: s.ctxLen, rels: s.rels, inits: s.inits };
 }
 
 function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
@@ -243,6 +246,8 @@ export function relHolds(st: State, r: Rel): boolean {
   if (st.rels?.some((q) => q.y === r.y && q.x === r.x && q.a === r.a && q.b === r.b && q.ptr === r.ptr)) return true;
   const xv = st.regs[r.x]!;
   const yv = st.regs[r.y]!;
+  // Copies (one id) are equal: y = x + 0 holds between them without being recorded.
+  if (r.a === 1n && r.b === 0n && xv.k === 'scalar' && yv.k === 'scalar' && xv.id !== 0 && xv.id === yv.id) return true;
   const x = xv.k === 'scalar' ? constOf(xv) : undefined;
   const y = constOf(yv);
   return x !== undefined && y !== undefined && relKind(yv) === r.ptr && ((r.a * x + r.b - y) & U64M) === 0n;
@@ -300,7 +305,7 @@ export function joinState(a: State, b: State, widen?: readonly bigint[], hull = 
   // Widening forgets the bound a relation with the length implies (a counter below len / q
   // widened to 2^63): put it back, or the offsets related to the counter lose their bound too.
   if (widen) for (let i = 0; i < regs.length; i++) regs[i] = capByLen(regs[i]!, ctxLen);
-  return { regs, frames, ctxLen, rels: joinRels(a, b, hull) };
+  return { regs, frames, ctxLen, rels: joinRels(a, b, hull), inits: joinInits(a, b, widen !== undefined) };
 }
 
 /** v <= len - k gives v <= len.umax - k; v <= m * floor(len / q) - s gives v <= m * floor(len.umax / q) - s. */
@@ -335,6 +340,7 @@ export function leqState(a: State, b: State): boolean {
   if (a.frames.length !== b.frames.length) return false;
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
   if (b.rels && !b.rels.every((r) => relHolds(a, r))) return false;
+  if (!leqInits(a, b)) return false;
   return scalarLeq(a.ctxLen, b.ctxLen);
 }
 

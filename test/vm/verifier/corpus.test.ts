@@ -146,6 +146,8 @@ const ASM: Case[] = [
 /** plugins-c/verifier-tests/*.c, each function a program. */
 const C: Case[] = [
   { name: 'C: stack array indexed by input', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'stack_var_oob'), code: 'OUT_OF_BOUNDS', reason: /stack frame: may leave/, ctx: 'mem' },
+  { name: 'C: a stack array filled 3 of 4 words, read anywhere', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'stack_table_short'), code: 'UNINIT_STACK', reason: /variable offset not written/, ctx: 'mem' },
+  { name: 'C: pos + 8 <= len checked, byte pos + 8 written', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'write_records_past'), code: 'OUT_OF_BOUNDS', reason: /may pass its end/, ctx: 'mem' },
   { name: 'C: my_malloc without NULL check', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'heap_no_null_check'), code: 'NULL_DEREF', reason: /may be NULL/ },
   { name: 'C: heap block indexed by input', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'heap_var_oob'), code: 'OUT_OF_BOUNDS', reason: /heap block of 16 bytes: may leave/ },
   { name: 'C: write into .rodata', program: () => elf('plugins-c/verifier-tests/bad_mem.o', 'rodata_write'), code: 'READ_ONLY', reason: /read-only section \.rodata/, ctx: 'mem', definite: true },

@@ -132,3 +132,108 @@ describe('verifier: a bit index below a bit count of the length (sieve\'s bits[m
     });
   }
 });
+
+describe('verifier: a copied relation bounds a counter walking down (insertion_sort\'s inner loop)', () => {
+  /**
+   * for (i = 1, p = a + 4; i < len / 4; i++, p += 4)
+   *   for (q = p, j = i; j != 0; j--, q -= 4) q[0] = q[-1];
+   * The copies q = p, j = i inherit p = 4*i, which the inner steps keep (q = 4*j).
+   */
+  const sort = (o: { load?: number; jStart?: string; cmp?: string; jStep?: number } = {}): string => [
+    'mov %r0, 0', 'rsh %r2, 2', 'jlt %r2, 2, out', 'mov %r4, 1', 'mov %r5, %r1', 'add %r5, 4',
+    'outer:', 'mov %r6, %r5', 'mov %r7, %r4', ...(o.jStart ? [o.jStart] : []),
+    'inner:', `ldxw %r9, [%r6${o.load ?? -4}]`, 'stxw [%r6], %r9', 'add %r6, -4', `add %r7, ${o.jStep ?? -1}`, 'jne %r7, 0, inner',
+    'add %r5, 4', 'add %r4, 1', `${o.cmp ?? 'jlt'} %r4, %r2, outer`,
+    'out:', 'exit',
+  ].join('\n');
+  const at = (src: string, op: string): number => src.split('\n').filter((l) => !l.endsWith(':')).findIndex((l) => l.startsWith(op));
+
+  it('both accesses proven (strict, loops bounded)', () => {
+    const src = sort();
+    const r = verifyAsm(src, { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(at(src, 'ldxw'))).toBe(true);
+    expect(r.provenAccesses.has(at(src, 'stxw'))).toBe(true);
+  });
+
+  const misses: [string, Parameters<typeof sort>[0], string][] = [
+    ['q[-2]: one element below the array', { load: -8 }, 'ldxw'],
+    ['j starts at i + 1 (q[-1] below the array when j reaches 1)', { jStart: 'add %r7, 1' }, 'ldxw'],
+    ['i <= n (the store one element past the end)', { cmp: 'jle' }, 'stxw'],
+  ];
+  for (const [what, o, op] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      const src = sort(o);
+      expect(verifyAsm(src, { ctx: 'mem', policy: 'checked' }).provenAccesses.has(at(src, op))).toBe(false);
+      expect(verifyAsm(src, { ctx: 'mem' }).errors.some((e) => e.pc === at(src, op) && e.code === 'OUT_OF_BOUNDS')).toBe(true);
+    });
+  }
+
+  it('stays unproven: j steps by 2 while q steps by 4 (no relation), and j may pass 0', () => {
+    const src = sort({ jStep: -2 });
+    const r = verifyAsm(src, { ctx: 'mem', policy: 'checked' });
+    expect(r.provenAccesses.has(at(src, 'ldxw'))).toBe(false);
+  });
+});
+
+describe('verifier: a bound learned by a copy plus a constant (varint\'s `pos + 8 <= len`)', () => {
+  /** while (pos + OFF <= len) { mem[pos + STORE] = 0; pos += 1 or 2 } */
+  const enc = (o: { off?: number; store?: number; cmp?: string } = {}): string => [
+    'mov %r0, 0', 'mov %r3, 0',
+    'l:', 'mov %r9, %r3', `add %r9, ${o.off ?? 8}`, `${o.cmp ?? 'jgt'} %r9, %r2, out`,
+    'mov %r8, %r1', 'add %r8, %r3', `stxb [%r8+${o.store ?? 7}], %r0`,
+    'jset %r2, 1, two', 'add %r3, 1', 'ja l', 'two:', 'add %r3, 2', 'ja l',
+    'out:', 'exit',
+  ].join('\n');
+  const STORE = 7;
+
+  it('the last of the 8 bytes is proven (strict, the loop bounded), and with pos + 7 < len', () => {
+    const r = verifyAsm(enc(), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(STORE)).toBe(true);
+    expect(verifyAsm(enc({ cmp: 'jge', off: 7 }), { ctx: 'mem' }).errors).toEqual([]);
+  });
+
+  const misses: [string, Parameters<typeof enc>[0]][] = [
+    ['pos + 7 <= len, then the 8th byte', { off: 7 }],
+    ['pos + 8 <= len, then a 9th byte', { store: 8 }],
+    ['pos + 6 < len (pos + 7 <= len), then the 8th byte', { cmp: 'jge', off: 6 }],
+  ];
+  for (const [what, o] of misses) {
+    it(`stays unproven: ${what}`, () => {
+      expect(verifyAsm(enc(o), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(STORE)).toBe(false);
+    });
+  }
+
+  it('a comparison bounds the copies of the compared register (pos < end, then mem[copy])', () => {
+    const dec = (cmp: string): string => [
+      'mov %r0, 0', 'mov %r3, %r2', 'rsh %r3, 1', 'mov %r7, 0',
+      'l:', 'mov %r6, %r7', `${cmp} %r7, %r3, out`, 'mov %r5, %r1', 'add %r5, %r6', 'ldxb %r4, [%r5]', 'add %r0, %r4', 'add %r7, 1', 'ja l',
+      'out:', 'exit',
+    ].join('\n');
+    const r = verifyAsm(dec('jge'), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(8)).toBe(true);
+    expect(verifyAsm(dec('jgt'), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(8)).toBe(false);
+  });
+});
+
+describe('verifier: a counter related to its copy across the loop (copies share an id, so y = x + 0 holds at the join)', () => {
+  /** clang's `while (pos + 8 <= len)`: next = pos + 3; n = pos + 11 (= next + 8); pos = next; loop while n <= len. */
+  const loop = (far: number, store: number): string => [
+    'mov %r0, 0', 'jlt %r2, 8, out', 'mov %r3, 0', 'mov %r0, 0',
+    'l:', 'mov %r4, %r1', 'add %r4, %r3', `stxb [%r4+${store}], %r2`, 'add %r0, 3', 'mov %r4, %r3', `add %r4, ${far}`, 'mov %r3, %r0', 'jle %r4, %r2, l',
+    'out:', 'exit',
+  ].join('\n');
+
+  it('n = pos + 11 compared, pos = next: byte next + 7 proven (strict)', () => {
+    const r = verifyAsm(loop(11, 7), { ctx: 'mem' });
+    expect(r.errors.map((e) => `${e.pc}: ${e.reason}`)).toEqual([]);
+    expect(r.provenAccesses.has(6)).toBe(true);
+  });
+
+  it('stays unproven: byte next + 8, or n = pos + 10', () => {
+    expect(verifyAsm(loop(11, 8), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(6)).toBe(false);
+    expect(verifyAsm(loop(10, 7), { ctx: 'mem', policy: 'checked' }).provenAccesses.has(6)).toBe(false);
+  });
+});

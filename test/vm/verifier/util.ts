@@ -5,6 +5,7 @@ import { loadElf } from '../../../src/vm/elf.js';
 import { rawImage, type ProgramImage } from '../../../src/vm/program.js';
 import { verifyProgram, type CtxKind, type Policy, type VerifyResult } from '../../../src/vm/verifier/index.js';
 import { pluginHelpers } from '../../../src/plugins/helper-signatures.js';
+import { Prng } from '../elf-mutator.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -39,4 +40,10 @@ export function withData(src: string, sections: { name: string; size: number; wr
 export function first(r: VerifyResult): { code: string; reason: string; pc: number } {
   const e = r.errors[0];
   return e ? { code: e.code, reason: e.reason, pc: e.pc } : { code: 'ACCEPTED', reason: '', pc: -1 };
+}
+
+/** A reproducible stream of numbers below n, for the random program tests. */
+export function seeded(seed: number): (n: number) => number {
+  const prng = new Prng(seed);
+  return (n) => prng.below(n);
 }
