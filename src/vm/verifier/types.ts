@@ -69,9 +69,10 @@ export type KeptStore = 'cnx_metadata' | 'path_metadata' | 'pkt_ctx_metadata' | 
 /**
  * What a kept slot may hold, over every pluglet of a plugin (the plugin-wide summary): only its
  * initial 0 (`null`), a heap block with at least `size` accessible bytes or NULL (`heap`), or
- * anything (`number`).
+ * anything (`number`). `nonNull`: never NULL, for values with no initial 0 (reserve_frames'
+ * frame_ctx: write_frame and notify_frame run only for a reservation).
  */
-export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint } | { kind: 'number' };
+export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint; nonNull?: true } | { kind: 'number' };
 
 /** The plugin-wide view of kept slots for one pluglet (src/plugins/verify-plugin.ts builds it). */
 export interface KeptOptions {

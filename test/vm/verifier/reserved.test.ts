@@ -9,7 +9,8 @@ import { assemble } from '../../../src/vm/asm.js';
 import { rawImage } from '../../../src/vm/program.js';
 import { MANIFEST_NO_PARAM, type PlugletEntry } from '../../../src/plugins/manifest.js';
 import { verifyPlugin } from '../../../src/plugins/verify-plugin.js';
-import type { VerifyResult } from '../../../src/vm/verifier/index.js';
+import type { KeptFact, VerifyResult } from '../../../src/vm/verifier/index.js';
+import { KEPT_NULL, joinKept, leqKept } from '../../../src/vm/verifier/kept.js';
 import { HELPER_IDS } from '../../../src/plugins/abi.js';
 
 const id = (name: string): number => HELPER_IDS.get(name)!;
@@ -83,9 +84,19 @@ describe('reserved frames: frame_ctx typed in write_frame and notify_frame', () 
     expect(codes(n!)).toEqual(['OUT_OF_BOUNDS']);
   });
 
-  it('twin: dereferenced without a NULL check', () => {
+  it('every reservation NULL-checked: frame_ctx is never NULL, no check needed in write_frame', () => {
     const [, w] = plugin([sender(block(16)), writer(0, true)]);
+    expect(codes(w!)).toEqual([]);
+    expect(w!.provenAccesses.size).toBe(1);
+  });
+
+  it('twin: a reservation may keep NULL (unchecked allocation, or a constant 0): a dereference needs a NULL check', () => {
+    const unchecked = `mov %r2, 16\ncall ${MALLOC}\nmov %r4, %r0`;
+    const [, w] = plugin([sender(unchecked), writer(0, true)]);
     expect(codes(w!)).toEqual(['NULL_DEREF']);
+    const [, , w0, ok] = plugin([sender(block(16)), sender('mov %r4, 0'), writer(0, true), writer(0)]);
+    expect(codes(w0!)).toEqual(['NULL_DEREF']);
+    expect(codes(ok!)).toEqual([]);
   });
 
   it('twin: a stack pointer as frame_ctx is a leak, and the readers get a number', () => {
@@ -111,5 +122,20 @@ describe('reserved frames: frame_ctx typed in write_frame and notify_frame', () 
     const [, w, n] = plugin([sender(block(16)), { ...writer(0), anchor: 'post' }, notifier(0)]);
     expect(codes(w!)).toEqual(['SCALAR_DEREF']);
     expect(codes(n!)).toEqual(['SCALAR_DEREF']);
+  });
+});
+
+describe('kept facts: the non-NULL block', () => {
+  const block = (size: bigint, nonNull = false): KeptFact => (nonNull ? { kind: 'heap', size, nonNull: true } : { kind: 'heap', size });
+  it('joins to NULL-or-block unless both sides are non-NULL, and orders below its NULL-or-block twin', () => {
+    expect(joinKept(block(16n, true), block(8n, true))).toEqual(block(8n, true));
+    expect(joinKept(block(16n, true), block(32n))).toEqual(block(16n));
+    expect(joinKept(KEPT_NULL, block(16n, true))).toEqual(block(16n));
+    expect(joinKept(block(16n, true), KEPT_NULL)).toEqual(block(16n));
+    expect(leqKept(block(16n, true), block(16n))).toBe(true);
+    expect(leqKept(block(16n), block(16n, true))).toBe(false);
+    expect(leqKept(KEPT_NULL, block(16n, true))).toBe(false);
+    expect(leqKept(KEPT_NULL, block(16n))).toBe(true);
+    expect(leqKept(block(8n, true), block(16n, true))).toBe(false);
   });
 });
