@@ -93,7 +93,11 @@ export interface KeptOptions {
 
 /** What a helper leaves in r0. */
 export type RetSpec =
-  | { kind: 'scalar' }
+  /**
+   * A number; at most `max`, and at most `args[atMostArg]`, when the host guarantees it
+   * (picoquic_varint_*: the bytes of one varint, never more than the room it was given).
+   */
+  | { kind: 'scalar'; max?: number; atMostArg?: number }
   /**
    * Input `args[indexArg]` of the running operation when `args[keyArg]` is the constant `key`
    * (get_cnx(cnx, AK_CNX_INPUT, i)): typed by VerifyOptions.inputs, a number otherwise.
