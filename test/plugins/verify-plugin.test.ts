@@ -80,6 +80,14 @@ describe('the repository\'s plugins under strict, with the plugin-wide summary',
     expect(w.provenAccesses.size).toBeGreaterThanOrEqual(3);
   });
 
+  it('fec: receive_symbol\'s loop over the received payload is bounded by its length and its reads proven', () => {
+    const { objects, v } = verifyManifest('plugins-c/fec/fec.plugin');
+    const r = v.results[objects.indexOf('receive_symbol.o')]!;
+    // Left (today): the accumulator's index, bounded by `end + 2 > MAX_SYMBOL` on a copy of the length.
+    expect(r.errors.filter((e) => e.code === 'UNBOUNDED_LOOP' || e.code === 'SCALAR_DEREF')).toEqual([]);
+    expect(r.provenAccesses.size).toBeGreaterThan(0);
+  });
+
   it('under checked, every plugin of the repository still loads', () => {
     for (const p of [...WHOLE, ...PARTLY.map((x) => x.plugin)]) {
       expect(Plugin.load(ROOT + `plugins-c/${p}`, { verify: 'checked', engine: 'interpreter' }).verification.every((r) => r!.ok)).toBe(true);
