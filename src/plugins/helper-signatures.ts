@@ -25,6 +25,7 @@ const keptRet = (store: KeptStore, keyArg: number) => ({ kind: 'kept', store, ke
 
 type Sig = Omit<HelperSignature, 'name'>;
 const num = { kind: 'scalar' } as const;
+const varintBytes = { kind: 'scalar', max: 8, atMostArg: 2 } as const;
 const none = { kind: 'void' } as const;
 
 /** Getter and setter of an object's fields by access key: get_X(obj, ak[, param]) / set_X(obj, ak[, param], value). */
@@ -74,9 +75,10 @@ const CONNECTION_API: Record<string, Sig> = {
   my_memcmp: { args: [{ kind: 'mem', access: 'read', len: 3 }, { kind: 'mem', access: 'read', len: 3 }, scalar], ret: num },
   // size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n): reads at most max bytes.
   // A varint has at most 8 bytes: the host never touches more, whatever max says.
-  picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2, cap: 8 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: num },
+  // Both return the bytes of the varint they read or wrote, 0 to 8 (RFC 9000 §16; instance.ts).
+  picoquic_varint_decode: { args: [{ kind: 'mem', access: 'read', len: 2, cap: 8 }, scalar, { kind: 'mem', access: 'write', size: 8 }], ret: varintBytes },
   // size_t picoquic_varint_encode(uint8_t *bytes, size_t max, uint64_t n): writes at most max bytes.
-  picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2, cap: 8 }, scalar, scalar], ret: num },
+  picoquic_varint_encode: { args: [{ kind: 'mem', access: 'write', len: 2, cap: 8 }, scalar, scalar], ret: varintBytes },
   // int pquic_qlog_values(cnx, const char *name, const char *keys, const uint64_t *values): one
   // value per key; the host reads 8 bytes per comma-separated key, known when keys is a constant.
   pquic_qlog_values: { args: [cnx, { kind: 'cstring' }, { kind: 'cstring' }, { kind: 'mem', access: 'read', size: 8, unsized: true, keysArg: 3 }], ret: num },

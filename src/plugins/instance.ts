@@ -37,6 +37,7 @@ import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
 import { inputContract, returnKind } from './signatures.js';
+import { writesFrame } from './verify-plugin.js';
 import { byteCost, memcmpHelper, registerStandardHelpers } from '../vm/helpers.js';
 
 type U64 = number | bigint;
@@ -95,6 +96,11 @@ const PROTOOP_CALL_COST = 256;
 
 /** Object handles one outermost protoop call may create. */
 const MAX_HANDLES_PER_CALL = 65536;
+
+/** A frame_ctx as reserve_frames keeps it: the value, and the instance that reserved it. */
+class ReservedContext {
+  constructor(readonly owner: PluginInstance, readonly value: U64) {}
+}
 
 export class PluginInstance {
   readonly plugin: Plugin;
@@ -251,8 +257,10 @@ export class PluginInstance {
       case 'write_frame': {
         const max = Math.min(Number(a[1]), 65536);
         const ptr = grant(new Uint8Array(0), max);
-        return [ptr, ptr + max, this.toU64(a[2])];
+        return [ptr, ptr + max, this.frameContext(call, a[2])];
       }
+      case 'notify_frame':
+        return [this.frameContext(call, a[0]), this.toU64(a[1])];
       case 'write_transport_parameter': {
         const ptr = grant(new Uint8Array(0), 64);
         return [ptr, 64];
@@ -272,6 +280,23 @@ export class PluginInstance {
       default:
         return a.map((x) => (x instanceof Uint8Array ? grant(x, x.length, true) : this.toU64(x)));
     }
+  }
+
+  /**
+   * A reserved frame's frame_ctx for a write_frame or notify_frame pluglet. This plugin's
+   * pluglets on a frame type it writes were verified with it typed as a value the plugin kept
+   * (kept.ts, verify-plugin.ts), so only a value this instance reserved may reach them: the host
+   * refuses other reservations (reserve_frames), and this catches what is left, frames still
+   * queued or in flight when their plugin failed and another took the operation over. Other
+   * pluglets (observers of another plugin's frames) read it as the number it is, as in PQUIC.
+   */
+  private frameContext(call: ProtoopCall, ctx: unknown): U64 {
+    const own = ctx instanceof ReservedContext && ctx.owner === this;
+    if (own) return ctx.value;
+    if (writesFrame(this.plugin.manifest.pluglets, call.param)) {
+      throw new HelperFault(`${call.name}[0x${call.param.toString(16)}]: the frame was not reserved by plugin ${this.plugin.name}`);
+    }
+    return this.toU64(ctx instanceof ReservedContext ? ctx.value : ctx);
   }
 
   private resultFor(call: ProtoopCall, r0: bigint, frame: Frame, grants: { ptr: number; size: number }[]): unknown {
@@ -498,16 +523,28 @@ export class PluginInstance {
       const slots = c.bytes(c.num(3), n * 32);
       c.charge(n * 8);
       const dv = new DataView(slots.buffer, slots.byteOffset, slots.length);
-      let total = 0;
+      const asked: { type: number; bytes: number; cc: boolean; ctx: ReservedContext }[] = [];
       for (let i = 0; i < n; i++) {
         const type = Number(dv.getBigUint64(i * 32, true));
         const bytes = Number(dv.getBigUint64(i * 32 + 8, true));
-        const ctx = dv.getBigUint64(i * 32 + 24, true);
         if (!Number.isSafeInteger(type) || bytes <= 0 || bytes > 65536) throw new HelperFault(`reserve_frames: slot ${i} asks for ${bytes} bytes of frame 0x${type.toString(16)}`);
-        const cc = dv.getBigUint64(i * 32 + 16, true) !== 0n;
-        const opts = { owner: this.plugin.name, congestionControlled: cc, rateUnlimited: this.plugin.manifest.options.has('rate_unlimited') };
-        if (!this.cnx.reserveFrame(type, bytes, ctx <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ctx) : ctx, opts)) break;
-        total += bytes;
+        // PQUIC hands frame_ctx to write_frame[type] and notify_frame[type] of whoever replaces
+        // them (reference/pquic.md §4.2); the verifier types it there as a value this plugin
+        // kept (src/plugins/verify-plugin.ts), so the reserver must be the writer: replace is
+        // exclusive, so then every frame of the type comes from this instance.
+        const writer = this.cnx.protoops.entry('write_frame', type)?.replace?.owner;
+        if (writer !== this.plugin.name) {
+          throw new HelperFault(`reserve_frames: slot ${i} reserves frame 0x${type.toString(16)}, but write_frame[0x${type.toString(16)}] is ${writer === undefined ? 'not replaced' : `replaced by ${writer}`}: a plugin reserves only the frames it writes`);
+        }
+        const raw = dv.getBigUint64(i * 32 + 24, true);
+        const ctx = new ReservedContext(this, raw <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(raw) : raw);
+        asked.push({ type, bytes, cc: dv.getBigUint64(i * 32 + 16, true) !== 0n, ctx });
+      }
+      let total = 0;
+      for (const a of asked) {
+        const opts = { owner: this.plugin.name, congestionControlled: a.cc, rateUnlimited: this.plugin.manifest.options.has('rate_unlimited') };
+        if (!this.cnx.reserveFrame(a.type, a.bytes, a.ctx, opts)) break;
+        total += a.bytes;
       }
       return total;
     });

@@ -59,6 +59,11 @@ const CONTRACTS: Readonly<Record<string, InputContract>> = {
   write_transport_parameter: { inputs: ['buffer', 'buffer_len'], bufferLen: [64, 64] },
   // (bytes, length): the parameter's value
   process_transport_parameter: { inputs: ['buffer', 'buffer_len'], bufferLen: [0, 65536] },
+  // (type, pn, size, payload, payload length): the packet's plaintext payload, granted with its
+  // exact length (src/quic/connection/connection.ts, instance.ts inputsFor). Nothing checks that
+  // length against a bound at the call, so none is claimed beyond the grant itself: a block of
+  // the plugin's heap, inside a 32-bit WebAssembly memory.
+  received_packet: { inputs: ['scalar', 'scalar', 'scalar', 'buffer', 'buffer_len'], bufferLen: [0, 0xffffffff] },
 };
 
 export function inputContract(op: string): InputContract | undefined {

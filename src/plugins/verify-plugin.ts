@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import type { ProgramImage } from '../vm/program.js';
-import { joinKept } from '../vm/verifier/kept.js';
+import { joinKept, reservedKey } from '../vm/verifier/kept.js';
 import { verifyProgram, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
@@ -27,6 +27,16 @@ export interface PluginVerification {
 }
 
 const frameKey = (type: number): string => `frame:0x${type.toString(16)}`;
+
+/**
+ * Whether the plugin replaces write_frame[type]. Only then may it reserve frames of that type
+ * (src/plugins/instance.ts, reserve_frames), and since replace is exclusive every frame_ctx that
+ * write_frame[type] and notify_frame[type] receive is one this plugin reserved (the host refuses
+ * any other: instance.ts, frameContext).
+ */
+export function writesFrame(all: readonly PlugletEntry[], type: number): boolean {
+  return all.some((e) => e.protoop === 'write_frame' && e.param === type && e.anchor === 'replace');
+}
 
 /**
  * How one object's pluglets meet the kept slots, from the operations they implement (an object
@@ -46,6 +56,13 @@ function keptFor(entries: readonly PlugletEntry[], all: readonly PlugletEntry[])
   if (op === 'process_frame') {
     const parsed = (t: number): boolean => all.some((e) => e.protoop === 'parse_frame' && e.param === t && e.anchor === 'replace');
     if (params.every(parsed)) return { inputKeys: [params.map(frameKey)] };
+  }
+  // write_frame (bytes, bytes_max, frame_ctx) and notify_frame (frame_ctx, received): the
+  // frame_ctx of a reservation, kept under its type or, reserved with a type the verifier could
+  // not tell, under any.
+  const reserved = [...params.map((t) => reservedKey(BigInt(t))), reservedKey(undefined)];
+  if ((op === 'write_frame' || op === 'notify_frame') && params.every((t) => writesFrame(all, t))) {
+    return { inputKeys: op === 'write_frame' ? [undefined, undefined, reserved] : [reserved] };
   }
   return {};
 }

@@ -19,7 +19,7 @@ function verifyManifest(path: string): { objects: string[]; v: PluginVerificatio
 }
 
 /** Plugins accepted whole under strict (Plugin.load with verify: 'strict'). */
-const WHOLE = ['ack_delay/ack_delay.plugin', 'monitoring/monitoring.plugin', 'messages/chatty.plugin', 'negotiate/negotiate.plugin', 'runop/runop.plugin', 'runop/recursion.plugin'];
+const WHOLE = ['ack_delay/ack_delay.plugin', 'monitoring/monitoring.plugin', 'messages/chatty.plugin', 'negotiate/negotiate.plugin', 'runop/runop.plugin', 'runop/recursion.plugin', 'verifier-tests/frames/frames.plugin'];
 
 /** The other plugins: the objects strict accepts, and the summary of their kept slots. */
 const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string> }[] = [
@@ -32,7 +32,7 @@ const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string>
   {
     plugin: 'fec/fec.plugin',
     accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
-    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'heap 1424', 'reserved:0x2b': 'number' },
+    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'heap 1424 non-NULL', 'reserved:0x2b': 'number' },
   },
   {
     plugin: 'fec/fec_rlc.plugin',
@@ -43,7 +43,7 @@ const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string>
   { plugin: 'inspect/inspect.plugin', accepted: ['header.o', 'lost.o'], kept: {} },
 ];
 
-const fmt = (v: PluginVerification): Record<string, string> => Object.fromEntries([...v.summary].map(([k, f]) => [k, f.kind === 'heap' ? `heap ${f.size}` : f.kind]));
+const fmt = (v: PluginVerification): Record<string, string> => Object.fromEntries([...v.summary].map(([k, f]) => [k, f.kind === 'heap' ? `heap ${f.size}${f.nonNull ? ' non-NULL' : ''}` : f.kind]));
 
 describe('the repository\'s plugins under strict, with the plugin-wide summary', () => {
   for (const p of WHOLE) {
@@ -69,6 +69,23 @@ describe('the repository\'s plugins under strict, with the plugin-wide summary',
     expect(fmt(v)).toEqual({ 'cnx_metadata:0': 'heap 80' });
     const sent = v.results[objects.indexOf('packet_sent.o')]!;
     expect(sent.provenAccesses.size).toBeGreaterThan(0);
+  });
+
+  it('fec: write_repair reads its frame_ctx as the non-NULL 1424-byte repair block it reserved', () => {
+    const { objects, v } = verifyManifest('plugins-c/fec/fec.plugin');
+    const w = v.results[objects.indexOf('write_repair.o')]!;
+    // Its loads of r->block, r->count and r->len are proven; what is left is the frame buffer's
+    // bound, which depends on r->len, a number loaded from the heap.
+    expect(w.errors.filter((e) => e.code === 'SCALAR_DEREF' || e.code === 'NULL_DEREF')).toEqual([]);
+    expect(w.provenAccesses.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fec: receive_symbol\'s loop over the received payload is bounded by its length and its reads proven', () => {
+    const { objects, v } = verifyManifest('plugins-c/fec/fec.plugin');
+    const r = v.results[objects.indexOf('receive_symbol.o')]!;
+    // Left (today): the accumulator's index, bounded by `end + 2 > MAX_SYMBOL` on a copy of the length.
+    expect(r.errors.filter((e) => e.code === 'UNBOUNDED_LOOP' || e.code === 'SCALAR_DEREF')).toEqual([]);
+    expect(r.provenAccesses.size).toBeGreaterThan(0);
   });
 
   it('under checked, every plugin of the repository still loads', () => {

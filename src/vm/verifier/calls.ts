@@ -129,6 +129,8 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
     }
   } else if (sig.ret.kind === 'kept') {
     r0 = keptRead(st, pc, readFact(env.kept, sig.ret.store, st.regs[sig.ret.keyArg]));
+  } else if (sig.ret.kind === 'scalar' && sig.ret.max !== undefined) {
+    r0 = boundedReturn(BigInt(sig.ret.max), sig.ret.atMostArg === undefined ? undefined : st.regs[sig.ret.atMostArg]);
   } else if (sig.ret.kind === 'heap_or_null') {
     const size = argScalar(st.regs[sig.ret.sizeArg]!);
     const nid = pc + 1;
@@ -137,6 +139,18 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/**
+ * A result in [0, max] that the host also keeps at most `limit` (a length argument): below the
+ * limit's upper bound, and below the context length by as much as the limit is (its lenSlack),
+ * so that `p + n` stays where `p + limit` would.
+ */
+function boundedReturn(max: bigint, limit: Value | undefined): Value {
+  const lim = limit?.k === 'scalar' && !limit.tainted ? limit : undefined;
+  const hi = lim !== undefined && lim.s.umax < max ? lim.s.umax : max;
+  const lenSlack = lim === undefined ? null : lim.isLen ? (lim.lenSlack !== null && lim.lenSlack > 0n ? lim.lenSlack : 0n) : lim.lenSlack;
+  return scalarValue(scalarU(0n, hi) ?? SCALAR_UNKNOWN, { lenSlack });
 }
 
 /**

@@ -29,23 +29,25 @@ import type { KeptFact, KeptOptions, KeptRecords, KeptStore } from './types.js';
 export const KEPT_NULL: KeptFact = { kind: 'null' };
 export const KEPT_NUMBER: KeptFact = { kind: 'number' };
 
-/** Least upper bound: null < heap(S) (smaller S is larger) < number. */
+/** Least upper bound: null < heap(S) (smaller S is larger; a non-NULL block below its NULL-or-block twin) < number. */
 export function joinKept(a: KeptFact, b: KeptFact): KeptFact {
   if (a.kind === 'number' || b.kind === 'number') return KEPT_NUMBER;
-  if (a.kind === 'null') return b;
-  if (b.kind === 'null') return a;
-  return a.size <= b.size ? a : b;
+  if (a.kind === 'null') return b.kind === 'heap' ? { kind: 'heap', size: b.size } : b;
+  if (b.kind === 'null') return { kind: 'heap', size: a.size };
+  const size = a.size <= b.size ? a.size : b.size;
+  return a.nonNull && b.nonNull ? { kind: 'heap', size, nonNull: true } : { kind: 'heap', size };
 }
 
 /** a ⊑ b. */
 export function leqKept(a: KeptFact, b: KeptFact): boolean {
-  if (b.kind === 'number' || a.kind === 'null') return true;
+  if (b.kind === 'number') return true;
+  if (a.kind === 'null') return b.kind === 'null' || !b.nonNull;
   if (a.kind === 'number' || b.kind === 'null') return false;
-  return a.size >= b.size;
+  return a.size >= b.size && (!b.nonNull || a.nonNull === true);
 }
 
 export function formatKept(f: KeptFact): string {
-  return f.kind === 'heap' ? `a heap block of ${f.size} bytes or NULL` : f.kind === 'null' ? 'NULL only' : 'a number';
+  return f.kind === 'heap' ? `a heap block of ${f.size} bytes${f.nonNull ? '' : ' or NULL'}` : f.kind === 'null' ? 'NULL only' : 'a number';
 }
 
 /**
@@ -65,6 +67,15 @@ export function keptFact(v: Value): { fact: KeptFact; leak: boolean } {
     return { fact: isConst(v.s) && v.s.umin === 0n ? KEPT_NULL : KEPT_NUMBER, leak: false };
   }
   return { fact: KEPT_NUMBER, leak: false };
+}
+
+/**
+ * What a frame_ctx records: as keptFact, and a heap block known not to be NULL stays so (the
+ * value has no initial 0 its readers could see instead: readFact).
+ */
+function reservedFact(v: Value): { fact: KeptFact; leak: boolean } {
+  const r = keptFact(v);
+  return r.fact.kind === 'heap' && v.k === 'ptr' && !v.nullable ? { fact: { ...r.fact, nonNull: true }, leak: r.leak } : r;
 }
 
 /** The constant slot index in `v`, or undefined. */
@@ -101,6 +112,12 @@ export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'inpu
   if (kept?.read) for (const k of keys) kept.read(k);
   const summary = kept?.summary;
   if (summary === undefined) return KEPT_NUMBER;
+  // A reserved frame_ctx has no initial value: write_frame and notify_frame run only for a
+  // reservation, and each records what it keeps (recordFacts), so the join starts from nothing.
+  if (keys.every((k) => k.startsWith('reserved:'))) {
+    const facts = keys.flatMap((k) => summary.get(k) ?? []);
+    return facts.length === 0 ? KEPT_NULL : facts.reduce(joinKept);
+  }
   // A key nothing wrote holds its initial 0 (the host zeroes metadata; a frame never output is 0).
   return keys.reduce<KeptFact>((f, k) => joinKept(f, summary.get(k) ?? KEPT_NULL), KEPT_NULL);
 }
@@ -109,7 +126,7 @@ export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'inpu
 export function keptValue(f: KeptFact, nid: number): Value {
   switch (f.kind) {
     case 'null': return { ...UNKNOWN, s: scalarConst(0n) };
-    case 'heap': return ptrValue('heap', 0, scalarConst(0n), { size: f.size, nullable: true, nid });
+    case 'heap': return ptrValue('heap', 0, scalarConst(0n), { size: f.size, nullable: !f.nonNull, nid });
     case 'number': return UNKNOWN;
   }
 }
@@ -153,7 +170,7 @@ export function recordFacts(base: PtrValue, len: Scalar, rec: KeptRecords, frame
       const at = base.off.smin + k * stride;
       const t = slotAt(at + BigInt(rec.typeOff));
       const v = slotAt(at + BigInt(rec.valueOff));
-      const { fact, leak } = v === undefined ? { fact: KEPT_NUMBER, leak: false } : keptFact(v);
+      const { fact, leak } = v === undefined ? { fact: KEPT_NUMBER, leak: false } : reservedFact(v);
       out.push({ key: reservedKey(t?.k === 'scalar' && isConst(t.s) ? t.s.umin : undefined), fact, leak });
     }
     return out;

@@ -69,9 +69,10 @@ export type KeptStore = 'cnx_metadata' | 'path_metadata' | 'pkt_ctx_metadata' | 
 /**
  * What a kept slot may hold, over every pluglet of a plugin (the plugin-wide summary): only its
  * initial 0 (`null`), a heap block with at least `size` accessible bytes or NULL (`heap`), or
- * anything (`number`).
+ * anything (`number`). `nonNull`: never NULL, for values with no initial 0 (reserve_frames'
+ * frame_ctx: write_frame and notify_frame run only for a reservation).
  */
-export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint } | { kind: 'number' };
+export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint; nonNull?: true } | { kind: 'number' };
 
 /** The plugin-wide view of kept slots for one pluglet (src/plugins/verify-plugin.ts builds it). */
 export interface KeptOptions {
@@ -92,7 +93,11 @@ export interface KeptOptions {
 
 /** What a helper leaves in r0. */
 export type RetSpec =
-  | { kind: 'scalar' }
+  /**
+   * A number; at most `max`, and at most `args[atMostArg]`, when the host guarantees it
+   * (picoquic_varint_*: the bytes of one varint, never more than the room it was given).
+   */
+  | { kind: 'scalar'; max?: number; atMostArg?: number }
   /**
    * Input `args[indexArg]` of the running operation when `args[keyArg]` is the constant `key`
    * (get_cnx(cnx, AK_CNX_INPUT, i)): typed by VerifyOptions.inputs, a number otherwise.
