@@ -120,6 +120,12 @@ describe('pquic verify --plugin', () => {
     expect(parsed.objects.filter((o) => o.ok)).toHaveLength(4);
   });
 
+  it('says "or NULL" only where a read can be NULL: a reserved frame_ctx checked before every reservation is not', async () => {
+    const r = await cli('verify', '--plugin', join(ROOT, 'plugins-c/fec/fec.plugin'), '--policy', 'checked');
+    expect(r.out).toMatch(/kept reserved:0x2a: heap block of \d+ bytes\n/);
+    expect(r.out).toMatch(/kept frame:0x2a: heap block of \d+ bytes or NULL\n/);
+  });
+
   it('usage and input errors: exit 2', async () => {
     expect((await cli('verify', '--plugin', join(ROOT, 'plugins-c/monitoring/monitoring.plugin'), 'x.o')).code).toBe(2);
     expect((await cli('verify', '--plugin', join(ROOT, 'plugins-c/monitoring/monitoring.plugin'), '--ctx', 'mem')).code).toBe(2);

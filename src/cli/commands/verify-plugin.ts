@@ -10,7 +10,9 @@ import type { KeptFact } from '../../vm/verifier/types.js';
 import { ManifestError, loadManifest } from '../../plugins/manifest.js';
 import { pluginObjects, verifyPlugin } from '../../plugins/verify-plugin.js';
 
-const describeFact = (f: KeptFact): string => (f.kind === 'heap' ? `heap block of ${f.size} bytes or NULL` : f.kind === 'null' ? 'NULL' : 'number');
+/** The summary's wording: a heap block is "or NULL" unless every write NULL-checked it (a reserved frame_ctx). */
+const describeFact = (f: KeptFact): string =>
+  f.kind === 'heap' ? `heap block of ${f.size} bytes${f.nonNull ? '' : ' or NULL'}` : f.kind === 'null' ? 'NULL' : 'number';
 
 /** Exit status: 0 every object accepted, 1 one rejected, 2 the manifest or an object unreadable. */
 export function verifyPluginFiles(manifestPath: string, policy: Policy, opts: { json: boolean; trace: boolean }, io: Io): number {
