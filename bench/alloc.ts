@@ -20,11 +20,16 @@
  *
  * --lines names each site with the line of its function in the temporary bundle, to tell apart
  * functions of the same name.
+ *
+ * --time N skips the profiler and times N more transfers instead: CPU microseconds per packet
+ * (user + system, both ends in this one process), each run and the minimum and median. For speed
+ * comparisons, alternate processes of the two versions and compare ratios.
  */
 import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
 import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
+import { withWordView } from '../src/quic/wire/bytes-copy.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
 
 const CIPHERS: Record<string, CipherSuite> = {
@@ -66,6 +71,7 @@ const top = arg('--top', 15);
 const lines = process.argv.includes('--lines');
 const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
+const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
 const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
 const client = p.client;
@@ -83,7 +89,7 @@ const appBuffer = new Uint8Array(64 * 1024);
  * scratch buffer cached per length (Node hands a socket's receiver a fresh Buffer per datagram;
  * that allocation is the socket's, not the core's). The clock moves by the link delay per burst.
  */
-const scratch = new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize));
+const scratch = withWordView(new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize)));
 const views: Uint8Array[] = [];
 const viewOf = (n: number): Uint8Array => (views[n] ??= scratch.subarray(0, n));
 let received = 0;
@@ -146,6 +152,21 @@ const transfer = (bytes: number): void => {
 };
 // Warm up (JIT tiers, buffers, windows), then measure a second transfer on the same connection.
 transfer(size);
+
+if (timeRuns > 0) {
+  const runs: number[] = [];
+  for (let i = 0; i < timeRuns; i++) {
+    const packets0 = server.stats.packetsSent + client.stats.packetsSent;
+    const cpu0 = process.cpuUsage();
+    transfer(size);
+    const cpu = process.cpuUsage(cpu0);
+    runs.push((cpu.user + cpu.system) / (server.stats.packetsSent + client.stats.packetsSent - packets0));
+  }
+  const sorted = [...runs].sort((a, b) => a - b);
+  const fmt = (us: number): string => us.toFixed(3);
+  console.log(`bench:alloc --time: ${pull ? 'pull' : 'push'} reads, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
+  process.exit(0);
+}
 
 const session = new Session();
 session.connect();
