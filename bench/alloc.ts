@@ -29,7 +29,6 @@ import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
 import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
-import { withWordView } from '../src/quic/wire/bytes-copy.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
 
 const CIPHERS: Record<string, CipherSuite> = {
@@ -89,7 +88,7 @@ const appBuffer = new Uint8Array(64 * 1024);
  * scratch buffer cached per length (Node hands a socket's receiver a fresh Buffer per datagram;
  * that allocation is the socket's, not the core's). The clock moves by the link delay per burst.
  */
-const scratch = withWordView(new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize)));
+const scratch = new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize));
 const views: Uint8Array[] = [];
 const viewOf = (n: number): Uint8Array => (views[n] ??= scratch.subarray(0, n));
 let received = 0;

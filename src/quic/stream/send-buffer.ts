@@ -2,14 +2,19 @@
  * The byte bookkeeping shared by STREAM and CRYPTO sending: data written and not yet
  * acknowledged, the new-data frontier, ranges declared lost (retransmitted first), and ranges
  * acknowledged. Written bytes are copied once; acknowledged prefixes are released. A range to
- * send is named by its bounds in a chunk (no view per frame: the frame writer copies from the
- * chunk with `copyRange`); one straddling two chunks is gathered into a scratch buffer first.
+ * send is named by its bounds in a chunk (no range object per frame: the frame writer copies
+ * from the chunk); one straddling two chunks is gathered into a scratch buffer first.
  */
 import { RangeSet } from '../recovery/rangeset.js';
-import { copyRange, wordBytes } from '../wire/bytes-copy.js';
+import { copyRange } from '../wire/bytes-copy.js';
 
 /** Large writes are stored in pieces of this size, the granularity at which acked memory is freed. */
 const CHUNK_SIZE = 16 * 1024;
+/**
+ * Released full-size chunks kept for the next writes: an application writing as the data is
+ * acknowledged reuses a few chunks instead of allocating a buffer and a record per 16 KiB.
+ */
+const MAX_SPARE_CHUNKS = 4;
 const NO_BYTES = new Uint8Array(0);
 
 interface Chunk {
@@ -46,6 +51,7 @@ export class SendBuffer {
   /** Everything below this is acknowledged and released. */
   ackedOffset = 0;
   private readonly chunks: Chunk[] = [];
+  private readonly spare: Chunk[] = [];
   private readonly acked = new RangeSet();
   private readonly lost = new RangeSet();
 
@@ -72,10 +78,11 @@ export class SendBuffer {
   write(data: Uint8Array): void {
     for (let i = 0; i < data.length; i += CHUNK_SIZE) {
       const n = Math.min(CHUNK_SIZE, data.length - i);
-      const piece = wordBytes(n);
-      copyRange(piece, 0, data, i, n);
-      this.chunks.push({ offset: this.writeOffset, data: piece });
-      this.writeOffset += piece.length;
+      const chunk = n === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: new Uint8Array(n) };
+      chunk.offset = this.writeOffset;
+      copyRange(chunk.data, 0, data, i, n);
+      this.chunks.push(chunk);
+      this.writeOffset += n;
     }
   }
 
@@ -127,6 +134,7 @@ export class SendBuffer {
   /** Drops everything, unsent data included (the stream was reset). */
   clear(): void {
     this.chunks.length = 0;
+    this.spare.length = 0;
     this.acked.clear();
     this.lost.clear();
     this.writeOffset = this.sentOffset;
@@ -147,7 +155,7 @@ export class SendBuffer {
       r.start = from;
       return r;
     }
-    if (this.gather.length < length) this.gather = wordBytes(Math.max(length, 2 * this.gather.length));
+    if (this.gather.length < length) this.gather = new Uint8Array(Math.max(length, 2 * this.gather.length));
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[i++]!;
@@ -182,6 +190,10 @@ export class SendBuffer {
       drop++;
     }
     // shift(), not splice(), which returns an array of what it removed.
-    for (let i = 0; i < drop; i++) this.chunks.shift();
+    for (let i = 0; i < drop; i++) {
+      const chunk = this.chunks.shift()!;
+      // Nothing outside holds a chunk (ranges are read before the next call): reusable.
+      if (chunk.data.length === CHUNK_SIZE && this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(chunk);
+    }
   }
 }
