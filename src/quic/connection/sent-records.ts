@@ -6,18 +6,21 @@
  * processed: acknowledged, declared lost (its frames requeued), rebuilt by the peer (FEC), or
  * discarded with its keys. Nothing may keep a record past that point: protoops and plugins see
  * a packet during one call only (plugin handles die with the call), and plugin metadata lives on
- * the record and is dropped with it. STREAM frame records, one or more per data packet, are
- * recycled with their packet; other frame kinds are rare and left to the collector.
+ * the record and is dropped with it. STREAM frame records, one or more per data packet, and ACK
+ * frame records, one per packet that acknowledges, are recycled with their packet; other frame
+ * kinds are rare and left to the collector.
  */
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
 import { clearArray } from '../clear-array.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
+type AckSentFrame = Extract<SentFrame, { k: 'ack' }>;
 
 /** Free records kept at most (beyond, released ones go to the collector). */
 const MAX_FREE_PACKETS = 4096;
 const MAX_FREE_STREAM_FRAMES = 8192;
+const MAX_FREE_ACK_FRAMES = 4096;
 
 export class SentPacketRecord implements SentPacket {
   pn = 0;
@@ -34,6 +37,7 @@ export class SentPacketRecord implements SentPacket {
 export class SentRecordPool {
   private readonly packets: SentPacketRecord[] = [];
   private readonly streamFrames: StreamSentFrame[] = [];
+  private readonly ackFrames: AckSentFrame[] = [];
 
   /** A record with no frames, for a packet being built. */
   packet(): SentPacketRecord {
@@ -53,13 +57,24 @@ export class SentRecordPool {
     return f;
   }
 
+  ackFrame(largest: number): SentFrame {
+    const f = this.ackFrames.pop();
+    if (f === undefined) return { k: 'ack', largest };
+    f.largest = largest;
+    return f;
+  }
+
   /** Takes back a packet whose fate is settled (records made elsewhere are left alone). */
   release(packet: SentPacket): void {
     if (!(packet instanceof SentPacketRecord) || packet.free) return;
     const frames = packet.frames;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (f.k === 'stream' && this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
+      if (f.k === 'stream') {
+        if (this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
+      } else if (f.k === 'ack' && this.ackFrames.length < MAX_FREE_ACK_FRAMES) {
+        this.ackFrames.push(f);
+      }
     }
     clearArray(frames);
     packet.pluginMeta = undefined;

@@ -14,7 +14,7 @@ import {
   LocalStreamLimit, PeerStreamLimit, checkStreamFrame, hasRecvSide, hasSendSide, isBidirectional, isLocallyInitiated, streamIndex,
 } from '../stream/stream-id.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
-import { StreamFrameView, streamFrameOverhead, writeFrame, type Frame } from '../wire/frames/index.js';
+import { StreamFrameView, streamFrameOverhead, writeStreamFrameFrom, type Frame } from '../wire/frames/index.js';
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 import type { StreamDataReceived, StreamReadable } from '../events.js';
@@ -54,7 +54,6 @@ export class StreamManager {
   private readonly openIds: number[] = [];
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new StreamQueue();
-  private readonly streamFrame: Extract<Frame, { type: 'stream' }> = { type: 'stream', streamId: 0, offset: 0, data: NO_BYTES, fin: false, explicitLength: true };
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -488,16 +487,10 @@ export class StreamManager {
           if (!s.send.hasDataToSend(Infinity) && !s.maxStreamDataPending && s.stopSendingPending === undefined) this.active.delete(id);
           continue;
         }
-        // One scratch frame for every STREAM frame written (the wire encoder does not keep it).
-        const frame = this.streamFrame;
-        frame.streamId = id;
-        frame.offset = f.offset;
-        frame.data = f.data;
-        frame.fin = f.fin;
-        writeFrame(w, frame);
-        frame.data = NO_BYTES; // do not keep the send buffer alive through the scratch frame
+        // Copied from the send buffer's memory into the packet: no frame object, no view.
+        writeStreamFrameFrom(w, id, f.offset, f.fin, true, f.source, f.start, f.length);
         credit.onSent(f.newBytes);
-        frames.push(this.cnx.sentRecords.streamFrame(id, f.offset, f.data.length, f.fin));
+        frames.push(this.cnx.sentRecords.streamFrame(id, f.offset, f.length, f.fin));
         progress = true;
         // Move this stream to the back of the queue (round robin); alone, it already is.
         this.active.moveToBack(id);

@@ -65,7 +65,12 @@ export class LossDetection {
   private hasHandshakeKeys = false;
   private peerAddressValidated: boolean;
   private amplificationLimited = false;
-  private timer: number | undefined;
+  /**
+   * The armed deadline, Infinity when not armed. A number field that never holds undefined
+   * keeps V8's double representation, so storing a fractional deadline (RTT estimates are not
+   * whole microseconds) updates it in place instead of allocating a HeapNumber per packet.
+   */
+  private timer = Infinity;
   /** onAckReceived's result, reused while calls do not nest (see there). */
   private readonly ackResult: AckResult = { newlyAcked: [], lost: [], persistentCongestion: false };
   private readonly inFlightScratch: SentPacket[] = [];
@@ -103,7 +108,7 @@ export class LossDetection {
 
   /** The loss detection timer (absolute microseconds), or undefined when not armed. */
   getLossDetectionTimer(): number | undefined {
-    return this.timer;
+    return this.timer === Infinity ? undefined : this.timer;
   }
 
   // ----- inputs from the handshake ------------------------------------------------------------
@@ -220,7 +225,7 @@ export class LossDetection {
 
   /** RFC 9002 A.9 OnLossDetectionTimeout. Returns `none` when called before the deadline. */
   onLossDetectionTimeout(now: number): LossTimeoutResult {
-    if (this.timer === undefined || now < this.timer) return { kind: 'none' };
+    if (now < this.timer) return { kind: 'none' };
     const lossTime = this.lossTimeAndSpace();
     const lossSpace = this.foundSpace;
     if (lossTime !== undefined) {
@@ -344,16 +349,25 @@ export class LossDetection {
     return time;
   }
 
-  /** A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1); the space goes to foundSpace. */
-  private ptoTimeAndSpace(now: number): number | undefined {
+  /** The time found by the last ptoTimeAndSpace, Infinity for none. */
+  private foundPtoTime = Infinity;
+
+  /**
+   * A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1): the time goes to
+   * foundPtoTime (Infinity when no space has a PTO), the space to foundSpace. Fields, not a
+   * return value: V8 boxes a fractional double returned from a call that is not inlined in a
+   * new HeapNumber (16 bytes per packet); a number field updates its box in place.
+   */
+  private ptoTimeAndSpace(now: number): void {
     const backoff = 2 ** this.ptoCount;
     const duration = this.rtt.pto(false) * backoff;
     if (this.ackElicitingInFlight === 0) {
       // Anti-deadlock PTO (§6.2.2.1): counted from now.
       this.foundSpace = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
-      return now + duration;
+      this.foundPtoTime = now + duration;
+      return;
     }
-    let timeout: number | undefined;
+    let timeout = Infinity;
     let ptoSpace: PacketNumberSpace = PacketNumberSpace.Initial;
     for (const s of PACKET_NUMBER_SPACES) {
       const sent = this.spaces[s];
@@ -365,13 +379,13 @@ export class LossDetection {
         spaceDuration += this.rtt.maxAckDelay * backoff;
       }
       const t = sent.timeOfLastAckEliciting + spaceDuration;
-      if (timeout === undefined || t < timeout) {
+      if (t < timeout) {
         timeout = t;
         ptoSpace = s;
       }
     }
     this.foundSpace = ptoSpace;
-    return timeout;
+    this.foundPtoTime = timeout;
   }
 
   /** A.8 SetLossDetectionTimer. */
@@ -383,14 +397,15 @@ export class LossDetection {
     }
     if (this.amplificationLimited) {
       // The server could not send a probe anyway (RFC 9002 §6.2.2.1).
-      this.timer = undefined;
+      this.timer = Infinity;
       return;
     }
     if (this.ackElicitingInFlight === 0 && this.peerAddressValidated) {
-      this.timer = undefined;
+      this.timer = Infinity;
       return;
     }
-    this.timer = this.ptoTimeAndSpace(now);
+    this.ptoTimeAndSpace(now);
+    this.timer = this.foundPtoTime;
   }
 }
 

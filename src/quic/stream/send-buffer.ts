@@ -1,25 +1,46 @@
 /**
  * The byte bookkeeping shared by STREAM and CRYPTO sending: data written and not yet
  * acknowledged, the new-data frontier, ranges declared lost (retransmitted first), and ranges
- * acknowledged. Written bytes are copied once; acknowledged prefixes are released. Frames
- * reference the buffer's memory (subarrays) when they fit in one written chunk.
+ * acknowledged. Written bytes are copied once; acknowledged prefixes are released. A range to
+ * send is named by its bounds in a chunk (no range object per frame: the frame writer copies
+ * from the chunk); one straddling two chunks is gathered into a scratch buffer first.
  */
 import { RangeSet } from '../recovery/rangeset.js';
-import { copyBytes } from '../wire/bytes.js';
+import { copyRange } from '../wire/bytes-copy.js';
 
 /** Large writes are stored in pieces of this size, the granularity at which acked memory is freed. */
 const CHUNK_SIZE = 16 * 1024;
+/**
+ * Released full-size chunks kept for the next writes: an application writing as the data is
+ * acknowledged reuses a few chunks instead of allocating a buffer and a record per 16 KiB.
+ */
+const MAX_SPARE_CHUNKS = 4;
+const NO_BYTES = new Uint8Array(0);
 
 interface Chunk {
   offset: number;
   data: Uint8Array;
 }
 
-export interface SendRange {
-  offset: number;
-  data: Uint8Array;
+/**
+ * `length` bytes from `source[start]`, named by bounds so the hot path needs no view of them;
+ * `data` makes one (for callers off the hot path).
+ */
+export class ByteSpan {
+  source: Uint8Array = NO_BYTES;
+  start = 0;
+  length = 0;
+
+  get data(): Uint8Array {
+    return this.source.subarray(this.start, this.start + this.length);
+  }
+}
+
+/** Bytes to send (reused by the next call to `SendBuffer.next`). */
+export class SendRange extends ByteSpan {
+  offset = 0;
   /** Bytes beyond the previous new-data frontier (what flow control counts). */
-  newBytes: number;
+  newBytes = 0;
 }
 
 export class SendBuffer {
@@ -30,6 +51,7 @@ export class SendBuffer {
   /** Everything below this is acknowledged and released. */
   ackedOffset = 0;
   private readonly chunks: Chunk[] = [];
+  private readonly spare: Chunk[] = [];
   private readonly acked = new RangeSet();
   private readonly lost = new RangeSet();
 
@@ -55,14 +77,19 @@ export class SendBuffer {
   /** Buffers a copy of `data`, in chunks of at most CHUNK_SIZE so acknowledged memory is freed early. */
   write(data: Uint8Array): void {
     for (let i = 0; i < data.length; i += CHUNK_SIZE) {
-      const piece = copyBytes(data, i, Math.min(i + CHUNK_SIZE, data.length));
-      this.chunks.push({ offset: this.writeOffset, data: piece });
-      this.writeOffset += piece.length;
+      const n = Math.min(CHUNK_SIZE, data.length - i);
+      const chunk = n === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: new Uint8Array(n) };
+      chunk.offset = this.writeOffset;
+      copyRange(chunk.data, 0, data, i, n);
+      this.chunks.push(chunk);
+      this.writeOffset += n;
     }
   }
 
   /** The object next() returns, reused: one range per packet must not cost an allocation. */
-  private readonly range: SendRange = { offset: 0, data: new Uint8Array(0), newBytes: 0 };
+  private readonly range = new SendRange();
+  /** Where a range straddling two chunks is gathered; grows to the largest such range. */
+  private gather: Uint8Array = NO_BYTES;
 
   /**
    * The next range to send: lost data first (no flow credit needed), then up to `newCredit`
@@ -75,21 +102,13 @@ export class SendBuffer {
       const lostStart = this.lost.startAt(0);
       const length = Math.min(this.lost.endAt(0) - lostStart, maxBytes);
       this.lost.subtract(lostStart, lostStart + length);
-      return this.result(lostStart, this.slice(lostStart, length), 0);
+      return this.locate(lostStart, length, 0);
     }
     const length = Math.min(this.unsentBytes, maxBytes, Math.max(0, newCredit));
     if (length <= 0) return undefined;
     const offset = this.sentOffset;
     this.sentOffset += length;
-    return this.result(offset, this.slice(offset, length), length);
-  }
-
-  private result(offset: number, data: Uint8Array, newBytes: number): SendRange {
-    const r = this.range;
-    r.offset = offset;
-    r.data = data;
-    r.newBytes = newBytes;
-    return r;
+    return this.locate(offset, length, length);
   }
 
   onAcked(offset: number, length: number): void {
@@ -115,28 +134,39 @@ export class SendBuffer {
   /** Drops everything, unsent data included (the stream was reset). */
   clear(): void {
     this.chunks.length = 0;
+    this.spare.length = 0;
     this.acked.clear();
     this.lost.clear();
     this.writeOffset = this.sentOffset;
     this.ackedOffset = this.sentOffset;
   }
 
-  /** Copies (or views) [offset, offset + length) of the written data. */
-  private slice(offset: number, length: number): Uint8Array {
+  /** The range result for [offset, offset + length) of the written data: its chunk and bounds there. */
+  private locate(offset: number, length: number, newBytes: number): SendRange {
+    const r = this.range;
+    r.offset = offset;
+    r.newBytes = newBytes;
+    r.length = length;
     let i = this.chunkIndex(offset);
     const first = this.chunks[i]!;
     const from = offset - first.offset;
-    if (from + length <= first.data.length) return first.data.subarray(from, from + length);
-    const out = new Uint8Array(length);
+    if (from + length <= first.data.length) {
+      r.source = first.data;
+      r.start = from;
+      return r;
+    }
+    if (this.gather.length < length) this.gather = new Uint8Array(Math.max(length, 2 * this.gather.length));
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[i++]!;
       const start = offset + filled - chunk.offset;
       const n = Math.min(chunk.data.length - start, length - filled);
-      out.set(chunk.data.subarray(start, start + n), filled);
+      copyRange(this.gather, filled, chunk.data, start, n);
       filled += n;
     }
-    return out;
+    r.source = this.gather;
+    r.start = 0;
+    return r;
   }
 
   /** Index of the chunk holding `offset` (binary search). */
@@ -160,6 +190,10 @@ export class SendBuffer {
       drop++;
     }
     // shift(), not splice(), which returns an array of what it removed.
-    for (let i = 0; i < drop; i++) this.chunks.shift();
+    for (let i = 0; i < drop; i++) {
+      const chunk = this.chunks.shift()!;
+      // Nothing outside holds a chunk (ranges are read before the next call): reusable.
+      if (chunk.data.length === CHUNK_SIZE && this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(chunk);
+    }
   }
 }

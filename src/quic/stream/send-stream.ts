@@ -7,18 +7,21 @@
  */
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
 import { SendCredit } from './flow-control.js';
-import { SendBuffer } from './send-buffer.js';
+import { ByteSpan, SendBuffer } from './send-buffer.js';
 
 export type SendStreamState = 'Ready' | 'Send' | 'DataSent' | 'ResetSent' | 'DataRecvd' | 'ResetRecvd';
 
 const NO_BYTES = new Uint8Array(0);
 
-export interface StreamFrameData {
-  offset: number;
-  data: Uint8Array;
-  fin: boolean;
+/**
+ * A STREAM frame's contents: bytes of the send buffer's memory (valid until the next
+ * `nextFrame`), their stream offset and whether the FIN rides along.
+ */
+export class StreamFrameData extends ByteSpan {
+  offset = 0;
+  fin = false;
   /** Bytes beyond the previous highest offset sent: charge them to connection flow control. */
-  newBytes: number;
+  newBytes = 0;
 }
 
 export interface ResetStreamInfo {
@@ -98,12 +101,12 @@ export class SendStream {
     const range = this.buffer.next(maxBytes, Math.min(this.credit.available, connectionCredit));
     let frame: StreamFrameData | undefined;
     if (range !== undefined) {
-      const end = range.offset + range.data.length;
+      const end = range.offset + range.length;
       const fin = this.finalSize === end && !this.finAcked;
-      frame = this.result(range.offset, range.data, fin, range.newBytes);
+      frame = this.result(range.offset, range.source, range.start, range.length, fin, range.newBytes);
       if (range.newBytes > 0) this.credit.onSent(range.newBytes);
     } else if (this.finPending() && this.buffer.sentOffset === this.finalSize && maxBytes >= 0) {
-      frame = this.result(this.finalSize, NO_BYTES, true, 0);
+      frame = this.result(this.finalSize, NO_BYTES, 0, 0, true, 0);
     }
     if (frame === undefined) return undefined;
     if (this.state === 'Ready') this.state = 'Send';
@@ -116,12 +119,14 @@ export class SendStream {
   }
 
   /** The object nextFrame() returns, reused for every frame (read it before calling again). */
-  private readonly frame: StreamFrameData = { offset: 0, data: NO_BYTES, fin: false, newBytes: 0 };
+  private readonly frame = new StreamFrameData();
 
-  private result(offset: number, data: Uint8Array, fin: boolean, newBytes: number): StreamFrameData {
+  private result(offset: number, source: Uint8Array, start: number, length: number, fin: boolean, newBytes: number): StreamFrameData {
     const f = this.frame;
     f.offset = offset;
-    f.data = data;
+    f.source = source;
+    f.start = start;
+    f.length = length;
     f.fin = fin;
     f.newBytes = newBytes;
     return f;

@@ -7,6 +7,7 @@
  */
 
 import { TransportErrorCode, QuicError, internalError } from './errors.js';
+import { copyRange } from './bytes-copy.js';
 import {
   type VarintLength,
   encodeVarint,
@@ -254,6 +255,13 @@ export class Writer {
     const p = this.ensure(data.length);
     this.buf.set(data, p);
     this.position = p + data.length;
+  }
+
+  /** `src[start, start + n)`, copied without a view of it (see bytes-copy.ts). */
+  copyFrom(src: Uint8Array, start: number, n: number): void {
+    const p = this.ensure(n);
+    copyRange(this.buf, p, src, start, n);
+    this.position = p + n;
   }
 
   /** `n` zero bytes (PADDING). */

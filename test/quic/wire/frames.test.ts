@@ -21,6 +21,7 @@ import {
   readFrameType,
   streamFrameOverhead,
   writeFrame,
+  writeStreamFrameFrom,
 } from '../../../src/quic/wire/frames/index.js';
 import type { ProtectedPacketType } from '../../../src/quic/wire/header.js';
 import { SAMPLE_FRAMES } from './frame-samples.js';
@@ -224,6 +225,23 @@ describe('frames: writer-side checks', () => {
       { type: 'stream', streamId: 0, offset: MAX, data: hex('01'), fin: false },
     ];
     for (const f of bad) expectQuicError(() => writeFrame(w, f), INTERNAL);
+  });
+
+  it('a STREAM frame written from a range of a larger buffer equals the one written from a view of it', () => {
+    const source = new Uint8Array(3000);
+    for (let i = 0; i < source.length; i++) source[i] = (i * 13) & 0xff;
+    for (const [offset, start, length, fin, explicitLength] of [
+      [0, 0, 0, true, true], [5, 1, 1, false, true], [70_000, 3, 1100, false, true], [2 ** 40, 1000, 1999, true, false],
+    ] as const) {
+      const a = new Writer(new Uint8Array(2100));
+      const b = new Writer(new Uint8Array(2100));
+      writeFrame(a, { type: 'stream', streamId: 4, offset, data: source.subarray(start, start + length), fin, explicitLength });
+      writeStreamFrameFrom(b, 4, offset, fin, explicitLength, source, start, length);
+      expect(toHex(b.buf.subarray(0, b.position))).toBe(toHex(a.buf.subarray(0, a.position)));
+    }
+    // The same checks as writeFrame: past the largest offset, or past the end of the packet.
+    expectQuicError(() => writeStreamFrameFrom(new Writer(new Uint8Array(100)), 0, MAX, false, true, source, 0, 1), INTERNAL);
+    expectQuicError(() => writeStreamFrameFrom(new Writer(new Uint8Array(50)), 0, 0, false, true, source, 0, 60), INTERNAL);
   });
 
   it('fails cleanly when the packet is full', () => {

@@ -111,13 +111,25 @@ export function streamFrameType(f: StreamFrame): number {
 }
 
 export function writeStreamFrame(w: Writer, f: StreamFrame): void {
-  if (f.data.length > Number.MAX_SAFE_INTEGER - f.offset) throw internalError('STREAM frame past the largest offset');
-  const type = streamFrameType(f);
+  writeStreamFrameFrom(w, f.streamId, f.offset, f.fin, f.explicitLength !== false, f.data, 0, f.data.length);
+}
+
+/**
+ * A STREAM frame (with its Length field when `explicitLength`) whose data is
+ * `source[start, start + length)`: the sender's path, which copies straight from its send
+ * buffer without a view of the range (issue 3: no allocation per packet).
+ */
+export function writeStreamFrameFrom(
+  w: Writer, streamId: number, offset: number, fin: boolean, explicitLength: boolean,
+  source: Uint8Array, start: number, length: number,
+): void {
+  if (length > Number.MAX_SAFE_INTEGER - offset) throw internalError('STREAM frame past the largest offset');
+  const type = FrameType.STREAM | (offset !== 0 ? STREAM_OFF_BIT : 0) | (explicitLength ? STREAM_LEN_BIT : 0) | (fin ? STREAM_FIN_BIT : 0);
   w.u8(type);
-  w.varint(f.streamId);
-  if ((type & STREAM_OFF_BIT) !== 0) w.varint(f.offset);
-  if ((type & STREAM_LEN_BIT) !== 0) w.varint(f.data.length);
-  w.bytes(f.data);
+  w.varint(streamId);
+  if (offset !== 0) w.varint(offset);
+  if (explicitLength) w.varint(length);
+  w.copyFrom(source, start, length);
 }
 
 export function streamFrameLength(f: StreamFrame): number {
