@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConformance } from '../../src/vm/conformance.js';
 import { assemble } from '../../src/vm/asm.js';
-import type { ExecError } from '../../src/vm/errors.js';
-import { Vm, type ExecOptions, type VmOptions } from '../../src/vm/vm.js';
+import { Vm } from '../../src/vm/vm.js';
+import { both } from './jit-both.js';
 import { KERNELS } from '../../bench/kernels.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/conformance', import.meta.url));
@@ -20,28 +20,6 @@ describe('bpf_conformance suite (JIT)', () => {
     expect(jit.passed).toBe(readdirSync(join(DIR, 'tests')).filter((f) => f.endsWith('.data')).length - jit.skipped);
   });
 });
-
-function both(src: string, opts: ExecOptions = {}, vmOpts: VmOptions = {}): { results: string[]; vm: Vm } {
-  let jitVm: Vm | undefined;
-  const results = (['interpreter', 'jit'] as const).map((engine) => {
-    const vm = new Vm({ engine, ...vmOpts });
-    vm.registerHelper(1, 'twice', (c) => c.u64(1) * 2n);
-    vm.registerHelper(2, 'bill', (c) => {
-      c.charge(c.num(1));
-      return 7;
-    });
-    vm.load(assemble(src));
-    if (engine === 'jit') jitVm = vm;
-    const mem = opts.mem?.slice();
-    try {
-      const r = vm.exec({ ...opts, ...(mem ? { mem } : {}) });
-      return `r0=${r.r0} n=${r.instructions} mem=${mem?.join(',')}`;
-    } catch (e) {
-      return `${(e as ExecError).code}: ${(e as Error).message} mem=${mem?.join(',')}`;
-    }
-  });
-  return { results, vm: jitVm! };
-}
 
 describe('JIT control flow', () => {
   it('translates an irreducible loop (two entries) through the dispatch fallback', () => {

@@ -30,6 +30,7 @@ import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
+import { liveRegisters } from './liveness.js';
 import type { CheckStats } from './compile.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
@@ -85,11 +86,16 @@ export class FunctionGen implements BlockEmitter {
   private readonly caches = new Map<number, number>();
 
   private readonly fuel: Segment[][];
+  /** Registers live before each instruction of each block (liveness.ts), for the bails. */
+  private readonly live: Uint16Array[];
+  /** The block being emitted. */
+  private block = 0;
   /** Whether the access being translated is covered by a merged check. */
   private unchecked = false;
 
   constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
     this.fuel = planFuel(cfg, ctx.prog.info);
+    this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
     // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
     let insns = 0;
     for (const b of cfg.blocks) insns += b.pcs.length;
@@ -120,8 +126,19 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- branch depths to the two outer blocks ----
 
-  private brBail(): void {
-    this.code.br(this.labels.length);
+  /**
+   * Hands over to the interpreter before instruction `k` of the current block (slot `pc`).
+   * Registers dead there are zeroed first: the interpreter never reads them (liveness.ts), and
+   * V8 then need not keep their old values alive up to the bail block, which every bail of the
+   * function joins; with them alive, it spilled values in the hot loops (insertion_sort, sieve,
+   * xor_blocks, matmul: docs/BENCHMARKS.md "JIT").
+   */
+  private bail(k: number, pc: number): void {
+    const c = this.code;
+    const live = this.live[this.block]![k]!;
+    for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    c.i32Const(this.abs(pc)).set(L_BAILPC);
+    c.br(this.labels.length);
   }
 
   private brFail(): void {
@@ -135,6 +152,7 @@ export class FunctionGen implements BlockEmitter {
   // ---- BlockEmitter ----
 
   body(b: number): void {
+    this.block = b;
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
@@ -166,7 +184,7 @@ export class FunctionGen implements BlockEmitter {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
       const m = checks.merged.get(i);
-      if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
+      if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
       this.unchecked = checks.covered.has(i) || free.has(i);
       this.insn(pc, insns[pc]!, info[pc]!);
     }
@@ -201,8 +219,7 @@ export class FunctionGen implements BlockEmitter {
     if (seg.check > 0) {
       c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
       open(this, Op.if, { kind: 'other' });
-      c.i32Const(this.abs(seg.pc)).set(L_BAILPC);
-      this.brBail();
+      this.bail(seg.first, seg.pc);
       close(this);
     }
     c.get(L_FUEL).i64Const(seg.cost).op(Op.i64_sub).set(L_FUEL);
@@ -520,7 +537,7 @@ export class FunctionGen implements BlockEmitter {
    * One check of the union of a group's accesses (checks.ts), before its first access. On
    * failure, bail to the interpreter right there, giving back the fuel of what has not run.
    */
-  private mergedCheck(pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
+  private mergedCheck(k: number, pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
     const c = this.code;
     const base = op.kind === 'ldx' || op.kind === 'ldxs' ? i.src : i.dst;
     // A span of 1, 2, 4 or 8 bytes has its own limit in the region table: one compare, as for a
@@ -540,8 +557,7 @@ export class FunctionGen implements BlockEmitter {
     };
     const bail = (): void => {
       c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
-      c.i32Const(this.abs(pc)).set(L_BAILPC);
-      this.brBail();
+      this.bail(k, pc);
     };
     c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
     failing();
