@@ -88,6 +88,28 @@ describe('JIT control flow', () => {
     expect(deep.results[1]).toBe(deep.results[0]);
     expect(deep.results[0]).toMatch(/^CALL_DEPTH: .*at PC 3/);
   });
+
+  it('gives a program entry that calls itself a frame per depth (its r10 is not the stack top)', () => {
+    // Only an entry no local call targets runs at depth 0 alone and gets a constant r10; here
+    // each level keeps its n at [r10-8] across the call, so shared frames would lose them.
+    const src = `
+      top: stxdw [%r10-8], %r1
+      mov %r0, 0
+      jeq %r1, 0, done
+      sub %r1, 1
+      call local top
+      ldxdw %r2, [%r10-8]
+      add %r0, %r2
+      done: exit`;
+    const { results, vm } = both(src, { args: [5] });
+    expect(results[0]).toBe('r0=15 n=44 mem=undefined');
+    expect(results[1]).toBe(results[0]);
+    expect(vm.jit!.functions).toBe(1);
+    for (let fuel = 0; fuel <= 45; fuel++) {
+      const r = both(src, { args: [5], fuel }).results;
+      expect(r[1], `fuel ${fuel}`).toBe(r[0]);
+    }
+  });
 });
 
 describe('JIT fuel, sandbox and helpers', () => {

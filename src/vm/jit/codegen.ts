@@ -76,6 +76,12 @@ export interface FunctionContext {
   proven?: ReadonlySet<number> | undefined;
   /** Counts of the checks emitted and dropped, added to as functions are emitted. */
   stats?: CheckStats;
+  /**
+   * Whether the function only runs at depth 0 (a program's entry that no local call targets):
+   * its r10 is then always `stackTop` (Vm.exec sets it so, nested runs too), and a constant
+   * frame pointer lets V8 fold stack addresses into the accesses.
+   */
+  fixedFrame?: boolean;
 }
 
 export class FunctionGen implements BlockEmitter {
@@ -121,6 +127,8 @@ export class FunctionGen implements BlockEmitter {
     // Prologue: the fuel. The body is emitted first, as it decides the locals.
     const out = new Code(c.len + 16 + 4 * this.caches.size);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
+    if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
     return out.bytes(c.view());
   }
 

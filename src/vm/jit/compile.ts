@@ -95,8 +95,12 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
   const index = new Map<string, number>();
   const decoded: DecodedProgram[] = image.programs.map((p) => decodeProgram(p.code));
   const entryFn: number[] = [];
+  /** Functions only ever entered from the host, at depth 0: r10 is the top of the stack there. */
+  const topOnly = new Set<number>();
   image.programs.forEach((p, pi) => {
-    const work = [p.entry - p.base];
+    const entry = p.entry - p.base;
+    const work = [entry];
+    let called = false;
     while (work.length > 0) {
       const slot = work.pop()!;
       const key = `${pi}:${slot}`;
@@ -105,8 +109,10 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       index.set(key, FIRST_FUNC + fns.length);
       fns.push({ prog: pi, slot, cfg });
       work.push(...cfg.callees);
+      if (cfg.callees.includes(entry)) called = true;
     }
-    entryFn.push(index.get(`${pi}:${p.entry - p.base}`)!);
+    entryFn.push(index.get(`${pi}:${entry}`)!);
+    if (!called) topOnly.add(index.get(`${pi}:${entry}`)!);
   });
 
   const spec: ModuleSpec = {
@@ -126,7 +132,7 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
     exports: [],
   };
   let irreducible = 0;
-  for (const f of fns) {
+  fns.forEach((f, fi) => {
     const p = image.programs[f.prog]!;
     const gen = new FunctionGen(f.cfg, {
       prog: decoded[f.prog]!,
@@ -136,11 +142,12 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
       proven: proofs?.[f.prog]?.proven,
       stats: checks,
+      fixedFrame: topOnly.has(FIRST_FUNC + fi),
     });
     const body = gen.emit();
     if (!f.cfg.reducible) irreducible++;
     spec.functions.push({ type: T_FUNC, locals: gen.locals, body });
-  }
+  });
   image.programs.forEach((_, pi) => {
     // Function indices count the one imported function first.
     spec.exports.push({ name: `p${pi}`, func: 1 + spec.functions.length });
