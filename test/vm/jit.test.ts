@@ -6,6 +6,8 @@ import { runConformance } from '../../src/vm/conformance.js';
 import { assemble } from '../../src/vm/asm.js';
 import { Vm } from '../../src/vm/vm.js';
 import { both } from './jit-both.js';
+import { REGION_CACHE, REGION_CACHE_BYTES } from '../../src/vm/jit/codegen.js';
+import { REGS } from '../../src/vm/layout.js';
 import { KERNELS } from '../../bench/kernels.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/conformance', import.meta.url));
@@ -112,6 +114,23 @@ describe('JIT control flow', () => {
   });
 });
 
+/**
+ * Runs `src` over a 4-byte grant on both engines; helper 9 runs the same program again over a
+ * 64-byte grant (a nested exec). Returns r0 or the error message of each engine.
+ */
+function withNestedExec(src: string): string[] {
+  return (['interpreter', 'jit'] as const).map((engine) => {
+    const vm = new Vm({ engine });
+    vm.registerHelper(9, 'nested', (c) => c.vm.exec({ mem: new Uint8Array(64) }).r0);
+    vm.load(assemble(src));
+    try {
+      return String(vm.exec({ mem: new Uint8Array(4) }).r0);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+}
+
 describe('JIT fuel, sandbox and helpers', () => {
   const stores = `
     stb [%r1+0], 1
@@ -203,19 +222,48 @@ describe('JIT fuel, sandbox and helpers', () => {
   });
 
   it('keeps its own grant bounds across a helper that runs a nested exec with a bigger grant', () => {
-    const src = 'jeq %r2, 64, +3\nldxb %r0, [%r1+0]\ncall 9\nldxb %r0, [%r1+10]\nexit';
-    const results = (['interpreter', 'jit'] as const).map((engine) => {
-      const vm = new Vm({ engine });
-      vm.registerHelper(9, 'nested', (c) => c.vm.exec({ mem: new Uint8Array(64) }).r0);
-      vm.load(assemble(src));
-      try {
-        return String(vm.exec({ mem: new Uint8Array(4) }).r0);
-      } catch (e) {
-        return (e as Error).message;
-      }
-    });
+    const results = withNestedExec('jeq %r2, 64, +3\nldxb %r0, [%r1+0]\ncall 9\nldxb %r0, [%r1+10]\nexit');
     expect(results[1]).toBe(results[0]);
     expect(results[0]).toMatch(/out of bounds memory load at PC 3 .*address 0x[0-9a-f]+a, size 1 \(nearest region: mem/);
+  });
+
+  it('keeps its region cache in the core\'s own area, below the registers', () => {
+    // Nothing else writes there and no region covers it (layout.ts: below CODE is never a region).
+    expect(REGION_CACHE).toBeGreaterThanOrEqual(0);
+    expect(REGION_CACHE + REGION_CACHE_BYTES).toBeLessThanOrEqual(REGS);
+  });
+
+  it('forgets the regions cached by a nested exec over a bigger grant', () => {
+    // The nested run reads [r1+10] in its 64-byte grant, which caches that region; back in the
+    // outer run, whose grant has 4 bytes, the same read must fault like the interpreter's.
+    const src = `
+      jeq %r2, 64, nested
+      ldxb %r0, [%r1+0]
+      call 9
+      ldxb %r0, [%r1+10]
+      exit
+      nested: ldxb %r0, [%r1+10]
+      exit`;
+    const results = withNestedExec(src);
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/out of bounds memory load at PC 3 /);
+  });
+
+  it('forgets the regions cached by an earlier exec with a bigger grant', () => {
+    const src = 'ldxb %r0, [%r1+10]\nexit';
+    const results = (['interpreter', 'jit'] as const).map((engine) => {
+      const vm = new Vm({ engine });
+      vm.load(assemble(src));
+      const out = [String(vm.exec({ mem: new Uint8Array(64).fill(3) }).r0)];
+      try {
+        out.push(String(vm.exec({ mem: new Uint8Array(4) }).r0));
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+      return out.join(' / ');
+    });
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/^3 \/ .*out of bounds memory load at PC 0 /);
   });
 
   it('checks r10-relative accesses of a callee frame and beyond the stack', () => {

@@ -50,7 +50,6 @@ const L_X = 15; // i32
 const L_BAILPC = 16; // i32
 const L_LABEL = 17; // i32
 const L_DIFF = 18; // i64
-const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on demand
 /**
  * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
  * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
@@ -58,6 +57,24 @@ const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on dem
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
 const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
+
+/**
+ * The region that last passed a check of each kind (read or write, size 1/2/4/8): its (lo,
+ * limit) as two u64 at REGION_CACHE + 16 * kind. Below REGS: the core's own area, never part of
+ * a region and used by nothing else. In memory rather than in locals: a loop then holds no
+ * register for them, where V8 otherwise spilled its hot values (docs/BENCHMARKS.md "JIT").
+ * Zero bounds make a check scan. Every JIT entry zeroes them (compile.ts), and so does every
+ * helper call, after which a nested exec may have left regions of another table there; between
+ * those, every value written is a region of the running exec's table, which never changes
+ * under it (a helper's nested exec rebuilds it and restores it before returning).
+ */
+export const REGION_CACHE = 0x80;
+export const REGION_CACHE_BYTES = 128;
+
+/** Zeroes the cached regions: the next check of each kind scans. */
+export function clearRegionCache(c: Code): void {
+  for (let o = 0; o < REGION_CACHE_BYTES; o += 8) c.i32Const(0).i64Const(0).mem(Op.i64_store, 3, REGION_CACHE + o);
+}
 
 const REGION_LIMITS_READ = 8;
 const REGION_LIMITS_WRITE = 40;
@@ -89,7 +106,6 @@ export class FunctionGen implements BlockEmitter {
   readonly labels: Label[] = [];
   readonly dispatchLocal = L_LABEL;
   readonly locals: ValType[] = [...FIXED_LOCALS];
-  private readonly caches = new Map<number, number>();
 
   private readonly fuel: Segment[][];
   /** Registers live before each instruction of each block (liveness.ts), for the bails. */
@@ -125,7 +141,7 @@ export class FunctionGen implements BlockEmitter {
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
     // Prologue: the fuel. The body is emitted first, as it decides the locals.
-    const out = new Code(c.len + 16 + 4 * this.caches.size);
+    const out = new Code(c.len + 16);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
     if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
@@ -477,20 +493,16 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- memory ----
 
-  /**
-   * The locals (lo, limit) of the region that last passed a check of this kind; both 0 at first,
-   * so the first check scans. Bounds may be kept for the whole call: the region table of an exec
-   * never changes under it (a helper's nested exec rebuilds it and restores it before returning).
-   */
+  /** The address of the cached (lo, limit) of a kind of check (REGION_CACHE). */
   private cache(size: number, write: boolean): number {
-    const key = (write ? 4 : 0) + SIZE_INDEX[size]!;
-    let l = this.caches.get(key);
-    if (l === undefined) {
-      l = L_CACHE + this.caches.size * 2;
-      this.caches.set(key, l);
-      this.locals.push(I64, I64);
-    }
-    return l;
+    return REGION_CACHE + 16 * ((write ? 4 : 0) + SIZE_INDEX[size]!);
+  }
+
+  /** Caches the region-table entry at L_E for the kind whose cache is at `e`. */
+  private fill(e: number, limitOffset: number): void {
+    const c = this.code;
+    c.i32Const(0).get(L_E).mem(Op.i64_load, 3, 0).mem(Op.i64_store, 3, e);
+    c.i32Const(0).get(L_E).mem(Op.i64_load, 3, limitOffset).mem(Op.i64_store, 3, e + 8);
   }
 
   /**
@@ -508,13 +520,13 @@ export class FunctionGen implements BlockEmitter {
     const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
     c.get(reg);
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
-    c.tee(L_ADDR).get(e).op(Op.i64_sub).get(e + 1).op(Op.i64_ge_u);
+    c.tee(L_ADDR).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub).i32Const(0).mem(Op.i64_load, 3, e + 8).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
     this.scan(limitOffset, () => {
       c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
       this.brFail();
     });
-    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limitOffset).set(e + 1);
+    this.fill(e, limitOffset);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
   }
@@ -554,14 +566,22 @@ export class FunctionGen implements BlockEmitter {
     const sized = SIZE_INDEX[m.span] !== undefined;
     const e = this.cache(sized ? m.span : 1, m.write);
     const limit = (m.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + (sized ? 8 * SIZE_INDEX[m.span]! : 0);
+    const limitOf = (): void => {
+      c.i32Const(0).mem(Op.i64_load, 3, e + 8);
+    };
     const failing = (): void => {
-      c.get(L_ADDR).get(e).op(Op.i64_sub);
+      c.get(L_ADDR).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub);
       if (sized) {
-        c.get(e + 1).op(Op.i64_ge_u);
+        limitOf();
+        c.op(Op.i64_ge_u);
         return;
       }
-      c.tee(L_DIFF).get(e + 1).op(Op.i64_ge_u);
-      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e + 1).op(Op.i64_ge_u).op(Op.i32_or);
+      c.tee(L_DIFF);
+      limitOf();
+      c.op(Op.i64_ge_u);
+      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add);
+      limitOf();
+      c.op(Op.i64_ge_u).op(Op.i32_or);
     };
     const bail = (): void => {
       c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
@@ -571,7 +591,7 @@ export class FunctionGen implements BlockEmitter {
     failing();
     open(this, Op.if, { kind: 'other' });
     this.scan(limit, bail);
-    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limit).set(e + 1);
+    this.fill(e, limit);
     failing();
     open(this, Op.if, { kind: 'other' });
     bail();
@@ -622,6 +642,8 @@ export class FunctionGen implements BlockEmitter {
     this.brFail();
     close(this);
     c.i32Const(0).mem(Op.i64_load, 3, REGS).set(0);
+    // The helper may have run a nested exec over another region table.
+    clearRegionCache(c);
   }
 
   private localCall(pc: number, target: number): void {

@@ -14,7 +14,7 @@ import {
   ST_SIZE, ST_WRITE,
 } from '../layout.js';
 import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
-import { F_FAULT, FunctionGen, PARAMS, RESULTS } from './codegen.js';
+import { F_FAULT, FunctionGen, PARAMS, RESULTS, clearRegionCache } from './codegen.js';
 import { Code, I32, I64, Op, encodeModule, type ModuleSpec } from './wasm.js';
 import { checkProofs, proofsKey, type JitProofs } from './proofs.js';
 
@@ -201,6 +201,8 @@ function faultBody(): Code {
 /** A program's export: registers from REGS in, r0 to REGS out, the status code as the result. */
 function entryBody(fn: number): Code {
   const c = new Code();
+  // Regions cached by an earlier exec may not be regions of this one (another grant size).
+  clearRegionCache(c);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
   for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i64_load, 3, REGS + 8 * r);
