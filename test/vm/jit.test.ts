@@ -149,6 +149,31 @@ describe('JIT fuel, sandbox and helpers', () => {
     }
   });
 
+  it('checks a one-block loop\'s fuel on the edges into it, ending where the interpreter ends', () => {
+    // One block, two ways back: a conditional back edge, and an unconditional one that only
+    // the fuel can stop. Every budget must stop at the same instruction with the same r0.
+    const counted = `
+      mov %r0, 0
+      mov %r2, 7
+      loop: add %r0, %r2
+      sub %r2, 1
+      jne %r2, 0, loop
+      exit`;
+    const forever = `
+      mov %r0, 0
+      loop: add %r0, 3
+      stxdw [%r10-8], %r0
+      ja loop`;
+    for (const src of [counted, forever]) {
+      for (let fuel = 0; fuel <= 26; fuel++) {
+        const { results } = both(src, { fuel });
+        expect(results[1], `fuel ${fuel}`).toBe(results[0]);
+      }
+    }
+    expect(both(counted, {}).results[1]).toBe('r0=28 n=24 mem=undefined');
+    expect(both(forever, { fuel: 10 }).results[1]).toMatch(/^FUEL_EXHAUSTED: /);
+  });
+
   it('hands over to the interpreter inside nested calls, which then returns through every frame', () => {
     // f calls g calls h; h loops. Every budget ends somewhere else: in a callee, after a return,
     // or not at all; the callers' r6-r9 and r10 must come back from the frames the JIT wrote.
