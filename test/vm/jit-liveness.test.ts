@@ -10,11 +10,11 @@ const both = (src: string, opts: Parameters<typeof run>[1]): string[] => run(src
 function liveAt(src: string, pc: number): number[] {
   const prog = decodeProgram(assemble(src));
   const cfg = buildCfg(prog, 0);
-  const live = liveRegisters(cfg, prog.insns, prog.info);
+  const { live, start } = liveRegisters(cfg, prog.insns, prog.info);
   for (let b = 0; b < cfg.blocks.length; b++) {
     const k = cfg.blocks[b]!.pcs.indexOf(pc);
     if (k >= 0) {
-      const mask = live[b]![k]!;
+      const mask = live[start[b]! + k]!;
       return [...Array(11).keys()].filter((r) => mask & (1 << r));
     }
   }

@@ -30,7 +30,7 @@ import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
-import { liveRegisters } from './liveness.js';
+import { liveRegisters, type Liveness } from './liveness.js';
 import type { CheckStats } from './compile.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
@@ -39,6 +39,7 @@ import { Code, I32, I64, Op, type ValType } from './wasm.js';
 export const F_HELPER = 0; // import env.helper(id, pc) -> rc
 export const F_OOB = 1; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
 export const F_FAULT = 2; // (code, pc, fuel): writes a fault status
+export const F_CLEAR = 3; // (): forgets the cached regions (clearRegionCache)
 
 /** Locals: parameters r0..r9 and fp, then these. */
 const L_FP = 10;
@@ -63,17 +64,20 @@ const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
  * limit) as two u64 at REGION_CACHE + 16 * kind. Below REGS: the core's own area, never part of
  * a region and used by nothing else. In memory rather than in locals: a loop then holds no
  * register for them, where V8 otherwise spilled its hot values (docs/BENCHMARKS.md "JIT").
- * Zero bounds make a check scan. Every JIT entry zeroes them (compile.ts), and so does every
- * helper call, after which a nested exec may have left regions of another table there; between
+ * A zero limit makes a check scan. Every JIT entry zeroes the limits (compile.ts), and so does
+ * every helper call, after which a nested exec may have left regions of another table there; between
  * those, every value written is a region of the running exec's table, which never changes
  * under it (a helper's nested exec rebuilds it and restores it before returning).
  */
 export const REGION_CACHE = 0x80;
 export const REGION_CACHE_BYTES = 128;
 
-/** Zeroes the cached regions: the next check of each kind scans. */
+/**
+ * The body of F_CLEAR: zeroes the cached limits, so the next check of each kind scans (`addr - lo
+ * >= 0` always holds). A function, called where needed, keeps each call site at two bytes.
+ */
 export function clearRegionCache(c: Code): void {
-  for (let o = 0; o < REGION_CACHE_BYTES; o += 8) c.i32Const(0).i64Const(0).mem(Op.i64_store, 3, REGION_CACHE + o);
+  for (let o = 8; o < REGION_CACHE_BYTES; o += 16) c.i32Const(0).i64Const(0).mem(Op.i64_store, 3, REGION_CACHE + o);
 }
 
 const REGION_LIMITS_READ = 8;
@@ -109,7 +113,7 @@ export class FunctionGen implements BlockEmitter {
 
   private readonly fuel: Segment[][];
   /** Registers live before each instruction of each block (liveness.ts), for the bails. */
-  private readonly live: Uint16Array[];
+  private readonly live: Liveness;
   /** The block being emitted. */
   private block = 0;
   /** Whether the access being translated is covered by a merged check. */
@@ -159,7 +163,7 @@ export class FunctionGen implements BlockEmitter {
    */
   private bail(k: number, pc: number): void {
     const c = this.code;
-    const live = this.live[this.block]![k]!;
+    const live = this.live.live[this.live.start[this.block]! + k]!;
     for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
@@ -672,7 +676,7 @@ export class FunctionGen implements BlockEmitter {
     close(this);
     c.i32Const(0).mem(Op.i64_load, 3, REGS).set(0);
     // The helper may have run a nested exec over another region table.
-    clearRegionCache(c);
+    c.call(F_CLEAR);
   }
 
   private localCall(pc: number, target: number): void {

@@ -14,7 +14,7 @@ import {
   ST_SIZE, ST_WRITE,
 } from '../layout.js';
 import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
-import { F_FAULT, FunctionGen, PARAMS, RESULTS, clearRegionCache } from './codegen.js';
+import { F_CLEAR, F_FAULT, FunctionGen, PARAMS, RESULTS, clearRegionCache } from './codegen.js';
 import { Code, I32, I64, Op, encodeModule, type ModuleSpec } from './wasm.js';
 import { checkProofs, proofsKey, type JitProofs } from './proofs.js';
 
@@ -53,8 +53,9 @@ const T_OOB = 1;
 const T_FAULT = 2;
 const T_FUNC = 3;
 const T_ENTRY = 4;
-/** Index of the first eBPF function: after the helper import, oob and fault (codegen.ts F_*). */
-const FIRST_FUNC = 3;
+const T_CLEAR = 5;
+/** Index of the first eBPF function: after the helper import, oob, fault and clear (codegen.ts F_*). */
+const FIRST_FUNC = 4;
 
 /** Modules of an image by the key of the proofs they were compiled with ('' for none). */
 const cache = new WeakMap<LinkedImage, Map<string, JitModule>>();
@@ -122,12 +123,14 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       { params: [I32, I32, I64], results: [] },
       { params: PARAMS, results: RESULTS },
       { params: [], results: [I32] },
+      { params: [], results: [] },
     ],
     imports: [{ module: 'env', name: 'helper', type: T_HELPER }],
     memory: { module: 'env', name: 'memory' },
     functions: [
       { type: T_OOB, locals: [], body: oobBody() },
       { type: T_FAULT, locals: [], body: faultBody() },
+      { type: T_CLEAR, locals: [], body: clearBody() },
     ],
     exports: [],
   };
@@ -190,6 +193,12 @@ function oobBody(): Code {
   return c;
 }
 
+function clearBody(): Code {
+  const c = new Code();
+  clearRegionCache(c);
+  return c;
+}
+
 function faultBody(): Code {
   const c = new Code();
   c.i32Const(0).get(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
@@ -202,7 +211,7 @@ function faultBody(): Code {
 function entryBody(fn: number): Code {
   const c = new Code();
   // Regions cached by an earlier exec may not be regions of this one (another grant size).
-  clearRegionCache(c);
+  c.call(F_CLEAR);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
   for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i64_load, 3, REGS + 8 * r);

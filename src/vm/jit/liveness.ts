@@ -20,84 +20,108 @@ const R0_TO_R5 = 0x3f;
 const R1_TO_R5 = 0x3e;
 const R10 = 1 << 10;
 
-/** Registers an instruction reads, and those it certainly overwrites (without reading them first). */
-function effect(i: Insn, op: OpInfo | undefined): { use: number; def: number } {
+/** Registers an instruction reads (low 16 bits) and those it certainly overwrites (high 16). */
+function effect(i: Insn, op: OpInfo | undefined): number {
   const d = 1 << i.dst;
   const s = 1 << i.src;
-  if (!op) return { use: ALL_REGS, def: 0 };
+  const fx = (use: number, def: number): number => use | (def << 16);
+  if (!op) return ALL_REGS;
   switch (op.kind) {
     case 'alu':
       // MOV reads only its source; the others read dst too (RFC 9669 §4.1).
-      if ((i.opcode & 0xf0) === ALU_MOV) return { use: op.srcReg ? s : 0, def: d };
-      return { use: d | (op.srcReg ? s : 0), def: d };
+      if ((i.opcode & 0xf0) === ALU_MOV) return fx(op.srcReg ? s : 0, d);
+      return fx(d | (op.srcReg ? s : 0), d);
     case 'neg':
     case 'end':
-      return { use: d, def: d };
+      return fx(d, d);
     case 'ld_imm64':
-      return { use: 0, def: d };
+      return fx(0, d);
     case 'ldx':
     case 'ldxs':
-      return { use: s, def: d };
+      return fx(s, d);
     case 'st':
-      return { use: d, def: 0 };
+      return d;
     case 'stx':
-      return { use: d | s, def: 0 };
+      return d | s;
     case 'atomic':
-      return { use: d | s | (i.imm === ATOMIC_CMPXCHG ? 1 : 0), def: 0 };
+      return d | s | (i.imm === ATOMIC_CMPXCHG ? 1 : 0);
     case 'jcond':
-      return { use: d | (op.srcReg ? s : 0), def: 0 };
+      return d | (op.srcReg ? s : 0);
     case 'ja':
     case 'ja32':
-      return { use: 0, def: 0 };
+      return 0;
     case 'call':
-      if (i.src === CALL_LOCAL) return { use: ALL_REGS, def: 0 };
-      return { use: R1_TO_R5, def: 1 };
+      if (i.src === CALL_LOCAL) return ALL_REGS;
+      return fx(R1_TO_R5, 1);
     case 'callx':
-      return { use: R1_TO_R5 | d, def: 0 };
+      return R1_TO_R5 | d;
     case 'exit':
-      return { use: R0_TO_R5, def: 0 };
+      return R0_TO_R5;
     default:
-      return { use: ALL_REGS, def: 0 };
+      return ALL_REGS;
   }
 }
 
-/**
- * `live[b][k]`: the registers live before the k-th instruction of block b (k = pcs.length: at
- * its end). Always includes r10.
- */
-export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]): Uint16Array[] {
+/** Registers live before each instruction of a function (see `liveRegisters`). */
+export interface Liveness {
+  /** Before the k-th instruction of block b: live[start[b] + k] (k = pcs.length: at its end). */
+  live: Uint16Array;
+  start: Int32Array;
+}
+
+/** The registers live before every instruction of every block; r10 is always included. */
+export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]): Liveness {
   const blocks = cfg.blocks;
   const n = blocks.length;
-  const fx = blocks.map((b) => b.pcs.map((pc) => effect(insns[pc]!, info[pc])));
-  // Live at a block's end, before its successors are known: what its exit itself needs.
+  const start = new Int32Array(n + 1);
+  for (let b = 0; b < n; b++) start[b + 1] = start[b]! + blocks[b]!.pcs.length + 1;
+  const fx = new Int32Array(start[n]!);
+  for (let b = 0; b < n; b++) {
+    const pcs = blocks[b]!.pcs;
+    for (let k = 0; k < pcs.length; k++) fx[start[b]! + k] = effect(insns[pcs[k]!]!, info[pcs[k]!]);
+  }
+  // What a block's exit itself reads: exit shows r0..r5 to a caller; a fault, anything.
   const base = blocks.map((b) => (b.exit.kind === 'exit' ? R0_TO_R5 : b.exit.kind === 'fault' ? ALL_REGS : 0));
+  // Per block: the registers read before any write (gen) and those written (kill), so that the
+  // fixpoint iterates over blocks, not instructions.
+  const gen = new Uint16Array(n);
+  const kill = new Uint16Array(n);
+  for (let b = 0; b < n; b++) {
+    let g = 0;
+    let k = 0;
+    for (let at = start[b + 1]! - 2; at >= start[b]!; at--) {
+      const f = fx[at]!;
+      g = (g & ~(f >>> 16)) | (f & 0xffff);
+      k |= f >>> 16;
+    }
+    gen[b] = g;
+    kill[b] = k;
+  }
   const liveIn = new Uint16Array(n);
-  const blockIn = (b: number, out: number): number => {
-    const f = fx[b]!;
-    let live = out;
-    for (let k = f.length - 1; k >= 0; k--) live = (live & ~f[k]!.def) | f[k]!.use;
-    return live | R10;
+  const liveOut = (b: number): number => {
+    let out = base[b]!;
+    for (const s of blocks[b]!.succs) out |= liveIn[s]!;
+    return out;
   };
   // Blocks are in reverse postorder: visiting them backwards converges in a few passes.
   for (let changed = true; changed;) {
     changed = false;
     for (let b = n - 1; b >= 0; b--) {
-      let out = base[b]!;
-      for (const s of blocks[b]!.succs) out |= liveIn[s]!;
-      const v = blockIn(b, out);
+      const v = gen[b]! | (liveOut(b) & ~kill[b]!);
       if (v !== liveIn[b]) {
         liveIn[b] = v;
         changed = true;
       }
     }
   }
-  return blocks.map((blk, b) => {
-    const f = fx[b]!;
-    const live = new Uint16Array(f.length + 1);
-    let out = base[b]!;
-    for (const s of blk.succs) out |= liveIn[s]!;
-    live[f.length] = out | R10;
-    for (let k = f.length - 1; k >= 0; k--) live[k] = ((live[k + 1]! & ~f[k]!.def) | f[k]!.use) | R10;
-    return live;
-  });
+  const live = new Uint16Array(start[n]!);
+  for (let b = 0; b < n; b++) {
+    const end = start[b + 1]! - 1;
+    live[end] = liveOut(b) | R10;
+    for (let at = end - 1; at >= start[b]!; at--) {
+      const f = fx[at]!;
+      live[at] = (live[at + 1]! & ~(f >>> 16)) | (f & 0xffff) | R10;
+    }
+  }
+  return { live, start };
 }
