@@ -159,12 +159,13 @@ export class FunctionGen implements BlockEmitter {
    * Registers dead there are zeroed first: the interpreter never reads them (liveness.ts), and
    * V8 then need not keep their old values alive up to the bail block, which every bail of the
    * function joins; with them alive, it spilled values in the hot loops (insertion_sort, sieve,
-   * xor_blocks, matmul: docs/BENCHMARKS.md "JIT").
+   * xor_blocks, matmul: docs/BENCHMARKS.md "JIT"). Only where the bail is inside a loop
+   * (`inLoop`): at a function's entry or after a call it would only cost translation time.
    */
-  private bail(k: number, pc: number): void {
+  private bail(k: number, pc: number, inLoop = true): void {
     const c = this.code;
     const live = this.live.live[this.live.start[this.block]! + k]!;
-    for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    if (inLoop) for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
   }
@@ -276,7 +277,8 @@ export class FunctionGen implements BlockEmitter {
     if (seg.check > 0 && !onEdges) {
       c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
       open(this, Op.if, { kind: 'other' });
-      this.bail(seg.first, seg.pc);
+      // A loop header's check (the others: the entry, and after a call).
+      this.bail(seg.first, seg.pc, seg.first === 0 && this.cfg.blocks[this.block]!.preds.some((p) => p >= this.block));
       close(this);
     }
     c.get(L_FUEL).i64Const(seg.cost).op(Op.i64_sub).set(L_FUEL);
