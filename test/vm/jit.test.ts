@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runConformance } from '../../src/vm/conformance.js';
 import { assemble } from '../../src/vm/asm.js';
-import type { ExecError } from '../../src/vm/errors.js';
-import { Vm, type ExecOptions, type VmOptions } from '../../src/vm/vm.js';
+import { Vm } from '../../src/vm/vm.js';
+import { both } from './jit-both.js';
+import { REGION_CACHE, REGION_CACHE_BYTES } from '../../src/vm/jit/codegen.js';
+import { REGS } from '../../src/vm/layout.js';
 import { KERNELS } from '../../bench/kernels.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/conformance', import.meta.url));
@@ -20,28 +22,6 @@ describe('bpf_conformance suite (JIT)', () => {
     expect(jit.passed).toBe(readdirSync(join(DIR, 'tests')).filter((f) => f.endsWith('.data')).length - jit.skipped);
   });
 });
-
-function both(src: string, opts: ExecOptions = {}, vmOpts: VmOptions = {}): { results: string[]; vm: Vm } {
-  let jitVm: Vm | undefined;
-  const results = (['interpreter', 'jit'] as const).map((engine) => {
-    const vm = new Vm({ engine, ...vmOpts });
-    vm.registerHelper(1, 'twice', (c) => c.u64(1) * 2n);
-    vm.registerHelper(2, 'bill', (c) => {
-      c.charge(c.num(1));
-      return 7;
-    });
-    vm.load(assemble(src));
-    if (engine === 'jit') jitVm = vm;
-    const mem = opts.mem?.slice();
-    try {
-      const r = vm.exec({ ...opts, ...(mem ? { mem } : {}) });
-      return `r0=${r.r0} n=${r.instructions} mem=${mem?.join(',')}`;
-    } catch (e) {
-      return `${(e as ExecError).code}: ${(e as Error).message} mem=${mem?.join(',')}`;
-    }
-  });
-  return { results, vm: jitVm! };
-}
 
 describe('JIT control flow', () => {
   it('translates an irreducible loop (two entries) through the dispatch fallback', () => {
@@ -110,7 +90,46 @@ describe('JIT control flow', () => {
     expect(deep.results[1]).toBe(deep.results[0]);
     expect(deep.results[0]).toMatch(/^CALL_DEPTH: .*at PC 3/);
   });
+
+  it('gives a program entry that calls itself a frame per depth (its r10 is not the stack top)', () => {
+    // Only an entry no local call targets runs at depth 0 alone and gets a constant r10; here
+    // each level keeps its n at [r10-8] across the call, so shared frames would lose them.
+    const src = `
+      top: stxdw [%r10-8], %r1
+      mov %r0, 0
+      jeq %r1, 0, done
+      sub %r1, 1
+      call local top
+      ldxdw %r2, [%r10-8]
+      add %r0, %r2
+      done: exit`;
+    const { results, vm } = both(src, { args: [5] });
+    expect(results[0]).toBe('r0=15 n=44 mem=undefined');
+    expect(results[1]).toBe(results[0]);
+    expect(vm.jit!.functions).toBe(1);
+    for (let fuel = 0; fuel <= 45; fuel++) {
+      const r = both(src, { args: [5], fuel }).results;
+      expect(r[1], `fuel ${fuel}`).toBe(r[0]);
+    }
+  });
 });
+
+/**
+ * Runs `src` over a 4-byte grant on both engines; helper 9 runs the same program again over a
+ * 64-byte grant (a nested exec). Returns r0 or the error message of each engine.
+ */
+function withNestedExec(src: string): string[] {
+  return (['interpreter', 'jit'] as const).map((engine) => {
+    const vm = new Vm({ engine });
+    vm.registerHelper(9, 'nested', (c) => c.vm.exec({ mem: new Uint8Array(64) }).r0);
+    vm.load(assemble(src));
+    try {
+      return String(vm.exec({ mem: new Uint8Array(4) }).r0);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+}
 
 describe('JIT fuel, sandbox and helpers', () => {
   const stores = `
@@ -128,6 +147,31 @@ describe('JIT fuel, sandbox and helpers', () => {
       const { results } = both(stores, { mem: new Uint8Array(4), fuel });
       expect(results[1], `fuel ${fuel}`).toBe(results[0]);
     }
+  });
+
+  it('checks a one-block loop\'s fuel on the edges into it, ending where the interpreter ends', () => {
+    // One block, two ways back: a conditional back edge, and an unconditional one that only
+    // the fuel can stop. Every budget must stop at the same instruction with the same r0.
+    const counted = `
+      mov %r0, 0
+      mov %r2, 7
+      loop: add %r0, %r2
+      sub %r2, 1
+      jne %r2, 0, loop
+      exit`;
+    const forever = `
+      mov %r0, 0
+      loop: add %r0, 3
+      stxdw [%r10-8], %r0
+      ja loop`;
+    for (const src of [counted, forever]) {
+      for (let fuel = 0; fuel <= 26; fuel++) {
+        const { results } = both(src, { fuel });
+        expect(results[1], `fuel ${fuel}`).toBe(results[0]);
+      }
+    }
+    expect(both(counted, {}).results[1]).toBe('r0=28 n=24 mem=undefined');
+    expect(both(forever, { fuel: 10 }).results[1]).toMatch(/^FUEL_EXHAUSTED: /);
   });
 
   it('hands over to the interpreter inside nested calls, which then returns through every frame', () => {
@@ -203,19 +247,48 @@ describe('JIT fuel, sandbox and helpers', () => {
   });
 
   it('keeps its own grant bounds across a helper that runs a nested exec with a bigger grant', () => {
-    const src = 'jeq %r2, 64, +3\nldxb %r0, [%r1+0]\ncall 9\nldxb %r0, [%r1+10]\nexit';
-    const results = (['interpreter', 'jit'] as const).map((engine) => {
-      const vm = new Vm({ engine });
-      vm.registerHelper(9, 'nested', (c) => c.vm.exec({ mem: new Uint8Array(64) }).r0);
-      vm.load(assemble(src));
-      try {
-        return String(vm.exec({ mem: new Uint8Array(4) }).r0);
-      } catch (e) {
-        return (e as Error).message;
-      }
-    });
+    const results = withNestedExec('jeq %r2, 64, +3\nldxb %r0, [%r1+0]\ncall 9\nldxb %r0, [%r1+10]\nexit');
     expect(results[1]).toBe(results[0]);
     expect(results[0]).toMatch(/out of bounds memory load at PC 3 .*address 0x[0-9a-f]+a, size 1 \(nearest region: mem/);
+  });
+
+  it('keeps its region cache in the core\'s own area, below the registers', () => {
+    // Nothing else writes there and no region covers it (layout.ts: below CODE is never a region).
+    expect(REGION_CACHE).toBeGreaterThanOrEqual(0);
+    expect(REGION_CACHE + REGION_CACHE_BYTES).toBeLessThanOrEqual(REGS);
+  });
+
+  it('forgets the regions cached by a nested exec over a bigger grant', () => {
+    // The nested run reads [r1+10] in its 64-byte grant, which caches that region; back in the
+    // outer run, whose grant has 4 bytes, the same read must fault like the interpreter's.
+    const src = `
+      jeq %r2, 64, nested
+      ldxb %r0, [%r1+0]
+      call 9
+      ldxb %r0, [%r1+10]
+      exit
+      nested: ldxb %r0, [%r1+10]
+      exit`;
+    const results = withNestedExec(src);
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/out of bounds memory load at PC 3 /);
+  });
+
+  it('forgets the regions cached by an earlier exec with a bigger grant', () => {
+    const src = 'ldxb %r0, [%r1+10]\nexit';
+    const results = (['interpreter', 'jit'] as const).map((engine) => {
+      const vm = new Vm({ engine });
+      vm.load(assemble(src));
+      const out = [String(vm.exec({ mem: new Uint8Array(64).fill(3) }).r0)];
+      try {
+        out.push(String(vm.exec({ mem: new Uint8Array(4) }).r0));
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+      return out.join(' / ');
+    });
+    expect(results[1]).toBe(results[0]);
+    expect(results[0]).toMatch(/^3 \/ .*out of bounds memory load at PC 0 /);
   });
 
   it('checks r10-relative accesses of a callee frame and beyond the stack', () => {

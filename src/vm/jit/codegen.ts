@@ -30,6 +30,7 @@ import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
+import { liveRegisters, type Liveness } from './liveness.js';
 import type { CheckStats } from './compile.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
@@ -38,6 +39,7 @@ import { Code, I32, I64, Op, type ValType } from './wasm.js';
 export const F_HELPER = 0; // import env.helper(id, pc) -> rc
 export const F_OOB = 1; // (pc, addr, size, write, fuel): writes an OUT_OF_BOUNDS status
 export const F_FAULT = 2; // (code, pc, fuel): writes a fault status
+export const F_CLEAR = 3; // (): forgets the cached regions (clearRegionCache)
 
 /** Locals: parameters r0..r9 and fp, then these. */
 const L_FP = 10;
@@ -49,7 +51,6 @@ const L_X = 15; // i32
 const L_BAILPC = 16; // i32
 const L_LABEL = 17; // i32
 const L_DIFF = 18; // i64
-const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on demand
 /**
  * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
  * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
@@ -57,6 +58,27 @@ const L_CACHE = 19; // (lo, limit) i64 pairs of cached regions, allocated on dem
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
 const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
+
+/**
+ * The region that last passed a check of each kind (read or write, size 1/2/4/8): its (lo,
+ * limit) as two u64 at REGION_CACHE + 16 * kind. Below REGS: the core's own area, never part of
+ * a region and used by nothing else. In memory rather than in locals: a loop then holds no
+ * register for them, where V8 otherwise spilled its hot values (docs/BENCHMARKS.md "JIT").
+ * A zero limit makes a check scan. Every JIT entry zeroes the limits (compile.ts), and so does
+ * every helper call, after which a nested exec may have left regions of another table there; between
+ * those, every value written is a region of the running exec's table, which never changes
+ * under it (a helper's nested exec rebuilds it and restores it before returning).
+ */
+export const REGION_CACHE = 0x80;
+export const REGION_CACHE_BYTES = 128;
+
+/**
+ * The body of F_CLEAR: zeroes the cached limits, so the next check of each kind scans (`addr - lo
+ * >= 0` always holds). A function, called where needed, keeps each call site at two bytes.
+ */
+export function clearRegionCache(c: Code): void {
+  for (let o = 8; o < REGION_CACHE_BYTES; o += 16) c.i32Const(0).i64Const(0).mem(Op.i64_store, 3, REGION_CACHE + o);
+}
 
 const REGION_LIMITS_READ = 8;
 const REGION_LIMITS_WRITE = 40;
@@ -75,6 +97,12 @@ export interface FunctionContext {
   proven?: ReadonlySet<number> | undefined;
   /** Counts of the checks emitted and dropped, added to as functions are emitted. */
   stats?: CheckStats;
+  /**
+   * Whether the function only runs at depth 0 (a program's entry that no local call targets):
+   * its r10 is then always `stackTop` (Vm.exec sets it so, nested runs too), and a constant
+   * frame pointer lets V8 fold stack addresses into the accesses.
+   */
+  fixedFrame?: boolean;
 }
 
 export class FunctionGen implements BlockEmitter {
@@ -82,14 +110,18 @@ export class FunctionGen implements BlockEmitter {
   readonly labels: Label[] = [];
   readonly dispatchLocal = L_LABEL;
   readonly locals: ValType[] = [...FIXED_LOCALS];
-  private readonly caches = new Map<number, number>();
 
   private readonly fuel: Segment[][];
+  /** Registers live before each instruction of each block (liveness.ts), for the bails. */
+  private readonly live: Liveness;
+  /** The block being emitted. */
+  private block = 0;
   /** Whether the access being translated is covered by a merged check. */
   private unchecked = false;
 
   constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
     this.fuel = planFuel(cfg, ctx.prog.info);
+    this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
     // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
     let insns = 0;
     for (const b of cfg.blocks) insns += b.pcs.length;
@@ -113,15 +145,29 @@ export class FunctionGen implements BlockEmitter {
     c.end();
     for (let i = 0; i < 6; i++) c.i64Const(0);
     // Prologue: the fuel. The body is emitted first, as it decides the locals.
-    const out = new Code(c.len + 16 + 4 * this.caches.size);
+    const out = new Code(c.len + 16);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
+    // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
+    if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
     return out.bytes(c.view());
   }
 
   // ---- branch depths to the two outer blocks ----
 
-  private brBail(): void {
-    this.code.br(this.labels.length);
+  /**
+   * Hands over to the interpreter before instruction `k` of the current block (slot `pc`).
+   * Registers dead there are zeroed first: the interpreter never reads them (liveness.ts), and
+   * V8 then need not keep their old values alive up to the bail block, which every bail of the
+   * function joins; with them alive, it spilled values in the hot loops (insertion_sort, sieve,
+   * xor_blocks, matmul: docs/BENCHMARKS.md "JIT"). Only where the bail is inside a loop
+   * (`inLoop`): at a function's entry or after a call it would only cost translation time.
+   */
+  private bail(k: number, pc: number, inLoop = true): void {
+    const c = this.code;
+    const live = this.live.live[this.live.start[this.block]! + k]!;
+    if (inLoop) for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    c.i32Const(this.abs(pc)).set(L_BAILPC);
+    c.br(this.labels.length);
   }
 
   private brFail(): void {
@@ -135,6 +181,7 @@ export class FunctionGen implements BlockEmitter {
   // ---- BlockEmitter ----
 
   body(b: number): void {
+    this.block = b;
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
@@ -166,7 +213,7 @@ export class FunctionGen implements BlockEmitter {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
       const m = checks.merged.get(i);
-      if (m) this.mergedCheck(pc, insns[pc]!, info[pc]!, m);
+      if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
       this.unchecked = checks.covered.has(i) || free.has(i);
       this.insn(pc, insns[pc]!, info[pc]!);
     }
@@ -195,14 +242,43 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- fuel ----
 
+  /**
+   * A single-block loop (its header is its only latch) checks its fuel on the edges into it
+   * (stackify.ts) rather than at its top: on the back edge the registers are the values the next
+   * iteration starts with, and the bail reads those instead of the loop's phis at the header.
+   * Reading the phis there made V8 keep fnv1a's hash in memory across the loop (2.3x slower).
+   * Loops of several blocks keep the check at the header: on their back edges it measured slower
+   * (insertion_sort).
+   */
+  checksOnEdges(b: number): boolean {
+    const preds = this.cfg.blocks[b]!.preds;
+    const seg = this.fuel[b]![0];
+    return preds.some((p) => p >= b) && preds.every((p) => p <= b) && seg !== undefined && seg.first === 0 && seg.check > 0;
+  }
+
+  /** The check loop header b would do at its top, on an edge into it. */
+  enterLoop(b: number): void {
+    const seg = this.fuel[b]![0]!;
+    const c = this.code;
+    const block = this.block;
+    this.block = b;
+    c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
+    open(this, Op.if, { kind: 'other' });
+    this.bail(0, seg.pc);
+    close(this);
+    this.block = block;
+  }
+
   /** Charges a segment; at a checkpoint, first bails to the interpreter if too little is left (fuel.ts). */
   private charge(seg: Segment): void {
     const c = this.code;
-    if (seg.check > 0) {
+    // A single-block loop's check is on the edges into it (enterLoop).
+    const onEdges = this.cfg.reducible && seg.first === 0 && this.checksOnEdges(this.block);
+    if (seg.check > 0 && !onEdges) {
       c.get(L_FUEL).i64Const(seg.check).op(Op.i64_lt_s);
       open(this, Op.if, { kind: 'other' });
-      c.i32Const(this.abs(seg.pc)).set(L_BAILPC);
-      this.brBail();
+      // A loop header's check (the others: the entry, and after a call).
+      this.bail(seg.first, seg.pc, seg.first === 0 && this.cfg.blocks[this.block]!.preds.some((p) => p >= this.block));
       close(this);
     }
     c.get(L_FUEL).i64Const(seg.cost).op(Op.i64_sub).set(L_FUEL);
@@ -452,20 +528,16 @@ export class FunctionGen implements BlockEmitter {
 
   // ---- memory ----
 
-  /**
-   * The locals (lo, limit) of the region that last passed a check of this kind; both 0 at first,
-   * so the first check scans. Bounds may be kept for the whole call: the region table of an exec
-   * never changes under it (a helper's nested exec rebuilds it and restores it before returning).
-   */
+  /** The address of the cached (lo, limit) of a kind of check (REGION_CACHE). */
   private cache(size: number, write: boolean): number {
-    const key = (write ? 4 : 0) + SIZE_INDEX[size]!;
-    let l = this.caches.get(key);
-    if (l === undefined) {
-      l = L_CACHE + this.caches.size * 2;
-      this.caches.set(key, l);
-      this.locals.push(I64, I64);
-    }
-    return l;
+    return REGION_CACHE + 16 * ((write ? 4 : 0) + SIZE_INDEX[size]!);
+  }
+
+  /** Caches the region-table entry at L_E for the kind whose cache is at `e`. */
+  private fill(e: number, limitOffset: number): void {
+    const c = this.code;
+    c.i32Const(0).get(L_E).mem(Op.i64_load, 3, 0).mem(Op.i64_store, 3, e);
+    c.i32Const(0).get(L_E).mem(Op.i64_load, 3, limitOffset).mem(Op.i64_store, 3, e + 8);
   }
 
   /**
@@ -483,13 +555,13 @@ export class FunctionGen implements BlockEmitter {
     const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
     c.get(reg);
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
-    c.tee(L_ADDR).get(e).op(Op.i64_sub).get(e + 1).op(Op.i64_ge_u);
+    c.tee(L_ADDR).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub).i32Const(0).mem(Op.i64_load, 3, e + 8).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
     this.scan(limitOffset, () => {
       c.i32Const(this.abs(pc)).get(L_ADDR).i32Const(size).i32Const(write ? 1 : 0).get(L_FUEL).call(F_OOB);
       this.brFail();
     });
-    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limitOffset).set(e + 1);
+    this.fill(e, limitOffset);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
   }
@@ -520,7 +592,7 @@ export class FunctionGen implements BlockEmitter {
    * One check of the union of a group's accesses (checks.ts), before its first access. On
    * failure, bail to the interpreter right there, giving back the fuel of what has not run.
    */
-  private mergedCheck(pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
+  private mergedCheck(k: number, pc: number, i: Insn, op: OpInfo, m: MergedCheck): void {
     const c = this.code;
     const base = op.kind === 'ldx' || op.kind === 'ldxs' ? i.src : i.dst;
     // A span of 1, 2, 4 or 8 bytes has its own limit in the region table: one compare, as for a
@@ -529,25 +601,32 @@ export class FunctionGen implements BlockEmitter {
     const sized = SIZE_INDEX[m.span] !== undefined;
     const e = this.cache(sized ? m.span : 1, m.write);
     const limit = (m.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + (sized ? 8 * SIZE_INDEX[m.span]! : 0);
+    const limitOf = (): void => {
+      c.i32Const(0).mem(Op.i64_load, 3, e + 8);
+    };
     const failing = (): void => {
-      c.get(L_ADDR).get(e).op(Op.i64_sub);
+      c.get(L_ADDR).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub);
       if (sized) {
-        c.get(e + 1).op(Op.i64_ge_u);
+        limitOf();
+        c.op(Op.i64_ge_u);
         return;
       }
-      c.tee(L_DIFF).get(e + 1).op(Op.i64_ge_u);
-      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add).get(e + 1).op(Op.i64_ge_u).op(Op.i32_or);
+      c.tee(L_DIFF);
+      limitOf();
+      c.op(Op.i64_ge_u);
+      c.get(L_DIFF).i64Const(m.span - 1).op(Op.i64_add);
+      limitOf();
+      c.op(Op.i64_ge_u).op(Op.i32_or);
     };
     const bail = (): void => {
       c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
-      c.i32Const(this.abs(pc)).set(L_BAILPC);
-      this.brBail();
+      this.bail(k, pc);
     };
     c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
     failing();
     open(this, Op.if, { kind: 'other' });
     this.scan(limit, bail);
-    c.get(L_E).mem(Op.i64_load, 3, 0).set(e).get(L_E).mem(Op.i64_load, 3, limit).set(e + 1);
+    this.fill(e, limit);
     failing();
     open(this, Op.if, { kind: 'other' });
     bail();
@@ -598,6 +677,8 @@ export class FunctionGen implements BlockEmitter {
     this.brFail();
     close(this);
     c.i32Const(0).mem(Op.i64_load, 3, REGS).set(0);
+    // The helper may have run a nested exec over another region table.
+    c.call(F_CLEAR);
   }
 
   private localCall(pc: number, target: number): void {

@@ -14,7 +14,7 @@ import {
   ST_SIZE, ST_WRITE,
 } from '../layout.js';
 import { buildCfg, decodeProgram, type Cfg, type DecodedProgram } from './cfg.js';
-import { F_FAULT, FunctionGen, PARAMS, RESULTS } from './codegen.js';
+import { F_CLEAR, F_FAULT, FunctionGen, PARAMS, RESULTS, clearRegionCache } from './codegen.js';
 import { Code, I32, I64, Op, encodeModule, type ModuleSpec } from './wasm.js';
 import { checkProofs, proofsKey, type JitProofs } from './proofs.js';
 
@@ -53,8 +53,9 @@ const T_OOB = 1;
 const T_FAULT = 2;
 const T_FUNC = 3;
 const T_ENTRY = 4;
-/** Index of the first eBPF function: after the helper import, oob and fault (codegen.ts F_*). */
-const FIRST_FUNC = 3;
+const T_CLEAR = 5;
+/** Index of the first eBPF function: after the helper import, oob, fault and clear (codegen.ts F_*). */
+const FIRST_FUNC = 4;
 
 /** Modules of an image by the key of the proofs they were compiled with ('' for none). */
 const cache = new WeakMap<LinkedImage, Map<string, JitModule>>();
@@ -95,8 +96,12 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
   const index = new Map<string, number>();
   const decoded: DecodedProgram[] = image.programs.map((p) => decodeProgram(p.code));
   const entryFn: number[] = [];
+  /** Functions only ever entered from the host, at depth 0: r10 is the top of the stack there. */
+  const topOnly = new Set<number>();
   image.programs.forEach((p, pi) => {
-    const work = [p.entry - p.base];
+    const entry = p.entry - p.base;
+    const work = [entry];
+    let called = false;
     while (work.length > 0) {
       const slot = work.pop()!;
       const key = `${pi}:${slot}`;
@@ -105,8 +110,10 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       index.set(key, FIRST_FUNC + fns.length);
       fns.push({ prog: pi, slot, cfg });
       work.push(...cfg.callees);
+      if (cfg.callees.includes(entry)) called = true;
     }
-    entryFn.push(index.get(`${pi}:${p.entry - p.base}`)!);
+    entryFn.push(index.get(`${pi}:${entry}`)!);
+    if (!called) topOnly.add(index.get(`${pi}:${entry}`)!);
   });
 
   const spec: ModuleSpec = {
@@ -116,17 +123,19 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       { params: [I32, I32, I64], results: [] },
       { params: PARAMS, results: RESULTS },
       { params: [], results: [I32] },
+      { params: [], results: [] },
     ],
     imports: [{ module: 'env', name: 'helper', type: T_HELPER }],
     memory: { module: 'env', name: 'memory' },
     functions: [
       { type: T_OOB, locals: [], body: oobBody() },
       { type: T_FAULT, locals: [], body: faultBody() },
+      { type: T_CLEAR, locals: [], body: clearBody() },
     ],
     exports: [],
   };
   let irreducible = 0;
-  for (const f of fns) {
+  fns.forEach((f, fi) => {
     const p = image.programs[f.prog]!;
     const gen = new FunctionGen(f.cfg, {
       prog: decoded[f.prog]!,
@@ -136,11 +145,12 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
       proven: proofs?.[f.prog]?.proven,
       stats: checks,
+      fixedFrame: topOnly.has(FIRST_FUNC + fi),
     });
     const body = gen.emit();
     if (!f.cfg.reducible) irreducible++;
     spec.functions.push({ type: T_FUNC, locals: gen.locals, body });
-  }
+  });
   image.programs.forEach((_, pi) => {
     // Function indices count the one imported function first.
     spec.exports.push({ name: `p${pi}`, func: 1 + spec.functions.length });
@@ -183,6 +193,12 @@ function oobBody(): Code {
   return c;
 }
 
+function clearBody(): Code {
+  const c = new Code();
+  clearRegionCache(c);
+  return c;
+}
+
 function faultBody(): Code {
   const c = new Code();
   c.i32Const(0).get(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
@@ -194,6 +210,8 @@ function faultBody(): Code {
 /** A program's export: registers from REGS in, r0 to REGS out, the status code as the result. */
 function entryBody(fn: number): Code {
   const c = new Code();
+  // Regions cached by an earlier exec may not be regions of this one (another grant size).
+  c.call(F_CLEAR);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_CODE);
   c.i32Const(0).i32Const(0).mem(Op.i32_store, 2, STATUS + ST_DEPTH);
   for (let r = 0; r <= 10; r++) c.i32Const(0).mem(Op.i64_load, 3, REGS + 8 * r);

@@ -28,6 +28,12 @@ export interface BlockEmitter {
   leave(b: number): void;
   /** Local holding the dispatch label of the irreducible fallback. */
   readonly dispatchLocal: number;
+  /**
+   * Whether loop header b (reducible graphs) wants code on every edge into it: `enterLoop(b)`
+   * before its `loop` is entered from outside and before each back edge's branch.
+   */
+  checksOnEdges(b: number): boolean;
+  enterLoop(b: number): void;
 }
 
 /** An open `block`, `loop` or `if`: where a `br` to it goes. */
@@ -121,6 +127,7 @@ class Structurer {
 
   private tree(x: number): void {
     if (this.header[x]) {
+      if (this.e.checksOnEdges(x)) this.e.enterLoop(x);
       this.headAt[x] = this.e.labels.length;
       open(this.e, Op.loop, { kind: 'head', block: x });
       this.then({ t: 'within', x, k: 0 }, { t: 'close' });
@@ -154,8 +161,22 @@ class Structurer {
   }
 
   private branch(x: number, y: number): void {
+    if (y <= x && this.e.checksOnEdges(y)) this.e.enterLoop(y);
     if (this.isBr(x, y)) this.e.code.br(this.brDepth(x, y));
     else this.steps.push({ t: 'tree', x: y });
+  }
+
+  /** Branches to `y` if the i32 on the stack is non-zero. */
+  private branchIf(x: number, y: number): void {
+    if (y > x || !this.e.checksOnEdges(y)) {
+      this.e.code.brIf(this.brDepth(x, y));
+      return;
+    }
+    // A back edge with code on it: `if (c) { enterLoop; br }`.
+    open(this.e, Op.if, { kind: 'other' });
+    this.e.enterLoop(y);
+    this.e.code.br(this.brDepth(x, y));
+    close(this.e);
   }
 
   private terminator(x: number): void {
@@ -170,11 +191,12 @@ class Structurer {
       return this.branch(x, taken);
     }
     if (this.isBr(x, taken)) {
-      this.e.code.brIf(this.brDepth(x, taken));
+      this.branchIf(x, taken);
       return this.branch(x, next);
     }
     if (this.isBr(x, next)) {
-      this.e.code.op(Op.i32_eqz).brIf(this.brDepth(x, next));
+      this.e.code.op(Op.i32_eqz);
+      this.branchIf(x, next);
       return this.branch(x, taken);
     }
     open(this.e, Op.if, { kind: 'other' });
