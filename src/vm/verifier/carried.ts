@@ -43,8 +43,12 @@ function same(a: Locs, b: Locs): boolean {
   return true;
 }
 
-/** Where the followed value is after insn, given where it was before. */
-function transfer(insn: Insn, before: Locs): Locs {
+/**
+ * Where the followed value is after insn, given where it was before; st: the analysis' state
+ * before insn, whose range of a register added to the value (`pos += n`, n in [1, 2]) moves it
+ * by that range.
+ */
+function transfer(insn: Insn, before: Locs, st: State | undefined): Locs {
   const w = writes(insn);
   if (w.length === 0) return before;
   const out = before.slice();
@@ -62,6 +66,21 @@ function transfer(insn: Insn, before: Locs): Locs {
     out[insn.dst] = lo < -MAX_DELTA || hi > MAX_DELTA ? null : [lo, hi];
     return out;
   }
+  if (cls === BPF_ALU64 && (insn.opcode & 0x08) === BPF_X && (code === ALU_ADD || code === ALU_SUB) && insn.src !== insn.dst) {
+    // Numbers only, and the other operand's range small enough that the offset stays exact:
+    // `pos += n` with n in [1, 8] moves pos by [1, 8]; `n += pos` (clang's commuted form) makes n
+    // the value moved by n's range.
+    const sv = st?.regs[insn.src];
+    const dv = st?.regs[insn.dst];
+    const s = before[insn.src];
+    if (sv?.k === 'scalar' && dv?.k === 'scalar') {
+      let moved: Delta = null;
+      if (d && sv.s.umax <= MAX_DELTA) moved = code === ALU_ADD ? [d[0] + sv.s.umin, d[1] + sv.s.umax] : [d[0] - sv.s.umax, d[1] - sv.s.umin];
+      else if (!d && s && code === ALU_ADD && dv.s.umax <= MAX_DELTA) moved = [s[0] + dv.s.umin, s[1] + dv.s.umax];
+      out[insn.dst] = moved && moved[0] >= -MAX_DELTA && moved[1] <= MAX_DELTA ? moved : null;
+      return out;
+    }
+  }
   for (const r of w) out[r] = null;
   return out;
 }
@@ -70,7 +89,8 @@ function transfer(insn: Insn, before: Locs): Locs {
  * The trips a loop can make by the value r holds at its head, or undefined when that value is
  * not carried around the loop by a constant step of one sign without wrapping.
  */
-export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[], head: State, r: number, why: string[]): bigint | undefined {
+export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[], states: readonly (State | undefined)[], fnStart: number, r: number, why: string[]): bigint | undefined {
+  const head = states[loop.head - fnStart]!;
   const v = head.regs[r]!;
   if (v.k !== 'scalar') return undefined;
   const { succ, insns, wideTail } = env.shape;
@@ -99,7 +119,7 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
     for (const pc of order) {
       const inLocs = at.get(pc);
       if (!inLocs) continue;
-      const out = wideTail[pc] ? inLocs : transfer(insns[pc]!, inLocs);
+      const out = wideTail[pc] ? inLocs : transfer(insns[pc]!, inLocs, states[pc - fnStart]);
       for (const s of succ[pc]!) {
         if (!loop.body.has(s)) continue; // leaves the loop
         if (s === loop.head) {

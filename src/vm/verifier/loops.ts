@@ -84,12 +84,11 @@ export function proveLoops(env: Env, p: Pass, loops: LoopInfo[], states: (State 
       if (b !== undefined && (bound === undefined || b < bound)) bound = b;
     }
     // Else a counter carried through copies and temporaries (carried.ts).
-    const head = states[loop.head - fnStart]!;
     if (bound === undefined || bound > BigInt(env.maxLoopIterations)) {
       const rank = env.orders.get(p.fn)!.rank;
       const order = [...loop.body].sort((a, b) => rank[a - fnStart]! - rank[b - fnStart]!);
       for (let r = 0; r < 10; r++) {
-        const b = carriedBound(env, loop, order, head, r, why);
+        const b = carriedBound(env, loop, order, states, fnStart, r, why);
         if (b !== undefined && (bound === undefined || b < bound)) bound = b;
       }
     }
