@@ -4,9 +4,10 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarNeg, scalarOfWidth, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
+import { U64 } from './tnum.js';
 import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
@@ -71,6 +72,12 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     let s: Scalar;
     if ((op === 'div' || op === 'mod') && insn.off === 1) s = is32 ? low32(SCALAR_UNKNOWN) : SCALAR_UNKNOWN; // signed
     else s = scalarAlu(op, dv.s, sv.s, is32);
+    // x << k by a register k in [a, b] (b < 64, so the shift is not masked, RFC 9669 §4.1): when
+    // x.umax << b keeps every bit, x << k = x * 2^k grows with x and k, so it lies in
+    // [x.umin << a, x.umax << b] (varint's decoder: n = 1 << (first >> 6), n in [1, 8]).
+    if (op === 'lsh' && !is32 && !isConst(sv.s) && sv.s.umax < 64n && dv.s.umax << sv.s.umax <= U64) {
+      s = scalarMeet(s, { ...SCALAR_UNKNOWN, umin: dv.s.umin << sv.s.umin, umax: dv.s.umax << sv.s.umax }) ?? s;
+    }
     let lenSlack: bigint | null = null;
     let isLen = false;
     if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.lenSlack !== null || dv.isLen)) {

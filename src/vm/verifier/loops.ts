@@ -8,6 +8,7 @@
  *      wrapping (that range comes from the exit comparison, refined on the loop's branches).
  * Then r is strictly monotonic inside a finite range, so the loop runs at most
  * (range width / smallest step + 1) times; strict also wants that number to be reasonable.
+ * Failing that, carried.ts follows the head's value of r through copies and temporaries.
  * `strict` rejects a loop without such a register; `checked` leaves it to the runtime fuel.
  */
 import { ALU_ADD, ALU_SUB, ATOMIC_CMPXCHG, ATOMIC_FETCH, BPF_ALU, BPF_ALU64, BPF_K, OPCODES, aluCode, insnClass, type Insn } from '../isa.js';
@@ -16,6 +17,7 @@ import type { State } from './state.js';
 import { U64 } from './tnum.js';
 import type { ReasonCode } from './types.js';
 import type { Env, Pass } from './pass.js';
+import { carriedBound } from './carried.js';
 
 export interface LoopInfo {
   head: number;
@@ -80,6 +82,15 @@ export function proveLoops(env: Env, p: Pass, loops: LoopInfo[], states: (State 
     for (let r = 0; r < 10; r++) {
       const b = induction(env, loop, states, fnStart, r, why);
       if (b !== undefined && (bound === undefined || b < bound)) bound = b;
+    }
+    // Else a counter carried through copies and temporaries (carried.ts).
+    if (bound === undefined || bound > BigInt(env.maxLoopIterations)) {
+      const rank = env.orders.get(p.fn)!.rank;
+      const order = [...loop.body].sort((a, b) => rank[a - fnStart]! - rank[b - fnStart]!);
+      for (let r = 0; r < 10; r++) {
+        const b = carriedBound(env, loop, order, states, fnStart, r, why);
+        if (b !== undefined && (bound === undefined || b < bound)) bound = b;
+      }
     }
     if (bound !== undefined && bound <= BigInt(env.maxLoopIterations)) continue;
     if (p.env.policy === 'strict') {
