@@ -8,6 +8,9 @@
  * Runs alternate (raw, quic, raw, quic, ...) so that machine noise hits both; medians are
  * reported with the ratio. Run: npm run bench:quic [-- --size 100000000 --runs 3 --crypto noble]
  * `-- --plugins` instead compares goodput with no plugin and with each plugin in both endpoints.
+ * `-- --ciphers LIST` makes the client offer only those suites (aes128gcm,aes256gcm,chacha20);
+ * `-- --compare-ciphers` alternates the default offer (ChaCha20-Poly1305 on our WebAssembly AEAD)
+ * with AES-128-GCM (node:crypto) in every round and prints both with their ratio.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,6 +27,8 @@ const size = Number(opt('size', quick ? '20000000' : '100000000'));
 const runs = Number(opt('runs', quick ? '1' : '3'));
 const crypto = opt('crypto', 'node');
 const mtu = opt('mtu', '1350');
+const ciphers = opt('ciphers', '');
+const compareCiphers = args.includes('--compare-ciphers');
 
 interface Proc {
   out: string;
@@ -95,8 +100,9 @@ async function rawUdp(seconds: number): Promise<number> {
   return (r.bytes * 8) / r.seconds / 1e6;
 }
 
-async function quic(plugins: string[] = []): Promise<{ goodput: number; lost: number }> {
+async function quic(plugins: string[] = [], offer = ciphers): Promise<{ goodput: number; lost: number }> {
   const pluginArgs = plugins.flatMap((m) => ['-P', join(root, 'plugins-c', m)]);
+  const cipherArgs = offer ? ['--ciphers', offer] : [];
   let port = 0;
   let server: Proc | undefined;
   await new Promise<void>((resolve, reject) => {
@@ -109,7 +115,7 @@ async function quic(plugins: string[] = []): Promise<{ goodput: number; lost: nu
     });
     void server.done.then((code) => reject(new Error(`server exited (${code}): ${server!.err}`)));
   });
-  const client = run(process.execPath, [cli, 'client', '--insecure', '--crypto', crypto, '--mtu', mtu, ...pluginArgs, '-G', String(size), `https://127.0.0.1:${port}/`]);
+  const client = run(process.execPath, [cli, 'client', '--insecure', '--crypto', crypto, '--mtu', mtu, ...cipherArgs, ...pluginArgs, '-G', String(size), `https://127.0.0.1:${port}/`]);
   const code = await client.done;
   server!.kill();
   await server!.done;
@@ -132,6 +138,31 @@ if (args.includes('--plugins')) {
     const m = median(results.get(name)!);
     console.log(`| ${name} | ${m.toFixed(0)} | ${(m / base).toFixed(2)} |`);
   }
+  process.exit(0);
+}
+
+if (compareCiphers) {
+  // The default offer against AES-128-GCM only, alternating within each round (with raw UDP).
+  const raw: number[] = [];
+  const byOffer: Record<string, number[]> = { default: [], aes128gcm: [] };
+  let lost = 0;
+  for (let i = 0; i < runs; i++) {
+    raw.push(await rawUdp(quick ? 1 : 3));
+    for (const offer of ['', 'aes128gcm']) {
+      const r = await quic([], offer);
+      byOffer[offer || 'default']!.push(r.goodput);
+      lost += r.lost;
+    }
+  }
+  const chacha = median(byOffer.default!);
+  const aes = median(byOffer.aes128gcm!);
+  console.log(`| measurement (loopback, ${mtu}-byte datagrams, ${(size / 1e6).toFixed(0)} MB, ${runs} run(s), median) | Mbit/s |`);
+  console.log('|---|---:|');
+  console.log(`| raw UDP, Node dgram, one sender and one receiver process | ${median(raw).toFixed(0)} |`);
+  console.log(`| QUIC, default offer (ChaCha20-Poly1305, our WebAssembly AEAD) | ${chacha.toFixed(0)} |`);
+  console.log(`| QUIC, AES-128-GCM only (node:crypto) | ${aes.toFixed(0)} |`);
+  console.log(`| ChaCha20-Poly1305 / AES-128-GCM | ${(chacha / aes).toFixed(2)} |`);
+  console.log(`\nruns: default ${byOffer.default!.map((x) => x.toFixed(0)).join(', ')}; AES-128-GCM ${byOffer.aes128gcm!.map((x) => x.toFixed(0)).join(', ')}; raw UDP ${raw.map((x) => x.toFixed(0)).join(', ')} Mbit/s; packets lost: ${lost}`);
   process.exit(0);
 }
 
