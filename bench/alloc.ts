@@ -8,9 +8,12 @@
  * The pump is the endpoint's zero-copy send path (QuicConnection.writeDatagram into a buffer the
  * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool); like the
  * pool's buffers, the pump's buffer is a slab of the shared byte arena, so sent STREAM data is
- * copied into it by copyWithin. --no-arena takes an ordinary array instead (the view path).
+ * copied into it by copyWithin. --no-arena takes an ordinary array instead (the view path);
+ * --arena-mib N sizes the shared arena (default 32: the 20 MB written at once fit; smaller
+ * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
+ *                       [--no-arena] [--arena-mib N] [--time N]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
@@ -31,7 +34,7 @@ import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
 import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
-import { sharedArena, takeBytes } from '../src/quic/wire/byte-arena.js';
+import { setSharedArenaCapacity, sharedArena, takeBytes } from '../src/quic/wire/byte-arena.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
 
 const CIPHERS: Record<string, CipherSuite> = {
@@ -75,6 +78,7 @@ const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
 const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
 const noArena = process.argv.includes('--no-arena');
+if (process.argv.includes('--arena-mib')) setSharedArenaCapacity(arg('--arena-mib', 32) * 2 ** 20);
 const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
 const client = p.client;

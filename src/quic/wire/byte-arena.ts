@@ -113,10 +113,21 @@ export class ByteArena {
 }
 
 let shared: ByteArena | undefined;
+let sharedCapacity = DEFAULT_ARENA_BYTES;
 
 /** The process-wide arena of the send side, made on first use. */
 export function sharedArena(): ByteArena {
-  return (shared ??= new ByteArena());
+  return (shared ??= new ByteArena(sharedCapacity));
+}
+
+/**
+ * Sets the size of the process-wide arena before its first use (a host that buffers more, or
+ * less, than the default). Throws once the arena exists: its slabs are in use and cannot move.
+ */
+export function setSharedArenaCapacity(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new RangeError(`byte arena: bad capacity ${bytes}`);
+  if (shared !== undefined) throw new Error('byte arena: the shared arena is already in use');
+  sharedCapacity = bytes;
 }
 
 /** The shared arena's buffer if it exists yet (bytes-copy's check must not create it). */

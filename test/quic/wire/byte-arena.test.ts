@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteArena, sharedArena, takeBytes } from '../../../src/quic/wire/byte-arena.js';
+import { ByteArena, setSharedArenaCapacity, sharedArena, takeBytes } from '../../../src/quic/wire/byte-arena.js';
 import { copyRange } from '../../../src/quic/wire/bytes-copy.js';
 import { Writer } from '../../../src/quic/wire/buffer.js';
 import { writeStreamFrameFrom } from '../../../src/quic/wire/frames/index.js';
@@ -61,6 +61,12 @@ describe('ByteArena', () => {
     expect(arena.release(a)).toBe(true);
     expect(arena.release(a)).toBe(false);
     expect(arena.liveSlabs).toBe(0);
+  });
+
+  it('lets the shared arena be sized only before its first use', () => {
+    expect(() => setSharedArenaCapacity(-5)).toThrow(RangeError);
+    sharedArena();
+    expect(() => setSharedArenaCapacity(1 << 20)).toThrow(/already in use/);
   });
 
   it('rejects bad sizes with RangeError', () => {
