@@ -25,6 +25,17 @@ export const DEFAULT_ARENA_BYTES = 32 * 1024 * 1024;
 /** Slabs start on multiples of this (cache lines; word-aligned copies). */
 const SLAB_ALIGN = 64;
 
+/**
+ * The free slabs of one size: a stack over `slabs[0, top)`. The array is never shortened (pop()
+ * lets V8 trim its storage, and the next push allocates it again); entries above `top` are
+ * stale views of slabs that are live again, never handed out from here.
+ */
+interface FreeList {
+  readonly size: number;
+  readonly slabs: Uint8Array[];
+  top: number;
+}
+
 export class ByteArena {
   readonly buffer: ArrayBuffer;
   /** A view of the whole arena, for copyWithin between slabs. */
@@ -34,8 +45,7 @@ export class ByteArena {
   /** Next uncarved byte. */
   private top = 0;
   /** Free slabs by size (few distinct sizes, so a short list of stacks). */
-  private readonly freeSizes: number[] = [];
-  private readonly freeLists: Uint8Array[][] = [];
+  private readonly freeLists: FreeList[] = [];
   /**
    * Per SLAB_ALIGN bytes: the size of the slab handed out that starts there, 0 when none (not
    * carved, or released). Release checks it, so a double release, a sub-view or a foreign view
@@ -74,8 +84,9 @@ export class ByteArena {
   take(size: number): Uint8Array | undefined {
     if (!Number.isSafeInteger(size) || size <= 0 || size > 0x7fffffff) throw new RangeError(`byte arena: bad slab size ${size}`);
     const list = this.freeList(size);
-    let slab = list?.pop();
-    if (slab === undefined) {
+    let slab: Uint8Array | undefined;
+    if (list !== undefined && list.top > 0) slab = list.slabs[--list.top]!;
+    else {
       const at = this.top;
       if (size > this.capacity - at) return undefined;
       slab = new Uint8Array(this.buffer, at, size);
@@ -97,17 +108,14 @@ export class ByteArena {
     this.liveSize[unit] = 0;
     this.liveCount--;
     let list = this.freeList(slab.length);
-    if (list === undefined) {
-      this.freeSizes.push(slab.length);
-      this.freeLists.push((list = []));
-    }
-    list.push(slab);
+    if (list === undefined) this.freeLists.push((list = { size: slab.length, slabs: [], top: 0 }));
+    list.slabs[list.top++] = slab;
     return true;
   }
 
-  private freeList(size: number): Uint8Array[] | undefined {
-    const sizes = this.freeSizes;
-    for (let i = 0; i < sizes.length; i++) if (sizes[i] === size) return this.freeLists[i];
+  private freeList(size: number): FreeList | undefined {
+    const lists = this.freeLists;
+    for (let i = 0; i < lists.length; i++) if (lists[i]!.size === size) return lists[i];
     return undefined;
   }
 }
