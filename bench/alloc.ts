@@ -6,9 +6,14 @@
  * (issue 3); node:crypto's per-packet Cipheriv objects are a floor we cannot remove from here.
  *
  * The pump is the endpoint's zero-copy send path (QuicConnection.writeDatagram into a buffer the
- * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool).
+ * host owns, as src/quic/endpoint/session.ts does with the endpoint's DatagramPool); like the
+ * pool's buffers, the pump's buffer is a slab of the shared byte arena, so sent STREAM data is
+ * copied into it by copyWithin. --no-arena takes an ordinary array instead (the view path);
+ * --arena-mib N sizes the shared arena (default 32: the 20 MB written at once fit; smaller
+ * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
+ *                       [--no-arena] [--arena-mib N] [--time N]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
@@ -29,6 +34,7 @@ import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
 import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
+import { setSharedArenaCapacity, sharedArena, takeBytes } from '../src/quic/wire/byte-arena.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
 
 const CIPHERS: Record<string, CipherSuite> = {
@@ -71,6 +77,8 @@ const lines = process.argv.includes('--lines');
 const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
 const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
+const noArena = process.argv.includes('--no-arena');
+if (process.argv.includes('--arena-mib')) setSharedArenaCapacity(arg('--arena-mib', 32) * 2 ** 20);
 const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
 const client = p.client;
@@ -88,7 +96,8 @@ const appBuffer = new Uint8Array(64 * 1024);
  * scratch buffer cached per length (Node hands a socket's receiver a fresh Buffer per datagram;
  * that allocation is the socket's, not the core's). The clock moves by the link delay per burst.
  */
-const scratch = new Uint8Array(Math.max(client.datagramBufferSize, server.datagramBufferSize));
+const scratchSize = Math.max(client.datagramBufferSize, server.datagramBufferSize);
+const scratch = noArena ? new Uint8Array(scratchSize) : takeBytes(scratchSize);
 const views: Uint8Array[] = [];
 const viewOf = (n: number): Uint8Array => (views[n] ??= scratch.subarray(0, n));
 let received = 0;
@@ -163,7 +172,7 @@ if (timeRuns > 0) {
   }
   const sorted = [...runs].sort((a, b) => a - b);
   const fmt = (us: number): string => us.toFixed(3);
-  console.log(`bench:alloc --time: ${pull ? 'pull' : 'push'} reads, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
+  console.log(`bench:alloc --time: ${pull ? 'pull' : 'push'} reads${noArena ? ', no arena' : ''}, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
   process.exit(0);
 }
 
@@ -190,7 +199,9 @@ const walk = (n: ProfileNode, parent: string): void => {
 walk(profile.head, '');
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
-console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${pull ? 'pull' : 'push'} reads, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${pull ? 'pull' : 'push'} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+const arena = sharedArena();
+console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.fallbacks} fallbacks to ordinary arrays`);
 for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`${(bytes / packets).toFixed(0).padStart(7)} B/packet  ${site}`);
 }

@@ -11,7 +11,15 @@
  * When every slot is busy and the pool is at its capacity, peek() returns a fresh buffer instead
  * (counted in `misses`): sending never waits. A connection that needs bigger buffers (a larger
  * --mtu) grows the buffer size; smaller buffers are replaced as they come up free.
+ *
+ * Slot buffers are slabs of the shared byte arena (byte-arena.ts), like the send buffers' chunks,
+ * so a STREAM frame's data is copied into the datagram by copyWithin without a view (issue 3).
+ * A slot keeps its slab for the pool's life; a replaced (too small) one goes back to the arena.
+ * Miss buffers are ordinary arrays: they are handed to the socket with no way to learn when
+ * they are free again.
  */
+import { sharedArena, takeBytes } from '../wire/byte-arena.js';
+
 export type SendCallback = (err: Error | null) => void;
 
 export class DatagramPool {
@@ -25,6 +33,7 @@ export class DatagramPool {
   private counted = new Uint8Array(0);
   private readonly unpooled: SendCallback;
   private readonly unpooledCounted: SendCallback;
+  private disposed = false;
 
   /**
    * @param bufferSize bytes per buffer
@@ -57,6 +66,7 @@ export class DatagramPool {
   /** A buffer of at least `min` bytes to write the next datagram into; it stays free until take(). */
   peek(min: number): Uint8Array {
     if (min > this.bufferSize) this.bufferSize = min;
+    if (this.disposed) return new Uint8Array(this.bufferSize);
     if (this.free.length === 0) {
       if (this.buffers.length >= this.capacity) {
         this.misses++;
@@ -65,7 +75,10 @@ export class DatagramPool {
       this.addSlot();
     }
     const top = this.free[this.free.length - 1]!;
-    if (this.buffers[top]!.length < min) this.buffers[top] = new Uint8Array(this.bufferSize);
+    if (this.buffers[top]!.length < min) {
+      sharedArena().release(this.buffers[top]!);
+      this.buffers[top] = takeBytes(this.bufferSize);
+    }
     return this.buffers[top]!;
   }
 
@@ -81,16 +94,30 @@ export class DatagramPool {
     return this.callbacks[top]!;
   }
 
+  /**
+   * Gives the slots' slabs back to the arena (the endpoint shut down). Free slots go now; a busy
+   * one when its send completes (the socket may still read it until then). Afterwards peek()
+   * hands out ordinary arrays.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const arena = sharedArena();
+    for (const i of this.free) arena.release(this.buffers[i]!);
+    this.free.length = 0;
+  }
+
   private addSlot(): void {
     const i = this.buffers.length;
-    this.buffers.push(new Uint8Array(this.bufferSize));
+    this.buffers.push(takeBytes(this.bufferSize));
     if (this.counted.length <= i) {
       const grown = new Uint8Array(Math.max(16, this.counted.length * 2));
       grown.set(this.counted);
       this.counted = grown;
     }
     this.callbacks.push((err) => {
-      this.free.push(i);
+      if (this.disposed) sharedArena().release(this.buffers[i]!);
+      else this.free.push(i);
       this.onSent(err, this.counted[i] === 1);
     });
     this.free.push(i);

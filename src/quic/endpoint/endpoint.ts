@@ -341,6 +341,8 @@ export abstract class Endpoint implements SessionHost {
     } catch {
       // already closed
     }
+    // The send buffers are slabs of the process-wide arena: other endpoints may use them now.
+    this.pool.dispose();
   }
 
   private readonly onCountedSend = (err: Error | null): void => {

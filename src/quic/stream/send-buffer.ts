@@ -6,13 +6,19 @@
  * from the chunk); one straddling two chunks is gathered into a scratch buffer first.
  */
 import { RangeSet } from '../recovery/rangeset.js';
+import { sharedArena, takeBytes } from '../wire/byte-arena.js';
 import { copyRange } from '../wire/bytes-copy.js';
 
-/** Large writes are stored in pieces of this size, the granularity at which acked memory is freed. */
+/**
+ * Large writes are stored in pieces of this size, the granularity at which acked memory is freed.
+ * Full-size pieces are slabs of the shared byte arena, so that a sent frame's data is copied into
+ * an arena datagram buffer by copyWithin (no view per frame, issue 3).
+ */
 const CHUNK_SIZE = 16 * 1024;
 /**
- * Released full-size chunks kept for the next writes: an application writing as the data is
- * acknowledged reuses a few chunks instead of allocating a buffer and a record per 16 KiB.
+ * Released full-size chunk records kept for the next writes: an application writing as the data
+ * is acknowledged reuses a few records (and, outside the arena, their buffers) instead of
+ * allocating per 16 KiB.
  */
 const MAX_SPARE_CHUNKS = 4;
 const NO_BYTES = new Uint8Array(0);
@@ -43,6 +49,33 @@ export class SendRange extends ByteSpan {
   newBytes = 0;
 }
 
+/**
+ * A send buffer dropped without clear() (its connection simply forgotten) still holds arena
+ * slabs; they go back when the buffer is collected, so the arena does not leak away.
+ */
+const orphanedChunks = new FinalizationRegistry<ArenaHeld>((held) => {
+  releaseChunks(held.chunks);
+  releaseChunks(held.spare);
+  sharedArena().release(held.gather);
+});
+
+/** What a send buffer holds that may be arena slabs. */
+interface ArenaHeld {
+  chunks: Chunk[];
+  spare: Chunk[];
+  /** Where a range straddling two chunks is gathered (a slab too, so it is copied by copyWithin). */
+  gather: Uint8Array;
+}
+
+/** Smallest gather buffer (power-of-two sizes keep the arena's slab sizes few). */
+const MIN_GATHER = 2048;
+
+/** Returns the arena slabs among `chunks` to the arena and empties the list. */
+function releaseChunks(chunks: Chunk[]): void {
+  const arena = sharedArena();
+  while (chunks.length > 0) arena.release(chunks.pop()!.data);
+}
+
 export class SendBuffer {
   /** End of the data written so far. */
   writeOffset = 0;
@@ -52,6 +85,12 @@ export class SendBuffer {
   ackedOffset = 0;
   private readonly chunks: Chunk[] = [];
   private readonly spare: Chunk[] = [];
+
+  private readonly held: ArenaHeld = { chunks: this.chunks, spare: this.spare, gather: NO_BYTES };
+
+  constructor() {
+    orphanedChunks.register(this, this.held);
+  }
   private readonly acked = new RangeSet();
   private readonly lost = new RangeSet();
 
@@ -78,7 +117,9 @@ export class SendBuffer {
   write(data: Uint8Array): void {
     for (let i = 0; i < data.length; i += CHUNK_SIZE) {
       const n = Math.min(CHUNK_SIZE, data.length - i);
-      const chunk = n === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: new Uint8Array(n) };
+      const chunk = n === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: NO_BYTES };
+      // A spare record's buffer went back to the arena on release: take a slab again.
+      if (chunk.data.length !== n) chunk.data = n === CHUNK_SIZE ? takeBytes(n) : new Uint8Array(n);
       chunk.offset = this.writeOffset;
       copyRange(chunk.data, 0, data, i, n);
       this.chunks.push(chunk);
@@ -88,8 +129,6 @@ export class SendBuffer {
 
   /** The object next() returns, reused: one range per packet must not cost an allocation. */
   private readonly range = new SendRange();
-  /** Where a range straddling two chunks is gathered; grows to the largest such range. */
-  private gather: Uint8Array = NO_BYTES;
 
   /**
    * The next range to send: lost data first (no flow credit needed), then up to `newCredit`
@@ -133,8 +172,10 @@ export class SendBuffer {
 
   /** Drops everything, unsent data included (the stream was reset). */
   clear(): void {
-    this.chunks.length = 0;
-    this.spare.length = 0;
+    releaseChunks(this.chunks);
+    releaseChunks(this.spare);
+    sharedArena().release(this.held.gather);
+    this.held.gather = NO_BYTES;
     this.acked.clear();
     this.lost.clear();
     this.writeOffset = this.sentOffset;
@@ -155,16 +196,23 @@ export class SendBuffer {
       r.start = from;
       return r;
     }
-    if (this.gather.length < length) this.gather = new Uint8Array(Math.max(length, 2 * this.gather.length));
+    const held = this.held;
+    if (held.gather.length < length) {
+      sharedArena().release(held.gather);
+      let size = MIN_GATHER;
+      while (size < length) size *= 2;
+      held.gather = takeBytes(size);
+    }
+    const gather = held.gather;
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[i++]!;
       const start = offset + filled - chunk.offset;
       const n = Math.min(chunk.data.length - start, length - filled);
-      copyRange(this.gather, filled, chunk.data, start, n);
+      copyRange(gather, filled, chunk.data, start, n);
       filled += n;
     }
-    r.source = this.gather;
+    r.source = gather;
     r.start = 0;
     return r;
   }
@@ -192,8 +240,11 @@ export class SendBuffer {
     // shift(), not splice(), which returns an array of what it removed.
     for (let i = 0; i < drop; i++) {
       const chunk = this.chunks.shift()!;
-      // Nothing outside holds a chunk (ranges are read before the next call): reusable.
-      if (chunk.data.length === CHUNK_SIZE && this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(chunk);
+      // Nothing outside holds a chunk (ranges are read before the next call): reusable. An arena
+      // slab goes back to the arena (other streams and connections share it); its record stays.
+      if (chunk.data.length !== CHUNK_SIZE) continue;
+      if (sharedArena().release(chunk.data)) chunk.data = NO_BYTES;
+      if (this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(chunk);
     }
   }
 }

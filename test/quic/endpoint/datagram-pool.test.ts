@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatagramPool } from '../../../src/quic/endpoint/datagram-pool.js';
+import { sharedArena } from '../../../src/quic/wire/byte-arena.js';
 
 describe('DatagramPool', () => {
   const make = (capacity = 4) => {
@@ -70,5 +71,39 @@ describe('DatagramPool', () => {
   it('rejects nonsense sizes', () => {
     expect(() => new DatagramPool(0, 1, () => {})).toThrow(/buffer size/);
     expect(() => new DatagramPool(10, -1, () => {})).toThrow(/capacity/);
+  });
+});
+
+describe('DatagramPool buffers in the shared byte arena', () => {
+  it('carves slot buffers from the arena and gives them back on dispose, busy ones when their send completes', () => {
+    const arena = sharedArena();
+    const live0 = arena.liveSlabs;
+    const pool = new DatagramPool(1500, 4, () => {});
+    const a = pool.peek(1500);
+    expect(a.buffer).toBe(arena.buffer);
+    const doneA = pool.take(a, false);
+    const b = pool.peek(1500);
+    expect(b.buffer).toBe(arena.buffer);
+    expect(arena.liveSlabs).toBe(live0 + 2);
+    pool.dispose();
+    // b was free: back at once; a is still with the socket.
+    expect(arena.liveSlabs).toBe(live0 + 1);
+    doneA(null);
+    expect(arena.liveSlabs).toBe(live0);
+    // After dispose the pool hands out ordinary arrays.
+    expect(pool.peek(100).buffer).not.toBe(arena.buffer);
+  });
+
+  it('replaces a slot too small for a larger datagram with a larger slab, releasing the old one', () => {
+    const arena = sharedArena();
+    const pool = new DatagramPool(1200, 2, () => {});
+    const small = pool.peek(1200);
+    const live = arena.liveSlabs;
+    const big = pool.peek(1400);
+    expect(big.length).toBe(1400);
+    expect(big.buffer).toBe(arena.buffer);
+    expect(arena.liveSlabs).toBe(live);
+    expect(arena.release(small)).toBe(false);
+    pool.dispose();
   });
 });
