@@ -78,7 +78,11 @@ function checkRanges(f: AckFrame): void {
   if (first === undefined) throw internalError('ACK frame without ranges');
   if (first[1] !== f.largestAcknowledged) throw internalError('ACK first range does not end at Largest Acknowledged');
   let prevSmallest = Infinity;
-  for (const [smallest, largest] of f.ranges) {
+  // Indexed, without destructuring: this runs for every ACK written and parsed.
+  for (let i = 0; i < f.ranges.length; i++) {
+    const range = f.ranges[i]!;
+    const smallest = range[0];
+    const largest = range[1];
     if (!(smallest >= 0 && smallest <= largest && largest + 2 <= prevSmallest)) {
       throw internalError(`ACK range [${smallest}, ${largest}] not descending and disjoint`);
     }
