@@ -50,7 +50,11 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         break;
       case 'heap_or_null':
         if (v.k === 'handle') report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a ${v.what} handle`, st, true);
-        else if (v.k === 'ptr' && v.region !== 'heap') report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a pointer to ${v.region}`, st, false);
+        // Definite when it cannot be NULL: the allocator (src/plugins/heap.ts) knows only the blocks
+        // it handed out, so a stack or data address always fails, and the granted buffer is a block
+        // the host frees itself when the call returns (src/plugins/instance.ts, run): freed early,
+        // the host's own release would be the double free. Both policies refuse it.
+        else if (v.k === 'ptr' && v.region !== 'heap') report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a pointer to ${v.region}`, st, !v.nullable);
         else if (v.k === 'scalar' && !(isConst(v.s) && v.s.umin === 0n)) report(p, 'HELPER_ARG', pc, `${name} expects a heap pointer in r${r}, got a number`, st, false);
         break;
       case 'cstring':
