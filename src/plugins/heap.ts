@@ -25,6 +25,12 @@ export class PluginHeap {
   private free: [number, number][];
   /** Live blocks: start → size (rounded). */
   private readonly live = new Map<number, number>();
+  /**
+   * Live blocks the host lent the plugin for one call (the bytes granted to a pluglet). Only the
+   * host frees them: a plugin's my_free or my_realloc of one is a plugin error, not a block that
+   * disappears under the host, which releases it after the call.
+   */
+  private readonly hostOwned = new Set<number>();
   private used = 0;
 
   constructor(start: number, size: number) {
@@ -64,9 +70,26 @@ export class PluginHeap {
     return 0;
   }
 
-  /** Frees a block; NULL is a no-op. Throws HeapError for an address that is not a live block. */
-  freeBlock(addr: number): void {
+  /** A block for the host to lend the plugin during one call; freed with `freeHostBlock`. */
+  mallocHost(n: number): number {
+    const addr = this.malloc(n);
+    if (addr !== 0) this.hostOwned.add(addr);
+    return addr;
+  }
+
+  /** Frees a block `mallocHost` returned. */
+  freeHostBlock(addr: number): void {
+    if (!this.hostOwned.delete(addr)) throw new HeapError(`0x${addr.toString(16)} is not a block the host lent`);
+    this.freeBlock(addr, true);
+  }
+
+  /**
+   * Frees a block; NULL is a no-op. Throws HeapError for an address that is not a live block, or
+   * that the host lent for the current call (unless `byHost`).
+   */
+  freeBlock(addr: number, byHost = false): void {
     if (addr === 0) return;
+    if (!byHost && this.hostOwned.has(addr)) throw new HeapError(`my_free(0x${addr.toString(16)}): a buffer the host granted for this call (the host releases it)`);
     const size = this.live.get(addr);
     if (size === undefined) throw new HeapError(`my_free(0x${addr.toString(16)}): not a block allocated by my_malloc (double free?)`);
     this.live.delete(addr);
@@ -81,6 +104,7 @@ export class PluginHeap {
    */
   realloc(addr: number, n: number, move: (from: number, to: number, bytes: number) => void): number {
     if (addr === 0) return this.malloc(n);
+    if (this.hostOwned.has(addr)) throw new HeapError(`my_realloc(0x${addr.toString(16)}): a buffer the host granted for this call (the host releases it)`);
     const size = this.live.get(addr);
     if (size === undefined) throw new HeapError(`my_realloc(0x${addr.toString(16)}): not a block allocated by my_malloc`);
     if (n === 0) {

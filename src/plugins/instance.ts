@@ -194,7 +194,7 @@ export class PluginInstance {
     // Bytes a call hands to the pluglet are granted into its heap for that call only.
     const grants: { ptr: number; size: number; from: Uint8Array; copyBack: boolean }[] = [];
     const grant = (bytes: Uint8Array, size = bytes.length, copyBack = false): number => {
-      const ptr = this.heap.malloc(Math.max(1, size));
+      const ptr = this.heap.mallocHost(Math.max(1, size));
       if (ptr === 0) throw new HeapError(`no room in the plugin heap to grant ${size} bytes`);
       const mem = new Uint8Array(this.vm.memory.buffer, ptr, size);
       mem.fill(0);
@@ -220,7 +220,7 @@ export class PluginInstance {
     } finally {
       for (const g of grants) {
         new Uint8Array(this.vm.memory.buffer, g.ptr, g.size).fill(0);
-        this.heap.freeBlock(g.ptr);
+        this.heap.freeHostBlock(g.ptr);
       }
       this.frames.pop();
       if (this.frames.length === 0) this.objects.length = 0;

@@ -37,6 +37,20 @@ describe('PluginHeap', () => {
     h.freeBlock(0);
   });
 
+  it('keeps the blocks the host lends for a call out of the plugin\'s my_free and my_realloc', () => {
+    const h = new PluginHeap(0x1000, 1024);
+    const g = h.mallocHost(64);
+    expect(() => h.freeBlock(g)).toThrow(/a buffer the host granted for this call/);
+    expect(() => h.realloc(g, 128, () => {})).toThrow(/a buffer the host granted for this call/);
+    expect(h.blocks).toBe(1);
+    h.freeHostBlock(g);
+    expect(h.blocks).toBe(0);
+    expect(() => h.freeHostBlock(g)).toThrow(HeapError);
+    const own = h.malloc(16);
+    expect(() => h.freeHostBlock(own)).toThrow(/not a block the host lent/);
+    h.freeBlock(own);
+  });
+
   it('reallocates in place when it can, moves otherwise', () => {
     const h = new PluginHeap(0x1000, 1024);
     const moves: [number, number, number][] = [];

@@ -49,6 +49,21 @@ describe('a misbehaving plugin fails alone', () => {
     });
   }
 
+  it('a pluglet that frees the buffer the host granted it fails alone; the host releases the buffer', () => {
+    // Verified, the load is refused: the verifier sees the pointer is the grant.
+    expect(() => PluginRuntime.load([manifest('broken/freegrant.plugin')])).toThrow(/rejected by the verifier/);
+    // Unverified, the host refuses the free at run time: the plugin fails, no exception escapes.
+    const rt = PluginRuntime.load([manifest('broken/freegrant.plugin')], { verify: 'off' });
+    const victim = makePair();
+    const [inst] = rt.inject(victim.client);
+    runUntil(victim, () => victim.client.state === 'closed' || victim.client.state === 'closing' || victim.client.state === 'draining', { maxSteps: 200 });
+    const t = terminated(victim.clientEvents)!;
+    expect(t.errorCode).toBe(TransportErrorCode.INTERNAL_ERROR);
+    expect(t.reason).toMatch(/plugin test\.broken\.freegrant failed in received_packet.*a buffer the host granted for this call/);
+    expect(inst!.failure?.message).toBe(t.reason);
+    expect(rt.stats()[0]!.failures).toBe(1);
+  });
+
   it('an optional plugin that fails is removed and the connection goes on', () => {
     const rt = PluginRuntime.load([manifest('broken/oob_optional.plugin')]);
     const p = makePair();
