@@ -118,7 +118,8 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
     index[at(start)] = i;
     return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [] };
   });
-  for (const b of raw) {
+  for (let r = 0; r < raw.length; r++) {
+    const b = raw[r]!;
     let pc = b.start;
     for (;;) {
       if (!runnable(p, pc)) {
@@ -180,7 +181,10 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   order.forEach((b, i) => (rpo[b] = i));
   const blocks = order.map((b) => raw[b]!);
   blocks.forEach((b, i) => (b.succs = succs0[order[i]!]!.map((s) => rpo[s]!)));
-  for (let i = 0; i < blocks.length; i++) for (const s of blocks[i]!.succs) blocks[s]!.preds.push(i);
+  for (let i = 0; i < blocks.length; i++) {
+    const succs = blocks[i]!.succs;
+    for (let j = 0; j < succs.length; j++) blocks[succs[j]!]!.preds.push(i);
+  }
 
   // 4. Dominators (Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm"), over RPO indices.
   const idom = new Int32Array(blocks.length).fill(-1);
@@ -196,7 +200,9 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
     changed = false;
     for (let i = 1; i < blocks.length; i++) {
       let d = -1;
-      for (const q of blocks[i]!.preds) {
+      const preds = blocks[i]!.preds;
+      for (let j = 0; j < preds.length; j++) {
+        const q = preds[j]!;
         if (idom[q] === -1) continue;
         d = d === -1 ? q : intersect(q, d);
       }
@@ -212,7 +218,8 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   };
   let reducible = true;
   for (let i = 0; i < blocks.length && reducible; i++) {
-    for (const s of blocks[i]!.succs) if (s <= i && !dominates(s, i)) reducible = false;
+    const succs = blocks[i]!.succs;
+    for (let j = 0; j < succs.length; j++) if (succs[j]! <= i && !dominates(succs[j]!, i)) reducible = false;
   }
   return { blocks, idom: [...idom], reducible, callees: [...callees] };
 }

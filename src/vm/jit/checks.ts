@@ -80,7 +80,8 @@ export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (
       let minOff = Infinity;
       let maxEnd = -Infinity;
       let write = false;
-      for (const i of g) {
+      for (let j = 0; j < g.length; j++) {
+        const i = g[j]!;
         const pc = block.pcs[i]!;
         const op = info[pc]!;
         const off = insns[pc]!.off;

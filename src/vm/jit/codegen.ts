@@ -124,7 +124,7 @@ export class FunctionGen implements BlockEmitter {
     this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
     // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
     let insns = 0;
-    for (const b of cfg.blocks) insns += b.pcs.length;
+    for (let b = 0; b < cfg.blocks.length; b++) insns += cfg.blocks[b]!.pcs.length;
     this.code = new Code(256 + 48 * insns);
   }
 

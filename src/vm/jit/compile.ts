@@ -6,6 +6,10 @@
  *
  * The module is compiled once per image (cached on it, like the image's bytes) and instantiated
  * per Vm, that is per connection for a plugin.
+ *
+ * The first plugin a process loads runs the translator before V8 has optimised it: its loops
+ * over blocks, successors and instructions are indexed, because unoptimised code allocates an
+ * iterator result for every step of a for-of and calls a closure per element of a forEach.
  */
 import { VmError } from '../errors.js';
 import type { LinkedImage } from '../link.js';

@@ -35,17 +35,19 @@ export function planFuel(cfg: Cfg, info: readonly (OpInfo | undefined)[]): Segme
   const segs: Segment[][] = [];
   /** Whether the block's last segment ends with a call (its successors start after a call). */
   const endsWithCall: boolean[] = [];
-  for (const b of blocks) {
+  for (let bi = 0; bi < n; bi++) {
+    const b = blocks[bi]!;
     const s: Segment[] = [];
     let open: Segment | undefined;
-    b.pcs.forEach((pc, i) => {
+    for (let i = 0; i < b.pcs.length; i++) {
+      const pc = b.pcs[i]!;
       if (!open) {
         open = { first: i, pc, cost: 0, check: 0 };
         s.push(open);
       }
       open.cost++;
       if (isCall(info[pc])) open = undefined;
-    });
+    }
     endsWithCall.push(s.length > 0 && open === undefined);
     // The interpreter charges the slot it cannot run before it faults.
     if (b.exit.kind === 'fault') {
@@ -55,18 +57,26 @@ export function planFuel(cfg: Cfg, info: readonly (OpInfo | undefined)[]): Segme
     segs.push(s);
   }
   const checkpoint = blocks.map((b, i) => !cfg.reducible || i === 0 || b.preds.some((p) => p >= i));
-  blocks.forEach((b, i) => {
-    if (endsWithCall[i]) for (const s of b.succs) checkpoint[s] = true;
-  });
+  for (let i = 0; i < n; i++) {
+    const succs = blocks[i]!.succs;
+    if (endsWithCall[i]) for (let j = 0; j < succs.length; j++) checkpoint[succs[j]!] = true;
+  }
   // Most fuel spent from a block's entry to the next checkpoint; successors come later in RPO
   // except along back edges, which end at loop headers (checkpoints).
   const maxFrom = new Array<number>(n).fill(0);
   for (let i = n - 1; i >= 0; i--) {
     const s = segs[i]!;
     let tail = 0;
-    if (!endsWithCall[i]) for (const t of blocks[i]!.succs) if (t > i && !checkpoint[t]) tail = Math.max(tail, maxFrom[t]!);
+    const succs = blocks[i]!.succs;
+    if (!endsWithCall[i]) {
+      for (let j = 0; j < succs.length; j++) {
+        const t = succs[j]!;
+        if (t > i && !checkpoint[t]) tail = Math.max(tail, maxFrom[t]!);
+      }
+    }
     const last = s.length - 1;
-    s.forEach((seg, k) => {
+    for (let k = 0; k < s.length; k++) {
+      const seg = s[k]!;
       const ahead = seg.cost + (k === last ? tail : 0);
       if (k === 0) {
         maxFrom[i] = ahead;
@@ -74,7 +84,7 @@ export function planFuel(cfg: Cfg, info: readonly (OpInfo | undefined)[]): Segme
       } else {
         seg.check = ahead; // right after a call
       }
-    });
+    }
   }
   return segs;
 }

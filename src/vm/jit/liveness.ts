@@ -100,7 +100,8 @@ export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined
   const liveIn = new Uint16Array(n);
   const liveOut = (b: number): number => {
     let out = base[b]!;
-    for (const s of blocks[b]!.succs) out |= liveIn[s]!;
+    const succs = blocks[b]!.succs;
+    for (let j = 0; j < succs.length; j++) out |= liveIn[succs[j]!]!;
     return out;
   };
   // Blocks are in reverse postorder: visiting them backwards converges in a few passes.
