@@ -15,6 +15,7 @@ import { delayMs, nowUs } from './clock.js';
 import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
+import { PeerAddressCache } from './peer-address-cache.js';
 
 /** Datagrams one connection may send per flush before the endpoint reads its socket again. */
 const MAX_BURST = 256;
@@ -80,6 +81,8 @@ export abstract class Endpoint implements SessionHost {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly onAppError: (err: unknown) => void;
+  /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
+  private readonly peerAddresses = new PeerAddressCache();
   private readonly lossRate: number;
   private lossState: number;
 
@@ -124,7 +127,7 @@ export abstract class Endpoint implements SessionHost {
       // A plain Uint8Array over the same memory: the core copies with slice(), which on a Node
       // Buffer would only make a view.
       const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      this.handleDatagram(data, { address: rinfo.address, port: rinfo.port }, nowUs());
+      this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), nowUs());
     } catch {
       // Junk must never take the socket down: count it and go on.
       this.stats.handlerErrors++;
