@@ -14,6 +14,7 @@
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
  *                       [--no-arena] [--arena-mib N] [--time N]
+ *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
@@ -29,6 +30,11 @@
  * --time N skips the profiler and times N more transfers instead: CPU microseconds per packet
  * (user + system, both ends in this one process), each run and the minimum and median. For speed
  * comparisons, alternate processes of the two versions and compare ratios.
+ *
+ * --udp measures the real receive path instead: an hq server and a client endpoint in this one
+ * process on 127.0.0.1, one download, and the bytes allocated per datagram received (both
+ * endpoints). This includes what Node's dgram allocates for every message (its Buffer and rinfo,
+ * out of our hands) and the event loop's own work; the sites tell them apart from ours.
  */
 import { Session } from 'node:inspector/promises';
 import type { QuicConnection } from '../src/quic/connection/connection.js';
@@ -36,6 +42,9 @@ import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
 import { setSharedArenaCapacity, sharedArena, takeBytes } from '../src/quic/wire/byte-arena.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
+import { hqFetch } from '../src/quic/hq/client.js';
+import { DiscardSink } from '../src/quic/hq/sinks.js';
+import { connectClient, startHqServer } from '../test/quic/endpoint/helpers.js';
 
 const CIPHERS: Record<string, CipherSuite> = {
   aes128gcm: TLS_AES_128_GCM_SHA256,
@@ -71,6 +80,64 @@ interface ProfileNode {
   children: ProfileNode[];
 }
 
+/** Bytes allocated per site in a sampling heap profile. */
+function allocationSites(profile: { head: ProfileNode }): Map<string, number> {
+  const bySite = new Map<string, number>();
+  const walk = (n: ProfileNode, parent: string): void => {
+    const f = n.callFrame;
+    const own0 = f.url.includes('main.mjs') || f.url === '' ? `${f.functionName || '(anonymous)'}` : `${f.functionName || '(anonymous)'} (${f.url.replace(/^node:/, '')})`;
+    const own = lines && f.url.includes('main.mjs') ? `${own0}:${f.lineNumber + 1}` : own0;
+    // Builtins (subarray, splice ...) are charged to their caller, which is what one can change.
+    const site = f.url === '' && parent ? `${own} in ${parent}` : own;
+    if (n.selfSize > 0) bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, f.url === '' ? parent : own);
+  };
+  walk(profile.head, '');
+  return bySite;
+}
+
+/** Starts V8's sampling heap profiler; the returned function stops it and gives the sites. */
+async function startProfiler(): Promise<() => Promise<Map<string, number>>> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
+    session.disconnect();
+    return allocationSites(profile);
+  };
+}
+
+function printSites(bySite: Map<string, number>, per: number, unit: string): void {
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${(bytes / per).toFixed(0).padStart(7)} B/${unit}  ${site}`);
+  }
+}
+
+/** --udp: one download over loopback between two endpoints in this process. */
+async function udpAllocation(): Promise<void> {
+  const s = await startHqServer();
+  const client = await connectClient(s.port);
+  const fetchOnce = async (): Promise<void> => {
+    const [r] = await hqFetch(client.session, [{ path: `/_bytes/${size}`, sink: new DiscardSink() }]);
+    if (!r?.ok || r.bytes !== size) throw new Error(`bench:alloc --udp: the download failed (${r?.error ?? 'no result'})`);
+  };
+  const received = (): number => s.server.stats.datagramsReceived + client.stats.datagramsReceived;
+  // Warm up (JIT tiers, pools, windows), then measure a second download on the same connection.
+  await fetchOnce();
+  const stop = await startProfiler();
+  const received0 = received();
+  await fetchOnce();
+  const datagrams = received() - received0;
+  const bySite = await stop();
+  await client.close();
+  await s.server.close();
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  console.log(`bench:alloc --udp: ${(size / 1e6).toFixed(0)} MB over 127.0.0.1, ${datagrams} datagrams received (both ends), ${(total / datagrams).toFixed(0)} bytes allocated per datagram received`);
+  printSites(bySite, datagrams, 'datagram');
+}
+
 const size = arg('--size', 20_000_000);
 const top = arg('--top', 15);
 const lines = process.argv.includes('--lines');
@@ -78,6 +145,10 @@ const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
 const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
 const noArena = process.argv.includes('--no-arena');
+if (process.argv.includes('--udp')) {
+  await udpAllocation();
+  process.exit(0);
+}
 if (process.argv.includes('--arena-mib')) setSharedArenaCapacity(arg('--arena-mib', 32) * 2 ** 20);
 const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
 handshake(p);
@@ -176,32 +247,14 @@ if (timeRuns > 0) {
   process.exit(0);
 }
 
-const session = new Session();
-session.connect();
-await session.post('HeapProfiler.enable');
-await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+const stopProfiler = await startProfiler();
 const packets0 = server.stats.packetsSent + client.stats.packetsSent;
 transfer(size);
 const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
-const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
-session.disconnect();
-
-const bySite = new Map<string, number>();
-const walk = (n: ProfileNode, parent: string): void => {
-  const f = n.callFrame;
-  const own0 = f.url.includes('main.mjs') || f.url === '' ? `${f.functionName || '(anonymous)'}` : `${f.functionName || '(anonymous)'} (${f.url.replace(/^node:/, '')})`;
-  const own = lines && f.url.includes('main.mjs') ? `${own0}:${f.lineNumber + 1}` : own0;
-  // Builtins (subarray, splice ...) are charged to their caller, which is what one can change.
-  const site = f.url === '' && parent ? `${own} in ${parent}` : own;
-  if (n.selfSize > 0) bySite.set(site, (bySite.get(site) ?? 0) + n.selfSize);
-  for (const c of n.children) walk(c, f.url === '' ? parent : own);
-};
-walk(profile.head, '');
+const bySite = await stopProfiler();
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
 console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${pull ? 'pull' : 'push'} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
 const arena = sharedArena();
 console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.fallbacks} fallbacks to ordinary arrays`);
-for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-  console.log(`${(bytes / packets).toFixed(0).padStart(7)} B/packet  ${site}`);
-}
+printSites(bySite, packets, 'packet');
