@@ -606,8 +606,10 @@ export class QuicConnection {
       this.loss.setAmplificationLimited(false, now);
     }
     if (header.form === 'long' && header.type === 'initial' && this.isClient && !this.firstPacketReceived) {
-      // The server's first SCID becomes our DCID (RFC 9000 §7.2).
-      this.peerInitialScid = header.scid;
+      // The server's first SCID becomes our DCID (RFC 9000 §7.2). Kept until the server's
+      // transport parameters are checked against it (§7.3), possibly datagrams later: a copy,
+      // not a view of a receive buffer the host may reuse.
+      this.peerInitialScid = copyBytes(header.scid);
       this.cids.setInitialPeerCid(header.scid);
     }
     if (header.form === 'short' && firstInDatagram && !sameAddress(from, this.peerAddress)) {
