@@ -28,6 +28,7 @@ import {
 } from '../layout.js';
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
+import { frameSlots } from './slots.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
 import { liveRegisters, type Liveness } from './liveness.js';
@@ -118,10 +119,20 @@ export class FunctionGen implements BlockEmitter {
   private block = 0;
   /** Whether the access being translated is covered by a merged check. */
   private unchecked = false;
+  /** Frame offset -> local of the stack slots kept in locals (slots.ts). */
+  private readonly slots = new Map<number, number>();
 
   constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
     this.fuel = planFuel(cfg, ctx.prog.info);
     this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
+    // Only with a constant r10: the prologue and the exits then address the slots directly.
+    if (ctx.fixedFrame) {
+      const offs = frameSlots(cfg, ctx.prog.insns, ctx.prog.info, ctx.frameSize);
+      for (let k = 0; k < offs.length; k++) {
+        this.slots.set(offs[k]!, PARAMS.length + this.locals.length);
+        this.locals.push(I64);
+      }
+    }
     // About 30 bytes of Wasm per eBPF instruction (docs/BENCHMARKS.md "JIT").
     let insns = 0;
     for (let b = 0; b < cfg.blocks.length; b++) insns += cfg.blocks[b]!.pcs.length;
@@ -143,13 +154,27 @@ export class FunctionGen implements BlockEmitter {
     c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
     c.end();
+    // A fault or a hand-over: the frame in memory as the interpreter would have left it.
+    this.flushSlots(c);
     for (let i = 0; i < 6; i++) c.i64Const(0);
     // Prologue: the fuel. The body is emitted first, as it decides the locals.
     const out = new Code(c.len + 16);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
     if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
+    // Slots in locals start as memory holds them: a read before any write sees what the interpreter would.
+    this.slots.forEach((l, off) => out.i32Const(0).mem(Op.i64_load, 0, this.ctx.stackTop + off).set(l));
     return out.bytes(c.view());
+  }
+
+  /** Stores the slots kept in locals back into the frame (slots.ts). */
+  private flushSlots(c: Code): void {
+    this.slots.forEach((l, off) => c.i32Const(0).get(l).mem(Op.i64_store, 0, this.ctx.stackTop + off));
+  }
+
+  /** The local of the 64-bit stack slot at r10 + off, if it lives in one. */
+  private slot(base: number, off: number, size: number | undefined): number | undefined {
+    return base === 10 && size === 8 ? this.slots.get(off) : undefined;
   }
 
   // ---- branch depths to the two outer blocks ----
@@ -231,6 +256,7 @@ export class FunctionGen implements BlockEmitter {
     const ex = this.cfg.blocks[b]!.exit;
     const c = this.code;
     if (ex.kind === 'exit') {
+      this.flushSlots(c);
       c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
       for (let r = 0; r <= 5; r++) c.get(r);
       c.op(Op.return);
@@ -304,18 +330,35 @@ export class FunctionGen implements BlockEmitter {
         return;
       }
       case 'ldx':
-      case 'ldxs':
+      case 'ldxs': {
+        const l = op.kind === 'ldx' ? this.slot(i.src, i.off, op.size) : undefined;
+        if (l !== undefined) {
+          c.get(l).set(i.dst);
+          return;
+        }
         this.address(pc, i.src, i.off, op.size!, false);
         c.mem(loadOp(op.size!, op.kind === 'ldxs'), 0).set(i.dst);
         return;
-      case 'st':
-        this.address(pc, i.dst, i.off, op.size!, true);
-        c.i64Const(i.imm).mem(storeOp(op.size!), 0);
+      }
+      case 'st': {
+        const l = this.slot(i.dst, i.off, op.size);
+        if (l !== undefined) c.i64Const(i.imm).set(l);
+        else {
+          this.address(pc, i.dst, i.off, op.size!, true);
+          c.i64Const(i.imm).mem(storeOp(op.size!), 0);
+        }
         return;
-      case 'stx':
+      }
+      case 'stx': {
+        const l = this.slot(i.dst, i.off, op.size);
+        if (l !== undefined) {
+          c.get(i.src).set(l);
+          return;
+        }
         this.address(pc, i.dst, i.off, op.size!, true);
         c.get(i.src).mem(storeOp(op.size!), 0);
         return;
+      }
       case 'atomic':
         return this.atomic(pc, i, op.size!);
       case 'call':
