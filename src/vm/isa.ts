@@ -187,6 +187,27 @@ export interface OpInfo {
   srcReg: boolean;
 }
 
+/**
+ * The register a non-call instruction writes, or -1 (stores, jumps, exit). ALU, loads and
+ * `lddw` write dst; a fetching atomic writes src, CMPXCHG writes r0 (RFC 9669 §5.3). Calls
+ * clobber r0–r5 (and a local call more): callers that see calls handle them themselves.
+ */
+export function writtenRegister(i: Insn, op: OpInfo): number {
+  switch (op.kind) {
+    case 'alu':
+    case 'neg':
+    case 'end':
+    case 'ld_imm64':
+    case 'ldx':
+    case 'ldxs':
+      return i.dst;
+    case 'atomic':
+      return i.imm === ATOMIC_CMPXCHG ? 0 : (i.imm & ATOMIC_FETCH) !== 0 ? i.src : -1;
+    default:
+      return -1;
+  }
+}
+
 const ALU_NAMES: ReadonlyMap<number, string> = new Map([
   [ALU_ADD, 'add'], [ALU_SUB, 'sub'], [ALU_MUL, 'mul'], [ALU_DIV, 'div'], [ALU_OR, 'or'],
   [ALU_AND, 'and'], [ALU_LSH, 'lsh'], [ALU_RSH, 'rsh'], [ALU_NEG, 'neg'], [ALU_MOD, 'mod'],

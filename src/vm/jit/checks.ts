@@ -10,7 +10,7 @@
  * interpreter runs on from that exact state (codegen.ts). So errors stay the interpreter's, pc,
  * address and all.
  */
-import { ATOMIC_CMPXCHG, ATOMIC_FETCH, type Insn, type OpInfo } from '../isa.js';
+import { writtenRegister, type Insn, type OpInfo } from '../isa.js';
 import type { Block } from './cfg.js';
 import type { Segment } from './fuel.js';
 
@@ -29,23 +29,6 @@ export interface CheckPlan {
   merged: Map<number, MergedCheck>;
   /** Block indices whose own check the merged one covers. */
   covered: Set<number>;
-}
-
-/** The register an instruction writes, or -1 (a call ends its segment, so calls need no case). */
-function writes(i: Insn, op: OpInfo): number {
-  switch (op.kind) {
-    case 'alu':
-    case 'neg':
-    case 'end':
-    case 'ld_imm64':
-    case 'ldx':
-    case 'ldxs':
-      return i.dst;
-    case 'atomic':
-      return i.imm === ATOMIC_CMPXCHG ? 0 : i.imm & ATOMIC_FETCH ? i.src : -1;
-    default:
-      return -1;
-  }
 }
 
 /** `inFrame`: block indices of accesses that need no check at all (ranges.ts). */
@@ -72,7 +55,7 @@ export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (
           else groups.set(key, [i]);
         }
       }
-      const w = writes(insn, op);
+      const w = writtenRegister(insn, op); // a call ends its segment, so calls need no case
       if (w >= 0) generation[w]!++;
     }
     for (const g of groups.values()) {

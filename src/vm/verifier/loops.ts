@@ -11,7 +11,7 @@
  * Failing that, carried.ts follows the head's value of r through copies and temporaries.
  * `strict` rejects a loop without such a register; `checked` leaves it to the runtime fuel.
  */
-import { ALU_ADD, ALU_SUB, ATOMIC_CMPXCHG, ATOMIC_FETCH, BPF_ALU, BPF_ALU64, BPF_K, OPCODES, aluCode, insnClass, type Insn } from '../isa.js';
+import { ALU_ADD, ALU_SUB, BPF_ALU, BPF_ALU64, BPF_K, OPCODES, aluCode, insnClass, writtenRegister, type Insn } from '../isa.js';
 import { S64_MAX, U32, low32 } from './scalar.js';
 import type { State } from './state.js';
 import { U64 } from './tnum.js';
@@ -25,25 +25,13 @@ export interface LoopInfo {
   body: Set<number>;
 }
 
-/** Registers an instruction writes. */
+/** Registers an instruction writes (a call: r0–r5). */
 export function writes(insn: Insn): number[] {
   const info = OPCODES.get(insn.opcode);
   if (!info) return [];
-  switch (info.kind) {
-    case 'alu':
-    case 'neg':
-    case 'end':
-    case 'ld_imm64':
-    case 'ldx':
-    case 'ldxs':
-      return [insn.dst];
-    case 'atomic':
-      return insn.imm === ATOMIC_CMPXCHG ? [0] : insn.imm & ATOMIC_FETCH ? [insn.src] : [];
-    case 'call':
-      return [0, 1, 2, 3, 4, 5];
-    default:
-      return [];
-  }
+  if (info.kind === 'call') return [0, 1, 2, 3, 4, 5];
+  const r = writtenRegister(insn, info);
+  return r < 0 ? [] : [r];
 }
 
 interface Step {
