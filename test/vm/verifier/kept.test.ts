@@ -13,6 +13,7 @@ import { verifyProgram, type KeptFact, type Policy, type VerifyResult } from '..
 import { pluginHelpers } from '../../../src/plugins/helper-signatures.js';
 import { AK_CNX_OUTPUT, HELPER_IDS } from '../../../src/plugins/abi.js';
 import { elf } from './util.js';
+import { reserveAsm } from './reserve-asm.js';
 
 const id = (name: string): number => HELPER_IDS.get(name)!;
 const [GET_CNX, SET_CNX, GET_CNX_METADATA, SET_CNX_METADATA, MALLOC] = ['get_cnx', 'set_cnx', 'get_cnx_metadata', 'set_cnx_metadata', 'my_malloc'].map(id);
@@ -218,21 +219,8 @@ describe('kept slots: the C corpus (plugins-c/verifier-tests/kept.c)', () => {
 });
 
 describe('kept slots: reserve_frames\' frame_ctx', () => {
-  const RESERVE = id('reserve_frames');
-  /** One reserve_frame_slot_t on the stack at fp-32: type 0x31, 100 bytes, frame_ctx from `ctx` (into r4). */
-  const reserve = (ctx: string): string => `mov %r6, %r1
-${ctx}
-stdw [%r10-32], 0x31
-stdw [%r10-24], 100
-stdw [%r10-16], 1
-stxdw [%r10-8], %r4
-mov %r1, %r6
-mov %r2, 1
-mov %r3, %r10
-add %r3, -32
-call ${RESERVE}
-mov %r0, 0
-exit`;
+  /** Reserves one frame of type 0x31, 100 bytes, frame_ctx from `ctx` (into r4). */
+  const reserve = (ctx: string): string => reserveAsm(ctx, 0x31, 100);
   const block = `mov %r2, 24\ncall ${MALLOC}\njne %r0, 0, ok\nexit\nok:\nmov %r4, %r0`;
 
   it('a heap block as frame_ctx is no leak, and the summary records it under its frame type', () => {

@@ -12,26 +12,13 @@ import { verifyPlugin } from '../../../src/plugins/verify-plugin.js';
 import type { KeptFact, VerifyResult } from '../../../src/vm/verifier/index.js';
 import { KEPT_NULL, joinKept, leqKept } from '../../../src/vm/verifier/kept.js';
 import { HELPER_IDS } from '../../../src/plugins/abi.js';
+import { reserveAsm } from './reserve-asm.js';
 
 const id = (name: string): number => HELPER_IDS.get(name)!;
-const [GET_CNX, MALLOC, RESERVE] = ['get_cnx', 'my_malloc', 'reserve_frames'].map(id);
+const [GET_CNX, MALLOC] = ['get_cnx', 'my_malloc'].map(id);
 const T = 0x3e;
 
-/** Reserves one frame of `type` (a constant, or 'unknown' for a number read from input 0) with frame_ctx from `ctx` (into r4). */
-const reserve = (ctx: string, type: number | 'unknown' = T): string => `mov %r6, %r1
-${type === 'unknown' ? `mov %r2, 0\nmov %r3, 0\ncall ${GET_CNX}\nstxdw [%r10-32], %r0\nmov %r1, %r6` : ''}
-${ctx}
-${type === 'unknown' ? '' : `stdw [%r10-32], ${type}`}
-stdw [%r10-24], 10
-stdw [%r10-16], 1
-stxdw [%r10-8], %r4
-mov %r1, %r6
-mov %r2, 1
-mov %r3, %r10
-add %r3, -32
-call ${RESERVE}
-mov %r0, 0
-exit`;
+const reserve = (ctx: string, type: number | 'unknown' = T): string => reserveAsm(ctx, type, 10);
 const block = (size: number): string => `mov %r2, ${size}\ncall ${MALLOC}\njne %r0, 0, ok\nexit\nok:\nmov %r4, %r0`;
 
 /** Reads input `input`, NULL-checks it unless `unchecked`, and loads 8 bytes at `off`. */
