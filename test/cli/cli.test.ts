@@ -1,27 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main, COMMANDS } from '../../src/cli/main.js';
+import { cli, tmp } from './run-cli.js';
+import { COMMANDS } from '../../src/cli/main.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONF = join(ROOT, 'test/fixtures/conformance');
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') });
-  return { code, out, err };
-}
-
-function tmp(name: string, data: string | Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pquic-cli-'));
-  const p = join(dir, name);
-  writeFileSync(p, data);
-  return p;
-}
 
 describe('pquic CLI', () => {
   it('prints help for the tool and every command', async () => {

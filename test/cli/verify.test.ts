@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { cli, tmp } from './run-cli.js';
 import { assemble } from '../../src/vm/asm.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') });
-  return { code, out, err };
-}
-
-function tmp(name: string, data: string | Uint8Array): string {
-  const p = join(mkdtempSync(join(tmpdir(), 'pquic-verify-')), name);
-  writeFileSync(p, data);
-  return p;
-}
 
 describe('pquic verify', () => {
   it('accepts a plugin under strict: exit 0', async () => {
