@@ -3,6 +3,7 @@ import { flag, intOpt, parse, str, UsageError, type Parsed } from '../args.js';
 import type { Command, Io } from '../io.js';
 import { PLUGIN_OPTIONS, PLUGIN_USAGE, setupPlugins, type PluginSetup } from '../plugins-opt.js';
 import type { QuicConfiguration } from '../../quic/config.js';
+import type { PeerAddress } from '../../quic/connection/types.js';
 import { getProvider } from '../../quic/crypto/index.js';
 import { openKeyLogFile, type KeyLogFile } from '../../quic/endpoint/keylog-file.js';
 import { QuicServer } from '../../quic/endpoint/server.js';
@@ -199,6 +200,7 @@ export const serverCommand: Command = {
         ...loss,
         ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),
+        ...(log ? { onDatagramError: datagramErrorLog(log) } : {}),
         config: {
           certificateChain: identity.chain,
           ...(identity.key ? { privateKey: identity.key } : {}),
@@ -229,7 +231,17 @@ export const serverCommand: Command = {
     await server.close();
     keyLog?.close();
     plugins.finish();
-    log?.(`stopped after ${server.stats.connectionsAccepted} connections, ${hq.stats.requests} requests`);
+    const st = server.stats;
+    log?.(`stopped after ${st.connectionsAccepted} connections, ${hq.stats.requests} requests; datagrams received ${st.datagramsReceived}, sent ${st.datagramsSent}, dropped ${st.datagramsDropped}, handler errors ${st.handlerErrors}, socket errors ${st.socketErrors}`);
     return 0;
   },
 };
+
+/** Prints the first datagrams whose handling threw (a bug of ours: junk is dropped quietly). */
+function datagramErrorLog(log: (line: string) => void, limit = 10): (err: unknown, from: PeerAddress) => void {
+  let shown = 0;
+  return (err, from) => {
+    if (shown++ >= limit) return;
+    log(`handling a datagram from ${formatAddress(from)} failed: ${(err as Error)?.stack ?? String(err)}`);
+  };
+}

@@ -58,6 +58,12 @@ export interface EndpointOptions {
    */
   lossRate?: number;
   lossSeed?: number;
+  /**
+   * Called when handling a received datagram threw (the datagram is dropped and counted in
+   * `handlerErrors`): a bug of ours, never the peer's junk, which is dropped without throwing.
+   * For diagnostics (the CLI's --verbose prints it).
+   */
+  onDatagramError?: (err: unknown, from: PeerAddress) => void;
 }
 
 export abstract class Endpoint implements SessionHost {
@@ -81,6 +87,7 @@ export abstract class Endpoint implements SessionHost {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly onAppError: (err: unknown) => void;
+  private readonly onDatagramError: ((err: unknown, from: PeerAddress) => void) | undefined;
   /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
   private readonly peerAddresses = new PeerAddressCache();
   private readonly lossRate: number;
@@ -106,6 +113,7 @@ export abstract class Endpoint implements SessionHost {
     this.lossRate = Math.min(1, Math.max(0, opts.lossRate ?? 0));
     this.lossState = (opts.lossSeed ?? 1) >>> 0;
     this.onAppError = opts.onError ?? ((e) => process.stderr.write(`pquic: application callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
+    this.onDatagramError = opts.onDatagramError;
     this.socket.on('message', this.onMessage);
     this.socket.on('error', (e) => {
       this.lastSocketError = e;
@@ -128,11 +136,21 @@ export abstract class Endpoint implements SessionHost {
       // Buffer would only make a view.
       const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
       this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), nowUs());
-    } catch {
+    } catch (e) {
       // Junk must never take the socket down: count it and go on.
       this.stats.handlerErrors++;
+      this.reportDatagramError(e, rinfo);
     }
   };
+
+  private reportDatagramError(err: unknown, rinfo: dgram.RemoteInfo): void {
+    if (this.onDatagramError === undefined) return;
+    try {
+      this.onDatagramError(err, this.peerAddresses.get(rinfo.address, rinfo.port));
+    } catch {
+      // A diagnostics callback must not take the socket down either.
+    }
+  }
 
   // ---------------------------------------------------------------- SessionHost
 
