@@ -332,7 +332,7 @@ function ubpfMarkdown(results: KernelResult[]): string {
   const lines = [
     `| kernel | kind | JIT µs/run | JIT+proofs µs/run | uBPF JIT µs/run | uBPF JIT call alone µs | JIT / uBPF | target | (JIT+proofs) / uBPF | r0 (all sides) |` +
       `${interp ? ' uBPF interpreter µs/run | interpreter / uBPF interpreter |' : ''}`,
-    `|---|---|---:|---:|---:|---:|---:|---:|---|---|${interp ? '---:|---:|' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---|---:|---|${interp ? '---:|---:|' : ''}`,
   ];
   for (const r of results) {
     const side = (engine: Side) => r.engines.find((e) => e.engine === engine)?.vm.medianUs;
