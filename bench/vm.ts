@@ -9,6 +9,8 @@
  *   npm run bench:vm -- --quick        short run (about 0.4 s per kernel), for smoke tests
  *   npm run bench:vm -- --json         machine-readable output
  *   npm run bench:vm -- --only crc32,sieve
+ *   npm run bench:vm -- --ubpf PATH    also uBPF's x86-64 JIT, through our runner bench/ubpf/runner.c
+ *                                      built against a uBPF you built (--ubpf-interpreter: its interpreter too)
  *
  * What is timed: one `vm.exec({ mem })` call, which copies the input into the VM's memory, runs
  * the program and copies mem back (that is what a host pays per run), against one call of the
@@ -21,6 +23,11 @@
  * checked, src/vm/verifier) and compiled with the verifier's proofs: accesses it proves inside
  * their region have no runtime check (src/vm/jit/proofs.ts). The table says how many of the
  * kernel's checked accesses the proofs drop.
+ *
+ * With --ubpf, each kernel's measurement is split into rounds; after each round the runner runs
+ * the same object on uBPF in a child process as many times as each side ran in the round, and
+ * times every run itself, copying mem in and out as `vm.exec` does (bench/ubpf/side.ts). Its r0
+ * and mem must equal TypeScript's. The ratios against uBPF come from the same rounds.
  * This is a measurement, not a test: it asserts no speed.
  */
 import { readFileSync } from 'node:fs';
@@ -34,6 +41,8 @@ import { STANDARD_HELPER_SIGNATURES } from '../src/vm/helper-signatures.js';
 import { programProofs } from '../src/vm/jit/proofs.js';
 import { KERNELS, type Kernel } from './kernels.js';
 import { jitStartup, jitStartupMarkdown } from './jit-startup.js';
+import { fnv1a64, runUbpf, type UbpfEngine } from './ubpf/side.js';
+import { UBPF_TARGETS, ubpfTargetLine } from './ubpf/targets.js';
 
 interface Options {
   engines: Engine[];
@@ -42,6 +51,10 @@ interface Options {
   json: boolean;
   quick: boolean;
   only: string[] | undefined;
+  /** Our uBPF runner (bench/ubpf/runner.c, built by the user), or none. */
+  ubpf: string | undefined;
+  /** Also run uBPF's interpreter (a sanity column: far slower than ours). */
+  ubpfInterpreter: boolean;
 }
 
 interface Stats {
@@ -73,14 +86,19 @@ interface KernelResult {
   engines: EngineResult[];
   /** jit+proofs: accesses with a check (own or merged) in the JIT, and how many the proofs drop. */
   checks?: { checked: number; dropped: number };
+  /** uBPF's JIT (and interpreter) through the runner: copy in + run + copy out, and the call alone. */
+  ubpf?: { engine: UbpfEngine; r0: string; run: Stats; call: Stats }[];
 }
 
 /** Targets from the VM performance issue (instructions per second with bounds checks on). */
 const TARGET_MIPS = 400;
 const STRETCH_MIPS = 600;
+/** With --ubpf: measurement rounds per kernel, and at most this many uBPF interpreter runs per round. */
+const UBPF_ROUNDS = 5;
+const UBPF_INTERPRETER_RUNS = 20;
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { engines: [...ENGINES], proofs: true, json: false, quick: false, only: undefined };
+  const opts: Options = { engines: [...ENGINES], proofs: true, json: false, quick: false, only: undefined, ubpf: undefined, ubpfInterpreter: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--json') opts.json = true;
@@ -89,10 +107,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-proofs') opts.proofs = false;
     else if (a === '--only' && i + 1 < argv.length) opts.only = argv[++i]!.split(',');
     else if (a.startsWith('--only=')) opts.only = a.slice('--only='.length).split(',');
+    else if (a === '--ubpf' && i + 1 < argv.length) opts.ubpf = resolve(argv[++i]!);
+    else if (a === '--ubpf-interpreter') opts.ubpfInterpreter = true;
     else {
-      console.error(`usage: npm run bench:vm -- [--engine interpreter|jit] [--no-proofs] [--quick] [--json] [--only name,name]   (unknown argument ${a})`);
+      console.error(`usage: npm run bench:vm -- [--engine interpreter|jit] [--no-proofs] [--quick] [--json] [--only name,name] [--ubpf RUNNER [--ubpf-interpreter]]   (unknown argument ${a})`);
       process.exit(2);
     }
+  }
+  if (opts.ubpfInterpreter && !opts.ubpf) {
+    console.error('bench:vm: --ubpf-interpreter needs --ubpf RUNNER');
+    process.exit(2);
   }
   return opts;
 }
@@ -120,7 +144,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
-  const object = new Uint8Array(readFileSync(resolve(root, 'plugins-c/bench', `${k.name}.o`)));
+  const objectPath = resolve(root, 'plugins-c/bench', `${k.name}.o`);
+  const object = new Uint8Array(readFileSync(objectPath));
   const sides: Side[] = [...opts.engines];
   if (opts.proofs && opts.engines.includes('jit')) sides.push('jit+proofs');
   let checks: KernelResult['checks'];
@@ -186,6 +211,27 @@ function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
     return (t1 - t0) * 1000;
   };
 
+  // uBPF: its r0 and the bytes it leaves in mem must be TypeScript's too.
+  const ubpfSides: UbpfEngine[] = opts.ubpf ? ['ubpf-jit', ...(opts.ubpfInterpreter ? (['ubpf-interpreter'] as const) : [])] : [];
+  const ubpfTimes = ubpfSides.map(() => ({ run: [] as number[], call: [] as number[] }));
+  const expectedDigest = opts.ubpf ? fnv1a64(tsMem) : 0n;
+  const ubpfRound = (runs: number): void => {
+    ubpfSides.forEach((engine, j) => {
+      // uBPF's interpreter is a sanity column: a few runs are enough, and it is slow.
+      const n = engine === 'ubpf-interpreter' ? Math.min(runs, UBPF_INTERPRETER_RUNS) : runs;
+      let r;
+      try {
+        r = runUbpf(opts.ubpf!, objectPath, k.name, input, n, engine);
+      } catch (e) {
+        fail(`${k.name}: ${(e as Error).message}`);
+      }
+      if (r.r0 !== expected) fail(`${k.name}: ${engine} returned 0x${r.r0.toString(16)}, TypeScript 0x${expected.toString(16)}`);
+      if (r.memDigest !== expectedDigest) fail(`${k.name}: ${engine} and TypeScript leave different bytes in mem`);
+      ubpfTimes[j]!.run.push(...r.ns.map((ns) => ns / 1000));
+      ubpfTimes[j]!.call.push(...r.callNs.map((ns) => ns / 1000));
+    });
+  };
+
   // Warm-up: both sides, alternating, until V8 has had time to tier up the Wasm core and the JS.
   const warmEnd = performance.now() + warmupMs;
   for (let i = 0; i < 3 || performance.now() < warmEnd; i++) {
@@ -193,15 +239,22 @@ function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
     runTs();
   }
   // Measurement: alternate which side goes first, so that neither always runs right after a copy.
-  const end = performance.now() + measureMs * (vms.length + 1) / 2;
-  for (let i = 0; tsTimes.length < minRuns || performance.now() < end; i++) {
-    if (i % 2 === 0) {
-      vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
-      tsTimes.push(runTs());
-    } else {
-      tsTimes.push(runTs());
-      vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
+  // With uBPF, in rounds, each followed by as many uBPF runs as each side made in it.
+  const rounds = opts.ubpf ? (opts.quick ? 2 : UBPF_ROUNDS) : 1;
+  const roundMs = (measureMs * (vms.length + 1)) / 2 / rounds;
+  for (let round = 0, i = 0; round < rounds; round++) {
+    const start = tsTimes.length;
+    const end = performance.now() + roundMs;
+    for (; tsTimes.length - start < Math.ceil(minRuns / rounds) || performance.now() < end; i++) {
+      if (i % 2 === 0) {
+        vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
+        tsTimes.push(runTs());
+      } else {
+        tsTimes.push(runTs());
+        vms.forEach((vm, j) => vmTimes[j]!.push(runVm(vm)));
+      }
     }
+    ubpfRound(tsTimes.length - start);
   }
   const tsStats = stats(tsTimes);
   return {
@@ -215,6 +268,9 @@ function benchKernel(k: Kernel, root: string, opts: Options): KernelResult {
       return { engine: sides[j]!, vm: s, mips: instructions / s.medianUs, ratio: s.medianUs / tsStats.medianUs };
     }),
     ...(checks ? { checks } : {}),
+    ...(opts.ubpf
+      ? { ubpf: ubpfSides.map((engine, j) => ({ engine, r0: `0x${expected.toString(16)}`, run: stats(ubpfTimes[j]!.run), call: stats(ubpfTimes[j]!.call) })) }
+      : {}),
   };
 }
 
@@ -266,6 +322,40 @@ function markdown(results: KernelResult[], opts: Options): string {
         `stretch ${STRETCH_MIPS}: ${stretch} of ${results.length}; slowest kernel ${fmt(Math.min(...mips), 0)} M insns/s.`,
     );
   }
+  if (results.some((r) => r.ubpf)) lines.push('', ubpfMarkdown(results));
+  return lines.join('\n');
+}
+
+/** The uBPF table: our JIT against uBPF's, with the issue's target per kernel. */
+function ubpfMarkdown(results: KernelResult[]): string {
+  const interp = results[0]?.ubpf?.some((u) => u.engine === 'ubpf-interpreter') ?? false;
+  const lines = [
+    `| kernel | kind | JIT µs/run | JIT+proofs µs/run | uBPF JIT µs/run | uBPF JIT call alone µs | JIT / uBPF | target | (JIT+proofs) / uBPF | r0 (all sides) |` +
+      `${interp ? ' uBPF interpreter µs/run | interpreter / uBPF interpreter |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---|---:|---|${interp ? '---:|---:|' : ''}`,
+  ];
+  for (const r of results) {
+    const side = (engine: Side) => r.engines.find((e) => e.engine === engine)?.vm.medianUs;
+    const jit = side('jit');
+    const proofs = side('jit+proofs');
+    const u = r.ubpf?.find((x) => x.engine === 'ubpf-jit');
+    const ui = r.ubpf?.find((x) => x.engine === 'ubpf-interpreter');
+    if (!u) continue;
+    const us = (x: number | undefined) => (x === undefined ? '' : fmt(x, 1));
+    const ratio = (x: number | undefined, y: number) => (x === undefined ? '' : fmt(x / y, 2));
+    const interpreter = side('interpreter');
+    lines.push(
+      `| ${r.kernel} | ${UBPF_TARGETS[r.kernel]?.kind ?? ''} | ${us(jit)} | ${us(proofs)} | ${fmt(u.run.medianUs, 1)} | ${fmt(u.call.medianUs, 1)} | ` +
+        `${ratio(jit, u.run.medianUs)} | ${jit === undefined ? '' : ubpfTargetLine(r.kernel, jit / u.run.medianUs)} | ${ratio(proofs, u.run.medianUs)} | ${u.r0} |` +
+        `${interp ? ` ${ui ? fmt(ui.run.medianUs, 1) : ''} | ${ui ? ratio(interpreter, ui.run.medianUs) : ''} |` : ''}`,
+    );
+  }
+  lines.push(
+    '',
+    `uBPF: medians of ${Math.min(...results.flatMap((r) => r.ubpf?.filter((x) => x.engine === 'ubpf-jit').map((x) => x.run.runs) ?? []))}+ runs, ` +
+      `timed by the runner as vm.exec runs (copy mem in, call, copy out), in rounds alternating with the other sides` +
+      ' ("call alone": without the copies). target: the issue\'s, for the JIT with every check on (JIT / uBPF).',
+  );
   return lines.join('\n');
 }
 
