@@ -1058,6 +1058,8 @@ export class QuicConnection {
         ...(config.cipherSuites ? { cipherSuites: config.cipherSuites } : {}),
         ...(config.groups ? { groups: config.groups } : {}),
         ...(config.keyLog ? { keyLog: config.keyLog } : {}),
+        ...(config.sessionCache ? { sessionCache: config.sessionCache } : {}),
+        ...(config.sessionTicketKey ? { sessionTicketKey: config.sessionTicketKey } : {}),
         transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
       },
       (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),
