@@ -266,6 +266,8 @@ export class TlsContext {
   // Server state.
   private hrrGroup: NamedGroup | undefined;
   private ticketsIssued = 0;
+  /** The client listed psk_dhe_ke: only then are our tickets of use to it (RFC 8446 §4.2.9). */
+  private clientWantsTickets = false;
 
   constructor(config: TlsConfig, private readonly onSecret: SecretCallback) {
     this.config = config;
@@ -497,8 +499,10 @@ export class TlsContext {
     extensions.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
     const session = this.offeredSession;
     const binderLength = session ? suiteParams(session.suite).hashLength : 0;
+    // With a cache we want tickets: listing psk_dhe_ke tells the server so (RFC 8446 §4.2.9; Go's
+    // TLS only derives a usable ticket for clients that list it).
+    if (this.config.sessionCache) extensions.push({ type: ExtensionType.pskKeyExchangeModes, data: encodePskModes([PSK_DHE_KE]) });
     if (session) {
-      extensions.push({ type: ExtensionType.pskKeyExchangeModes, data: encodePskModes([PSK_DHE_KE]) });
       // pre_shared_key goes last (RFC 8446 §4.2.11), with a placeholder binder patched below.
       const identity = { identity: session.ticket, obfuscatedTicketAge: obfuscatedAge(session, this.nowMs()) };
       extensions.push({ type: ExtensionType.preSharedKey, data: encodeOfferedPsks([identity], [new Uint8Array(binderLength)]) });
@@ -795,6 +799,8 @@ export class TlsContext {
     const ours = this.provider.generateKeyShare(offer.group);
     const shared = this.sharedSecret(offer.group, ours.privateKey, offer.share.keyExchange);
     const psk = this.serverChoosePsk(ch, m.raw, suite, offer.alpn, offer.serverName);
+    const modesData = findExtension(ch.extensions, ExtensionType.pskKeyExchangeModes);
+    this.clientWantsTickets = modesData !== undefined && parsePskModes(modesData).includes(PSK_DHE_KE);
     this.resumedSession = psk !== undefined;
     this.negotiatedSuite = suite;
     this.negotiatedAlpn = offer.alpn;
@@ -882,7 +888,7 @@ export class TlsContext {
   /** Sends one NewSessionTicket at 1-RTT (RFC 8446 §4.6.1, RFC 9001 §4.1.3). */
   private issueTicket(): void {
     const key = this.config.sessionTicketKey;
-    if (!key || !this.resumptionSecret) return;
+    if (!key || !this.resumptionSecret || !this.clientWantsTickets) return;
     const lifetimeS = Math.min(this.config.ticketLifetimeS ?? DEFAULT_TICKET_LIFETIME_S, MAX_TICKET_LIFETIME_S);
     // Distinct nonces give distinct PSKs for the tickets of one connection.
     const nonce = Uint8Array.of(this.ticketsIssued++ & 0xff);

@@ -156,12 +156,12 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
   const fixedNow = () => new Date(startedAt);
   const ticketServer = { sessionTicketKey: new SessionTicketKey(new Uint8Array(32).fill(9)), now: fixedNow };
   const sessionCache = new MemorySessionCache();
-  const realTicket = record(ticketServer, { sessionCache, now: fixedNow })[4]!;
+  const [, ticketServerHello, ticketServerFlight, , realTicket] = record(ticketServer, { sessionCache, now: fixedNow }) as Uint8Array[];
   const [resumedClientHello] = record(ticketServer, { sessionCache, now: fixedNow }) as [Uint8Array];
-  const corpus = [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrClientHello2, ticket, realTicket, resumedClientHello];
+  const corpus = [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrClientHello2, ticket, realTicket!, resumedClientHello];
 
   it('records a resumable ticket and a ClientHello offering it', () => {
-    expect(realTicket[0]).toBe(HandshakeType.newSessionTicket);
+    expect(realTicket![0]).toBe(HandshakeType.newSessionTicket);
     const s = server(ticketServer);
     s.ctx.receive('initial', resumedClientHello);
     expect(s.ctx.resumed).toBe(true);
@@ -274,12 +274,13 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
     {
       name: 'client <- NewSessionTicket (kept in a session cache)',
       cases: 300,
-      input: realTicket,
+      input: realTicket!,
       run: (rng, m) => {
+        // A client with an (empty) cache lists psk_dhe_ke, so its handshake is the recorded one.
         const c = client({ sessionCache: new MemorySessionCache(), now: fixedNow });
         c.ctx.start();
-        c.ctx.receive('initial', serverHello);
-        c.ctx.receive('handshake', serverFlight);
+        c.ctx.receive('initial', ticketServerHello!);
+        c.ctx.receive('handshake', ticketServerFlight!);
         deliver(rng, c, 'oneRtt', m);
         return c;
       },

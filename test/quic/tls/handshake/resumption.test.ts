@@ -125,6 +125,20 @@ describe.each(PROVIDERS)('session resumption in memory (%s provider)', (_name, p
     expect(hex(cache.get('localhost')!.psk)).not.toBe(hex(session.psk));
   });
 
+  it('issues tickets only to clients that list psk_dhe_ke (RFC 8446 §4.2.9), which clients with a cache do', () => {
+    const key = new SessionTicketKey();
+    const without = resumeOnce(provider, { server: { sessionTicketKey: key } });
+    expect(without.clientError ?? without.serverError).toBeUndefined();
+    expect(without.sent.some((m) => m.type === HandshakeType.newSessionTicket)).toBe(false);
+    let modes: Uint8Array | undefined;
+    const withCache = resumeOnce(provider, { client: { sessionCache: new MemorySessionCache() }, server: { sessionTicketKey: key } }, (from, data) => {
+      if (from === 'client' && data[0] === HandshakeType.clientHello) modes = findExtension(parseClientHello(data.subarray(4)).extensions, ExtensionType.pskKeyExchangeModes);
+      return data;
+    });
+    expect(modes && hex(modes)).toBe('0101');
+    expect(withCache.sent.filter((m) => m.type === HandshakeType.newSessionTicket)).toHaveLength(1);
+  });
+
   it('resumes after a HelloRetryRequest (the binder covers message_hash and the HRR)', () => {
     const { cache, key } = firstConnection();
     const r = resumeOnce(provider, { client: { sessionCache: cache }, server: { sessionTicketKey: key, groups: [GROUP_SECP256R1] } });
