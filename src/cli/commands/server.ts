@@ -38,6 +38,7 @@ options:
                         localhost, 127.0.0.1 and ::1
   -w, --webroot DIR     directory to serve (default: none, only /_bytes/N)
       --retry           validate each client's address with a Retry first (RFC 9000 §8.1.2)
+      --no-tickets      send no TLS session tickets (clients cannot resume)
   -q, --qlog-dir DIR    one qlog file per connection (default: $QLOGDIR)
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
       --crypto C        node (default) | noble
@@ -131,6 +132,7 @@ export const serverCommand: Command = {
       key: { type: 'string', short: 'k' },
       webroot: { type: 'string', short: 'w' },
       retry: { type: 'boolean' },
+      'no-tickets': { type: 'boolean' },
       'qlog-dir': { type: 'string', short: 'q' },
       keylog: { type: 'string', short: 'X' },
       crypto: { type: 'string' },
@@ -187,6 +189,7 @@ export const serverCommand: Command = {
       if (log) {
         const from = formatAddress(s.remoteAddress);
         log(`connection from ${from}`);
+        void s.handshake.then(() => log(`connection from ${from}: handshake complete, ${s.quic.tls.resumed ? 'resumed' : 'full'}`), () => undefined);
         void s.closed.then((e) => log(`connection from ${from} ended: ${describeTermination(e)}`));
       }
     };
@@ -209,6 +212,7 @@ export const serverCommand: Command = {
           initialMaxStreamsBidi: maxStreams,
           maxDatagramSize: mtu,
           ...(keyLog ? { keyLog: keyLog.write } : {}),
+          ...(flag(p, 'no-tickets') ? { sessionTicketKey: undefined } : {}),
         },
       }, onConnection);
     } catch (e) {
