@@ -32,6 +32,11 @@ export interface QuicConfiguration {
    * by default); undefined sends no NewSessionTicket and resumes nothing.
    */
   sessionTicketKey?: SessionTicketKey;
+  /**
+   * Server: accept 0-RTT from clients resuming our tickets (RFC 9001 §4.6). Early data can be
+   * replayed within the ticket-age window (RFC 8446 §8): only for idempotent requests.
+   */
+  acceptEarlyData?: boolean;
 
   // Transport parameters we send (RFC 9000 §18.2).
   maxIdleTimeoutMs: number;

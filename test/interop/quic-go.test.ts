@@ -303,6 +303,19 @@ describe.skipIf(!installed && !PEERS_REQUIRED)('interop with quic-go 0.29', () =
       expect(run.proc.stdout()).toMatch(/expected to receive a session ticket/);
     });
 
-    it.todo('zerortt: we do not do 0-RTT yet (quic-go\'s client would resume without early data)');
+    it('zerortt: with --early-data our server accepts quic-go\'s 0-RTT request on the resumed connection', async () => {
+      const ourQlog = newDir('qlog');
+      const { srv } = await fetchFrom('zerortt', ['1k.bin', '10k.bin'], { serverArgs: ['-V', '--early-data', '-q', ourQlog] });
+      expect(srv.proc.stderr()).toMatch(/handshake complete, resumed with 0-RTT/);
+      // The request itself came in a 0-RTT packet: a STREAM frame on stream 0.
+      expect(qlogText(ourQlog)).toMatch(/"packet_type":"0RTT"[^\n]*"frame_type":"stream","stream_id":0/);
+    });
+
+    it('zerortt without --early-data: our tickets do not offer 0-RTT, quic-go resumes with a 1-RTT request', async () => {
+      const ourQlog = newDir('qlog');
+      const { srv } = await fetchFrom('zerortt', ['1k.bin', '10k.bin'], { serverArgs: ['-V', '-q', ourQlog] });
+      expect(srv.proc.stderr()).toMatch(/handshake complete, resumed\n/);
+      expect(qlogText(ourQlog)).not.toMatch(/"packet_type":"0RTT"/);
+    });
   });
 });

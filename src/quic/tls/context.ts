@@ -1,7 +1,7 @@
 /**
  * The TLS 1.3 handshake state machine for QUIC (RFC 8446 §4, RFC 9001 §4), client and server:
  * (EC)DHE handshakes authenticated by certificates, or resumed with a ticket's PSK (psk_dhe_ke,
- * RFC 8446 §2.2). No 0-RTT, no middlebox compatibility mode (RFC 9001 §8.4); the only
+ * RFC 8446 §2.2), optionally with 0-RTT: early data keys at epoch zeroRtt (RFC 9001 §4.6). No middlebox compatibility mode (RFC 9001 §8.4); the only
  * post-handshake message is the server's NewSessionTicket.
  *
  * Sans-IO like aioquic's tls.Context: the QUIC layer feeds the bytes of CRYPTO frames per epoch
@@ -89,6 +89,7 @@ import {
 } from './messages.js';
 import {
   PSK_DHE_KE,
+  encodeMaxEarlyData,
   encodeOfferedPsks,
   encodePskModes,
   encodeSelectedIdentity,
@@ -97,6 +98,7 @@ import {
   parsePskModes,
   parseSelectedIdentity,
 } from './psk-extensions.js';
+import { earlyDataParamsCompatible } from './early-data.js';
 import { choosePsk, obfuscatedAge, sessionToOffer, writeBinder, type PskChoice } from './resumption.js';
 import type { ClientSession, SessionCache } from './session.js';
 import { DEFAULT_TICKET_LIFETIME_S, MAX_TICKET_LIFETIME_S, type SessionTicketKey } from './ticket.js';
@@ -144,6 +146,16 @@ export interface TlsConfig {
   sessionTicketKey?: SessionTicketKey;
   /** Server: the ticket_lifetime we announce, in seconds (at most 604800, RFC 8446 §4.6.1). */
   ticketLifetimeS?: number;
+  /**
+   * Server: announce 0-RTT in our tickets and accept early data from clients resuming them
+   * (RFC 9001 §4.6). See early-data.ts for what is checked, and for the replay caveat.
+   */
+  acceptEarlyData?: boolean;
+  /**
+   * Client: announce early data when resuming a ticket that allows it; the zeroRtt write secret
+   * then comes before any server reply, and {@link TlsContext.acceptedEarlyData} tells the outcome.
+   */
+  offerEarlyData?: boolean;
 }
 
 /**
@@ -268,6 +280,7 @@ export class TlsContext {
   private ticketsIssued = 0;
   /** The client listed psk_dhe_ke: only then are our tickets of use to it (RFC 8446 §4.2.9). */
   private clientWantsTickets = false;
+  private earlyDataAccepted = false;
 
   constructor(config: TlsConfig, private readonly onSecret: SecretCallback) {
     this.config = config;
@@ -306,6 +319,11 @@ export class TlsContext {
   /** True when the handshake used a ticket's PSK instead of certificates. */
   get resumed(): boolean {
     return this.resumedSession;
+  }
+
+  /** 0-RTT was accepted: by us (server), or by the server (client, known from EncryptedExtensions). */
+  get acceptedEarlyData(): boolean {
+    return this.earlyDataAccepted;
   }
 
   get helloRetryRequested(): boolean {
@@ -499,6 +517,9 @@ export class TlsContext {
     extensions.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
     const session = this.offeredSession;
     const binderLength = session ? suiteParams(session.suite).hashLength : 0;
+    // RFC 8446 §4.2.10: never after a HelloRetryRequest; only with a ticket allowing it (RFC 9001 §4.6.1).
+    const early = session !== undefined && this.config.offerEarlyData === true && !this.hrr && session.maxEarlyData === QUIC_MAX_EARLY_DATA;
+    if (early) extensions.push({ type: ExtensionType.earlyData, data: new Uint8Array(0) });
     // With a cache we want tickets: listing psk_dhe_ke tells the server so (RFC 8446 §4.2.9; Go's
     // TLS only derives a usable ticket for clients that list it).
     if (this.config.sessionCache) extensions.push({ type: ExtensionType.pskKeyExchangeModes, data: encodePskModes([PSK_DHE_KE]) });
@@ -521,6 +542,14 @@ export class TlsContext {
       const hash = suiteParams(session.suite).hash;
       // After a HelloRetryRequest the transcript already holds message_hash(CH1) and the HRR (RFC 8446 §4.2.11.2).
       writeBinder(hello, binderLength, (truncated) => schedule.pskBinder(this.transcript.hash(hash, truncated)));
+      this.send('initial', hello);
+      if (early) {
+        // Early data is protected under the PSK's suite (RFC 8446 §4.2.10), keyed by the ClientHello.
+        const secret = schedule.clientEarlyTrafficSecret(this.transcript.hash(hash));
+        this.onSecret('zeroRtt', 'write', session.suite, secret);
+        this.log(KeyLogLabel.clientEarlyTrafficSecret, secret);
+      }
+      return;
     }
     this.send('initial', hello);
   }
@@ -637,6 +666,13 @@ export class TlsContext {
     }
     const params = findExtension(extensions, ExtensionType.quicTransportParameters);
     if (params === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'no quic_transport_parameters from the server');
+    const earlyData = findExtension(extensions, ExtensionType.earlyData);
+    if (earlyData !== undefined) {
+      // Only offered with a PSK, and only acceptable with that PSK selected (RFC 8446 §4.2.10).
+      if (earlyData.length !== 0) throw new TlsAlert(AlertDescription.decodeError, 'EncryptedExtensions early_data is not empty');
+      if (!this.resumedSession) throw new TlsAlert(AlertDescription.illegalParameter, 'early data accepted without resumption');
+      this.earlyDataAccepted = true;
+    }
     this.peerParams = params.slice();
     this.transcript.add(m.raw);
     // RFC 8446 §2.2: a PSK handshake has no Certificate, CertificateVerify or CertificateRequest.
@@ -808,6 +844,13 @@ export class TlsContext {
     this.peerServerName = offer.serverName;
     this.clientRandom = ch.random.slice();
     this.transcript.add(m.raw);
+    this.earlyDataAccepted = this.serverAcceptsEarlyData(ch, psk, suite, offer.alpn);
+    if (this.earlyDataAccepted) {
+      // The client's 0-RTT packets are protected with this secret (RFC 9001 §5.1); we only read them.
+      const early = psk!.schedule.clientEarlyTrafficSecret(this.transcriptHash());
+      this.onSecret('zeroRtt', 'read', suite, early);
+      this.log(KeyLogLabel.clientEarlyTrafficSecret, early);
+    }
     const helloExtensions: Extension[] = [
       { type: ExtensionType.supportedVersions, data: encodeSupportedVersionsServerHello(TLS13_VERSION) },
       { type: ExtensionType.keyShare, data: encodeKeyShareServerHello({ group: offer.group, keyExchange: ours.publicKey }) },
@@ -838,6 +881,7 @@ export class TlsContext {
       ee.push({ type: ExtensionType.applicationLayerProtocolNegotiation, data: encodeAlpn([new TextEncoder().encode(offer.alpn)]) });
     }
     ee.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
+    if (this.earlyDataAccepted) ee.push({ type: ExtensionType.earlyData, data: new Uint8Array(0) }); // RFC 8446 §4.2.10
     this.send('handshake', encodeEncryptedExtensions(ee));
     if (!psk) {
       this.send(
@@ -885,6 +929,20 @@ export class TlsContext {
     });
   }
 
+  /**
+   * Whether to accept the early data a ClientHello announces (RFC 8446 §4.2.10, RFC 9001 §4.6.2):
+   * resuming the first PSK offered, a ticket that allowed 0-RTT, the same suite and ALPN, no
+   * HelloRetryRequest, and transport parameters that still allow what the ticket's did.
+   */
+  private serverAcceptsEarlyData(ch: ClientHello, psk: PskChoice | undefined, suite: CipherSuite, alpn: string | undefined): boolean {
+    const data = findExtension(ch.extensions, ExtensionType.earlyData);
+    if (data === undefined) return false;
+    if (data.length !== 0) throw new TlsAlert(AlertDescription.decodeError, 'ClientHello early_data is not empty');
+    if (!this.config.acceptEarlyData || !psk || this.hrr || psk.index !== 0) return false;
+    const t = psk.state;
+    return t.maxEarlyData === QUIC_MAX_EARLY_DATA && t.suite === suite && t.alpn === alpn && earlyDataParamsCompatible(t.transportParameters, this.config.transportParameters);
+  }
+
   /** Sends one NewSessionTicket at 1-RTT (RFC 8446 §4.6.1, RFC 9001 §4.1.3). */
   private issueTicket(): void {
     const key = this.config.sessionTicketKey;
@@ -900,13 +958,14 @@ export class TlsContext {
       issuedAtMs: this.nowMs(),
       lifetimeS,
       ageAdd,
-      maxEarlyData: 0,
+      maxEarlyData: this.config.acceptEarlyData ? QUIC_MAX_EARLY_DATA : 0,
       alpn: this.negotiatedAlpn,
       serverName: this.peerServerName,
       transportParameters: this.config.transportParameters,
     });
-    // No early_data extension: we do not accept 0-RTT (RFC 9001 §4.6.1).
-    this.queue('oneRtt', encodeNewSessionTicket({ ticketLifetime: lifetimeS, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions: [] }));
+    // early_data announces 0-RTT, with the only size QUIC allows (RFC 9001 §4.6.1).
+    const extensions = this.config.acceptEarlyData ? [{ type: ExtensionType.earlyData, data: encodeMaxEarlyData(QUIC_MAX_EARLY_DATA) }] : [];
+    this.queue('oneRtt', encodeNewSessionTicket({ ticketLifetime: lifetimeS, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions }));
   }
 
   /** Validates a ClientHello and makes the server's choices (RFC 8446 §4.1.1, §4.2). */

@@ -58,6 +58,11 @@ export class KeySchedule {
     return this.provider.hash(this.hash, new Uint8Array(0));
   }
 
+  /** client_early_traffic_secret = Derive-Secret(early secret, "c e traffic", ClientHello) (RFC 8446 §7.1). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.provider, this.hash, this.earlySecret, 'c e traffic', clientHelloHash);
+  }
+
   /** Mixes in the (EC)DHE shared secret; returns the handshake traffic secrets for Hash(CH..SH). */
   handshake(sharedSecret: Uint8Array, helloHash: Uint8Array): TrafficSecrets {
     const salt = deriveSecret(this.provider, this.hash, this.earlySecret, 'derived', this.emptyHash());

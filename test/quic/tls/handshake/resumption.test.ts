@@ -325,3 +325,61 @@ describe('SessionTicketKey', () => {
     for (let n = 0; n < 80; n++) expect(key.open(provider, provider.randomBytes(n))).toBeUndefined();
   });
 });
+
+describe.each(PROVIDERS)('0-RTT in memory (%s provider)', (_name, provider) => {
+  /** A first connection with a server that announces 0-RTT, then a second that offers early data. */
+  function twoConnections(second: { client?: Partial<TlsConfig>; server?: Partial<TlsConfig> } = {}, first: { server?: Partial<TlsConfig> } = {}) {
+    const cache = new MemorySessionCache();
+    const key = new SessionTicketKey();
+    const one = runHandshake(provider, { client: { sessionCache: cache }, server: { sessionTicketKey: key, acceptEarlyData: true, ...first.server } });
+    expect(one.clientError ?? one.serverError).toBeUndefined();
+    const r = runHandshake(provider, {
+      client: { sessionCache: cache, offerEarlyData: true, ...second.client },
+      server: { sessionTicketKey: key, acceptEarlyData: true, ...second.server },
+    });
+    expect(r.clientError ?? r.serverError).toBeUndefined();
+    expect(r.client.ctx.resumed && r.server.ctx.resumed).toBe(true);
+    return { cache, r };
+  }
+  const zeroRtt = (side: Side, direction: 'read' | 'write') => side.secrets.find((s) => s.epoch === 'zeroRtt' && s.direction === direction);
+
+  it('announces max_early_data 0xffffffff in tickets (RFC 9001 §4.6.1) and accepts early data', () => {
+    const { cache, r } = twoConnections();
+    expect(cache.get('localhost')!.maxEarlyData).toBe(0xffffffff);
+    expect(r.client.ctx.acceptedEarlyData && r.server.ctx.acceptedEarlyData).toBe(true);
+    const w = zeroRtt(r.client, 'write')!;
+    const rd = zeroRtt(r.server, 'read')!;
+    expect(hex(w.secret)).toBe(hex(rd.secret));
+    expect(w.suite).toBe(rd.suite);
+    // The early secret comes first: before the client hears anything from the server.
+    expect(r.client.secrets[0]!.epoch).toBe('zeroRtt');
+    expect(r.client.keyLog.some((l) => l.startsWith('CLIENT_EARLY_TRAFFIC_SECRET '))).toBe(true);
+  });
+
+  it('rejects early data (and still resumes) when the server no longer accepts it', () => {
+    const { r } = twoConnections({ server: { acceptEarlyData: false } });
+    expect(r.client.ctx.acceptedEarlyData || r.server.ctx.acceptedEarlyData).toBe(false);
+    expect(zeroRtt(r.client, 'write')).toBeDefined();
+    expect(zeroRtt(r.server, 'read')).toBeUndefined();
+  });
+
+  it('rejects early data when a remembered limit went down (RFC 9000 §7.4.1)', () => {
+    // active_connection_id_limit 4 in the ticket, 2 now.
+    const { r } = twoConnections({ server: { transportParameters: Uint8Array.of(0x0e, 0x01, 0x02) } });
+    expect(r.server.ctx.acceptedEarlyData).toBe(false);
+    const raised = twoConnections({ server: { transportParameters: Uint8Array.of(0x0e, 0x01, 0x08) } });
+    expect(raised.r.server.ctx.acceptedEarlyData).toBe(true);
+  });
+
+  it('rejects early data after a HelloRetryRequest, where the client does not offer it again', () => {
+    const { r } = twoConnections({ server: { groups: [GROUP_SECP256R1] } });
+    expect(r.server.ctx.helloRetryRequested).toBe(true);
+    expect(r.server.ctx.acceptedEarlyData || r.client.ctx.acceptedEarlyData).toBe(false);
+  });
+
+  it('offers no early data with a ticket that does not allow it', () => {
+    const { r } = twoConnections({}, { server: { acceptEarlyData: false } });
+    expect(zeroRtt(r.client, 'write')).toBeUndefined();
+    expect(r.server.ctx.acceptedEarlyData).toBe(false);
+  });
+});
