@@ -158,6 +158,11 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
   const sessionCache = new MemorySessionCache();
   const [, ticketServerHello, ticketServerFlight, , realTicket] = record(ticketServer, { sessionCache, now: fixedNow }) as Uint8Array[];
   const [resumedClientHello] = record(ticketServer, { sessionCache, now: fixedNow }) as [Uint8Array];
+  // The same with 0-RTT: a ticket announcing it, then a ClientHello with early_data.
+  const earlyServer = { ...ticketServer, acceptEarlyData: true };
+  const earlyCache = new MemorySessionCache();
+  record(earlyServer, { sessionCache: earlyCache, now: fixedNow });
+  const [earlyClientHello] = record(earlyServer, { sessionCache: earlyCache, now: fixedNow, offerEarlyData: true }) as [Uint8Array];
   const corpus = [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrClientHello2, ticket, realTicket!, resumedClientHello];
 
   it('records a resumable ticket and a ClientHello offering it', () => {
@@ -165,6 +170,9 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
     const s = server(ticketServer);
     s.ctx.receive('initial', resumedClientHello);
     expect(s.ctx.resumed).toBe(true);
+    const e = server(earlyServer);
+    e.ctx.receive('initial', earlyClientHello);
+    expect(e.ctx.acceptedEarlyData).toBe(true);
   });
 
   it('replays byte-identical flights', () => {
@@ -267,6 +275,16 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
       input: resumedClientHello,
       run: (rng, m) => {
         const s = server(ticketServer);
+        deliver(rng, s, 'initial', m);
+        return s;
+      },
+    },
+    {
+      name: 'server <- ClientHello with pre_shared_key and early_data',
+      cases: 600,
+      input: earlyClientHello,
+      run: (rng, m) => {
+        const s = server(earlyServer);
         deliver(rng, s, 'initial', m);
         return s;
       },
