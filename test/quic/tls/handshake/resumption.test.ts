@@ -162,6 +162,19 @@ describe.each(PROVIDERS)('session resumption in memory (%s provider)', (_name, p
     expect(r.serverError?.alert).toBe(AlertDescription.decryptError);
   });
 
+  it('the client refuses a ServerHello selecting a PSK identity it did not offer (RFC 8446 §4.2.11)', () => {
+    const { cache, key } = firstConnection();
+    const r = resumeOnce(provider, { client: { sessionCache: cache }, server: { sessionTicketKey: key } }, (from, data) => {
+      if (from !== 'server' || data[0] !== HandshakeType.serverHello) return data;
+      // pre_shared_key is the ServerHello's last extension: its u16 selected_identity ends the message.
+      const copy = data.slice();
+      copy[copy.length - 1] = 1;
+      return copy;
+    });
+    expect(r.clientError?.alert).toBe(AlertDescription.illegalParameter);
+    expect(r.clientError?.message).toMatch(/PSK identity 1/);
+  });
+
   /** A second connection that must complete with a full handshake (and get a fresh ticket). */
   function expectFullHandshake(cache: MemorySessionCache, client: Partial<TlsConfig>, server: Partial<TlsConfig>): void {
     const before = cache.get('localhost');
