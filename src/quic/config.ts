@@ -3,6 +3,8 @@
  * microseconds in the sans-IO core; the option names here say their unit.
  */
 import type { CipherSuite, NamedGroup, PrivateKey } from './crypto/provider.js';
+import type { SessionCache } from './tls/session.js';
+import { SessionTicketKey } from './tls/ticket.js';
 import type { Certificate } from './tls/x509.js';
 
 export interface QuicConfiguration {
@@ -23,6 +25,18 @@ export interface QuicConfiguration {
   groups?: NamedGroup[];
   /** NSS key log lines (SSLKEYLOGFILE format). */
   keyLog?: (line: string) => void;
+  /** Client: sessions to resume by server name; tickets the server sends are stored in it. */
+  sessionCache?: SessionCache;
+  /**
+   * Server: the key sealing session tickets, shared by all its connections (a fresh random one
+   * by default); undefined sends no NewSessionTicket and resumes nothing.
+   */
+  sessionTicketKey?: SessionTicketKey;
+  /**
+   * Server: accept 0-RTT from clients resuming our tickets (RFC 9001 §4.6). Early data can be
+   * replayed within the ticket-age window (RFC 8446 §8): only for idempotent requests.
+   */
+  acceptEarlyData?: boolean;
 
   // Transport parameters we send (RFC 9000 §18.2).
   maxIdleTimeoutMs: number;
@@ -66,6 +80,7 @@ export function defaultConfiguration(overrides: Partial<QuicConfiguration> & { i
     disableActiveMigration: false,
     connectionIdLength: 8,
     versions: [0x00000001],
+    ...(overrides.isClient ? {} : { sessionTicketKey: new SessionTicketKey() }),
     ...overrides,
   };
 }

@@ -185,6 +185,27 @@ describe.skipIf(!installed && !PEERS_REQUIRED)('interop with quic-go 0.29', () =
       expectSameSecrets(ours, theirs);
     });
 
+    it('resumption: a second run with --session-file resumes with quic-go\'s ticket (no certificate)', async () => {
+      const session = join(newDir('session'), 'ticket.bin');
+      const srv = await startQgoServer({ testcase: 'resumption', www, certsDir: certs.dir });
+      try {
+        const runs = [];
+        for (const name of ['1k.bin', '10k.bin']) {
+          const out = newDir('dl');
+          const run = await runOurClient(cli, { urls: [url('127.0.0.1', srv.port, name)], outDir: out, ca: certs.ca, timeoutS: 20, extra: ['--session-file', session] });
+          const why = `${run.proc.tail()}\n${srv.proc.tail(1500)}`;
+          expect(run.code, why).toBe(0);
+          expect(await compareDownloads(out, subset(sums, [name])), why).toEqual([]);
+          runs.push(run.proc.stderr());
+        }
+        // Our summary line says which handshake it was: full first, then resumed.
+        expect(runs[0]).toMatch(/handshake [\d.]+ ms, /);
+        expect(runs[1]).toMatch(/handshake [\d.]+ ms \(resumed\)/);
+      } finally {
+        await killProc(srv.proc);
+      }
+    });
+
     it('version negotiation: offering an unknown version fails fast with the server\'s list', async () => {
       const { run } = await download('handshake', ['1k.bin'], { extra: ['-v', `0x${UNKNOWN_VERSION.toString(16)}`], expectExit: 1 });
       expect(run.seconds).toBeLessThan(10);
@@ -292,6 +313,32 @@ describe.skipIf(!installed && !PEERS_REQUIRED)('interop with quic-go 0.29', () =
       expect(run.proc.stdout()).toMatch(/no compatible QUIC version found .*server offered \[v1\b/i);
     });
 
-    it.todo('resumption / zerortt: our server sends no NewSessionTicket yet (quic-go: "expected to receive a session ticket within 10 seconds")');
+    it('resumption: quic-go gets our ticket on the first connection and resumes on the second', async () => {
+      const { srv } = await fetchFrom('resumption', ['1k.bin', '10k.bin', '1m.bin'], { serverArgs: ['-V'] });
+      // Our server logs each handshake's kind (-V): one full, then one resumed.
+      const log = srv.proc.stderr();
+      expect(log.match(/handshake complete, full/g)).toHaveLength(1);
+      expect(log.match(/handshake complete, resumed/g)).toHaveLength(1);
+    });
+
+    it('resumption refused: with --no-tickets quic-go gets no ticket and says so', async () => {
+      const { run } = await fetchFrom('resumption', ['1k.bin', '10k.bin'], { serverArgs: ['--no-tickets'], expectExit: 1, timeoutMs: 30_000 });
+      expect(run.proc.stdout()).toMatch(/expected to receive a session ticket/);
+    });
+
+    it('zerortt: with --early-data our server accepts quic-go\'s 0-RTT request on the resumed connection', async () => {
+      const ourQlog = newDir('qlog');
+      const { srv } = await fetchFrom('zerortt', ['1k.bin', '10k.bin'], { serverArgs: ['-V', '--early-data', '-q', ourQlog] });
+      expect(srv.proc.stderr()).toMatch(/handshake complete, resumed with 0-RTT/);
+      // The request itself came in a 0-RTT packet: a STREAM frame on stream 0.
+      expect(qlogText(ourQlog)).toMatch(/"packet_type":"0RTT"[^\n]*"frame_type":"stream","stream_id":0/);
+    });
+
+    it('zerortt without --early-data: our tickets do not offer 0-RTT, quic-go resumes with a 1-RTT request', async () => {
+      const ourQlog = newDir('qlog');
+      const { srv } = await fetchFrom('zerortt', ['1k.bin', '10k.bin'], { serverArgs: ['-V', '-q', ourQlog] });
+      expect(srv.proc.stderr()).toMatch(/handshake complete, resumed\n/);
+      expect(qlogText(ourQlog)).not.toMatch(/"packet_type":"0RTT"/);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { rootCertificates } from 'node:tls';
 import { flag, intOpt, parse, str, UsageError } from '../args.js';
 import type { Command, Io } from '../io.js';
 import { consoleFrameLog } from '../frame-log.js';
+import { SessionFile } from '../session-file.js';
 import { PLUGIN_OPTIONS, PLUGIN_USAGE, setupPlugins, type PluginSetup } from '../plugins-opt.js';
 import type { QuicConfiguration } from '../../quic/config.js';
 import { QuicClient } from '../../quic/endpoint/client.js';
@@ -39,6 +40,9 @@ options:
       --insecure        do not verify the server's certificate
       --ca FILE         trust these CA certificates (PEM) instead of Node's bundled roots
       --sni NAME        server name for SNI and verification (default: the URL's host)
+      --session-file F  resume the TLS session saved in F (if any, for the same server name)
+                        and save the server's newest session ticket into F; run again with
+                        the same F to make a resumed connection (the summary says "resumed")
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
   -q, --qlog-dir DIR    write a qlog file of the connection (default: $QLOGDIR)
       --crypto C        node (default) | noble
@@ -159,6 +163,7 @@ export const clientCommand: Command = {
       insecure: { type: 'boolean' },
       ca: { type: 'string' },
       sni: { type: 'string' },
+      'session-file': { type: 'string' },
       keylog: { type: 'string', short: 'X' },
       'qlog-dir': { type: 'string', short: 'q' },
       crypto: { type: 'string' },
@@ -217,6 +222,9 @@ export const clientCommand: Command = {
       }
     }
     const qlogDir = qlogDirOpt(p);
+    const sessionFilePath = str(p, 'session-file');
+    const sessionFile = sessionFilePath === undefined ? undefined : new SessionFile(sessionFilePath);
+    if (sessionFile?.loadError !== undefined && !quiet) io.err(`pquic client: ${sessionFile.loadError}`);
     const config: Partial<QuicConfiguration> = {
       alpnProtocols: [str(p, 'alpn') ?? HQ_ALPN],
       versions: [version],
@@ -227,6 +235,7 @@ export const clientCommand: Command = {
       maxIdleTimeoutMs: timeout * 1000,
       maxDatagramSize: mtu,
       ...(keyLog ? { keyLog: keyLog.write } : {}),
+      ...(sessionFile ? { sessionCache: sessionFile } : {}),
     };
 
     let plugins: PluginSetup;
@@ -269,6 +278,7 @@ export const clientCommand: Command = {
     progress?.stop();
     const ended = client.session.terminated;
     const stats = client.session.stats;
+    const resumed = client.session.quic.tls.resumed;
     await client.close();
     keyLog?.close();
     plugins.finish();
@@ -279,7 +289,7 @@ export const clientCommand: Command = {
       const goodput = elapsed > 0 ? (bytes * 8) / elapsed / 1e6 : 0;
       io.err(
         `pquic client: summary: ${results.length - failed.length}/${results.length} ok, ${bytes} bytes in ${elapsed.toFixed(3)} s, ` +
-        `goodput ${goodput.toFixed(1)} Mbit/s, handshake ${(stats.handshakeDoneUs / 1000).toFixed(1)} ms, ` +
+        `goodput ${goodput.toFixed(1)} Mbit/s, handshake ${(stats.handshakeDoneUs / 1000).toFixed(1)} ms${resumed ? ' (resumed)' : ''}, ` +
         `packets sent ${stats.packetsSent} received ${stats.packetsReceived} lost ${stats.packetsLost}, ` +
         `server ${formatAddress(client.remote)}`,
       );

@@ -39,6 +39,9 @@ options:
                         localhost, 127.0.0.1 and ::1
   -w, --webroot DIR     directory to serve (default: none, only /_bytes/N)
       --retry           validate each client's address with a Retry first (RFC 9000 §8.1.2)
+      --no-tickets      send no TLS session tickets (clients cannot resume)
+      --early-data      accept 0-RTT requests from clients resuming a ticket (RFC 9001 §4.6);
+                        they can be replayed within the ticket-age window of 10 s
   -q, --qlog-dir DIR    one qlog file per connection (default: $QLOGDIR)
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
       --crypto C        node (default) | noble
@@ -132,6 +135,8 @@ export const serverCommand: Command = {
       key: { type: 'string', short: 'k' },
       webroot: { type: 'string', short: 'w' },
       retry: { type: 'boolean' },
+      'no-tickets': { type: 'boolean' },
+      'early-data': { type: 'boolean' },
       'qlog-dir': { type: 'string', short: 'q' },
       keylog: { type: 'string', short: 'X' },
       crypto: { type: 'string' },
@@ -188,6 +193,10 @@ export const serverCommand: Command = {
       if (log) {
         const from = formatAddress(s.remoteAddress);
         log(`connection from ${from}`);
+        void s.handshake.then(() => {
+          const kind = s.quic.tls.resumed ? `resumed${s.quic.tls.acceptedEarlyData ? ' with 0-RTT' : ''}` : 'full';
+          log(`connection from ${from}: handshake complete, ${kind}`);
+        }, () => undefined);
         void s.closed.then((e) => log(`connection from ${from} ended: ${describeTermination(e)}`));
       }
     };
@@ -211,6 +220,8 @@ export const serverCommand: Command = {
           initialMaxStreamsBidi: maxStreams,
           maxDatagramSize: mtu,
           ...(keyLog ? { keyLog: keyLog.write } : {}),
+          ...(flag(p, 'no-tickets') ? { sessionTicketKey: undefined } : {}),
+          ...(flag(p, 'early-data') ? { acceptEarlyData: true } : {}),
         },
       }, onConnection);
     } catch (e) {

@@ -162,7 +162,7 @@ export interface ConnectionOptions {
 
 interface ReceivedPacket {
   space: PacketNumberSpace;
-  type: 'initial' | 'handshake' | '1RTT';
+  type: 'initial' | '0RTT' | 'handshake' | '1RTT';
   pn: number;
   ackEliciting: boolean;
 }
@@ -557,8 +557,13 @@ export class QuicConnection {
         this.dropped(now, 'unsupported_version', header.payloadEnd - header.packetStart);
         return false;
       case '0RTT':
-        this.dropped(now, 'unsupported_0rtt', header.payloadEnd - header.packetStart);
-        return false;
+        // Only a server that accepted early data has the key (RFC 9001 §4.6.1); otherwise the
+        // client resends the data in 1-RTT packets (§4.6.2).
+        if (!this.zeroRttRecv) {
+          this.dropped(now, 'key_unavailable', header.payloadEnd - header.packetStart);
+          return false;
+        }
+        break;
       default:
         break;
     }
@@ -568,7 +573,7 @@ export class QuicConnection {
       this.dropped(now, 'unsupported_version', header.payloadEnd - header.packetStart);
       return false;
     }
-    if (!space.canReceive) {
+    if (header.type !== '0RTT' && !space.canReceive) {
       if (!space.discarded && this.undecryptable.length < MAX_UNDECRYPTABLE) {
         // Keys may arrive with a packet later in this flight (RFC 9001 §5.7): keep a copy.
         this.undecryptable.push({ data: copyBytes(data, header.packetStart, header.payloadEnd), from, space: spaceId });
@@ -577,7 +582,8 @@ export class QuicConnection {
       }
       return false;
     }
-    const protector = spaceId === PacketNumberSpace.ApplicationData && space.oneRtt ? space.oneRtt.receiver : space.recv!;
+    // 0-RTT and 1-RTT share the application data number space with different keys (RFC 9000 §12.3).
+    const protector = header.type === '0RTT' ? this.zeroRttRecv! : spaceId === PacketNumberSpace.ApplicationData && space.oneRtt ? space.oneRtt.receiver : space.recv!;
     const p = protector.unprotect(data, header.packetStart, header.pnOffset, header.payloadEnd, space.largestRecvPn, this.unprotected);
     if (!p) {
       this.dropped(now, 'decryption_failure', header.payloadEnd - header.packetStart);
@@ -621,7 +627,9 @@ export class QuicConnection {
     // payload, processed inside a frame of this packet, has its own).
     const packet = this.receivedPacket;
     packet.space = spaceId;
-    packet.type = SPACE_PACKET_TYPE[spaceId]!;
+    packet.type = header.type === '0RTT' ? '0RTT' : SPACE_PACKET_TYPE[spaceId]!;
+    // RFC 9001 §4.9.3: with 1-RTT packets flowing, 0-RTT keys are no longer needed.
+    if (header.form === 'short') this.zeroRttRecv = undefined;
     packet.pn = p.pn;
     packet.ackEliciting = false;
     const frames = this.qlog.enabled ? ([] as Frame[]) : undefined;
@@ -969,6 +977,11 @@ export class QuicConnection {
   }
 
   private onSecret(epoch: Epoch, direction: 'read' | 'write', suite: CipherSuite, secret: Uint8Array): void {
+    if (epoch === 'zeroRtt') {
+      // A server reads accepted early data; our client sends none, so it keeps no 0-RTT key.
+      if (direction === 'read') this.zeroRttRecv = PacketProtector.fromSecret(this.provider, suite, secret);
+      return;
+    }
     const spaceId = EPOCH_SPACE[epoch];
     if (spaceId === undefined) return;
     const space = this.spaces[spaceId];
@@ -992,6 +1005,7 @@ export class QuicConnection {
     if (!this.peerParams && this.tlsContext?.peerTransportParameters) this.onPeerTransportParameters(this.tlsContext.peerTransportParameters);
   }
 
+  private zeroRttRecv: PacketProtector | undefined;
   private pendingOneRttWrite: Uint8Array | undefined;
   private pendingOneRttRead: Uint8Array | undefined;
 
@@ -1058,6 +1072,9 @@ export class QuicConnection {
         ...(config.cipherSuites ? { cipherSuites: config.cipherSuites } : {}),
         ...(config.groups ? { groups: config.groups } : {}),
         ...(config.keyLog ? { keyLog: config.keyLog } : {}),
+        ...(config.sessionCache ? { sessionCache: config.sessionCache } : {}),
+        ...(config.sessionTicketKey ? { sessionTicketKey: config.sessionTicketKey } : {}),
+        ...(config.acceptEarlyData ? { acceptEarlyData: true } : {}),
         transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
       },
       (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),

@@ -1,7 +1,8 @@
 /**
- * The TLS 1.3 handshake state machine for QUIC (RFC 8446 §4, RFC 9001 §4), client and server,
- * full (EC)DHE handshakes with certificates only: no PSK, no 0-RTT, no middlebox compatibility
- * mode (RFC 9001 §8.4), no post-handshake messages but the client accepting NewSessionTicket.
+ * The TLS 1.3 handshake state machine for QUIC (RFC 8446 §4, RFC 9001 §4), client and server:
+ * (EC)DHE handshakes authenticated by certificates, or resumed with a ticket's PSK (psk_dhe_ke,
+ * RFC 8446 §2.2), optionally with 0-RTT: early data keys at epoch zeroRtt (RFC 9001 §4.6). No middlebox compatibility mode (RFC 9001 §8.4); the only
+ * post-handshake message is the server's NewSessionTicket.
  *
  * Sans-IO like aioquic's tls.Context: the QUIC layer feeds the bytes of CRYPTO frames per epoch
  * with `receive`, drains the bytes to send per epoch with `takeOutput`, and gets traffic secrets
@@ -80,11 +81,27 @@ import {
   parseClientHello,
   parseEncryptedExtensions,
   parseFinished,
+  encodeNewSessionTicket,
   parseNewSessionTicket,
   parseServerHello,
   type ClientHello,
   type HandshakeMessage,
 } from './messages.js';
+import {
+  PSK_DHE_KE,
+  encodeMaxEarlyData,
+  encodeOfferedPsks,
+  encodePskModes,
+  encodeSelectedIdentity,
+  parseMaxEarlyData,
+  parseOfferedPsks,
+  parsePskModes,
+  parseSelectedIdentity,
+} from './psk-extensions.js';
+import { earlyDataParamsCompatible } from './early-data.js';
+import { choosePsk, obfuscatedAge, sessionToOffer, writeBinder, type PskChoice } from './resumption.js';
+import type { ClientSession, SessionCache } from './session.js';
+import { DEFAULT_TICKET_LIFETIME_S, MAX_TICKET_LIFETIME_S, type SessionTicketKey } from './ticket.js';
 import { bytesEqual, concatBytes } from './wire.js';
 import { CertificateError, parseCertificate, signatureSchemesFor, verifyChain, type Certificate } from './x509.js';
 
@@ -123,7 +140,29 @@ export interface TlsConfig {
   /** Receives NSS key log lines (SSLKEYLOGFILE format). */
   keyLog?: (line: string) => void;
   now?: () => Date;
+  /** Client: sessions to resume, by server name; tickets the server sends are stored here. */
+  sessionCache?: SessionCache;
+  /** Server: the key sealing our tickets; without it we send no NewSessionTicket and resume nothing. */
+  sessionTicketKey?: SessionTicketKey;
+  /** Server: the ticket_lifetime we announce, in seconds (at most 604800, RFC 8446 §4.6.1). */
+  ticketLifetimeS?: number;
+  /**
+   * Server: announce 0-RTT in our tickets and accept early data from clients resuming them
+   * (RFC 9001 §4.6). See early-data.ts for what is checked, and for the replay caveat.
+   */
+  acceptEarlyData?: boolean;
+  /**
+   * Client: announce early data when resuming a ticket that allows it; the zeroRtt write secret
+   * then comes before any server reply, and {@link TlsContext.acceptedEarlyData} tells the outcome.
+   */
+  offerEarlyData?: boolean;
 }
+
+/**
+ * RFC 9001 §4.6.1: a QUIC ticket allowing 0-RTT has max_early_data_size 0xffffffff; any other
+ * value is a protocol violation.
+ */
+const QUIC_MAX_EARLY_DATA = 0xffffffff;
 
 /**
  * ChaCha20-Poly1305 first: our WebAssembly ChaCha20-Poly1305 protects a 1200-byte packet faster
@@ -225,15 +264,23 @@ export class TlsContext {
   private peerParams: Uint8Array | undefined;
   private peerCerts: Certificate[] = [];
   private peerServerName: string | undefined;
+  private resumedSession = false;
+  /** The resumption master secret, once both Finished are in the transcript (RFC 8446 §7.1). */
+  private resumptionSecret: Uint8Array | undefined;
 
   // Client state.
   private keyShare: KeyShare | undefined;
   private clientHelloExtensionTypes = new Set<number>();
   private cookie: Uint8Array | undefined;
   private certificateRequestContext: Uint8Array | undefined;
+  private offeredSession: ClientSession | undefined;
 
   // Server state.
   private hrrGroup: NamedGroup | undefined;
+  private ticketsIssued = 0;
+  /** The client listed psk_dhe_ke: only then are our tickets of use to it (RFC 8446 §4.2.9). */
+  private clientWantsTickets = false;
+  private earlyDataAccepted = false;
 
   constructor(config: TlsConfig, private readonly onSecret: SecretCallback) {
     this.config = config;
@@ -269,6 +316,16 @@ export class TlsContext {
     return this.peerCerts;
   }
 
+  /** True when the handshake used a ticket's PSK instead of certificates. */
+  get resumed(): boolean {
+    return this.resumedSession;
+  }
+
+  /** 0-RTT was accepted: by us (server), or by the server (client, known from EncryptedExtensions). */
+  get acceptedEarlyData(): boolean {
+    return this.earlyDataAccepted;
+  }
+
   get helloRetryRequested(): boolean {
     return this.hrr;
   }
@@ -284,6 +341,7 @@ export class TlsContext {
     if (this.state !== 'start') throw new Error('TlsContext.start() called twice');
     this.clientRandom = this.provider.randomBytes(32);
     this.keyShare = this.provider.generateKeyShare(this.groups[0]!);
+    this.offeredSession = sessionToOffer(this.config.sessionCache, this.config.serverName, this.config.alpnProtocols, this.cipherSuites, this.nowMs());
     this.sendClientHello();
     this.state = 'clientWaitServerHello';
   }
@@ -368,8 +426,7 @@ export class TlsContext {
         // Only the server's NewSessionTicket may follow; KeyUpdate is forbidden in QUIC (RFC 9001 §6).
         expect(HandshakeType.newSessionTicket);
         if (!this.config.isClient) throw new TlsAlert(AlertDescription.unexpectedMessage, 'NewSessionTicket from a client');
-        parseNewSessionTicket(m.body); // validated, then ignored: we do not resume
-        return;
+        return this.clientHandleNewSessionTicket(m);
       case 'start':
         throw new TlsAlert(AlertDescription.unexpectedMessage, 'handshake data before start()');
     }
@@ -377,9 +434,18 @@ export class TlsContext {
 
   private send(epoch: Epoch, message: Uint8Array): void {
     this.transcript.add(message);
+    this.queue(epoch, message);
+  }
+
+  /** Output that is not part of the transcript (post-handshake messages, RFC 8446 §4.6). */
+  private queue(epoch: Epoch, message: Uint8Array): void {
     const parts = this.output.get(epoch);
     if (parts) parts.push(message);
     else this.output.set(epoch, [message]);
+  }
+
+  private nowMs(): number {
+    return (this.config.now?.() ?? new Date()).getTime();
   }
 
   private log(label: KeyLogLabel, secret: Uint8Array): void {
@@ -449,18 +515,43 @@ export class TlsContext {
     extensions.push({ type: ExtensionType.supportedVersions, data: encodeSupportedVersionsClientHello([TLS13_VERSION]) });
     if (this.cookie) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(this.cookie) });
     extensions.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
+    const session = this.offeredSession;
+    const binderLength = session ? suiteParams(session.suite).hashLength : 0;
+    // RFC 8446 §4.2.10: never after a HelloRetryRequest; only with a ticket allowing it (RFC 9001 §4.6.1).
+    const early = session !== undefined && this.config.offerEarlyData === true && !this.hrr && session.maxEarlyData === QUIC_MAX_EARLY_DATA;
+    if (early) extensions.push({ type: ExtensionType.earlyData, data: new Uint8Array(0) });
+    // With a cache we want tickets: listing psk_dhe_ke tells the server so (RFC 8446 §4.2.9; Go's
+    // TLS only derives a usable ticket for clients that list it).
+    if (this.config.sessionCache) extensions.push({ type: ExtensionType.pskKeyExchangeModes, data: encodePskModes([PSK_DHE_KE]) });
+    if (session) {
+      // pre_shared_key goes last (RFC 8446 §4.2.11), with a placeholder binder patched below.
+      const identity = { identity: session.ticket, obfuscatedTicketAge: obfuscatedAge(session, this.nowMs()) };
+      extensions.push({ type: ExtensionType.preSharedKey, data: encodeOfferedPsks([identity], [new Uint8Array(binderLength)]) });
+    }
     this.clientHelloExtensionTypes = new Set(extensions.map((e) => e.type));
-    this.send(
-      'initial',
-      encodeClientHello({
-        legacyVersion: TLS12_VERSION,
-        random: this.clientRandom,
-        legacySessionId: new Uint8Array(0), // RFC 9001 §8.4
-        cipherSuites: [...this.cipherSuites],
-        legacyCompressionMethods: Uint8Array.of(0),
-        extensions,
-      }),
-    );
+    const hello = encodeClientHello({
+      legacyVersion: TLS12_VERSION,
+      random: this.clientRandom,
+      legacySessionId: new Uint8Array(0), // RFC 9001 §8.4
+      cipherSuites: [...this.cipherSuites],
+      legacyCompressionMethods: Uint8Array.of(0),
+      extensions,
+    });
+    if (session) {
+      const schedule = new KeySchedule(this.provider, session.suite, session.psk);
+      const hash = suiteParams(session.suite).hash;
+      // After a HelloRetryRequest the transcript already holds message_hash(CH1) and the HRR (RFC 8446 §4.2.11.2).
+      writeBinder(hello, binderLength, (truncated) => schedule.pskBinder(this.transcript.hash(hash, truncated)));
+      this.send('initial', hello);
+      if (early) {
+        // Early data is protected under the PSK's suite (RFC 8446 §4.2.10), keyed by the ClientHello.
+        const secret = schedule.clientEarlyTrafficSecret(this.transcript.hash(hash));
+        this.onSecret('zeroRtt', 'write', session.suite, secret);
+        this.log(KeyLogLabel.clientEarlyTrafficSecret, secret);
+      }
+      return;
+    }
+    this.send('initial', hello);
   }
 
   /** Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4). */
@@ -495,10 +586,11 @@ export class TlsContext {
     const keyShare = this.keyShare!;
     if (share.group !== keyShare.group) throw new TlsAlert(AlertDescription.illegalParameter, `ServerHello key share for group ${share.group}, we sent ${keyShare.group}`);
     const shared = this.sharedSecret(keyShare.group, keyShare.privateKey, share.keyExchange);
+    const psk = this.clientAcceptedPsk(sh.extensions, suite);
 
     this.negotiatedSuite = suite;
     this.transcript.add(m.raw);
-    this.schedule = new KeySchedule(this.provider, suite);
+    this.schedule = new KeySchedule(this.provider, suite, psk);
     const secrets = this.schedule.handshake(shared, this.transcriptHash());
     this.handshakeSecrets = secrets;
     this.onSecret('handshake', 'read', suite, secrets.server);
@@ -506,6 +598,20 @@ export class TlsContext {
     this.log(KeyLogLabel.clientHandshakeTrafficSecret, secrets.client);
     this.log(KeyLogLabel.serverHandshakeTrafficSecret, secrets.server);
     this.state = 'clientWaitEncryptedExtensions';
+  }
+
+  /** The PSK when the ServerHello selected ours, after RFC 8446 §4.2.11's checks. */
+  private clientAcceptedPsk(extensions: readonly Extension[], suite: CipherSuite): Uint8Array | undefined {
+    const data = findExtension(extensions, ExtensionType.preSharedKey);
+    if (data === undefined) return undefined;
+    const session = this.offeredSession;
+    const selected = parseSelectedIdentity(data);
+    if (!session || selected !== 0) throw new TlsAlert(AlertDescription.illegalParameter, `ServerHello selected PSK identity ${selected}, not one we offered`);
+    if (suiteParams(session.suite).hash !== suiteParams(suite).hash) {
+      throw new TlsAlert(AlertDescription.illegalParameter, 'ServerHello cipher suite does not match the PSK hash');
+    }
+    this.resumedSession = true;
+    return session.psk;
   }
 
   private clientHandleHelloRetryRequest(hrr: ReturnType<typeof parseServerHello>, m: HandshakeMessage): void {
@@ -534,6 +640,8 @@ export class TlsContext {
     this.transcript.add(m.raw);
     if (group !== undefined) this.keyShare = this.provider.generateKeyShare(group);
     if (cookieData !== undefined) this.cookie = parseCookie(cookieData);
+    // The PSK stays offered only if its hash is the one the retry selected (RFC 8446 §4.1.4).
+    if (this.offeredSession && suiteParams(this.offeredSession.suite).hash !== hash) this.offeredSession = undefined;
     this.sendClientHello();
   }
 
@@ -558,9 +666,17 @@ export class TlsContext {
     }
     const params = findExtension(extensions, ExtensionType.quicTransportParameters);
     if (params === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'no quic_transport_parameters from the server');
+    const earlyData = findExtension(extensions, ExtensionType.earlyData);
+    if (earlyData !== undefined) {
+      // Only offered with a PSK, and only acceptable with that PSK selected (RFC 8446 §4.2.10).
+      if (earlyData.length !== 0) throw new TlsAlert(AlertDescription.decodeError, 'EncryptedExtensions early_data is not empty');
+      if (!this.resumedSession) throw new TlsAlert(AlertDescription.illegalParameter, 'early data accepted without resumption');
+      this.earlyDataAccepted = true;
+    }
     this.peerParams = params.slice();
     this.transcript.add(m.raw);
-    this.state = 'clientWaitCertificateOrRequest';
+    // RFC 8446 §2.2: a PSK handshake has no Certificate, CertificateVerify or CertificateRequest.
+    this.state = this.resumedSession ? 'clientWaitFinished' : 'clientWaitCertificateOrRequest';
   }
 
   private clientHandleCertificateRequest(m: HandshakeMessage): void {
@@ -646,9 +762,39 @@ export class TlsContext {
       this.send('handshake', encodeCertificate({ context: this.certificateRequestContext, entries: [] }));
     }
     this.send('handshake', encodeFinished(schedule.finishedVerifyData(hs.client, this.transcriptHash())));
+    if (this.config.sessionCache) this.resumptionSecret = schedule.resumptionMasterSecret(this.transcriptHash());
     this.onSecret('oneRtt', 'write', this.suite, app.client);
     this.complete = true;
     this.state = 'connected';
+  }
+
+  /** Validates a ticket and, with a session cache, keeps it (RFC 8446 §4.6.1, RFC 9001 §4.6.1). */
+  private clientHandleNewSessionTicket(m: HandshakeMessage): void {
+    const nst = parseNewSessionTicket(m.body);
+    const earlyData = findExtension(nst.extensions, ExtensionType.earlyData);
+    const maxEarlyData = earlyData === undefined ? 0 : parseMaxEarlyData(earlyData);
+    if (earlyData !== undefined && maxEarlyData !== QUIC_MAX_EARLY_DATA) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `NewSessionTicket max_early_data_size ${maxEarlyData} (QUIC requires 0xffffffff)`);
+    }
+    if (nst.ticketLifetime > MAX_TICKET_LIFETIME_S) {
+      throw new TlsAlert(AlertDescription.illegalParameter, `NewSessionTicket lifetime ${nst.ticketLifetime} s exceeds seven days`);
+    }
+    const cache = this.config.sessionCache;
+    const serverName = this.config.serverName;
+    // A zero lifetime means "discard at once" (RFC 8446 §4.6.1).
+    if (!cache || serverName === undefined || nst.ticketLifetime === 0 || !this.resumptionSecret) return;
+    cache.set(serverName, {
+      serverName,
+      alpn: this.negotiatedAlpn,
+      suite: this.suite,
+      psk: this.keySchedule.resumptionPsk(this.resumptionSecret, nst.ticketNonce),
+      ticket: nst.ticket.slice(),
+      lifetimeS: nst.ticketLifetime,
+      ageAdd: nst.ticketAgeAdd,
+      receivedAtMs: this.nowMs(),
+      maxEarlyData,
+      transportParameters: this.peerParams?.slice() ?? new Uint8Array(0),
+    });
   }
 
   // --- server --------------------------------------------------------------------------------
@@ -688,12 +834,28 @@ export class TlsContext {
     const suite = offer.suite;
     const ours = this.provider.generateKeyShare(offer.group);
     const shared = this.sharedSecret(offer.group, ours.privateKey, offer.share.keyExchange);
+    const psk = this.serverChoosePsk(ch, m.raw, suite, offer.alpn, offer.serverName);
+    const modesData = findExtension(ch.extensions, ExtensionType.pskKeyExchangeModes);
+    this.clientWantsTickets = modesData !== undefined && parsePskModes(modesData).includes(PSK_DHE_KE);
+    this.resumedSession = psk !== undefined;
     this.negotiatedSuite = suite;
     this.negotiatedAlpn = offer.alpn;
     this.peerParams = offer.transportParameters.slice();
     this.peerServerName = offer.serverName;
     this.clientRandom = ch.random.slice();
     this.transcript.add(m.raw);
+    this.earlyDataAccepted = this.serverAcceptsEarlyData(ch, psk, suite, offer.alpn);
+    if (this.earlyDataAccepted) {
+      // The client's 0-RTT packets are protected with this secret (RFC 9001 §5.1); we only read them.
+      const early = psk!.schedule.clientEarlyTrafficSecret(this.transcriptHash());
+      this.onSecret('zeroRtt', 'read', suite, early);
+      this.log(KeyLogLabel.clientEarlyTrafficSecret, early);
+    }
+    const helloExtensions: Extension[] = [
+      { type: ExtensionType.supportedVersions, data: encodeSupportedVersionsServerHello(TLS13_VERSION) },
+      { type: ExtensionType.keyShare, data: encodeKeyShareServerHello({ group: offer.group, keyExchange: ours.publicKey }) },
+    ];
+    if (psk) helloExtensions.push({ type: ExtensionType.preSharedKey, data: encodeSelectedIdentity(psk.index) });
 
     this.send(
       'initial',
@@ -703,13 +865,10 @@ export class TlsContext {
         legacySessionIdEcho: ch.legacySessionId,
         cipherSuite: suite,
         legacyCompressionMethod: 0,
-        extensions: [
-          { type: ExtensionType.supportedVersions, data: encodeSupportedVersionsServerHello(TLS13_VERSION) },
-          { type: ExtensionType.keyShare, data: encodeKeyShareServerHello({ group: offer.group, keyExchange: ours.publicKey }) },
-        ],
+        extensions: helloExtensions,
       }),
     );
-    this.schedule = new KeySchedule(this.provider, suite);
+    this.schedule = psk?.schedule ?? new KeySchedule(this.provider, suite);
     const hs = this.schedule.handshake(shared, this.transcriptHash());
     this.handshakeSecrets = hs;
     this.onSecret('handshake', 'write', suite, hs.server);
@@ -722,13 +881,16 @@ export class TlsContext {
       ee.push({ type: ExtensionType.applicationLayerProtocolNegotiation, data: encodeAlpn([new TextEncoder().encode(offer.alpn)]) });
     }
     ee.push({ type: ExtensionType.quicTransportParameters, data: this.config.transportParameters });
+    if (this.earlyDataAccepted) ee.push({ type: ExtensionType.earlyData, data: new Uint8Array(0) }); // RFC 8446 §4.2.10
     this.send('handshake', encodeEncryptedExtensions(ee));
-    this.send(
-      'handshake',
-      encodeCertificate({ context: new Uint8Array(0), entries: this.config.certificateChain!.map((data) => ({ data, extensions: [] })) }),
-    );
-    const signature = this.provider.sign(offer.signatureScheme, this.config.privateKey!, serverCertificateVerifyContent(this.transcriptHash()));
-    this.send('handshake', encodeCertificateVerify({ scheme: offer.signatureScheme, signature }));
+    if (!psk) {
+      this.send(
+        'handshake',
+        encodeCertificate({ context: new Uint8Array(0), entries: this.config.certificateChain!.map((data) => ({ data, extensions: [] })) }),
+      );
+      const signature = this.provider.sign(offer.signatureScheme, this.config.privateKey!, serverCertificateVerifyContent(this.transcriptHash()));
+      this.send('handshake', encodeCertificateVerify({ scheme: offer.signatureScheme, signature }));
+    }
     this.send('handshake', encodeFinished(this.schedule.finishedVerifyData(hs.server, this.transcriptHash())));
 
     // RFC 9001 §4.1.1: the server may send 1-RTT data now; it reads 1-RTT only after the client's Finished.
@@ -738,6 +900,72 @@ export class TlsContext {
     this.log(KeyLogLabel.clientTrafficSecret0, app.client);
     this.log(KeyLogLabel.serverTrafficSecret0, app.server);
     this.state = 'serverWaitFinished';
+  }
+
+  /**
+   * The offered ticket we resume, if any. Checked before the ClientHello joins the transcript:
+   * its binder covers the messages before it and the hello up to the binders (RFC 8446 §4.2.11.2).
+   */
+  private serverChoosePsk(ch: ClientHello, raw: Uint8Array, suite: CipherSuite, alpn: string | undefined, serverName: string | undefined): PskChoice | undefined {
+    const data = findExtension(ch.extensions, ExtensionType.preSharedKey);
+    if (data === undefined) return undefined;
+    const modesData = findExtension(ch.extensions, ExtensionType.pskKeyExchangeModes);
+    // RFC 8446 §4.2.9: a PSK offered without psk_key_exchange_modes aborts the handshake.
+    if (modesData === undefined) throw new TlsAlert(AlertDescription.missingExtension, 'pre_shared_key without psk_key_exchange_modes');
+    const modes = parsePskModes(modesData);
+    const offered = parseOfferedPsks(data);
+    const key = this.config.sessionTicketKey;
+    if (!key || !modes.includes(PSK_DHE_KE)) return undefined;
+    const truncated = raw.subarray(0, raw.length - offered.bindersLength);
+    return choosePsk({
+      provider: this.provider,
+      key,
+      offered,
+      suite,
+      alpn,
+      serverName,
+      nowMs: this.nowMs(),
+      truncatedHelloHash: () => this.transcript.hash(suiteParams(suite).hash, truncated),
+    });
+  }
+
+  /**
+   * Whether to accept the early data a ClientHello announces (RFC 8446 §4.2.10, RFC 9001 §4.6.2):
+   * resuming the first PSK offered, a ticket that allowed 0-RTT, the same suite and ALPN, no
+   * HelloRetryRequest, and transport parameters that still allow what the ticket's did.
+   */
+  private serverAcceptsEarlyData(ch: ClientHello, psk: PskChoice | undefined, suite: CipherSuite, alpn: string | undefined): boolean {
+    const data = findExtension(ch.extensions, ExtensionType.earlyData);
+    if (data === undefined) return false;
+    if (data.length !== 0) throw new TlsAlert(AlertDescription.decodeError, 'ClientHello early_data is not empty');
+    if (!this.config.acceptEarlyData || !psk || this.hrr || psk.index !== 0) return false;
+    const t = psk.state;
+    return t.maxEarlyData === QUIC_MAX_EARLY_DATA && t.suite === suite && t.alpn === alpn && earlyDataParamsCompatible(t.transportParameters, this.config.transportParameters);
+  }
+
+  /** Sends one NewSessionTicket at 1-RTT (RFC 8446 §4.6.1, RFC 9001 §4.1.3). */
+  private issueTicket(): void {
+    const key = this.config.sessionTicketKey;
+    if (!key || !this.resumptionSecret || !this.clientWantsTickets) return;
+    const lifetimeS = Math.min(this.config.ticketLifetimeS ?? DEFAULT_TICKET_LIFETIME_S, MAX_TICKET_LIFETIME_S);
+    // Distinct nonces give distinct PSKs for the tickets of one connection.
+    const nonce = Uint8Array.of(this.ticketsIssued++ & 0xff);
+    const r = this.provider.randomBytes(4);
+    const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
+    const ticket = key.seal(this.provider, {
+      suite: this.suite,
+      psk: this.keySchedule.resumptionPsk(this.resumptionSecret, nonce),
+      issuedAtMs: this.nowMs(),
+      lifetimeS,
+      ageAdd,
+      maxEarlyData: this.config.acceptEarlyData ? QUIC_MAX_EARLY_DATA : 0,
+      alpn: this.negotiatedAlpn,
+      serverName: this.peerServerName,
+      transportParameters: this.config.transportParameters,
+    });
+    // early_data announces 0-RTT, with the only size QUIC allows (RFC 9001 §4.6.1).
+    const extensions = this.config.acceptEarlyData ? [{ type: ExtensionType.earlyData, data: encodeMaxEarlyData(QUIC_MAX_EARLY_DATA) }] : [];
+    this.queue('oneRtt', encodeNewSessionTicket({ ticketLifetime: lifetimeS, ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket, extensions }));
   }
 
   /** Validates a ClientHello and makes the server's choices (RFC 8446 §4.1.1, §4.2). */
@@ -834,5 +1062,9 @@ export class TlsContext {
     this.onSecret('oneRtt', 'read', this.suite, this.applicationSecrets!.client);
     this.complete = true;
     this.state = 'connected';
+    if (this.config.sessionTicketKey) {
+      this.resumptionSecret = schedule.resumptionMasterSecret(this.transcriptHash());
+      this.issueTicket();
+    }
   }
 }

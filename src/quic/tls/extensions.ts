@@ -39,7 +39,7 @@ export function findExtension(extensions: readonly Extension[], type: number): U
 }
 
 /** Runs `parse` over an extension body and requires it to consume every byte. */
-function parseBody<T>(data: Uint8Array, what: string, parse: (r: TlsReader) => T): T {
+export function parseBody<T>(data: Uint8Array, what: string, parse: (r: TlsReader) => T): T {
   const r = new TlsReader(data, what);
   const v = parse(r);
   r.end();

@@ -1,5 +1,6 @@
 /**
- * The TLS 1.3 key schedule (RFC 8446 §7.1) without PSKs, and the transcript hash (§4.4.1).
+ * The TLS 1.3 key schedule (RFC 8446 §7.1), with or without a resumption PSK, and the transcript
+ * hash (§4.4.1).
  * Every step takes its inputs explicitly (shared secret, transcript hashes) so RFC 8448 vectors
  * can be injected in tests.
  */
@@ -25,13 +26,22 @@ export class KeySchedule {
   private handshakeSecretValue: Uint8Array | undefined;
   private masterSecretValue: Uint8Array | undefined;
 
-  constructor(private readonly provider: CryptoProvider, readonly suite: CipherSuite) {
+  /** `psk`: the resumption PSK, whose length is the hash length; without one the IKM is zeros. */
+  constructor(private readonly provider: CryptoProvider, readonly suite: CipherSuite, psk?: Uint8Array) {
     const { hash, hashLength } = suiteParams(suite);
     this.hash = hash;
     this.hashLength = hashLength;
     const zeros = new Uint8Array(hashLength);
-    // No PSK: both salt and IKM are zero strings of the hash length.
-    this.earlySecret = provider.hkdfExtract(hash, zeros, zeros);
+    this.earlySecret = provider.hkdfExtract(hash, zeros, psk ?? zeros);
+  }
+
+  /**
+   * The PSK binder over Transcript-Hash(truncated ClientHello) (RFC 8446 §4.2.11.2): a Finished
+   * computation keyed by binder_key = Derive-Secret(early secret, "res binder", "").
+   */
+  pskBinder(truncatedHelloHash: Uint8Array): Uint8Array {
+    const binderKey = deriveSecret(this.provider, this.hash, this.earlySecret, 'res binder', this.emptyHash());
+    return this.finishedVerifyData(binderKey, truncatedHelloHash);
   }
 
   get handshakeSecret(): Uint8Array {
@@ -46,6 +56,11 @@ export class KeySchedule {
 
   private emptyHash(): Uint8Array {
     return this.provider.hash(this.hash, new Uint8Array(0));
+  }
+
+  /** client_early_traffic_secret = Derive-Secret(early secret, "c e traffic", ClientHello) (RFC 8446 §7.1). */
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return deriveSecret(this.provider, this.hash, this.earlySecret, 'c e traffic', clientHelloHash);
   }
 
   /** Mixes in the (EC)DHE shared secret; returns the handshake traffic secrets for Hash(CH..SH). */
@@ -76,6 +91,11 @@ export class KeySchedule {
     return deriveSecret(this.provider, this.hash, this.masterSecret, 'res master', clientFinishedHash);
   }
 
+  /** The PSK a NewSessionTicket stands for: HKDF-Expand-Label(rms, "resumption", nonce, Hash.length) (RFC 8446 §4.6.1). */
+  resumptionPsk(resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+    return hkdfExpandLabel(this.provider, this.hash, resumptionMasterSecret, 'resumption', ticketNonce, this.hashLength);
+  }
+
   /** Finished.verify_data = HMAC(finished_key, Transcript-Hash) (RFC 8446 §4.4.4). */
   finishedVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
     const finishedKey = hkdfExpandLabel(this.provider, this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
@@ -101,9 +121,11 @@ export class Transcript {
     this.messages.push(message);
   }
 
-  hash(alg: HashAlgorithm): Uint8Array {
+  /** The hash of the messages so far, followed by `partial` when given (a truncated ClientHello). */
+  hash(alg: HashAlgorithm, partial?: Uint8Array): Uint8Array {
     const h = this.provider.createHash(alg);
     for (const m of this.messages) h.update(m);
+    if (partial) h.update(partial);
     return h.digest();
   }
 

@@ -5,6 +5,7 @@
 import { toHex } from './wire.js';
 
 export const KeyLogLabel = {
+  clientEarlyTrafficSecret: 'CLIENT_EARLY_TRAFFIC_SECRET',
   clientHandshakeTrafficSecret: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
   serverHandshakeTrafficSecret: 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
   clientTrafficSecret0: 'CLIENT_TRAFFIC_SECRET_0',

@@ -10,6 +10,8 @@ import { AlertDescription, HandshakeType } from '../../../../src/quic/tls/consta
 import { TlsAlert, alertName } from '../../../../src/quic/tls/alerts.js';
 import type { Epoch, TlsConfig } from '../../../../src/quic/tls/context.js';
 import { encodeNewSessionTicket } from '../../../../src/quic/tls/messages.js';
+import { MemorySessionCache } from '../../../../src/quic/tls/session.js';
+import { SessionTicketKey } from '../../../../src/quic/tls/ticket.js';
 import { bytesEqual } from '../../../../src/quic/tls/wire.js';
 import { CLIENT_PARAMS, PROVIDERS, SERVER_PARAMS, concat, makeSide, testPki, transfer, type Side } from './helpers.js';
 
@@ -130,9 +132,9 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
     makeSide({ isClient: false, provider: serverProvider, alpnProtocols: ['h3'], certificateChain: pki.chain, privateKey: pki.key, transportParameters: SERVER_PARAMS, ...extra });
 
   /** Runs a handshake, recording every flight. */
-  const record = (serverExtra: Partial<TlsConfig> = {}) => {
+  const record = (serverExtra: Partial<TlsConfig> = {}, clientExtra: Partial<TlsConfig> = {}) => {
     const flights: { from: string; epoch: Epoch; data: Uint8Array }[] = [];
-    const c = client();
+    const c = client(clientExtra);
     const s = server(serverExtra);
     c.ctx.start();
     const result = transfer(c, s, (from, epoch, data) => {
@@ -147,7 +149,31 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
   const [clientHello, serverHello, serverFlight, clientFinished] = record() as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   const [hrrClientHello1, helloRetryRequest, hrrClientHello2] = record({ groups: [GROUP_SECP256R1] }) as [Uint8Array, Uint8Array, Uint8Array];
   const ticket = encodeNewSessionTicket({ ticketLifetime: 3600, ticketAgeAdd: 5, ticketNonce: Uint8Array.of(1), ticket: new Uint8Array(40).fill(7), extensions: [{ type: 42, data: Uint8Array.of(0xff, 0xff, 0xff, 0xff) }] });
-  const corpus = [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrClientHello2, ticket];
+  // Resumption: a first handshake leaves our server's ticket in the client's cache, a second one
+  // offers it (pre_shared_key with a binder). A clock fixed for the run keeps the ticket bytes
+  // reproducible (and inside the test certificate's validity).
+  const startedAt = Date.now();
+  const fixedNow = () => new Date(startedAt);
+  const ticketServer = { sessionTicketKey: new SessionTicketKey(new Uint8Array(32).fill(9)), now: fixedNow };
+  const sessionCache = new MemorySessionCache();
+  const [, ticketServerHello, ticketServerFlight, , realTicket] = record(ticketServer, { sessionCache, now: fixedNow }) as Uint8Array[];
+  const [resumedClientHello] = record(ticketServer, { sessionCache, now: fixedNow }) as [Uint8Array];
+  // The same with 0-RTT: a ticket announcing it, then a ClientHello with early_data.
+  const earlyServer = { ...ticketServer, acceptEarlyData: true };
+  const earlyCache = new MemorySessionCache();
+  record(earlyServer, { sessionCache: earlyCache, now: fixedNow });
+  const [earlyClientHello] = record(earlyServer, { sessionCache: earlyCache, now: fixedNow, offerEarlyData: true }) as [Uint8Array];
+  const corpus = [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrClientHello2, ticket, realTicket!, resumedClientHello];
+
+  it('records a resumable ticket and a ClientHello offering it', () => {
+    expect(realTicket![0]).toBe(HandshakeType.newSessionTicket);
+    const s = server(ticketServer);
+    s.ctx.receive('initial', resumedClientHello);
+    expect(s.ctx.resumed).toBe(true);
+    const e = server(earlyServer);
+    e.ctx.receive('initial', earlyClientHello);
+    expect(e.ctx.acceptedEarlyData).toBe(true);
+  });
 
   it('replays byte-identical flights', () => {
     expect(record()).toEqual([clientHello, serverHello, serverFlight, clientFinished]);
@@ -239,6 +265,40 @@ describe('TLS handshake fuzzing (seeded mutations of real flights)', () => {
         c.ctx.start();
         c.ctx.receive('initial', serverHello);
         c.ctx.receive('handshake', serverFlight);
+        deliver(rng, c, 'oneRtt', m);
+        return c;
+      },
+    },
+    {
+      name: 'server <- ClientHello with pre_shared_key',
+      cases: 900,
+      input: resumedClientHello,
+      run: (rng, m) => {
+        const s = server(ticketServer);
+        deliver(rng, s, 'initial', m);
+        return s;
+      },
+    },
+    {
+      name: 'server <- ClientHello with pre_shared_key and early_data',
+      cases: 600,
+      input: earlyClientHello,
+      run: (rng, m) => {
+        const s = server(earlyServer);
+        deliver(rng, s, 'initial', m);
+        return s;
+      },
+    },
+    {
+      name: 'client <- NewSessionTicket (kept in a session cache)',
+      cases: 300,
+      input: realTicket!,
+      run: (rng, m) => {
+        // A client with an (empty) cache lists psk_dhe_ke, so its handshake is the recorded one.
+        const c = client({ sessionCache: new MemorySessionCache(), now: fixedNow });
+        c.ctx.start();
+        c.ctx.receive('initial', ticketServerHello!);
+        c.ctx.receive('handshake', ticketServerFlight!);
         deliver(rng, c, 'oneRtt', m);
         return c;
       },
