@@ -1,10 +1,11 @@
 /**
- * Why a value read back from heap memory stays a number (docs: "What strict cannot prove yet"):
- * the allocator (src/plugins/heap.ts) hands a freed block's address to the next request of any
- * size, so a pointer kept past my_free writes into whatever block now lies there, at another
- * offset of it. A summary of what each field of a block receives (per allocation site, per
- * offset) would miss those writes. These twins must stay rejected until the allocator keeps
- * freed memory apart by site and size; a heap-cell summary that accepts them is unsound.
+ * Why a value read back from heap memory could not be typed (docs: "What strict cannot prove
+ * yet"): an allocator that hands a freed block's address to the next request of any size lets a
+ * pointer kept past my_free write into whatever block now lies there, at another offset of it,
+ * and a summary of what each field of a block receives (per allocation site, per offset) would
+ * miss those writes. The allocator (src/plugins/heap.ts) now keeps freed memory apart by site and
+ * size (the first test); the verifier still reads heap memory as numbers, so the twin stays
+ * rejected.
  */
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../../src/vm/asm.js';
@@ -51,11 +52,13 @@ function verify(srcs: string[]) {
 }
 
 describe('heap memory reused across blocks', () => {
-  it('premise: the allocator hands a freed 32-byte block\'s address to a 64-byte request', () => {
+  it('the allocator no longer hands a freed 32-byte block\'s address to a 64-byte request, nor to another site', () => {
     const heap = new PluginHeap(4096, 4096);
-    const msg = heap.malloc(32);
+    const msg = heap.malloc(32, 1);
     heap.freeBlock(msg);
-    expect(heap.malloc(64)).toBe(msg);
+    expect(heap.malloc(64, 1)).not.toBe(msg);
+    expect(heap.malloc(32, 2)).not.toBe(msg);
+    expect(heap.malloc(32, 1)).toBe(msg);
   });
 
   // The state block (slot 0, 64 bytes) stores only i & 7 at +8 and reads s[i] back; the message
