@@ -1,20 +1,32 @@
 /**
- * Verifies every pluglet object of a plugin with the plugin-wide summary of its kept slots
- * (src/vm/verifier/kept.ts): what the host keeps for the plugin (metadata, the frame structure
- * parse_frame outputs) and gives back to other pluglets of the same instance.
+ * Verifies every pluglet object of a plugin with the plugin-wide summaries of its kept slots
+ * (src/vm/verifier/kept.ts: what the host keeps for the plugin, metadata and the frame structure
+ * parse_frame outputs, and gives back to other pluglets of the same instance) and of its heap
+ * fields (src/vm/verifier/cells.ts: what the blocks of each allocation site hold).
  *
- * Two passes. The first verifies each object with every kept value read back as a number and
- * records what each slot receives: a heap block of at least S bytes, NULL, or anything else. The
- * join over all pluglets is the summary. The second verifies each object again with the values
- * read back typed by the summary, and refuses any write the summary does not cover (a value
- * read back typed may be passed on to another slot): so the types the readers were verified with
- * hold for every value any pluglet of the plugin can store, whatever order they run in.
+ * Kept slots, two passes. The first verifies each object with every kept value read back as a
+ * number and records what each slot receives: a heap block of at least S bytes, NULL, or
+ * anything else. The join over all pluglets is the summary. The second verifies each object
+ * again with the values read back typed by the summary, and refuses any write the summary does
+ * not cover (a value read back typed may be passed on to another slot): so the types the readers
+ * were verified with hold for every value any pluglet of the plugin can store, whatever order
+ * they run in.
+ *
+ * Heap fields, a fixpoint inside the second pass. It starts from blocks that hold only the
+ * allocator's 0; each round verifies the objects that use the heap with loads typed by the
+ * summary and records every write into heap memory; writes the summary does not cover are added
+ * (scalar ranges that keep growing become any number) and the round repeats. A round in which
+ * every write is covered is the answer: every load was typed with a summary of every value any
+ * pluglet can write there. Objects that never use the heap keep their first verdict, and their
+ * writes (only through unknown pointers: anywhere) are in every round's summary. Without a
+ * fixpoint in MAX_ROUNDS rounds, the heap types nothing (and is assumed to hold addresses).
  */
 import { readFileSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import type { ProgramImage } from '../vm/program.js';
 import { joinKept, reservedKey } from '../vm/verifier/kept.js';
-import { verifyProgram, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
+import { CellSummary, SITE_SPAN, opaqueCells } from '../vm/verifier/cells.js';
+import { verifyProgram, type HeapOptions, type HeapWrite, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
 import { inputContract } from './signatures.js';
@@ -24,7 +36,14 @@ export interface PluginVerification {
   results: VerifyResult[];
   /** What each kept slot may hold, over every pluglet (keys as in KeptOptions.summary). */
   summary: ReadonlyMap<string, KeptFact>;
+  /** What heap fields hold, by allocation site (object i's sites are i * SITE_SPAN + pc). */
+  cells: CellSummary;
+  /** Rounds the heap fixpoint took (0: no object uses the heap; MAX_ROUNDS + 1: none found). */
+  rounds: number;
 }
+
+/** Rounds of the heap-field fixpoint before giving up on typing the heap. */
+export const MAX_ROUNDS = 8;
 
 const frameKey = (type: number): string => `frame:0x${type.toString(16)}`;
 
@@ -82,15 +101,56 @@ export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readon
     const had = summary.get(key);
     summary.set(key, had === undefined ? fact : joinKept(had, fact));
   };
-  const run = (i: number, kept: KeptOptions): VerifyResult => verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept });
+  const run = (i: number, kept: KeptOptions, heap: Omit<HeapOptions, 'siteBase'>): VerifyResult =>
+    verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept, heap: { siteBase: i * SITE_SPAN, ...heap } });
   const reads = programs.map(() => new Set<string>());
-  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }));
+  const touched = programs.map(() => false);
+  const writes = programs.map((): HeapWrite[] => []);
+  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }, {
+    record: (w) => writes[i]!.push(w),
+    touch: () => { touched[i] = true; },
+  }));
   // An object that reads no slot holding a heap block would read numbers or 0 in the second pass:
   // its first verdict stands (reading a number where 0 is known is sound), and its writes are in
-  // the summary already.
+  // the summary already. One that uses no heap memory either has no load to type.
   const heap = (k: string): boolean => (k.endsWith(':') ? [...summary].some(([s, f]) => s.startsWith(k) && f.kind === 'heap') : summary.get(k)?.kind === 'heap');
-  const results = first.map((r, i) => ([...reads[i]!].some(heap) ? run(i, { ...setup[i]!.kept, summary }) : r));
-  return { results, summary };
+  const again = programs.map((_, i) => [...reads[i]!].some(heap) || touched[i]!);
+  const results = first.slice();
+  const fixed = new CellSummary();
+  programs.forEach((_, i) => {
+    if (!again[i]) for (const w of writes[i]!) fixed.add(w);
+  });
+  if (!again.some((x) => x)) return { results, summary, cells: fixed, rounds: 0 };
+  const withFixed = (more: Iterable<HeapWrite>): CellSummary => {
+    const c = new CellSummary();
+    for (const w of fixed.writes()) c.add(w);
+    for (const w of more) c.add(w);
+    return c;
+  };
+  /** Verifies the heap users with loads typed by `cells`; what they write. */
+  const round = (cells: CellSummary): { verdicts: VerifyResult[]; seen: CellSummary } => {
+    const seen = new CellSummary();
+    const verdicts = results.slice();
+    programs.forEach((_, i) => {
+      if (again[i]) verdicts[i] = run(i, { ...setup[i]!.kept, summary }, { cells, record: (w) => void seen.add(w) });
+    });
+    return { verdicts, seen };
+  };
+  let cells = withFixed([]);
+  for (let r = 1; r <= MAX_ROUNDS; r++) {
+    const { verdicts, seen } = round(cells);
+    let grew = false;
+    for (const w of seen.writes()) if (cells.add(w, r)) grew = true;
+    if (grew) continue;
+    // A fixpoint: every write is covered. Narrow once: what was written (ranges widened to any
+    // number come back to what the stores write, `% RING`) is the answer if it covers itself.
+    const narrow = withFixed(seen.writes());
+    const again2 = round(narrow);
+    const holds = [...again2.seen.writes()].every((w) => narrow.covers(w));
+    return holds ? { results: again2.verdicts, summary, cells: narrow, rounds: r + 1 } : { results: verdicts, summary, cells, rounds: r };
+  }
+  cells = opaqueCells();
+  return { results: round(cells).verdicts, summary, cells, rounds: MAX_ROUNDS + 1 };
 }
 
 /**
