@@ -49,7 +49,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       }
     } else if (b.region === 'heap' && !write && proven && env.heap?.cells) {
       // Typed by the plugin-wide summary of what this site's blocks hold (cells.ts).
-      const f = env.heap.cells.read(b.sites, b.off.smin + BigInt(insn.off), b.off.smax + BigInt(insn.off), width, residue(b.off, insn.off, width));
+      const { mod, res } = residue(b.off, insn.off);
+      const f = env.heap.cells.read(b.sites, b.off.smin + BigInt(insn.off), b.off.smax + BigInt(insn.off), width, mod, res);
       if (f.kind === 'heap') forgetId(st, pc + 1, true);
       loaded = cellValue(f, width, pc + 1);
     }

@@ -13,8 +13,11 @@
  *   - my_realloc, whose new block starts as a copy of another one (its site gets no typing);
  *   - the allocator, which writes 0.
  * The summary records each of these (HeapWrite); a load reads the join of the stores that write
- * exactly its bytes (same width, offsets congruent modulo the width, so an overlap is the same
- * field) with 0, and anything when some other write touches its bytes.
+ * exactly its bytes with 0, and anything when some other write may touch part of them. Offsets
+ * are ranges with known low bits (congruences modulo a power of two): a store and a load of the
+ * same width whose offsets are congruent modulo m >= width meet only at the same field, and
+ * offsets that differ by d in [width, m - width] modulo m never meet (the fields of one element
+ * of an array of structures, a ring's slots).
  *
  * A proven heap access is one inside the bytes the pointer's block is known to have; on a block
  * of the same site and size those are the same bytes, so a typed load never reads another site's
@@ -75,11 +78,15 @@ export function cellFact(v: Value, width: number): CellFact {
   return isConst(s) && s.umin === 0n ? KEPT_NULL : { kind: 'scalar', s };
 }
 
-/** Offset modulo `width` common to every offset of `off` + extra (its low bits known), or -1. */
-export function residue(off: Scalar, extra: number, width: number): number {
-  const low = BigInt(width - 1);
-  if ((off.t.mask & low) !== 0n) return -1;
-  return Number((off.t.value + BigInt(extra)) & low);
+/** Congruences kept up to this modulus (2^16: larger structures are rare, and records stay few). */
+const MAX_MOD_BITS = 16n;
+
+/** The congruence every offset of `off` + extra satisfies: its low bits that are known. */
+export function residue(off: Scalar, extra: number): { mod: number; res: number } {
+  let k = 0n;
+  while (k < MAX_MOD_BITS && ((off.t.mask >> k) & 1n) === 0n) k++;
+  const m = 1n << k;
+  return { mod: Number(m), res: Number((((off.t.value + BigInt(extra)) % m) + m) % m) };
 }
 
 /**
@@ -90,12 +97,12 @@ export function heapStore(b: PtrValue, extra: number, width: number, fact: CellF
   if (b.sites === null) return [heapFill('poison', -1, ...ALL_BYTES)];
   const lo = b.off.smin + BigInt(extra);
   const hi = b.off.smax + BigInt(extra);
-  const res = residue(b.off, extra, width);
-  return b.sites.map((site) => ({ kind: 'store', site, lo, hi, width, res, fact }));
+  const { mod, res } = residue(b.off, extra);
+  return b.sites.map((site) => ({ kind: 'store', site, lo, hi, width, mod, res, fact }));
 }
 
 export function heapFill(kind: 'zero' | 'poison', site: number, lo: bigint, hi: bigint): HeapWrite {
-  return { kind, site, lo, hi, width: 0, res: -1, fact: kind === 'zero' ? KEPT_NULL : KEPT_NUMBER };
+  return { kind, site, lo, hi, width: 0, mod: 1, res: 0, fact: kind === 'zero' ? KEPT_NULL : KEPT_NUMBER };
 }
 
 /** Bytes a write touches, [lo, hi). */
@@ -103,13 +110,27 @@ function span(w: HeapWrite): [bigint, bigint] {
   return w.kind === 'store' ? [w.lo, w.hi + BigInt(w.width)] : [w.lo, w.hi];
 }
 
-const keyOf = (w: HeapWrite): string => `${w.kind}:${w.lo}:${w.hi}:${w.width}:${w.res}`;
+const keyOf = (w: HeapWrite): string => `${w.kind}:${w.lo}:${w.hi}:${w.width}:${w.mod}:${w.res}`;
 
 /** Facts that still grow from this round on become any number (widening; verify-plugin narrows once after). */
 const WIDEN_FROM = 2;
 
-/** Stores of one width whose offsets are congruent and may meet write the same fields: one record covers both. */
-const sameFields = (a: HeapWrite, b: HeapWrite): boolean => a.kind === 'store' && b.kind === 'store' && a.width === b.width && a.res === b.res && a.lo <= b.hi && b.lo <= a.hi;
+/** Stores of one width and congruence whose offsets may meet write the same fields: one record covers both. */
+const sameFields = (a: HeapWrite, b: HeapWrite): boolean => a.kind === 'store' && b.kind === 'store' && a.width === b.width && a.mod === b.mod && a.res === b.res && a.lo <= b.hi && b.lo <= a.hi;
+
+/**
+ * How a store `w` meets a load of `width` bytes at offsets congruent to res modulo mod, both
+ * ranges overlapping: `same` (only ever the same field), `apart` (never a common byte), or
+ * `partly` (some offsets may overlap in part).
+ */
+function meet(w: HeapWrite, width: number, mod: number, res: number): 'same' | 'apart' | 'partly' {
+  const m = Math.min(w.mod, mod);
+  // Every store offset minus every load offset is d modulo m.
+  const d = (((w.res - res) % m) + m) % m;
+  if (w.width === width && m >= width && d === 0) return 'same';
+  // Apart when the load lies wholly between two of the store's places, modulo m.
+  return d >= width && d <= m - w.width ? 'apart' : 'partly';
+}
 
 /**
  * The summary: every write recorded, by site (-1: any site). Stores to the same fields merge
@@ -151,7 +172,7 @@ export class CellSummary implements HeapCells {
     const m = this.sites.get(w.site);
     if (m === undefined) return false;
     if (w.kind !== 'store') return m.has(keyOf(w));
-    for (const x of m.values()) if (x.kind === 'store' && x.width === w.width && x.res === w.res && x.lo <= w.lo && w.hi <= x.hi && leqCell(w.fact, x.fact)) return true;
+    for (const x of m.values()) if (x.kind === 'store' && x.width === w.width && x.mod === w.mod && x.res === w.res && x.lo <= w.lo && w.hi <= x.hi && leqCell(w.fact, x.fact)) return true;
     return false;
   }
 
@@ -160,19 +181,19 @@ export class CellSummary implements HeapCells {
     for (const m of this.sites.values()) yield* m.values();
   }
 
-  read(sites: Sites, lo: bigint, hi: bigint, width: number, res: number): CellFact {
+  read(sites: Sites, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact {
     // Sites not known: neither is the field the offset names.
     if (sites === null) return KEPT_NUMBER;
     let f: CellFact = KEPT_NULL;
     for (const s of sites) {
-      f = joinCell(f, this.readSite(s, lo, hi, width, res));
+      f = joinCell(f, this.readSite(s, lo, hi, width, mod, res));
       if (f.kind === 'number') break;
     }
     return f;
   }
 
   /** A read from a block of `site`: its writes and those to any site. */
-  private readSite(site: number, lo: bigint, hi: bigint, width: number, res: number): CellFact {
+  private readSite(site: number, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact {
     const end = hi + BigInt(width);
     // Every block starts zeroed (the allocator clears it).
     let f: CellFact = KEPT_NULL;
@@ -186,8 +207,9 @@ export class CellSummary implements HeapCells {
           if (lo >= a && end <= b) continue;
           return KEPT_NUMBER;
         }
-        // Same width and congruent offsets: the bytes overlap only where the fields coincide.
-        if (w.width !== width || w.res < 0 || w.res !== res) return KEPT_NUMBER;
+        const how = meet(w, width, mod, res);
+        if (how === 'apart') continue;
+        if (how === 'partly') return KEPT_NUMBER;
         f = joinCell(f, w.fact);
         if (f.kind === 'number') return f;
       }
@@ -225,6 +247,6 @@ export function cellValue(f: CellFact, width: number, nid: number): Value {
 export function opaqueCells(): CellSummary {
   const c = new CellSummary();
   c.add(heapFill('poison', -1, ...ALL_BYTES));
-  c.add({ kind: 'store', site: -1, lo: ALL_BYTES[0], hi: ALL_BYTES[1], width: 8, res: -1, fact: { kind: 'heap', size: 0n } });
+  c.add({ kind: 'store', site: -1, lo: ALL_BYTES[0], hi: ALL_BYTES[1], width: 8, mod: 1, res: 0, fact: { kind: 'heap', size: 0n } });
   return c;
 }

@@ -92,7 +92,7 @@ export type CellFact = KeptFact | { kind: 'scalar'; s: Scalar };
 /**
  * One write into heap memory, relative to the start of blocks of allocation site `site` (-1: a
  * block of any site). `store`: `width` bytes at an offset in [lo, hi], all congruent to `res`
- * modulo the width (-1: not known), holding `fact`. `zero`: the bytes [lo, hi) set to 0.
+ * modulo `mod` (a power of two: the offset's low bits known; 1 when none is), holding `fact`. `zero`: the bytes [lo, hi) set to 0.
  * `poison`: the bytes [lo, hi) set to anything.
  */
 export interface HeapWrite {
@@ -101,14 +101,15 @@ export interface HeapWrite {
   lo: bigint;
   hi: bigint;
   width: number;
+  mod: number;
   res: number;
   fact: CellFact;
 }
 
 /** The plugin-wide summary of heap writes a pluglet's loads are typed with (cells.ts). */
 export interface HeapCells {
-  /** What a load of `width` bytes at an offset in [lo, hi] (congruent to res, or -1) of a block of one of `sites` reads. */
-  read(sites: Sites, lo: bigint, hi: bigint, width: number, res: number): CellFact;
+  /** What a load of `width` bytes at an offset in [lo, hi] (congruent to res modulo mod) of a block of one of `sites` reads. */
+  read(sites: Sites, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact;
   /** Whether bytes [lo, hi) of a block of one of `sites` may hold an address. */
   holdsPointer(sites: Sites, lo: bigint, hi: bigint): boolean;
 }

@@ -78,6 +78,25 @@ describe('heap cells: bounds kept in a field', () => {
   });
 });
 
+describe('heap cells: arrays of structures', () => {
+  // Four 32-byte elements, each { idx at +0, other at +8 }, element k = input & 3.
+  const table = allocInto(0, 128);
+  const element = `${anyNumber}\nand %r0, 3\nlsh %r0, 5\nadd %r7, %r0`;
+  const storeIdx = withSlot(0, `${element}\nmov %r8, %r7\n${anyNumber}\nand %r0, 7\nstxdw [%r8], %r0`);
+  const readIdx = withSlot(0, `mov %r9, %r7\n${element}\nldxdw %r1, [%r7]\nlsh %r1, 3\nadd %r9, %r1\nldxdw %r0, [%r9]`);
+
+  it('a bound kept in one field of every element survives numbers stored in another field of any element', () => {
+    const other = withSlot(0, `${element}\nmov %r8, %r7\n${anyNumber}\nstxdw [%r8+8], %r0`);
+    const v = verifyStrict([table, storeIdx, other, readIdx]);
+    expect(codes(v)).toEqual([[], [], [], []]);
+  });
+
+  it('twin: a 4-byte store into the upper half of any element\'s idx spoils it', () => {
+    const half = withSlot(0, `${element}\nmov %r8, %r7\n${anyNumber}\nstxw [%r8+4], %r0`);
+    expect(codes(verifyStrict([table, storeIdx, half, readIdx]))[3]).toEqual(['OUT_OF_BOUNDS']);
+  });
+});
+
 describe('heap cells: pointers kept in a field', () => {
   /** The state (64 bytes, slot 0) keeps at +16 a block of `size` bytes. */
   const keepBlock = (size: number): string => withSlot(0, `mov %r1, %r6\nmov %r2, ${size}\ncall ${MALLOC}\njeq %r0, 0, out\nstxdw [%r7+16], %r0`);
