@@ -12,20 +12,19 @@
  * were verified with hold for every value any pluglet of the plugin can store, whatever order
  * they run in.
  *
- * Heap fields, a fixpoint inside the second pass. It starts from blocks that hold only the
- * allocator's 0; each round verifies the objects that use the heap with loads typed by the
- * summary and records every write into heap memory; writes the summary does not cover are added
- * (scalar ranges that keep growing become any number) and the round repeats. A round in which
- * every write is covered is the answer: every load was typed with a summary of every value any
- * pluglet can write there. Objects that never use the heap keep their first verdict, and their
- * writes (only through unknown pointers: anywhere) are in every round's summary. Without a
- * fixpoint in MAX_ROUNDS rounds, the heap types nothing (and is assumed to hold addresses).
+ * Heap fields, a fixpoint inside the second pass (src/vm/verifier/cell-rounds.ts). It starts
+ * from blocks that hold only the allocator's 0; each round verifies the objects that use the heap
+ * with loads typed by the summary and adds what they write, until a round adds nothing: every
+ * load was then typed with a summary of every value any pluglet can write there. Objects that
+ * never use the heap keep their first verdict, and their writes (only through unknown pointers:
+ * anywhere) are in every round's summary.
  */
 import { readFileSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import type { ProgramImage } from '../vm/program.js';
 import { joinKept, reservedKey } from '../vm/verifier/kept.js';
-import { CellSummary, SITE_SPAN, opaqueCells } from '../vm/verifier/cells.js';
+import { SITE_SPAN, opaqueCells, poisonsAll, type CellSummary } from '../vm/verifier/cells.js';
+import { cellRounds } from '../vm/verifier/cell-rounds.js';
 import { verifyProgram, type HeapOptions, type HeapWrite, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
@@ -38,7 +37,7 @@ export interface PluginVerification {
   summary: ReadonlyMap<string, KeptFact>;
   /** What heap fields hold, by allocation site (object i's sites are i * SITE_SPAN + pc). */
   cells: CellSummary;
-  /** Rounds the heap fixpoint took (0: no object uses the heap; MAX_ROUNDS + 1: none found). */
+  /** Rounds the heap fixpoint took (0: none needed or the heap types nothing; MAX_ROUNDS + 1: none found). */
   rounds: number;
 }
 
@@ -116,41 +115,19 @@ export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readon
   const heap = (k: string): boolean => (k.endsWith(':') ? [...summary].some(([s, f]) => s.startsWith(k) && f.kind === 'heap') : summary.get(k)?.kind === 'heap');
   const again = programs.map((_, i) => [...reads[i]!].some(heap) || touched[i]!);
   const results = first.slice();
-  const fixed = new CellSummary();
-  programs.forEach((_, i) => {
-    if (!again[i]) for (const w of writes[i]!) fixed.add(w);
-  });
-  if (!again.some((x) => x)) return { results, summary, cells: fixed, rounds: 0 };
-  const withFixed = (more: Iterable<HeapWrite>): CellSummary => {
-    const c = new CellSummary();
-    for (const w of fixed.writes()) c.add(w);
-    for (const w of more) c.add(w);
-    return c;
-  };
-  /** Verifies the heap users with loads typed by `cells`; what they write. */
-  const round = (cells: CellSummary): { verdicts: VerifyResult[]; seen: CellSummary } => {
-    const seen = new CellSummary();
-    const verdicts = results.slice();
-    programs.forEach((_, i) => {
-      if (again[i]) verdicts[i] = run(i, { ...setup[i]!.kept, summary }, { cells, record: (w) => void seen.add(w) });
-    });
-    return { verdicts, seen };
-  };
-  let cells = withFixed([]);
-  for (let r = 1; r <= MAX_ROUNDS; r++) {
-    const { verdicts, seen } = round(cells);
-    let grew = false;
-    for (const w of seen.writes()) if (cells.add(w, r)) grew = true;
-    if (grew) continue;
-    // A fixpoint: every write is covered. Narrow once: what was written (ranges widened to any
-    // number come back to what the stores write, `% RING`) is the answer if it covers itself.
-    const narrow = withFixed(seen.writes());
-    const again2 = round(narrow);
-    const holds = [...again2.seen.writes()].every((w) => narrow.covers(w));
-    return holds ? { results: again2.verdicts, summary, cells: narrow, rounds: r + 1 } : { results: verdicts, summary, cells, rounds: r };
+  const users = programs.map((_, i) => i).filter((i) => again[i]);
+  const fixed = programs.flatMap((_, i) => (again[i] ? [] : writes[i]!));
+  if (users.length === 0) return { results, summary, cells: opaqueCells(), rounds: 0 };
+  // A write the verifier could not place (checked) lets every field hold anything: the heap
+  // types nothing, and the first verdicts stand but for the readers of heap-typed kept slots.
+  if (writes.some((ws) => ws.some(poisonsAll))) {
+    const cells = opaqueCells();
+    for (const i of users) if ([...reads[i]!].some(heap)) results[i] = run(i, { ...setup[i]!.kept, summary }, { cells });
+    return { results, summary, cells, rounds: 0 };
   }
-  cells = opaqueCells();
-  return { results: round(cells).verdicts, summary, cells, rounds: MAX_ROUNDS + 1 };
+  const found = cellRounds(users, fixed, (i, cells, rec) => run(i, { ...setup[i]!.kept, summary }, { cells, record: rec }), MAX_ROUNDS);
+  for (const [i, r] of found.verdicts) results[i] = r;
+  return { results, summary, cells: found.cells, rounds: found.rounds };
 }
 
 /**

@@ -112,7 +112,7 @@ function span(w: HeapWrite): [bigint, bigint] {
 
 const keyOf = (w: HeapWrite): string => `${w.kind}:${w.lo}:${w.hi}:${w.width}:${w.mod}:${w.res}`;
 
-/** Facts that still grow from this round on become any number (widening; verify-plugin narrows once after). */
+/** Facts that still grow from this round on become any number (widening; cell-rounds.ts narrows once after). */
 const WIDEN_FROM = 2;
 
 /** Stores of one width and congruence whose offsets may meet write the same fields: one record covers both. */
@@ -139,6 +139,8 @@ function meet(w: HeapWrite, width: number, mod: number, res: number): 'same' | '
  */
 export class CellSummary implements HeapCells {
   private readonly sites = new Map<number, Map<string, HeapWrite>>();
+  /** Whether a number range was widened to any number (a narrowing round may win it back). */
+  widened = false;
 
   get size(): number {
     let n = 0;
@@ -158,7 +160,10 @@ export class CellSummary implements HeapCells {
         if (!sameFields(x, cur)) continue;
         m.delete(k);
         let fact = joinCell(x.fact, cur.fact);
-        if (round >= WIDEN_FROM && fact.kind === 'scalar' && !leqCell(fact, x.fact)) fact = KEPT_NUMBER;
+        if (round >= WIDEN_FROM && fact.kind === 'scalar' && !leqCell(fact, x.fact)) {
+          fact = KEPT_NUMBER;
+          this.widened = true;
+        }
         cur = { ...cur, lo: x.lo < cur.lo ? x.lo : cur.lo, hi: x.hi > cur.hi ? x.hi : cur.hi, fact };
         merged = true;
       }
@@ -239,6 +244,9 @@ export function cellValue(f: CellFact, width: number, nid: number): Value {
     case 'number': return scalarValue(scalarOfWidth(width));
   }
 }
+
+/** Whether a write may set every byte of every block to anything (an unplaced write under checked). */
+export const poisonsAll = (w: HeapWrite): boolean => w.kind === 'poison' && w.site === -1 && w.lo === ALL_BYTES[0] && w.hi === ALL_BYTES[1];
 
 /**
  * The summary that types nothing: every field of every site may hold anything, an address

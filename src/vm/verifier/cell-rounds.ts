@@ -1,0 +1,88 @@
+/**
+ * The rounds that find a plugin's heap-cell summary (cells.ts): a fixpoint over the objects that
+ * use the heap, each verified with its loads typed by the summary so far.
+ *
+ * It starts from blocks that hold only the allocator's 0 (plus the writes of the objects that do
+ * not use the heap, `fixed`); each round adds what the objects wrote, until a round adds nothing:
+ * then every load was typed with a summary of every value any object can write there, which is
+ * what makes the types sound. Number ranges that still grow are widened to any number
+ * (cells.ts), and one narrowing round then tries the summary of what was actually written (a
+ * ring index stored `% RING` comes back to [0, RING - 1]): kept when it covers its own writes.
+ *
+ * An object is verified again only when a site its loads (or its helpers' reads) consulted
+ * received something new: its writes depend on nothing else. No fixpoint in `maxRounds` rounds:
+ * the heap types nothing (opaqueCells).
+ */
+import { CellSummary, opaqueCells } from './cells.js';
+import type { HeapCells, HeapWrite, Sites, VerifyResult } from './types.js';
+
+/** Verifies object i with loads typed by `cells`, handing every heap write to `record`. */
+export type CellRun = (i: number, cells: HeapCells, record: (w: HeapWrite) => void) => VerifyResult;
+
+export interface CellRounds {
+  verdicts: Map<number, VerifyResult>;
+  cells: CellSummary;
+  /** Rounds taken (a narrowing round counts); maxRounds + 1 when none converged. */
+  rounds: number;
+}
+
+/** One object's last verification: its verdict, its writes, the sites it consulted (null: all). */
+interface Last {
+  verdict: VerifyResult;
+  writes: HeapWrite[];
+  sites: Set<number> | null;
+}
+
+function runOne(run: CellRun, i: number, cells: HeapCells): Last {
+  const writes: HeapWrite[] = [];
+  let sites: Set<number> | null = new Set();
+  const note = (s: Sites, all: boolean): void => {
+    if (s === null) {
+      if (all) sites = null;
+    } else if (sites !== null) for (const x of s) sites.add(x);
+  };
+  const view: HeapCells = {
+    // A read through unknown sites is a number whatever the summary holds.
+    read: (s, lo, hi, width, mod, res) => (note(s, false), cells.read(s, lo, hi, width, mod, res)),
+    // A helper's read through unknown sites asks every site.
+    holdsPointer: (s, lo, hi) => (note(s, true), cells.holdsPointer(s, lo, hi)),
+  };
+  const verdict = run(i, view, (w) => writes.push(w));
+  return { verdict, writes, sites };
+}
+
+export function cellRounds(users: readonly number[], fixed: readonly HeapWrite[], run: CellRun, maxRounds: number): CellRounds {
+  const start = (): CellSummary => {
+    const c = new CellSummary();
+    for (const w of fixed) c.add(w);
+    return c;
+  };
+  const last = new Map<number, Last>();
+  const verdicts = (): Map<number, VerifyResult> => new Map([...last].map(([i, l]) => [i, l.verdict]));
+  const cells = start();
+  let dirty: Set<number> | null = null;
+  for (let r = 1; r <= maxRounds; r++) {
+    for (const i of users) {
+      const l = last.get(i);
+      const stale = l === undefined || dirty === null || l.sites === null || [...l.sites].some((s) => dirty!.has(s));
+      if (stale) last.set(i, runOne(run, i, cells));
+    }
+    const changed = new Set<number>();
+    for (const i of users) for (const w of last.get(i)!.writes) if (cells.add(w, r)) changed.add(w.site);
+    if (changed.size > 0) {
+      // Writes to any site (-1) reach every reader.
+      dirty = changed.has(-1) ? null : changed;
+      continue;
+    }
+    if (!cells.widened) return { verdicts: verdicts(), cells, rounds: r };
+    const narrow = start();
+    for (const i of users) for (const w of last.get(i)!.writes) narrow.add(w);
+    const again = users.map((i) => [i, runOne(run, i, narrow)] as const);
+    if (again.every(([, l]) => l.writes.every((w) => narrow.covers(w)))) {
+      return { verdicts: new Map(again.map(([i, l]) => [i, l.verdict])), cells: narrow, rounds: r + 1 };
+    }
+    return { verdicts: verdicts(), cells, rounds: r };
+  }
+  const opaque = opaqueCells();
+  return { verdicts: new Map(users.map((i) => [i, runOne(run, i, opaque).verdict])), cells: opaque, rounds: maxRounds + 1 };
+}
