@@ -1,16 +1,19 @@
 /**
  * Heap cells: what the fields of heap blocks hold, per allocation site, over every pluglet of a
- * plugin (the plugin-wide summary; src/plugins/verify-plugin.ts iterates it to a fixpoint).
+ * plugin (the plugin-wide summary; cell-rounds.ts iterates it to a fixpoint).
  *
  * Why a field's type can be summarised per site and offset. The allocator (src/plugins/heap.ts)
  * is type-stable: a block freed at site S is handed out again only to S, with the same size, at
  * the same address, zeroed. A pointer to a block of S at offset o, even kept past my_free,
  * addresses field o of some block of S. So a byte of a block of S is only ever written by
- *   - a store through a pointer to a block of S (or of an unknown site, `site` -1) at that offset;
+ *   - a store through a pointer to a block of S (of S or other known sites: each records it) at
+ *     that offset; through a pointer whose sites are unknown (a pointer into a block, kept and
+ *     read back, no longer knows the block's start), every byte of every site;
  *   - a helper writing into a block of S (my_memcpy, my_memset, get_* into a buffer);
  *   - a store or helper write whose target the verifier could not prove (checked keeps its
  *     runtime check, which allows any heap address): every byte of every site;
- *   - my_realloc, whose new block starts as a copy of another one (its site gets no typing);
+ *   - my_realloc, whose new block starts as a copy of another one (its site gets no typing:
+ *     the allocator always moves a realloc'd block to the realloc's own site);
  *   - the allocator, which writes 0.
  * The summary records each of these (HeapWrite); a load reads the join of the stores that write
  * exactly its bytes with 0, and anything when some other write may touch part of them. Offsets
@@ -142,18 +145,18 @@ export class CellSummary implements HeapCells {
   /** Whether a number range was widened to any number (a narrowing round may win it back). */
   widened = false;
 
-  get size(): number {
-    let n = 0;
-    for (const m of this.sites.values()) n += m.size;
-    return n;
-  }
-
   /** Adds a write; from round WIDEN_FROM on, a number range that grows becomes any number. Returns whether anything changed. */
   add(w: HeapWrite, round = 0): boolean {
     if (this.covers(w)) return false;
     let m = this.sites.get(w.site);
     if (m === undefined) this.sites.set(w.site, (m = new Map()));
     let cur = w;
+    // A number first written in a later round came from a typed load that may still grow (a
+    // counter: 1, then [1, 2], ...): widened at once, so each step takes no round of its own.
+    if (round >= WIDEN_FROM && cur.fact.kind === 'scalar') {
+      cur = { ...cur, fact: KEPT_NUMBER };
+      this.widened = true;
+    }
     for (let merged = true; merged;) {
       merged = false;
       for (const [k, x] of m) {
