@@ -92,13 +92,17 @@ export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: 
   return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null };
 }
 
-/** More sites than this in one pointer: any site (joins stay cheap). */
-export const MAX_SITES = 16;
+/**
+ * More sites than this in one pointer: any site (joins stay cheap; a plugin whose every pluglet
+ * allocates its state block on first use has one site per pluglet).
+ */
+export const MAX_SITES = 64;
 
 /** The sites of either: their union, or null (any) past MAX_SITES. */
 export function joinSites(a: Sites | undefined, b: Sites | undefined): Sites {
   if (a === b) return a ?? null;
   if (!a || !b) return null;
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return a;
   const u = [...new Set([...a, ...b])].sort((x, y) => x - y);
   return u.length > MAX_SITES ? null : u;
 }

@@ -77,7 +77,7 @@ export type KeptStore = 'cnx_metadata' | 'path_metadata' | 'pkt_ctx_metadata' | 
 export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint; nonNull?: true; sites?: readonly number[] } | { kind: 'number' };
 
 /**
- * The allocation sites a heap pointer's block may be of (sorted, at most MAX_SITES), its offset
+ * The allocation sites a heap pointer's block may be of (sorted, at most MAX_SITES, state.ts), its offset
  * counted from the block's start; or null: any site, and maybe not from a block's start (a
  * pointer into a block kept and read back). A site is an allocating call (cells.ts).
  */
