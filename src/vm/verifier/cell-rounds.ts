@@ -9,11 +9,11 @@
  * (cells.ts), and one narrowing round then tries the summary of what was actually written (a
  * ring index stored `% RING` comes back to [0, RING - 1]): kept when it covers its own writes.
  *
- * An object is verified again only when a site its loads (or its helpers' reads) consulted
- * received something new: its writes depend on nothing else. No fixpoint in `maxRounds` rounds:
+ * An object is verified again only when bytes its loads (or its helpers' reads) consulted, at
+ * their sites, received something new: its writes depend on nothing else. No fixpoint in `maxRounds` rounds:
  * the heap types nothing (opaqueCells).
  */
-import { CellSummary, opaqueCells } from './cells.js';
+import { CellSummary, opaqueCells, writeSpan } from './cells.js';
 import type { HeapCells, HeapWrite, Sites, VerifyResult } from './types.js';
 
 /** Verifies object i with loads typed by `cells`, handing every heap write to `record`. */
@@ -26,30 +26,43 @@ export interface CellRounds {
   rounds: number;
 }
 
-/** One object's last verification: its verdict, its writes, the sites it consulted (null: all). */
+/** Bytes [lo, hi) of the blocks of `sites` an object consulted. */
+interface Consulted {
+  sites: readonly number[];
+  lo: bigint;
+  hi: bigint;
+}
+
+/** One object's last verification: its verdict, its writes, what it consulted (null: everything). */
 interface Last {
   verdict: VerifyResult;
   writes: HeapWrite[];
-  sites: Set<number> | null;
+  consulted: Consulted[] | null;
 }
 
 function runOne(run: CellRun, i: number, cells: HeapCells): Last {
   const writes: HeapWrite[] = [];
-  let sites: Set<number> | null = new Set();
-  const note = (s: Sites, all: boolean): void => {
+  let consulted: Consulted[] | null = [];
+  const note = (s: Sites, lo: bigint, hi: bigint, all: boolean): void => {
     if (s === null) {
-      if (all) sites = null;
-    } else if (sites !== null) for (const x of s) sites.add(x);
+      if (all) consulted = null;
+    } else consulted?.push({ sites: s, lo, hi });
   };
   const view: HeapCells = {
     // A read through unknown sites is a number whatever the summary holds.
-    read: (s, lo, hi, width, mod, res) => (note(s, false), cells.read(s, lo, hi, width, mod, res)),
-    // A helper's read through unknown sites asks every site.
-    holdsPointer: (s, lo, hi) => (note(s, true), cells.holdsPointer(s, lo, hi)),
+    read: (s, lo, hi, width, mod, res) => (note(s, lo, hi + BigInt(width), false), cells.read(s, lo, hi, width, mod, res)),
+    // A helper's read through unknown sites asks every byte of every site.
+    holdsPointer: (s, lo, hi) => (note(s, lo, hi, true), cells.holdsPointer(s, lo, hi)),
   };
   const verdict = run(i, view, (w) => writes.push(w));
-  return { verdict, writes, sites };
+  return { verdict, writes, consulted };
 }
+
+/** Whether a write that grew the summary may change what `c` consulted. */
+const touches = (w: HeapWrite, c: Consulted): boolean => {
+  const [lo, hi] = writeSpan(w);
+  return (w.site === -1 || c.sites.includes(w.site)) && lo < c.hi && hi > c.lo;
+};
 
 export function cellRounds(users: readonly number[], fixed: readonly HeapWrite[], run: CellRun, maxRounds: number): CellRounds {
   const start = (): CellSummary => {
@@ -60,20 +73,21 @@ export function cellRounds(users: readonly number[], fixed: readonly HeapWrite[]
   const last = new Map<number, Last>();
   const verdicts = (): Map<number, VerifyResult> => new Map([...last].map(([i, l]) => [i, l.verdict]));
   const cells = start();
-  let dirty: Set<number> | null = null;
+  let grown: HeapWrite[] = [];
   for (let r = 1; r <= maxRounds; r++) {
     for (const i of users) {
       const l = last.get(i);
-      const stale = l === undefined || dirty === null || l.sites === null || [...l.sites].some((s) => dirty!.has(s));
+      const stale = l === undefined || l.consulted === null || grown.some((w) => l.consulted!.some((c) => touches(w, c)));
       if (stale) last.set(i, runOne(run, i, cells));
     }
-    const changed = new Set<number>();
-    for (const i of users) for (const w of last.get(i)!.writes) if (cells.add(w, r)) changed.add(w.site);
-    if (changed.size > 0) {
-      // Writes to any site (-1) reach every reader.
-      dirty = changed.has(-1) ? null : changed;
-      continue;
+    grown = [];
+    for (const i of users) {
+      for (const w of last.get(i)!.writes) {
+        const changed = cells.add(w, r);
+        if (changed) grown.push(changed);
+      }
     }
+    if (grown.length > 0) continue;
     if (!cells.widened) return { verdicts: verdicts(), cells, rounds: r };
     const narrow = start();
     for (const i of users) for (const w of last.get(i)!.writes) narrow.add(w);

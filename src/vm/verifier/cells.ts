@@ -109,7 +109,7 @@ export function heapFill(kind: 'zero' | 'poison', site: number, lo: bigint, hi: 
 }
 
 /** Bytes a write touches, [lo, hi). */
-function span(w: HeapWrite): [bigint, bigint] {
+export function writeSpan(w: HeapWrite): [bigint, bigint] {
   return w.kind === 'store' ? [w.lo, w.hi + BigInt(w.width)] : [w.lo, w.hi];
 }
 
@@ -145,9 +145,13 @@ export class CellSummary implements HeapCells {
   /** Whether a number range was widened to any number (a narrowing round may win it back). */
   widened = false;
 
-  /** Adds a write; from round WIDEN_FROM on, a number range that grows becomes any number. Returns whether anything changed. */
-  add(w: HeapWrite, round = 0): boolean {
-    if (this.covers(w)) return false;
+  /**
+   * Adds a write; from round WIDEN_FROM on, a number range that grows becomes any number.
+   * Returns the record that changed (the write merged with the stores of the same fields, so
+   * every byte whose reads may differ now), or undefined when it adds nothing.
+   */
+  add(w: HeapWrite, round = 0): HeapWrite | undefined {
+    if (this.covers(w)) return undefined;
     let m = this.sites.get(w.site);
     if (m === undefined) this.sites.set(w.site, (m = new Map()));
     let cur = w;
@@ -172,7 +176,7 @@ export class CellSummary implements HeapCells {
       }
     }
     m.set(keyOf(cur), cur);
-    return true;
+    return cur;
   }
 
   /** Whether `w` adds nothing to this summary. */
@@ -208,7 +212,7 @@ export class CellSummary implements HeapCells {
     for (const m of [this.sites.get(site), this.sites.get(-1)]) {
       if (m === undefined) continue;
       for (const w of m.values()) {
-        const [a, b] = span(w);
+        const [a, b] = writeSpan(w);
         if (b <= lo || a >= end) continue;
         if (w.kind === 'poison') return KEPT_NUMBER;
         if (w.kind === 'zero') {
@@ -229,7 +233,7 @@ export class CellSummary implements HeapCells {
     for (const [s, m] of this.sites) {
       if (sites !== null && s >= 0 && !sites.includes(s)) continue;
       for (const w of m.values()) {
-        const [a, b] = span(w);
+        const [a, b] = writeSpan(w);
         // Sites not known: the bytes may be at any place of the block.
         if (w.kind === 'store' && w.fact.kind === 'heap' && (sites === null || (a < hi && b > lo))) return true;
       }
