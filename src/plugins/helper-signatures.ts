@@ -12,6 +12,7 @@
  * those slots return what the plugin-wide summary says the slot holds.
  */
 import { STANDARD_HELPER_SIGNATURES } from '../vm/helper-signatures.js';
+import { HELPER_MEMSET } from '../vm/helpers.js';
 import type { ArgSpec, HelperSignature, KeptStore } from '../vm/verifier/types.js';
 import { AK_CNX_INPUT, HELPER_IDS } from './abi.js';
 
@@ -71,7 +72,8 @@ const CONNECTION_API: Record<string, Sig> = {
   // void *my_malloc(cnx, unsigned int size): a block of at least size bytes, or NULL.
   my_malloc: { args: [cnx, scalar], ret: { kind: 'heap_or_null', sizeArg: 2 } },
   my_free: { args: [cnx, { kind: 'heap_or_null' }], ret: none },
-  my_realloc: { args: [cnx, { kind: 'heap_or_null' }, scalar], ret: { kind: 'heap_or_null', sizeArg: 3 } },
+  // The new block is a copy of the old one, of another allocation site (src/plugins/heap.ts).
+  my_realloc: { args: [cnx, { kind: 'heap_or_null' }, scalar], ret: { kind: 'heap_or_null', sizeArg: 3, copies: true } },
   my_memcmp: { args: [{ kind: 'mem', access: 'read', len: 3 }, { kind: 'mem', access: 'read', len: 3 }, scalar], ret: num },
   // size_t picoquic_varint_decode(const uint8_t *bytes, size_t max, uint64_t *n): reads at most max bytes.
   // A varint has at most 8 bytes: the host never touches more, whatever max says.
@@ -97,6 +99,10 @@ function build(): Map<number, HelperSignature> {
     if (id === undefined) throw new Error(`helper-signatures: ${name} is not in HELPER_IDS`);
     m.set(id, { name, ...sig });
   }
+  // my_memset writes the low byte of r2 over every byte: a fill with 0 at a known place leaves
+  // heap fields as the allocator hands them out (src/vm/verifier/cells.ts), anything else poisons.
+  const memset = m.get(HELPER_MEMSET)!;
+  m.set(HELPER_MEMSET, { ...memset, args: memset.args.map((a, i) => (i === 0 && a.kind === 'mem' ? { ...a, fillArg: 2 } : a)) });
   return m;
 }
 

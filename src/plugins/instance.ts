@@ -127,7 +127,9 @@ export class PluginInstance {
     this.registerHelpers();
     this.vm.loadLinked(plugin.linked, plugin.engine === 'jit' && plugin.jitProofs ? { proofs: plugin.jitProofs } : {});
     const heap = this.vm.layout.heap!;
-    this.heap = new PluginHeap(heap.start, heap.size);
+    // Blocks are zeroed when handed out: the verifier's heap-cell summary counts on a field
+    // nothing wrote reading 0 (src/plugins/heap.ts).
+    this.heap = new PluginHeap(heap.start, heap.size, (addr, n) => new Uint8Array(this.vm.memory.buffer, addr, n).fill(0));
     this.stats = plugin.pluglets.map((p) => ({ protoop: p.entry.protoop, param: p.entry.param, anchor: p.entry.anchor, calls: 0, totalNs: 0 }));
   }
 
@@ -561,7 +563,11 @@ export class PluginInstance {
     this.registerObjectHelpers(checkCnx, slot);
     vm.registerHelper(id('my_malloc'), 'my_malloc', (c) => {
       checkCnx(c);
-      return this.heap.malloc(c.num(2));
+      // The call's pc is the block's allocation site: freed memory is reused only by the same
+      // site. Zeroing the block is host work the program's fuel pays for, as a copy would.
+      const addr = this.heap.malloc(c.num(2), c.pc);
+      if (addr !== 0) c.charge(byteCost(c.num(2)));
+      return addr;
     });
     vm.registerHelper(id('my_free'), 'my_free', (c) => {
       checkCnx(c);
@@ -573,7 +579,7 @@ export class PluginInstance {
         c.charge(byteCost(n));
         const mem = c.bytes(from, n);
         c.bytes(to, n, true).set(mem);
-      });
+      }, c.pc);
     });
     vm.registerHelper(id('my_memcmp'), 'my_memcmp', memcmpHelper);
     vm.registerHelper(id('pquic_qlog_values'), 'pquic_qlog_values', (c) => {

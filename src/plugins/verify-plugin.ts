@@ -1,20 +1,31 @@
 /**
- * Verifies every pluglet object of a plugin with the plugin-wide summary of its kept slots
- * (src/vm/verifier/kept.ts): what the host keeps for the plugin (metadata, the frame structure
- * parse_frame outputs) and gives back to other pluglets of the same instance.
+ * Verifies every pluglet object of a plugin with the plugin-wide summaries of its kept slots
+ * (src/vm/verifier/kept.ts: what the host keeps for the plugin, metadata and the frame structure
+ * parse_frame outputs, and gives back to other pluglets of the same instance) and of its heap
+ * fields (src/vm/verifier/cells.ts: what the blocks of each allocation site hold).
  *
- * Two passes. The first verifies each object with every kept value read back as a number and
- * records what each slot receives: a heap block of at least S bytes, NULL, or anything else. The
- * join over all pluglets is the summary. The second verifies each object again with the values
- * read back typed by the summary, and refuses any write the summary does not cover (a value
- * read back typed may be passed on to another slot): so the types the readers were verified with
- * hold for every value any pluglet of the plugin can store, whatever order they run in.
+ * Kept slots, two passes. The first verifies each object with every kept value read back as a
+ * number and records what each slot receives: a heap block of at least S bytes, NULL, or
+ * anything else. The join over all pluglets is the summary. The second verifies each object
+ * again with the values read back typed by the summary, and refuses any write the summary does
+ * not cover (a value read back typed may be passed on to another slot): so the types the readers
+ * were verified with hold for every value any pluglet of the plugin can store, whatever order
+ * they run in.
+ *
+ * Heap fields, a fixpoint inside the second pass (src/vm/verifier/cell-rounds.ts). It starts
+ * from blocks that hold only the allocator's 0; each round verifies the objects that use the heap
+ * with loads typed by the summary and adds what they write, until a round adds nothing: every
+ * load was then typed with a summary of every value any pluglet can write there. Objects that
+ * never use the heap keep their first verdict, and their writes (only through unknown pointers:
+ * anywhere) are in every round's summary.
  */
 import { readFileSync } from 'node:fs';
 import { loadElf } from '../vm/elf.js';
 import type { ProgramImage } from '../vm/program.js';
 import { joinKept, reservedKey } from '../vm/verifier/kept.js';
-import { verifyProgram, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
+import { SITE_SPAN, opaqueCells, poisonsAll, type CellSummary } from '../vm/verifier/cells.js';
+import { cellRounds } from '../vm/verifier/cell-rounds.js';
+import { verifyProgram, type HeapOptions, type HeapWrite, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
 import { inputContract } from './signatures.js';
@@ -24,7 +35,14 @@ export interface PluginVerification {
   results: VerifyResult[];
   /** What each kept slot may hold, over every pluglet (keys as in KeptOptions.summary). */
   summary: ReadonlyMap<string, KeptFact>;
+  /** What heap fields hold, by allocation site (object i's sites are i * SITE_SPAN + pc). */
+  cells: CellSummary;
+  /** Rounds the heap fixpoint took (0: none needed or the heap types nothing; MAX_ROUNDS + 1: none found). */
+  rounds: number;
 }
+
+/** Rounds of the heap-field fixpoint before giving up on typing the heap. */
+export const MAX_ROUNDS = 8;
 
 const frameKey = (type: number): string => `frame:0x${type.toString(16)}`;
 
@@ -82,15 +100,34 @@ export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readon
     const had = summary.get(key);
     summary.set(key, had === undefined ? fact : joinKept(had, fact));
   };
-  const run = (i: number, kept: KeptOptions): VerifyResult => verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept });
+  const run = (i: number, kept: KeptOptions, heap: Omit<HeapOptions, 'siteBase'>): VerifyResult =>
+    verifyProgram(programs[i]!, { ...pluginHelpers, policy, ctx: 'pluglet', ...(setup[i]!.contract ?? {}), kept, heap: { siteBase: i * SITE_SPAN, ...heap } });
   const reads = programs.map(() => new Set<string>());
-  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }));
+  const touched = programs.map(() => false);
+  const writes = programs.map((): HeapWrite[] => []);
+  const first = programs.map((_, i) => run(i, { ...setup[i]!.kept, record, read: (k) => reads[i]!.add(k) }, {
+    record: (w) => writes[i]!.push(w),
+    touch: () => { touched[i] = true; },
+  }));
   // An object that reads no slot holding a heap block would read numbers or 0 in the second pass:
   // its first verdict stands (reading a number where 0 is known is sound), and its writes are in
-  // the summary already.
+  // the summary already. One that uses no heap memory either has no load to type.
   const heap = (k: string): boolean => (k.endsWith(':') ? [...summary].some(([s, f]) => s.startsWith(k) && f.kind === 'heap') : summary.get(k)?.kind === 'heap');
-  const results = first.map((r, i) => ([...reads[i]!].some(heap) ? run(i, { ...setup[i]!.kept, summary }) : r));
-  return { results, summary };
+  const again = programs.map((_, i) => [...reads[i]!].some(heap) || touched[i]!);
+  const results = first.slice();
+  const users = programs.map((_, i) => i).filter((i) => again[i]);
+  const fixed = programs.flatMap((_, i) => (again[i] ? [] : writes[i]!));
+  if (users.length === 0) return { results, summary, cells: opaqueCells(), rounds: 0 };
+  // A write the verifier could not place (checked) lets every field hold anything: the heap
+  // types nothing, and the first verdicts stand but for the readers of heap-typed kept slots.
+  if (writes.some((ws) => ws.some(poisonsAll))) {
+    const cells = opaqueCells();
+    for (const i of users) if ([...reads[i]!].some(heap)) results[i] = run(i, { ...setup[i]!.kept, summary }, { cells });
+    return { results, summary, cells, rounds: 0 };
+  }
+  const found = cellRounds(users, fixed, (i, cells, rec) => run(i, { ...setup[i]!.kept, summary }, { cells, record: rec }), MAX_ROUNDS);
+  for (const [i, r] of found.verdicts) results[i] = r;
+  return { results, summary, cells: found.cells, rounds: found.rounds };
 }
 
 /**

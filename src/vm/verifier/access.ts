@@ -5,7 +5,9 @@ import {
   SCALAR_UNKNOWN, isConst, scalarConst, scalarOfWidth, scalarSext, scalarTruncBytes, toSigned,
 } from './scalar.js';
 import { ptrValue, scalarValue, type State, type Value } from './state.js';
-import { type Pass, readReg, report, reportVerdict } from './pass.js';
+import { type Pass, forgetId, poisonHeap, readReg, recordHeap, report, reportVerdict } from './pass.js';
+import { cellFact, cellValue, heapStore, residue } from './cells.js';
+import { KEPT_NUMBER } from './kept.js';
 import { clobberStack, readStack, writeStack } from './stack.js';
 
 export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ldx' | 'ldxs' | 'st' | 'stx' | 'atomic', width: number): void {
@@ -25,6 +27,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     const v = checkRegion(st, b, insn.off, BigInt(width), BigInt(width), write, env);
     reportVerdict(p, pc, v, st, `${write ? 'store' : 'load'} of ${width} bytes at ${insn.off >= 0 ? '+' : ''}${insn.off}: `);
     proven = v.kind === 'proven';
+    if (b.region === 'heap') env.heap?.touch?.();
     if (b.region === 'stack' && (!write || kind === 'atomic')) {
       const r = readStack(st, b, insn.off, width, env.frameSize);
       if (r === 'uninit') {
@@ -44,8 +47,18 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
         for (let i = width - 1; i >= 0; i--) x = (x << 8n) | BigInt(bytes[off + i]!);
         loaded = scalarValue(scalarConst(x));
       }
+    } else if (b.region === 'heap' && !write && proven && env.heap?.cells) {
+      // Typed by the plugin-wide summary of what this site's blocks hold (cells.ts).
+      const { mod, res } = residue(b.off, insn.off);
+      const f = env.heap.cells.read(b.sites, b.off.smin + BigInt(insn.off), b.off.smax + BigInt(insn.off), width, mod, res);
+      if (f.kind === 'heap') forgetId(st, pc + 1, true);
+      loaded = cellValue(f, width, pc + 1);
     }
-    if (write && b.region !== 'stack' && stored && (stored.k === 'ptr' || (stored.k === 'scalar' && stored.tainted))) {
+    // A heap pointer stored whole into a field of a block it is recorded in the summary, which
+    // the helpers reading heap memory are checked against (no address reaches the host).
+    const kept = write && kind !== 'atomic' && b.region === 'heap' && proven && env.heap !== undefined && stored !== undefined && cellFact(stored, width).kind === 'heap';
+    if (write && b.region === 'heap' && proven) for (const w of heapStore(b, insn.off, width, kind === 'atomic' || !stored ? KEPT_NUMBER : cellFact(stored, width))) recordHeap(p, w);
+    if (write && !kept && b.region !== 'stack' && stored && (stored.k === 'ptr' || (stored.k === 'scalar' && stored.tainted))) {
       // PREVAIL's ValidStore: outside the stack only numbers are stored, or addresses reach memory
       // the host reads (frames, reserve_frames slots, metadata) as plain values.
       report(p, 'POINTER_LEAK', pc, `store of a pointer into ${b.region === 'data' ? 'a data section' : b.region === 'heap' ? 'the heap' : 'the context'}`, st, false);
@@ -57,8 +70,11 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     }
     // After the access the base is known to be non-NULL (a NULL one faulted).
   }
-  // An unproven write may land anywhere its runtime check lets it, the stack included.
-  if (write && !proven) clobberStack(st);
+  // An unproven write may land anywhere its runtime check lets it, the stack and any heap block included.
+  if (write && !proven) {
+    clobberStack(st);
+    poisonHeap(p);
+  }
   if (base.k === 'ptr' && base.nullable && baseReg !== 10) st.regs[baseReg] = { ...base, nullable: false };
   if (p.check) env.proven.set(pc, (env.proven.get(pc) ?? true) && proven);
   // A whole spilled value comes back as it went (its relations and id included).

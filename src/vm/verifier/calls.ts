@@ -6,7 +6,8 @@ import {
   UNINIT, UNKNOWN, cloneState, emptyFrame, ptrValue, scalarValue, type PtrValue, type State, type Value,
 } from './state.js';
 import type { HelperSignature, InputKind } from './types.js';
-import { type Pass, forgetId, report } from './pass.js';
+import { type Pass, forgetId, poisonHeap, recordHeap, report } from './pass.js';
+import { ALL_BYTES, SITE_SPAN, heapFill } from './cells.js';
 import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
 import { keptFact, keptValue, keptWrite, readFact, recordFacts, writeKeys } from './kept.js';
@@ -80,8 +81,12 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         if (nullable && v.k === 'scalar' && isConst(v.s) && v.s.umin === 0n) break;
         const b = checkBase(v);
         if ('kind' in b) {
-          // The host writes wherever the runtime check lets it (HelperCall.bytes), the stack included.
-          if (write) clobberStack(st);
+          // The host writes wherever the runtime check lets it (HelperCall.bytes), the stack and
+          // any heap block included.
+          if (write) {
+            clobberStack(st);
+            poisonHeap(p);
+          }
           if (b.kind !== 'proven') report(p, b.code === 'HANDLE_DEREF' ? 'HELPER_ARG' : b.code === 'UNINIT_REG' ? 'UNINIT_REG' : 'HELPER_ARG', pc, `${name} argument r${r}: ${b.why}`, st, b.kind === 'definite' && len.umin > 0n);
           break;
         }
@@ -90,9 +95,13 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         const related = b.region === 'ctx' && lenArg?.k === 'scalar' && lenArg.lenSlack !== null && b.off.smin >= 0n && b.off.smax <= lenArg.lenSlack;
         const verdict = related ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
         if (verdict.kind !== 'proven') {
-          if (write) clobberStack(st);
+          if (write) {
+            clobberStack(st);
+            poisonHeap(p);
+          }
           report(p, verdict.code === 'READ_ONLY' ? 'READ_ONLY' : 'HELPER_ARG', pc, `${name} argument r${r}${spec.kind === 'mem' && spec.len ? ` with length r${spec.len}` : ''}: ${verdict.why}`, st, verdict.kind === 'definite');
         }
+        if (verdict.kind === 'proven' && b.region === 'heap') heapArg(p, pc, st, b, len, spec, name, r);
         if (spec.kind === 'mem' && spec.records !== undefined) {
           for (const x of recordFacts(b, len, spec.records, st.frames, env.frameSize)) {
             if (x.leak) report(p, 'POINTER_LEAK', pc, `${name} receives an address in the records at r${r} (values it keeps)`, st, false);
@@ -139,10 +148,36 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
     const size = argScalar(st.regs[sig.ret.sizeArg]!);
     const nid = pc + 1;
     forgetId(st, nid, true);
-    r0 = ptrValue('heap', 0, scalarConst(0n), { size: size.umin > U32 ? U32 : size.umin, nullable: true, nid });
+    // The call is the block's allocation site, as the host's allocator counts it (its pc).
+    const site = pc < SITE_SPAN ? (env.heap?.siteBase ?? 0) + pc : -1;
+    env.heap?.touch?.();
+    // my_realloc's block starts as a copy of a block of another site: its fields are anything.
+    if (sig.ret.copies) recordHeap(p, heapFill('poison', site, ...ALL_BYTES));
+    r0 = ptrValue('heap', 0, scalarConst(0n), { size: size.umin > U32 ? U32 : size.umin, nullable: true, nid, sites: site < 0 ? null : [site] });
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
+}
+
+/**
+ * A helper's proven access to heap memory: what it writes goes into the summary (0 for a
+ * my_memset of 0 at a known place, anything otherwise), and what it reads must hold no address
+ * (the host would learn it: pquic_message_send's bytes, my_memcpy's copy).
+ */
+function heapArg(p: Pass, pc: number, st: State, b: PtrValue, len: Scalar, spec: Extract<HelperSignature['args'][number], { kind: 'mem' | 'cstring' }>, name: string, r: number): void {
+  const env = p.env;
+  env.heap?.touch?.();
+  const lo = b.off.smin;
+  const hi = spec.kind === 'mem' && spec.unsized ? ALL_BYTES[1] : b.off.smax + len.umax;
+  if (spec.kind === 'mem' && spec.access === 'write') {
+    const fill = spec.fillArg !== undefined ? st.regs[spec.fillArg] : undefined;
+    const zero = fill?.k === 'scalar' && isConst(fill.s) && (fill.s.umin & 0xffn) === 0n && isConst(b.off) && isConst(len) && !spec.unsized;
+    // Through a pointer of unknown sites (and place in its block): any byte of any block.
+    if (b.sites === null) recordHeap(p, heapFill('poison', -1, ...ALL_BYTES));
+    else for (const site of b.sites) recordHeap(p, heapFill(zero ? 'zero' : 'poison', site, lo, zero ? lo + len.umin : hi));
+  } else if (env.heap?.cells?.holdsPointer(b.sites, lo, hi)) {
+    report(p, 'POINTER_LEAK', pc, `${name} reads heap memory (r${r}) that may hold an address`, st, false);
+  }
 }
 
 /**

@@ -87,7 +87,7 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
     const sectionPtrs = new Map<string, { target: number; addend: number }>();
     for (const r of image.sectionRelocs) if (r.width === 8) sectionPtrs.set(`${r.section}:${r.offset}`, { target: r.target, addend: r.addend });
     env = {
-      shape, code, policy, helper: opts.helper, frameSize, inputs: opts.inputs ?? [], returnsBufferPointer: opts.returnsBufferPointer ?? false, kept: opts.kept,
+      shape, code, policy, helper: opts.helper, frameSize, inputs: opts.inputs ?? [], returnsBufferPointer: opts.returnsBufferPointer ?? false, kept: opts.kept, heap: opts.heap,
       sections: image.sections.map((s) => ({ name: s.name, size: s.bytes.length, writable: s.writable })),
       relocAt: new Map(image.dataRelocs.map((r) => [r.pc, { section: r.section, offset: r.offset }])),
       rodata: image.sections.map((s) => (s.writable ? undefined : s.bytes)),

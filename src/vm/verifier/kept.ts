@@ -23,8 +23,8 @@
  * so the value read back is one this plugin's pluglets wrote, or the initial 0.
  */
 import { isConst, scalarConst, type Scalar } from './scalar.js';
-import { UNKNOWN, ptrValue, type Frame, type PtrValue, type Value } from './state.js';
-import type { KeptFact, KeptOptions, KeptRecords, KeptStore } from './types.js';
+import { UNKNOWN, joinSites, leqSites, ptrValue, type Frame, type PtrValue, type Value } from './state.js';
+import type { KeptFact, KeptOptions, KeptRecords, KeptStore, Sites } from './types.js';
 
 export const KEPT_NULL: KeptFact = { kind: 'null' };
 export const KEPT_NUMBER: KeptFact = { kind: 'number' };
@@ -32,10 +32,16 @@ export const KEPT_NUMBER: KeptFact = { kind: 'number' };
 /** Least upper bound: null < heap(S) (smaller S is larger; a non-NULL block below its NULL-or-block twin) < number. */
 export function joinKept(a: KeptFact, b: KeptFact): KeptFact {
   if (a.kind === 'number' || b.kind === 'number') return KEPT_NUMBER;
-  if (a.kind === 'null') return b.kind === 'heap' ? { kind: 'heap', size: b.size } : b;
-  if (b.kind === 'null') return { kind: 'heap', size: a.size };
+  if (a.kind === 'null') return b.kind === 'heap' ? heapFact(b.size, b.sites ?? null) : b;
+  if (b.kind === 'null') return heapFact(a.size, a.sites ?? null);
   const size = a.size <= b.size ? a.size : b.size;
-  return a.nonNull && b.nonNull ? { kind: 'heap', size, nonNull: true } : { kind: 'heap', size };
+  const sites = joinSites(a.sites, b.sites);
+  return a.nonNull && b.nonNull ? { ...heapFact(size, sites), nonNull: true } : heapFact(size, sites);
+}
+
+/** A block of at least `size` bytes or NULL, of one of the allocation `sites` when known. */
+export function heapFact(size: bigint, sites: Sites): Extract<KeptFact, { kind: 'heap' }> {
+  return sites === null ? { kind: 'heap', size } : { kind: 'heap', size, sites };
 }
 
 /** a ⊑ b. */
@@ -43,7 +49,7 @@ export function leqKept(a: KeptFact, b: KeptFact): boolean {
   if (b.kind === 'number') return true;
   if (a.kind === 'null') return b.kind === 'null' || !b.nonNull;
   if (a.kind === 'number' || b.kind === 'null') return false;
-  return a.size >= b.size && (!b.nonNull || a.nonNull === true);
+  return a.size >= b.size && (!b.nonNull || a.nonNull === true) && leqSites(a.sites, b.sites);
 }
 
 export function formatKept(f: KeptFact): string {
@@ -59,7 +65,9 @@ export function formatKept(f: KeptFact): string {
 export function keptFact(v: Value): { fact: KeptFact; leak: boolean } {
   if (v.k === 'ptr') {
     if (v.region === 'stack') return { fact: KEPT_NUMBER, leak: true };
-    if (v.region === 'heap' && v.off.smin >= 0n && v.off.smax <= v.size) return { fact: { kind: 'heap', size: v.size - v.off.smax }, leak: false };
+    // A pointer into the block keeps its site only at the block's start: a site's layout is
+    // relative to it (cells.ts).
+    if (v.region === 'heap' && v.off.smin >= 0n && v.off.smax <= v.size) return { fact: heapFact(v.size - v.off.smax, v.off.smax === 0n ? v.sites : null), leak: false };
     return { fact: KEPT_NUMBER, leak: false };
   }
   if (v.k === 'scalar') {
@@ -126,7 +134,7 @@ export function readFact(kept: KeptOptions | undefined, store: KeptStore | 'inpu
 export function keptValue(f: KeptFact, nid: number): Value {
   switch (f.kind) {
     case 'null': return { ...UNKNOWN, s: scalarConst(0n) };
-    case 'heap': return ptrValue('heap', 0, scalarConst(0n), { size: f.size, nullable: !f.nonNull, nid });
+    case 'heap': return ptrValue('heap', 0, scalarConst(0n), { size: f.size, nullable: !f.nonNull, nid, sites: f.sites ?? null });
     case 'number': return UNKNOWN;
   }
 }

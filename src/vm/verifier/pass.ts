@@ -6,7 +6,8 @@ import type { MemEnv, Verdict } from './memory.js';
 import { UNKNOWN, formatState, type State, type Value } from './state.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
-import type { HelperSignature, InputKind, KeptOptions, Policy, ReasonCode, Rejection } from './types.js';
+import { ALL_BYTES, heapFill } from './cells.js';
+import type { HeapOptions, HeapWrite, HelperSignature, InputKind, KeptOptions, Policy, ReasonCode, Rejection } from './types.js';
 
 export class TooComplex extends Error {}
 
@@ -16,6 +17,8 @@ export interface Env extends MemEnv {
   returnsBufferPointer: boolean;
   /** Kept slots: the plugin-wide summary and the recorder of writes (kept.ts). */
   kept: KeptOptions | undefined;
+  /** Heap memory: allocation sites, the summary loads are typed with, the recorder of writes (cells.ts). */
+  heap: HeapOptions | undefined;
   code: Uint8Array;
   policy: Policy;
   helper: (id: number) => HelperSignature | undefined;
@@ -104,4 +107,19 @@ export function mapId(st: State, match: (v: Value) => boolean, to: (v: Value) =>
     if (!f.slots.some((v) => v !== undefined && match(v))) return;
     st.frames[i] = { slots: f.slots.map((v) => (v !== undefined && match(v) ? to(v) : v)), masks: f.masks };
   });
+}
+
+/** Records a write into heap memory for the plugin-wide summary (cells.ts). */
+export function recordHeap(p: Pass, w: HeapWrite): void {
+  p.env.heap?.record?.(w);
+}
+
+/**
+ * A write the verifier could not place (unproven: checked keeps its runtime check, which allows
+ * any address of the heap region): every field of every site may now hold anything. Under
+ * strict that write is a rejection, and a plugin with a rejected object does not load, so the
+ * summary the other objects were verified with need not cover it.
+ */
+export function poisonHeap(p: Pass): void {
+  if (p.env.policy !== 'strict') recordHeap(p, heapFill('poison', -1, ...ALL_BYTES));
 }

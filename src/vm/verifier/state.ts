@@ -18,6 +18,7 @@
  */
 import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
+import type { Sites } from './types.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -65,6 +66,11 @@ export interface PtrValue {
   readonly nullable: boolean;
   /** Allocation id: copies of one allocator result share it, so one NULL check refines them all. */
   readonly nid: number;
+  /**
+   * Heap: the allocation sites the block may be of (cells.ts: the my_malloc calls), null when it
+   * may be any site's. The type-stable allocator keeps every block of a site at its site's layout.
+   */
+  readonly sites: Sites;
 }
 
 export interface HandleValue {
@@ -82,8 +88,29 @@ export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's
 
 export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
 
-export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: { size?: bigint; nullable?: boolean; offSlack?: bigint | null; nid?: number } = {}): PtrValue {
-  return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0 };
+export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: { size?: bigint; nullable?: boolean; offSlack?: bigint | null; nid?: number; sites?: Sites } = {}): PtrValue {
+  return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null };
+}
+
+/**
+ * More sites than this in one pointer: any site (joins stay cheap; a plugin whose every pluglet
+ * allocates its state block on first use has one site per pluglet).
+ */
+export const MAX_SITES = 64;
+
+/** The sites of either: their union, or null (any) past MAX_SITES. */
+export function joinSites(a: Sites | undefined, b: Sites | undefined): Sites {
+  if (a === b) return a ?? null;
+  if (!a || !b) return null;
+  if (a.length === b.length && a.every((x, i) => x === b[i])) return a;
+  const u = [...new Set([...a, ...b])].sort((x, y) => x - y);
+  return u.length > MAX_SITES ? null : u;
+}
+
+/** a ⊆ b (null is every site). */
+export function leqSites(a: Sites | undefined, b: Sites | undefined): boolean {
+  if (!b) return true;
+  return !!a && a.every((x) => b.includes(x));
 }
 
 const minN = (a: bigint | null, b: bigint | null): bigint | null => (a === null || b === null ? null : a < b ? a : b);
@@ -109,7 +136,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       k: 'ptr', region: a.region, index: a.index, size: widen && a.size !== b.size ? 0n : a.size < b.size ? a.size : b.size,
       off: widen ? scalarWiden(a.off, b.off, widen) : scalarJoin(a.off, b.off),
       offSlack: widen && a.offSlack !== b.offSlack ? null : minN(a.offSlack, b.offSlack),
-      nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0,
+      nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0, sites: joinSites(a.sites, b.sites),
     };
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
@@ -133,7 +160,7 @@ export function leqValue(a: Value, b: Value): boolean {
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
       && (b.offSlack === null || (a.offSlack !== null && a.offSlack >= b.offSlack)) && (!a.nullable || b.nullable)
-      && (b.nid === 0 || a.nid === b.nid);
+      && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites);
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
   if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;

@@ -3,6 +3,7 @@
  * rejections. Kept apart from the analysis so the plugin ABI (src/plugins) and the CLI can name
  * them without pulling the analysis in.
  */
+import type { Scalar } from './scalar.js';
 
 /**
  * `strict`: everything is proven (plugins received from a peer); what cannot be proven is
@@ -29,7 +30,8 @@ export type CtxKind = 'pluglet' | 'mem';
  *   length is 0); `unsized`: the host decides the length (only the pointer can be checked),
  *   unless `keysArg` names a comma-separated key list that is a constant of read-only data:
  *   then the length is `size` bytes per key (pquic_qlog_values); `records`: the bytes are
- *   records holding a value the host keeps for the plugin (reserve_frames' frame_ctx).
+ *   records holding a value the host keeps for the plugin (reserve_frames' frame_ctx); `fillArg`:
+ *   the host writes the byte in that register (1-based) over every byte (my_memset).
  * - `cstring`: a pointer to a NUL-terminated string the host reads.
  * - `heap_or_null`: a block from my_malloc, or NULL (my_free, my_realloc).
  * - `any`: anything initialized, addresses included (pquic_log's values: %s takes a pointer).
@@ -42,7 +44,7 @@ export type ArgSpec =
   | { kind: 'scalar' }
   | { kind: 'value' }
   | { kind: 'handle'; handle: string }
-  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number; records?: KeptRecords }
+  | { kind: 'mem'; access: 'read' | 'write'; len?: number; scale?: number; size?: number; cap?: number; maxLen?: number; nullable?: boolean; unsized?: boolean; keysArg?: number; records?: KeptRecords; fillArg?: number }
   | { kind: 'cstring' }
   | { kind: 'heap_or_null' }
   | { kind: 'any' }
@@ -72,7 +74,57 @@ export type KeptStore = 'cnx_metadata' | 'path_metadata' | 'pkt_ctx_metadata' | 
  * anything (`number`). `nonNull`: never NULL, for values with no initial 0 (reserve_frames'
  * frame_ctx: write_frame and notify_frame run only for a reservation).
  */
-export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint; nonNull?: true } | { kind: 'number' };
+export type KeptFact = { kind: 'null' } | { kind: 'heap'; size: bigint; nonNull?: true; sites?: readonly number[] } | { kind: 'number' };
+
+/**
+ * The allocation sites a heap pointer's block may be of (sorted, at most MAX_SITES, state.ts), its offset
+ * counted from the block's start; or null: any site, and maybe not from a block's start (a
+ * pointer into a block kept and read back). A site is an allocating call (cells.ts).
+ */
+export type Sites = readonly number[] | null;
+
+/**
+ * What a field of heap memory may hold (cells.ts): a kept value's facts (`heap` with the block's
+ * allocation `sites` when known), or a number in range `s`.
+ */
+export type CellFact = KeptFact | { kind: 'scalar'; s: Scalar };
+
+/**
+ * One write into heap memory, relative to the start of blocks of allocation site `site` (-1: a
+ * block of any site). `store`: `width` bytes at an offset in [lo, hi], all congruent to `res`
+ * modulo `mod` (a power of two: the offset's low bits known; 1 when none is), holding `fact`. `zero`: the bytes [lo, hi) set to 0.
+ * `poison`: the bytes [lo, hi) set to anything.
+ */
+export interface HeapWrite {
+  kind: 'store' | 'zero' | 'poison';
+  site: number;
+  lo: bigint;
+  hi: bigint;
+  width: number;
+  mod: number;
+  res: number;
+  fact: CellFact;
+}
+
+/** The plugin-wide summary of heap writes a pluglet's loads are typed with (cells.ts). */
+export interface HeapCells {
+  /** What a load of `width` bytes at an offset in [lo, hi] (congruent to res modulo mod) of a block of one of `sites` reads. */
+  read(sites: Sites, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact;
+  /** Whether bytes [lo, hi) of a block of one of `sites` may hold an address. */
+  holdsPointer(sites: Sites, lo: bigint, hi: bigint): boolean;
+}
+
+/** The heap side of plugin-wide verification (src/plugins/verify-plugin.ts). */
+export interface HeapOptions {
+  /** This object's allocation sites are siteBase + the pc of the allocating call. */
+  siteBase: number;
+  /** Types loads from heap memory; absent: they read numbers. */
+  cells?: HeapCells;
+  /** Called with every write into heap memory. */
+  record?: (w: HeapWrite) => void;
+  /** Called when the program allocates or accesses heap memory (it needs the typed pass). */
+  touch?: () => void;
+}
 
 /** The plugin-wide view of kept slots for one pluglet (src/plugins/verify-plugin.ts builds it). */
 export interface KeptOptions {
@@ -104,8 +156,11 @@ export type RetSpec =
    */
   | { kind: 'input'; keyArg: number; key: number; indexArg: number }
   | { kind: 'void' }
-  /** A heap block of at least argument `sizeArg` bytes, or NULL (my_malloc, my_realloc). */
-  | { kind: 'heap_or_null'; sizeArg: number }
+  /**
+   * A heap block of at least argument `sizeArg` bytes, or NULL (my_malloc, my_realloc).
+   * `copies`: its bytes start as a copy of another block's (my_realloc), not zeroed.
+   */
+  | { kind: 'heap_or_null'; sizeArg: number; copies?: true }
   /** The value kept in slot `args[keyArg]` of `store`: typed by VerifyOptions.kept.summary, a number otherwise. */
   | { kind: 'kept'; store: KeptStore; keyArg: number };
 
@@ -137,6 +192,8 @@ export interface VerifyOptions {
   returnsBufferPointer?: boolean;
   /** Kept slots: the plugin-wide summary that types the values read back (kept.ts). */
   kept?: KeptOptions;
+  /** Heap memory: allocation sites and the summary of what its fields hold (cells.ts). */
+  heap?: HeapOptions;
   /** Signature of a helper id; a call to an id without one is rejected. */
   helper: (id: number) => HelperSignature | undefined;
   /** Helper id of a name, for ELF calls resolved by name at load. */

@@ -228,7 +228,8 @@ describe('kept slots: reserve_frames\' frame_ctx', () => {
     const v = verifyPlugin(images, [{ entry: entry({ src: '', op: 'send' }, 0), program: 0 }], 'strict');
     expect(codes(v.results[0]!)).toEqual([]);
     // NULL-checked before the reservation: a frame_ctx has no initial 0, so it stays non-NULL.
-    expect(v.summary.get('reserved:0x31')).toEqual({ kind: 'heap', size: 24n, nonNull: true });
+    // Its allocation site (object 0, the my_malloc at pc 2) travels with it.
+    expect(v.summary.get('reserved:0x31')).toEqual({ kind: 'heap', size: 24n, nonNull: true, sites: [2] });
   });
 
   it('twin: a stack address as frame_ctx is a leak under strict', () => {
