@@ -117,8 +117,9 @@ function printSites(bySite: Map<string, number>, per: number, unit: string): voi
 
 /** --udp: one download over loopback between two endpoints in this process. */
 async function udpAllocation(): Promise<void> {
-  const s = await startHqServer();
-  const client = await connectClient(s.port);
+  // The test helpers overwrite each received datagram once processed (a test aid): not here.
+  const s = await startHqServer({ scribbleReceived: undefined });
+  const client = await connectClient(s.port, { scribbleReceived: undefined });
   const fetchOnce = async (): Promise<void> => {
     const [r] = await hqFetch(client.session, [{ path: `/_bytes/${size}`, sink: new DiscardSink() }]);
     if (!r?.ok || r.bytes !== size) throw new Error(`bench:alloc --udp: the download failed (${r?.error ?? 'no result'})`);

@@ -246,11 +246,12 @@ export class QuicConnection {
       this.cids = new ConnectionIds(this, hostCid, this.originalDcid, resetTokenFor);
     } else {
       if (!opts.originalDcid || !opts.peerCid) throw new Error('a server connection needs originalDcid and peerCid');
-      this.originalDcid = opts.originalDcid;
-      this.peerInitialScid = opts.peerCid;
-      this.retrySourceCid = opts.retrySourceCid;
+      // Copies: the host may hand in views of a receive buffer it reuses for the next datagram.
+      this.originalDcid = copyBytes(opts.originalDcid);
+      this.peerInitialScid = copyBytes(opts.peerCid);
+      this.retrySourceCid = opts.retrySourceCid && copyBytes(opts.retrySourceCid);
       if (opts.retrySourceCid) this.addressValidated = true; // RFC 9000 §8.1.2: a Retry token validates
-      this.cids = new ConnectionIds(this, hostCid, opts.peerCid, resetTokenFor);
+      this.cids = new ConnectionIds(this, copyBytes(hostCid), this.peerInitialScid, resetTokenFor);
     }
     this.streams = new StreamManager(this);
     if (opts.streamReads !== undefined) this.setStreamReads(opts.streamReads);

@@ -16,6 +16,7 @@ import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
 import { PeerAddressCache } from './peer-address-cache.js';
+import { ReceiveBuffer } from './receive-buffer.js';
 
 /** Datagrams one connection may send per flush before the endpoint reads its socket again. */
 const MAX_BURST = 256;
@@ -58,6 +59,12 @@ export interface EndpointOptions {
    */
   lossRate?: number;
   lossSeed?: number;
+  /**
+   * Test aid: after each received datagram is processed, fill its bytes in the receive buffer
+   * with this value, so any view of them the core kept shows junk at once (not only when the
+   * next datagram happens to differ).
+   */
+  scribbleReceived?: number;
 }
 
 export abstract class Endpoint implements SessionHost {
@@ -83,6 +90,9 @@ export abstract class Endpoint implements SessionHost {
   private readonly onAppError: (err: unknown) => void;
   /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
   private readonly peerAddresses = new PeerAddressCache();
+  /** Every received datagram is copied here: no view object per datagram (receive-buffer.ts). */
+  private readonly received = new ReceiveBuffer();
+  private readonly scribbleReceived: number | undefined;
   private readonly lossRate: number;
   private lossState: number;
 
@@ -105,6 +115,7 @@ export abstract class Endpoint implements SessionHost {
     this.sendBufferSize = bound.sendBufferSize;
     this.lossRate = Math.min(1, Math.max(0, opts.lossRate ?? 0));
     this.lossState = (opts.lossSeed ?? 1) >>> 0;
+    this.scribbleReceived = opts.scribbleReceived;
     this.onAppError = opts.onError ?? ((e) => process.stderr.write(`pquic: application callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
     this.socket.on('message', this.onMessage);
     this.socket.on('error', (e) => {
@@ -123,15 +134,20 @@ export abstract class Endpoint implements SessionHost {
     if (this.isShutDown) return;
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += msg.length;
+    // A copy into our own buffer, seen by the core as a plain Uint8Array (never a Buffer, whose
+    // slice() is a view) and overwritten by the next datagram: the core copies what it keeps.
+    const data = this.received.load(msg);
+    if (data === undefined) {
+      this.stats.datagramsDropped++;
+      return;
+    }
     try {
-      // A plain Uint8Array over the same memory: the core copies with slice(), which on a Node
-      // Buffer would only make a view.
-      const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
       this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), nowUs());
     } catch {
       // Junk must never take the socket down: count it and go on.
       this.stats.handlerErrors++;
     }
+    if (this.scribbleReceived !== undefined) this.received.scribble(this.scribbleReceived);
   };
 
   // ---------------------------------------------------------------- SessionHost
