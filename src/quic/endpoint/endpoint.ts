@@ -17,6 +17,8 @@ import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
 import { PeerAddressCache } from './peer-address-cache.js';
 import { ReceiveBuffer } from './receive-buffer.js';
+import { sharedArena, takeBytes } from '../wire/byte-arena.js';
+import { copyRange } from '../wire/bytes-copy.js';
 
 /** Datagrams one connection may send per flush before the endpoint reads its socket again. */
 const MAX_BURST = 256;
@@ -167,8 +169,22 @@ export abstract class Endpoint implements SessionHost {
     if (counted && this.pendingSends !== undefined && --this.pendingSends === 0) this.sendsDrained?.();
   });
 
+  /**
+   * Connections write every datagram here, and sendDatagram copies it into a pool buffer (a
+   * memmove inside the byte arena: copyWithin, no view). Why not write into the pool buffer
+   * directly: packet protection copies each packet into the AEAD's memory through a view of the
+   * buffer it was written into, cached per buffer and range (crypto/range-views.ts), and the
+   * pool rotates through hundreds of buffers, so every packet missed that cache and made a view
+   * (bench:alloc --udp: about 85 B per datagram). One buffer repeats the same ranges.
+   */
+  private staging: Uint8Array = takeBytes(POOL_BUFFER_SIZE);
+
   datagramBuffer(min: number): Uint8Array {
-    return this.pool.peek(min);
+    if (this.staging.length < min) {
+      sharedArena().release(this.staging);
+      this.staging = takeBytes(min);
+    }
+    return this.staging;
   }
 
   sendDatagram(buf: Uint8Array, length: number, to: PeerAddress): void {
@@ -180,10 +196,14 @@ export abstract class Endpoint implements SessionHost {
     this.stats.bytesSent += length;
     const counted = this.pendingSends !== undefined;
     if (counted) this.pendingSends!++;
-    const done = this.pool.take(buf, counted);
+    // The socket reads the bytes after this call returns: they go out of a pool buffer, busy
+    // until the send's callback, and the staging buffer is free for the next datagram.
+    const out = this.pool.peek(length);
+    copyRange(out, 0, buf, 0, length);
+    const done = this.pool.take(out, counted);
     try {
-      if (this.connectedPeer) this.socket.send(buf, 0, length, done);
-      else this.socket.send(buf, 0, length, to.port, to.address, done);
+      if (this.connectedPeer) this.socket.send(out, 0, length, done);
+      else this.socket.send(out, 0, length, to.port, to.address, done);
     } catch (e) {
       // A send refused on the spot (socket closed, bad address) never calls back: free the
       // buffer here, or the pool would lose it.
@@ -362,6 +382,8 @@ export abstract class Endpoint implements SessionHost {
     }
     // The send buffers are slabs of the process-wide arena: other endpoints may use them now.
     this.pool.dispose();
+    sharedArena().release(this.staging);
+    this.staging = new Uint8Array(this.staging.length);
   }
 
   private readonly onCountedSend = (err: Error | null): void => {
