@@ -95,6 +95,8 @@ export abstract class Endpoint implements SessionHost {
   /** Every received datagram is copied here: no view object per datagram (receive-buffer.ts). */
   private readonly received = new ReceiveBuffer();
   private readonly scribbleReceived: number | undefined;
+  /** The time of the current batch of received messages (see onMessage); undefined between batches. */
+  private receiveNow: number | undefined;
   private readonly lossRate: number;
   private lossState: number;
 
@@ -143,8 +145,16 @@ export abstract class Endpoint implements SessionHost {
       this.stats.datagramsDropped++;
       return;
     }
+    // One clock reading per batch of messages (libuv reads several per poll), not per datagram:
+    // reading it makes a HeapNumber or two, and every datagram of the batch was in the socket
+    // before the first was handled, so the batch's start is their arrival time as closely as we
+    // can tell (RTT samples, RFC 9002 §5). The flush after the batch forgets it.
+    if (this.receiveNow === undefined) {
+      this.receiveNow = nowUs();
+      this.scheduleFlush();
+    }
     try {
-      this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), nowUs());
+      this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), this.receiveNow);
     } catch {
       // Junk must never take the socket down: count it and go on.
       this.stats.handlerErrors++;
@@ -157,6 +167,10 @@ export abstract class Endpoint implements SessionHost {
   markDirty(session: QuicSession): void {
     if (this.isShutDown) return;
     this.dirty.add(session);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushDirty);
@@ -260,6 +274,7 @@ export abstract class Endpoint implements SessionHost {
 
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
+    this.receiveNow = undefined;
     if (this.isShutDown || this.dirty.size === 0) return;
     const now = nowUs();
     const list = [...this.dirty];
