@@ -19,8 +19,12 @@ import { ViewCache, copyRange } from '../wire/bytes-copy.js';
 const FIRST_BLOCK = 4096;
 const MAX_BLOCK = 65536;
 const NO_BYTES = new Uint8Array(0);
-/** Views of received frames' data, shared by every stream: datagrams arrive in a few buffers. */
-const DATAGRAM_VIEWS = new ViewCache();
+/**
+ * Views of received frames' data, shared by every stream: datagrams arrive in a few buffers. 16
+ * rather than 8 entries: with 8, bench:alloc --pull still missed about one copy in 25 (a view,
+ * ~4 B per packet); with 16 no miss showed, at no measurable CPU cost (--time, 2026-11-27).
+ */
+const DATAGRAM_VIEWS = new ViewCache(16);
 
 interface Block {
   /** Stream offset of data[0]. */
@@ -206,7 +210,9 @@ export class ReassemblyBuffer {
     } else {
       b = { start: s, data: new Uint8Array(size), lent: false };
     }
-    blocks.splice(i + 1, 0, b);
+    // Mostly appended (data arrives nearly in order); splice() would allocate its result array.
+    if (i + 1 === blocks.length) blocks.push(b);
+    else blocks.splice(i + 1, 0, b);
     return b;
   }
 }
