@@ -152,7 +152,11 @@ export class AckManager {
     this.ackElicitingSinceAck = 0;
     this.unreported = false;
     this.ack.largestAcknowledged = ranges[0]![1];
-    this.ack.ackDelay = Math.floor(delayUs / 2 ** ackDelayExponent);
+    // An int32 (`| 0` floors a non-negative value), so V8 keeps it as a small integer: a
+    // fractional-typed field is boxed in a new HeapNumber wherever it is read into a call. The
+    // cap is 2^31 - 1 units (over 35 minutes): a peer caps the delay at max_ack_delay anyway
+    // (RFC 9002 §5.3).
+    this.ack.ackDelay = Math.min(delayUs / 2 ** ackDelayExponent, 0x7fffffff) | 0;
     return this.ack;
   }
 
