@@ -159,8 +159,12 @@ if (pull) {
   client.setStreamReads('pull');
   server.setStreamReads('pull');
 }
-/** The application's buffer for readStream, reused for every read. */
-const appBuffer = new Uint8Array(64 * 1024);
+/**
+ * The application's buffer for readStream, reused for every read: a slab of the byte arena, as a
+ * host that wants reads without a view per call takes one (pull-mode streams keep their blocks
+ * there, so the read is a copyWithin); --no-arena takes an ordinary array.
+ */
+const appBuffer = noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
 
 /**
  * The zero-copy pump the endpoint uses (writeDatagram into a buffer the host owns), without
