@@ -137,6 +137,8 @@ async function udpAllocation(): Promise<void> {
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
   console.log(`bench:alloc --udp: ${(size / 1e6).toFixed(0)} MB over 127.0.0.1, ${datagrams} datagrams received (both ends), ${(total / datagrams).toFixed(0)} bytes allocated per datagram received`);
   printSites(bySite, datagrams, 'datagram');
+  const arena = sharedArena();
+  console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.liveSlabs} slabs live, ${arena.fallbacks} fallbacks to ordinary arrays`);
 }
 
 const size = arg('--size', 20_000_000);
