@@ -117,8 +117,9 @@ function printSites(bySite: Map<string, number>, per: number, unit: string): voi
 
 /** --udp: one download over loopback between two endpoints in this process. */
 async function udpAllocation(): Promise<void> {
-  const s = await startHqServer();
-  const client = await connectClient(s.port);
+  // The test helpers overwrite each received datagram once processed (a test aid): not here.
+  const s = await startHqServer({ scribbleReceived: undefined });
+  const client = await connectClient(s.port, { scribbleReceived: undefined });
   const fetchOnce = async (): Promise<void> => {
     const [r] = await hqFetch(client.session, [{ path: `/_bytes/${size}`, sink: new DiscardSink() }]);
     if (!r?.ok || r.bytes !== size) throw new Error(`bench:alloc --udp: the download failed (${r?.error ?? 'no result'})`);
@@ -136,6 +137,8 @@ async function udpAllocation(): Promise<void> {
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
   console.log(`bench:alloc --udp: ${(size / 1e6).toFixed(0)} MB over 127.0.0.1, ${datagrams} datagrams received (both ends), ${(total / datagrams).toFixed(0)} bytes allocated per datagram received`);
   printSites(bySite, datagrams, 'datagram');
+  const arena = sharedArena();
+  console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.liveSlabs} slabs live, ${arena.fallbacks} fallbacks to ordinary arrays`);
 }
 
 const size = arg('--size', 20_000_000);
@@ -158,8 +161,12 @@ if (pull) {
   client.setStreamReads('pull');
   server.setStreamReads('pull');
 }
-/** The application's buffer for readStream, reused for every read. */
-const appBuffer = new Uint8Array(64 * 1024);
+/**
+ * The application's buffer for readStream, reused for every read: a slab of the byte arena, as a
+ * host that wants reads without a view per call takes one (pull-mode streams keep their blocks
+ * there, so the read is a copyWithin); --no-arena takes an ordinary array.
+ */
+const appBuffer = noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
 
 /**
  * The zero-copy pump the endpoint uses (writeDatagram into a buffer the host owns), without

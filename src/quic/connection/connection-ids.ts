@@ -35,6 +35,8 @@ export class ConnectionIds {
   private readonly peer: PeerCid[] = [];
   private current: PeerCid;
   private readonly retirePending = new Set<number>();
+  /** Host CIDs with `pending` set: hasFramesToSend runs per packet, a Map iterator would allocate. */
+  private hostPending = 0;
   private largestRetirePriorTo = 0;
   private readonly resetTokenFor: (cid: Uint8Array) => Uint8Array;
   readonly hostCidLength: number;
@@ -81,6 +83,7 @@ export class ConnectionIds {
     const cid = this.cnx.provider.randomBytes(this.hostCidLength);
     const h: HostCid = { seq: this.nextHostSeq++, cid, resetToken: this.resetTokenFor(cid), pending: true };
     this.host.set(h.seq, h);
+    this.hostPending++;
     this.cnx.pushEvent({ type: 'connection_id_issued', connectionId: cid });
   }
 
@@ -121,14 +124,13 @@ export class ConnectionIds {
     const h = this.host.get(seq);
     if (!h) return;
     this.host.delete(seq);
+    if (h.pending) this.hostPending--;
     this.cnx.pushEvent({ type: 'connection_id_retired', connectionId: h.cid });
     this.issue();
   }
 
   hasFramesToSend(): boolean {
-    if (this.retirePending.size > 0) return true;
-    for (const h of this.host.values()) if (h.pending) return true;
-    return false;
+    return this.retirePending.size > 0 || this.hostPending > 0;
   }
 
   writeFrames(w: Writer, frames: SentFrame[], log: Frame[] | undefined): boolean {
@@ -141,6 +143,7 @@ export class ConnectionIds {
       frames.push({ k: 'new_connection_id', seq: h.seq });
       log?.push(f);
       h.pending = false;
+      this.hostPending--;
       wrote = true;
     }
     for (const seq of this.retirePending) {
@@ -161,7 +164,10 @@ export class ConnectionIds {
 
   onNewConnectionIdLost(seq: number): void {
     const h = this.host.get(seq);
-    if (h) h.pending = true;
+    if (h && !h.pending) {
+      h.pending = true;
+      this.hostPending++;
+    }
   }
 
   onRetireLost(seq: number): void {

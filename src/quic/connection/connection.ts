@@ -30,8 +30,8 @@ import { TlsAlert, TlsContext, type Epoch } from '../tls/context.js';
 import { Reader, Writer } from '../wire/buffer.js';
 import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
 import {
-  FRAME_PARSERS, FrameType, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting, parseStreamFrame, readFrameType,
-  type Frame, type StreamFrame,
+  AckFrameView, FRAME_PARSERS, FrameType, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting, parseAckFrame, parseStreamFrame, readFrameType,
+  type AckFrame, type Frame, type StreamFrame,
 } from '../wire/frames/index.js';
 import {
   ShortHeaderView, newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
@@ -246,11 +246,12 @@ export class QuicConnection {
       this.cids = new ConnectionIds(this, hostCid, this.originalDcid, resetTokenFor);
     } else {
       if (!opts.originalDcid || !opts.peerCid) throw new Error('a server connection needs originalDcid and peerCid');
-      this.originalDcid = opts.originalDcid;
-      this.peerInitialScid = opts.peerCid;
-      this.retrySourceCid = opts.retrySourceCid;
+      // Copies: the host may hand in views of a receive buffer it reuses for the next datagram.
+      this.originalDcid = copyBytes(opts.originalDcid);
+      this.peerInitialScid = copyBytes(opts.peerCid);
+      this.retrySourceCid = opts.retrySourceCid && copyBytes(opts.retrySourceCid);
       if (opts.retrySourceCid) this.addressValidated = true; // RFC 9000 §8.1.2: a Retry token validates
-      this.cids = new ConnectionIds(this, hostCid, opts.peerCid, resetTokenFor);
+      this.cids = new ConnectionIds(this, copyBytes(hostCid), this.peerInitialScid, resetTokenFor);
     }
     this.streams = new StreamManager(this);
     if (opts.streamReads !== undefined) this.setStreamReads(opts.streamReads);
@@ -676,6 +677,13 @@ export class QuicConnection {
     return (this.streamFrameViews[this.payloadDepth - 1] ??= new StreamFrameView()).parse(r, frameType);
   }
 
+  /** The default parse_frame of ACK frames: in place, as parseStreamInPlace (qlog keeps its own). */
+  private parseAckInPlace(r: Reader, frameType: number): AckFrame {
+    if (this.qlog.enabled || this.payloadDepth === 0) return parseAckFrame(r, frameType);
+    return (this.ackFrameViews[this.payloadDepth - 1] ??= new AckFrameView()).parse(r, frameType);
+  }
+
+  private readonly ackFrameViews: AckFrameView[] = [];
   private readonly streamFrameViews: StreamFrameView[] = [];
   private readonly payloadReaders: Reader[] = [];
   private payloadDepth = 0;
@@ -739,6 +747,7 @@ export class QuicConnection {
     for (const [type, parser] of FRAME_PARSERS) {
       // STREAM frames, the bulk of the traffic, are parsed in place (see parseStreamInPlace).
       if (type >= FrameType.STREAM && type <= FrameType.STREAM + 7) t.define('parse_frame', (r: Reader, ft: number) => this.parseStreamInPlace(r, ft), type);
+      else if (type === FrameType.ACK || type === FrameType.ACK_ECN) t.define('parse_frame', (r: Reader, ft: number) => this.parseAckInPlace(r, ft), type);
       else t.define('parse_frame', parser, type);
     }
     // Unknown frame types reach these NO_PARAM defaults (PQUIC's parse_unknown_frame /
@@ -1389,7 +1398,8 @@ export class QuicConnection {
           const f: ScratchAck = log ? { type: 'ack', largestAcknowledged: 0, ackDelay: 0, ranges: [], ecn: null } : this.ackFrame;
           f.largestAcknowledged = ack.largestAcknowledged;
           f.ackDelay = ack.ackDelay;
-          f.ranges = ack.ranges;
+          // The ACK manager rewrites its ranges on the next ACK: qlog's frame gets a copy.
+          f.ranges = log ? ack.ranges.map((x) => [x[0], x[1]]) : ack.ranges;
           putFrame(fw, frames, log, f, this.sentRecords.ackFrame(ack.largestAcknowledged));
           f.ranges = NO_RANGES; // do not keep the ACK manager's arrays through the scratch frame
         }

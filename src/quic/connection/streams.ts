@@ -192,7 +192,9 @@ export class StreamManager {
       send = new SendStream(limit);
     }
     if (hasRecvSide(id, cnx.isClient)) {
-      recv = new RecvStream({ window: { initialWindow: c.initialMaxStreamData, maxWindow: c.maxStreamDataWindow }, connection: this.recvWindow });
+      recv = new RecvStream({
+        window: { initialWindow: c.initialMaxStreamData, maxWindow: c.maxStreamDataWindow }, connection: this.recvWindow, arenaBlocks: this.reads === 'pull',
+      });
     }
     const s: StreamState = {
       id, send, recv, maxStreamDataPending: false, stopSendingPending: undefined, finDelivered: false, closedReported: false,

@@ -1,19 +1,20 @@
 /**
  * Send buffers for one socket, so that sending a datagram allocates nothing of ours.
  *
- * The connection writes each datagram straight into a pool buffer (QuicConnection.writeDatagram)
- * and the endpoint hands that buffer to socket.send(). Node keeps a reference until the send
+ * The connection writes each datagram into the endpoint's staging buffer
+ * (QuicConnection.writeDatagram, see Endpoint.datagramBuffer), the endpoint copies it into a pool
+ * buffer (copyWithin: both are slabs of the byte arena) and hands that to socket.send(). Node keeps a reference until the send
  * completes (the kernel may copy later than the call), so a buffer is busy from take() until its
  * send callback runs. Each slot has its own callback, made once with the slot: the pool relies on
  * no completion order and allocates nothing per send.
  *
- * peek() does not reserve: the connection may find nothing to send, and the buffer stays free.
+ * peek() does not reserve: the datagram may not be sent (a simulated loss), and the buffer stays free.
  * When every slot is busy and the pool is at its capacity, peek() returns a fresh buffer instead
  * (counted in `misses`): sending never waits. A connection that needs bigger buffers (a larger
  * --mtu) grows the buffer size; smaller buffers are replaced as they come up free.
  *
- * Slot buffers are slabs of the shared byte arena (byte-arena.ts), like the send buffers' chunks,
- * so a STREAM frame's data is copied into the datagram by copyWithin without a view (issue 3).
+ * Slot buffers are slabs of the shared byte arena (byte-arena.ts), like the staging buffer and
+ * the send buffers' chunks, so copies between them are copyWithin without a view (issue 3).
  * A slot keeps its slab for the pool's life; a replaced (too small) one goes back to the arena.
  * Miss buffers are ordinary arrays: they are handed to the socket with no way to learn when
  * they are free again.

@@ -16,6 +16,9 @@ import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
 import { PeerAddressCache } from './peer-address-cache.js';
+import { ReceiveBuffer } from './receive-buffer.js';
+import { sharedArena, takeBytes } from '../wire/byte-arena.js';
+import { copyRange } from '../wire/bytes-copy.js';
 
 /** Datagrams one connection may send per flush before the endpoint reads its socket again. */
 const MAX_BURST = 256;
@@ -64,6 +67,12 @@ export interface EndpointOptions {
    * For diagnostics (the CLI's --verbose prints it).
    */
   onDatagramError?: (err: unknown, from: PeerAddress) => void;
+  /**
+   * Test aid: after each received datagram is processed, fill its bytes in the receive buffer
+   * with this value, so any view of them the core kept shows junk at once (not only when the
+   * next datagram happens to differ).
+   */
+  scribbleReceived?: number;
 }
 
 export abstract class Endpoint implements SessionHost {
@@ -90,6 +99,11 @@ export abstract class Endpoint implements SessionHost {
   private readonly onDatagramError: ((err: unknown, from: PeerAddress) => void) | undefined;
   /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
   private readonly peerAddresses = new PeerAddressCache();
+  /** Every received datagram is copied here: no view object per datagram (receive-buffer.ts). */
+  private readonly received = new ReceiveBuffer();
+  private readonly scribbleReceived: number | undefined;
+  /** The time of the current batch of received messages (see onMessage); undefined between batches. */
+  private receiveNow: number | undefined;
   private readonly lossRate: number;
   private lossState: number;
 
@@ -112,6 +126,7 @@ export abstract class Endpoint implements SessionHost {
     this.sendBufferSize = bound.sendBufferSize;
     this.lossRate = Math.min(1, Math.max(0, opts.lossRate ?? 0));
     this.lossState = (opts.lossSeed ?? 1) >>> 0;
+    this.scribbleReceived = opts.scribbleReceived;
     this.onAppError = opts.onError ?? ((e) => process.stderr.write(`pquic: application callback failed: ${(e as Error)?.stack ?? String(e)}\n`));
     this.onDatagramError = opts.onDatagramError;
     this.socket.on('message', this.onMessage);
@@ -131,16 +146,29 @@ export abstract class Endpoint implements SessionHost {
     if (this.isShutDown) return;
     this.stats.datagramsReceived++;
     this.stats.bytesReceived += msg.length;
+    // A copy into our own buffer, seen by the core as a plain Uint8Array (never a Buffer, whose
+    // slice() is a view) and overwritten by the next datagram: the core copies what it keeps.
+    const data = this.received.load(msg);
+    if (data === undefined) {
+      this.stats.datagramsDropped++;
+      return;
+    }
+    // One clock reading per batch of messages (libuv reads several per poll), not per datagram:
+    // reading it makes a HeapNumber or two, and every datagram of the batch was in the socket
+    // before the first was handled, so the batch's start is their arrival time as closely as we
+    // can tell (RTT samples, RFC 9002 §5). The flush after the batch forgets it.
+    if (this.receiveNow === undefined) {
+      this.receiveNow = nowUs();
+      this.scheduleFlush();
+    }
     try {
-      // A plain Uint8Array over the same memory: the core copies with slice(), which on a Node
-      // Buffer would only make a view.
-      const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
-      this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), nowUs());
+      this.handleDatagram(data, this.peerAddresses.get(rinfo.address, rinfo.port), this.receiveNow);
     } catch (e) {
       // Junk must never take the socket down: count it and go on.
       this.stats.handlerErrors++;
       this.reportDatagramError(e, rinfo);
     }
+    if (this.scribbleReceived !== undefined) this.received.scribble(this.scribbleReceived);
   };
 
   private reportDatagramError(err: unknown, rinfo: dgram.RemoteInfo): void {
@@ -157,6 +185,10 @@ export abstract class Endpoint implements SessionHost {
   markDirty(session: QuicSession): void {
     if (this.isShutDown) return;
     this.dirty.add(session);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flushDirty);
@@ -169,8 +201,22 @@ export abstract class Endpoint implements SessionHost {
     if (counted && this.pendingSends !== undefined && --this.pendingSends === 0) this.sendsDrained?.();
   });
 
+  /**
+   * Connections write every datagram here, and sendDatagram copies it into a pool buffer (a
+   * memmove inside the byte arena: copyWithin, no view). Why not write into the pool buffer
+   * directly: packet protection copies each packet into the AEAD's memory through a view of the
+   * buffer it was written into, cached per buffer and range (crypto/range-views.ts), and the
+   * pool rotates through hundreds of buffers, so every packet missed that cache and made a view
+   * (bench:alloc --udp: about 85 B per datagram). One buffer repeats the same ranges.
+   */
+  private staging: Uint8Array = takeBytes(POOL_BUFFER_SIZE);
+
   datagramBuffer(min: number): Uint8Array {
-    return this.pool.peek(min);
+    if (this.staging.length < min) {
+      sharedArena().release(this.staging);
+      this.staging = takeBytes(min);
+    }
+    return this.staging;
   }
 
   sendDatagram(buf: Uint8Array, length: number, to: PeerAddress): void {
@@ -182,10 +228,14 @@ export abstract class Endpoint implements SessionHost {
     this.stats.bytesSent += length;
     const counted = this.pendingSends !== undefined;
     if (counted) this.pendingSends!++;
-    const done = this.pool.take(buf, counted);
+    // The socket reads the bytes after this call returns: they go out of a pool buffer, busy
+    // until the send's callback, and the staging buffer is free for the next datagram.
+    const out = this.pool.peek(length);
+    copyRange(out, 0, buf, 0, length);
+    const done = this.pool.take(out, counted);
     try {
-      if (this.connectedPeer) this.socket.send(buf, 0, length, done);
-      else this.socket.send(buf, 0, length, to.port, to.address, done);
+      if (this.connectedPeer) this.socket.send(out, 0, length, done);
+      else this.socket.send(out, 0, length, to.port, to.address, done);
     } catch (e) {
       // A send refused on the spot (socket closed, bad address) never calls back: free the
       // buffer here, or the pool would lose it.
@@ -242,6 +292,7 @@ export abstract class Endpoint implements SessionHost {
 
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
+    this.receiveNow = undefined;
     if (this.isShutDown || this.dirty.size === 0) return;
     const now = nowUs();
     const list = [...this.dirty];
@@ -364,6 +415,8 @@ export abstract class Endpoint implements SessionHost {
     }
     // The send buffers are slabs of the process-wide arena: other endpoints may use them now.
     this.pool.dispose();
+    sharedArena().release(this.staging);
+    this.staging = new Uint8Array(this.staging.length);
   }
 
   private readonly onCountedSend = (err: Error | null): void => {

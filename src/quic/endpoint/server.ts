@@ -32,6 +32,7 @@ import { RetryTokens } from './retry-token.js';
 import { QuicSession } from './session.js';
 import { StatelessResetter } from './stateless-reset.js';
 import { bindUdp } from './udp.js';
+import { CidTable } from './cid-table.js';
 
 /** RFC 9000 §14.1: the smallest datagram a client's Initial may arrive in. */
 export const MIN_INITIAL_DATAGRAM = 1200;
@@ -83,7 +84,8 @@ export class QuicServer extends Endpoint {
   readonly resetter: StatelessResetter;
   private readonly provider: CryptoProvider;
   private readonly tokens: RetryTokens | undefined;
-  private readonly routes = new Map<string, QuicSession>();
+  /** DCID -> session, looked up from the datagram's bytes (cid-table.ts). */
+  private readonly routes = new CidTable<QuicSession>();
   private readonly onConnection: ConnectionHandler;
   private readonly opts: ServerOptions;
   private readonly cidLength: number;
@@ -168,7 +170,7 @@ export class QuicServer extends Endpoint {
       return;
     }
     if (inv.form !== 'long') return;
-    const session = this.routes.get(cidKey(inv.dcid));
+    const session = this.routes.get(inv.dcid, 0, inv.dcid.length);
     if (session) {
       session.receive(data, from, now);
       return;
@@ -237,14 +239,13 @@ export class QuicServer extends Endpoint {
       this.stats.datagramsDropped++;
       return;
     }
-    const dcid = data.subarray(1, 1 + this.cidLength);
-    const session = this.routes.get(cidKey(dcid));
+    const session = this.routes.get(data, 1, this.cidLength);
     if (session) {
       session.receive(data, from, now);
       return;
     }
     // RFC 9000 §10.3: we lost (or never had) this connection; tell the peer to stop.
-    const reset = this.resetter.build(data.length, dcid, now);
+    const reset = this.resetter.build(data.length, data.subarray(1, 1 + this.cidLength), now);
     if (!reset) {
       this.stats.datagramsDropped++;
       return;
@@ -337,9 +338,8 @@ export class QuicServer extends Endpoint {
   // ---------------------------------------------------------------- routes
 
   private route(session: QuicSession, cid: Uint8Array): void {
-    const key = cidKey(cid);
-    this.routes.set(key, session);
-    session.routeKeys.add(key);
+    this.routes.set(cid, session);
+    session.routeKeys.add(cidKey(cid));
   }
 
   override cidIssued(session: QuicSession, cid: Uint8Array): void {
@@ -347,13 +347,15 @@ export class QuicServer extends Endpoint {
   }
 
   override cidRetired(session: QuicSession, cid: Uint8Array): void {
-    const key = cidKey(cid);
-    if (this.routes.get(key) === session) this.routes.delete(key);
-    session.routeKeys.delete(key);
+    if (this.routes.get(cid, 0, cid.length) === session) this.routes.delete(cid);
+    session.routeKeys.delete(cidKey(cid));
   }
 
   protected forgetSession(session: QuicSession): void {
-    for (const key of session.routeKeys) if (this.routes.get(key) === session) this.routes.delete(key);
+    for (const key of session.routeKeys) {
+      const cid = Buffer.from(key, 'hex');
+      if (this.routes.get(cid, 0, cid.length) === session) this.routes.delete(cid);
+    }
     session.routeKeys.clear();
   }
 
@@ -363,6 +365,7 @@ export class QuicServer extends Endpoint {
   }
 }
 
+/** A session's record of its routes (issued and retired rarely: a string is fine there). */
 function cidKey(cid: Uint8Array): string {
   return Buffer.from(cid.buffer, cid.byteOffset, cid.length).toString('hex');
 }

@@ -4,6 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { takeBytes } from '../wire/byte-arena.js';
 
 /** Copies up to `length` body bytes into `into` at `offset`: a count, 0 for none now, -1 at the end (QuicStream.read). */
 export type BodyReader = (into: Uint8Array, offset: number, length: number) => number;
@@ -92,13 +93,18 @@ export class StdoutSink implements BodySink {
   abort(): void {}
 }
 
-/** Where DiscardSink reads bytes it throws away (shared: nothing is kept). */
-const DISCARDED = new Uint8Array(64 * 1024);
+/**
+ * Where DiscardSink reads bytes it throws away (shared: nothing is kept). A slab of the byte
+ * arena, like a pull-mode stream's blocks, so a read is a copyWithin with no view of the block
+ * (issue 3); taken on first use, so importing this module does not fix the arena's size.
+ */
+let discarded: Uint8Array | undefined;
 
 /** Counts and forgets. */
 export class DiscardSink implements BodySink {
   fill(read: BodyReader): number {
-    return read(DISCARDED, 0, DISCARDED.length);
+    const into = (discarded ??= takeBytes(64 * 1024));
+    return read(into, 0, into.length);
   }
   write(): void {}
   end(): void {}

@@ -50,6 +50,13 @@ export class AckManager {
   private deadline: number | undefined;
   /** Whether something was received that no ACK frame reported yet. */
   private unreported = false;
+  /**
+   * What buildAck returns, reused for every ACK (issue 3: nothing allocated per packet): its
+   * ranges array and [smallest, largest] pairs are rewritten in place, so the result is valid
+   * until the next buildAck. `pairs` keeps every pair made, `ack.ranges` the ones in use.
+   */
+  private readonly ack: AckFrameInfo = { largestAcknowledged: 0, ackDelay: 0, ranges: [] };
+  private readonly pairs: [number, number][] = [];
 
   constructor(space: PacketNumberSpace, options: AckManagerOptions = {}) {
     this.space = space;
@@ -123,23 +130,34 @@ export class AckManager {
    * Builds the ACK frame and records it as sent: the pending deadline and counters are reset.
    * Returns undefined when nothing was ever received (or everything was forgotten). The ACK
    * Delay is the time since the largest packet was received, scaled down by the exponent.
+   * The result and its arrays are reused: valid until the next call (copy what must outlive it).
    */
   buildAck(now: number, ackDelayExponent: number, maxRanges = this.received.maxRanges): AckFrameInfo | undefined {
     if (this.received.isEmpty || this.largestReceivedTime === undefined) return undefined;
-    const ranges: [number, number][] = [];
-    for (const [start, end] of this.received.descending()) {
-      if (ranges.length >= maxRanges) break;
-      ranges.push([start, end - 1]);
+    const r = this.received;
+    const count = Math.min(r.length, maxRanges);
+    const ranges = this.ack.ranges;
+    // pop(), not `length =`: V8 frees an array's storage when its length is set to 0.
+    while (ranges.length > count) ranges.pop();
+    for (let i = 0; i < count; i++) {
+      // Highest range first (RFC 9000 §19.3.1), inclusive bounds.
+      const k = r.length - 1 - i;
+      const pair = (this.pairs[i] ??= [0, 0]);
+      pair[0] = r.startAt(k);
+      pair[1] = r.endAt(k) - 1;
+      ranges[i] = pair;
     }
     const delayUs = Math.max(0, now - this.largestReceivedTime);
     this.deadline = undefined;
     this.ackElicitingSinceAck = 0;
     this.unreported = false;
-    return {
-      largestAcknowledged: ranges[0]![1],
-      ackDelay: Math.floor(delayUs / 2 ** ackDelayExponent),
-      ranges,
-    };
+    this.ack.largestAcknowledged = ranges[0]![1];
+    // An int32 (`| 0` floors a non-negative value), so V8 keeps it as a small integer: a
+    // fractional-typed field is boxed in a new HeapNumber wherever it is read into a call. The
+    // cap is 2^31 - 1 units (over 35 minutes): a peer caps the delay at max_ack_delay anyway
+    // (RFC 9002 §5.3).
+    this.ack.ackDelay = Math.min(delayUs / 2 ** ackDelayExponent, 0x7fffffff) | 0;
+    return this.ack;
   }
 
   /**

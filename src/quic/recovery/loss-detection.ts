@@ -338,7 +338,8 @@ export class LossDetection {
   private lossTimeAndSpace(): number | undefined {
     let time: number | undefined;
     let space: PacketNumberSpace = PacketNumberSpace.Initial;
-    for (const s of PACKET_NUMBER_SPACES) {
+    for (let i = 0; i < PACKET_NUMBER_SPACES.length; i++) {
+      const s = PACKET_NUMBER_SPACES[i]!;
       const t = this.spaces[s].lossTime;
       if (t !== undefined && (time === undefined || t < time)) {
         time = t;
@@ -369,7 +370,8 @@ export class LossDetection {
     }
     let timeout = Infinity;
     let ptoSpace: PacketNumberSpace = PacketNumberSpace.Initial;
-    for (const s of PACKET_NUMBER_SPACES) {
+    for (let i = 0; i < PACKET_NUMBER_SPACES.length; i++) {
+      const s = PACKET_NUMBER_SPACES[i]!;
       const sent = this.spaces[s];
       if (sent.ackElicitingInFlight === 0 || sent.timeOfLastAckEliciting === undefined) continue;
       let spaceDuration = duration;

@@ -16,6 +16,8 @@ export interface RecvStreamOptions {
   window: ReceiveWindowOptions;
   /** The connection-level window shared by every stream (MAX_DATA). */
   connection?: ReceiveWindow;
+  /** The application reads by copying out (pull): keep full blocks in the byte arena (reassembly.ts). */
+  arenaBlocks?: boolean;
 }
 
 export class RecvStream {
@@ -27,11 +29,12 @@ export class RecvStream {
   resetCode: number | undefined;
   /** The error code we sent in STOP_SENDING. */
   stopSendingCode: number | undefined;
-  private readonly buffer = new ReassemblyBuffer();
+  private readonly buffer: ReassemblyBuffer;
   /** Offset up to which bytes were counted as consumed in the flow-control windows. */
   private consumedOffset = 0;
 
   constructor(options: RecvStreamOptions) {
+    this.buffer = new ReassemblyBuffer(options.arenaBlocks ?? false);
     this.window = new ReceiveWindow(options.window);
     this.connection = options.connection;
   }

@@ -24,8 +24,11 @@ const MAX_SPARE_CHUNKS = 4;
 const NO_BYTES = new Uint8Array(0);
 
 interface Chunk {
+  /** Stream offset of data[0]. */
   offset: number;
   data: Uint8Array;
+  /** Bytes of `data` written so far (later writes may fill the rest). */
+  length: number;
 }
 
 /**
@@ -113,17 +116,34 @@ export class SendBuffer {
     return this.ackedOffset === this.writeOffset;
   }
 
-  /** Buffers a copy of `data`, in chunks of at most CHUNK_SIZE so acknowledged memory is freed early. */
+  /**
+   * Buffers a copy of `data`, in chunks of at most CHUNK_SIZE so acknowledged memory is freed
+   * early. Once a stream has written CHUNK_SIZE bytes, every chunk is full-size (an arena slab)
+   * and small writes fill the room left in the last one: a writer of small pieces (an hq server
+   * as its stream drains) costs no array, record or view per write. Before that, chunks are
+   * exactly the size written, so streams that send little hold little.
+   */
   write(data: Uint8Array): void {
-    for (let i = 0; i < data.length; i += CHUNK_SIZE) {
+    let i = 0;
+    const last = this.chunks.length > 0 ? this.chunks[this.chunks.length - 1]! : undefined;
+    if (last !== undefined && last.length < last.data.length) {
+      i = Math.min(last.data.length - last.length, data.length);
+      copyRange(last.data, last.length, data, 0, i);
+      last.length += i;
+      this.writeOffset += i;
+    }
+    while (i < data.length) {
       const n = Math.min(CHUNK_SIZE, data.length - i);
-      const chunk = n === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: NO_BYTES };
+      const size = this.writeOffset >= CHUNK_SIZE ? CHUNK_SIZE : n;
+      const chunk = size === CHUNK_SIZE && this.spare.length > 0 ? this.spare.pop()! : { offset: 0, data: NO_BYTES, length: 0 };
       // A spare record's buffer went back to the arena on release: take a slab again.
-      if (chunk.data.length !== n) chunk.data = n === CHUNK_SIZE ? takeBytes(n) : new Uint8Array(n);
+      if (chunk.data.length !== size) chunk.data = size === CHUNK_SIZE ? takeBytes(size) : new Uint8Array(size);
       chunk.offset = this.writeOffset;
+      chunk.length = n;
       copyRange(chunk.data, 0, data, i, n);
       this.chunks.push(chunk);
       this.writeOffset += n;
+      i += n;
     }
   }
 
@@ -191,7 +211,7 @@ export class SendBuffer {
     let i = this.chunkIndex(offset);
     const first = this.chunks[i]!;
     const from = offset - first.offset;
-    if (from + length <= first.data.length) {
+    if (from + length <= first.length) {
       r.source = first.data;
       r.start = from;
       return r;
@@ -208,7 +228,7 @@ export class SendBuffer {
     while (filled < length) {
       const chunk = this.chunks[i++]!;
       const start = offset + filled - chunk.offset;
-      const n = Math.min(chunk.data.length - start, length - filled);
+      const n = Math.min(chunk.length - start, length - filled);
       copyRange(gather, filled, chunk.data, start, n);
       filled += n;
     }
@@ -234,7 +254,7 @@ export class SendBuffer {
     let drop = 0;
     while (drop < this.chunks.length) {
       const chunk = this.chunks[drop]!;
-      if (chunk.offset + chunk.data.length > upTo) break;
+      if (chunk.offset + chunk.length > upTo) break;
       drop++;
     }
     // shift(), not splice(), which returns an array of what it removed.

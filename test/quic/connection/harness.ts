@@ -32,6 +32,13 @@ export interface Pair {
   serverConfig: QuicConfiguration;
   clientEvents: QuicEvent[];
   serverEvents: QuicEvent[];
+  /** Called with each delivered datagram once its receiver processed it (a host reusing its receive buffer). */
+  afterDatagram?: (data: Uint8Array) => void;
+  /** Where datagrams seem to come from (default CLIENT_ADDR, SERVER_ADDR): change one to migrate. */
+  clientAddress?: PeerAddress;
+  serverAddress?: PeerAddress;
+  /** The server connection's stateless reset tokens (default: random). */
+  serverResetTokenFor?: (cid: Uint8Array) => Uint8Array;
 }
 
 export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace; beforeConnect?: (client: QuicConnection) => void } = {}): Pair {
@@ -53,10 +60,13 @@ function deliverToServer(p: Pair, data: Uint8Array): void {
   if (!p.server) {
     const h = parseInvariantHeader(data, 0, 8);
     if (h.form !== 'long') return;
-    p.server = new QuicConnection(p.serverConfig, { now: p.now, peerAddress: CLIENT_ADDR, originalDcid: h.dcid.slice(), peerCid: h.scid.slice() });
+    p.server = new QuicConnection(p.serverConfig, { now: p.now, peerAddress: p.clientAddress ?? CLIENT_ADDR, originalDcid: h.dcid.slice(), peerCid: h.scid.slice(),
+      ...(p.serverResetTokenFor ? { resetTokenFor: p.serverResetTokenFor } : {}),
+    });
     p.onServerCreated?.(p.server);
   }
-  p.server.receiveDatagram(data, CLIENT_ADDR, p.now);
+  p.server.receiveDatagram(data, p.clientAddress ?? CLIENT_ADDR, p.now);
+  p.afterDatagram?.(data);
 }
 
 function drain(cnx: QuicConnection | undefined, into: QuicEvent[]): void {
@@ -89,7 +99,8 @@ export function roundtrip(p: Pair, link: Link = perfectLink): number {
     p.server.afterSend(p.now);
     if (fromServer.length > 0) advance(p, p.delayUs);
     for (const d of link(fromServer, 's2c')) {
-      p.client.receiveDatagram(d, SERVER_ADDR, p.now);
+      p.client.receiveDatagram(d, p.serverAddress ?? SERVER_ADDR, p.now);
+      p.afterDatagram?.(d);
       moved++;
     }
   }

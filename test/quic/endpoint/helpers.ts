@@ -11,6 +11,13 @@ import { HqServer, type HqServerOptions } from '../../../src/quic/hq/server.js';
 import { forEachSyntheticChunk } from '../../../src/quic/hq/synthetic.js';
 import { generateSelfSigned } from '../../../src/quic/tls/certgen.js';
 
+/**
+ * What the endpoints of these tests write over each received datagram once it is processed
+ * (EndpointOptions.scribbleReceived): any received byte the core kept as a view instead of a copy
+ * shows up as junk (a failed handshake, a wrong digest). Benchmarks pass `scribbleReceived: undefined`.
+ */
+export const RECEIVE_JUNK = 0xa5;
+
 let identity: ReturnType<typeof generateSelfSigned> | undefined;
 
 /** ECDSA P-256, valid for localhost, 127.0.0.1 and ::1. */
@@ -35,7 +42,7 @@ export async function startHqServer(
   const { config, hq: _hq, ...rest } = opts;
   void _hq;
   const server = await QuicServer.listen({
-    host: '127.0.0.1', port: 0, ...rest,
+    host: '127.0.0.1', port: 0, scribbleReceived: RECEIVE_JUNK, ...rest,
     config: { certificateChain: [id.certDer], privateKey: id.privateKey, ...config },
   }, hq.handleConnection);
   return { server, hq, port: server.address.port };
@@ -44,7 +51,7 @@ export async function startHqServer(
 export function connectClient(port: number, opts: Partial<ClientOptions> = {}): Promise<QuicClient> {
   const { config, ...rest } = opts;
   return QuicClient.connect({
-    host: '127.0.0.1', port, serverName: 'localhost', ...rest,
+    host: '127.0.0.1', port, serverName: 'localhost', scribbleReceived: RECEIVE_JUNK, ...rest,
     config: { trustAnchors: [testIdentity().cert], ...config },
   });
 }

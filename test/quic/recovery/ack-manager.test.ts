@@ -119,6 +119,20 @@ describe('AckManager.buildAck', () => {
     expect(ack.ranges).toEqual([[12, 14], [9, 9], [5, 6], [0, 2]]);
   });
 
+  it('reuses its result: the next ACK rewrites it, with fewer ranges once old ones are acknowledged', () => {
+    const am = new AckManager(APP);
+    for (const pn of [0, 1, 2, 5, 6, 9]) am.onPacketReceived(pn, true, 1000);
+    const first = am.buildAck(1000, 3)!;
+    expect(first.ranges).toEqual([[9, 9], [5, 6], [0, 2]]);
+    am.onAckOfAck(6);
+    am.onPacketReceived(10, true, 2000);
+    const second = am.buildAck(2000, 3)!;
+    expect(second).toBe(first);
+    expect(second.largestAcknowledged).toBe(10);
+    expect(second.ranges).toEqual([[9, 10]]);
+    expect(am.buildAck(2000, 3, 1)!.ranges.length).toBe(1);
+  });
+
   it('encodes the ACK Delay since the largest packet arrived with the exponent', () => {
     const am = new AckManager(APP);
     am.onPacketReceived(3, true, 1_000);

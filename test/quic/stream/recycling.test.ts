@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ReassemblyBuffer } from '../../../src/quic/stream/reassembly.js';
 import { SendBuffer } from '../../../src/quic/stream/send-buffer.js';
+import { sharedArena, takeBytes } from '../../../src/quic/wire/byte-arena.js';
 
 /** `n` bytes whose value depends on the stream offset and a tag, to tell rounds apart. */
 function pattern(offset: number, n: number, tag: number): Uint8Array {
@@ -90,5 +91,49 @@ describe('ReassemblyBuffer block reuse', () => {
     expect(offset).toBe(total);
     // Every view still shows its own bytes after later blocks were filled.
     for (const v of views) expect(v.data).toEqual(pattern(v.offset, v.data.length, 0));
+  });
+});
+
+describe('ReassemblyBuffer with arena blocks (pull reads)', () => {
+  /** Inserts [offset, offset + n) in 1200-byte frames carved from a datagram-like buffer. */
+  const insert = (r: ReassemblyBuffer, offset: number, n: number, tag: number): void => {
+    for (let at = 0; at < n; at += 1200) r.insert(offset + at, pattern(offset + at, Math.min(1200, n - at), tag));
+  };
+
+  it('reads exact bytes into an arena destination and gives full blocks back once read', () => {
+    const arena = sharedArena();
+    const live0 = arena.liveSlabs;
+    const r = new ReassemblyBuffer(true);
+    const into = takeBytes(40_000);
+    let offset = 0;
+    for (let round = 0; round < 12; round++) {
+      insert(r, offset, 50_000, 1);
+      for (let left = 50_000; left > 0;) {
+        const n = r.readInto(into, 0, Math.min(left, 40_000));
+        expect([...into.subarray(0, n)]).toEqual([...pattern(offset, n, 1)]);
+        offset += n;
+        left -= n;
+      }
+    }
+    // 600 KB went through: the first blocks are small ordinary arrays, full ones come from the
+    // arena and went back to it, so at most one block (plus `into`) is held now.
+    expect(arena.liveSlabs - live0).toBeLessThanOrEqual(2);
+    arena.release(into);
+  });
+
+  it('copies instead of lending an arena block to read(), and releases blocks when discarding', () => {
+    const arena = sharedArena();
+    const live0 = arena.liveSlabs;
+    const r = new ReassemblyBuffer(true);
+    insert(r, 0, 4096 + 8192 + 16384 + 32768, 2); // the small blocks
+    expect(r.readInto(new Uint8Array(61_440), 0, 61_440)).toBe(61_440);
+    insert(r, 61_440, 3 * BLOCK, 2);
+    const held = arena.liveSlabs - live0;
+    expect(held).toBeGreaterThanOrEqual(3);
+    const out = r.read(1000);
+    expect([...out]).toEqual([...pattern(61_440, 1000, 2)]);
+    expect(arena.owns(out)).toBe(false);
+    r.startDiscarding();
+    expect(arena.liveSlabs - live0).toBe(0);
   });
 });

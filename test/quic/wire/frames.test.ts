@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Reader, Writer } from '../../../src/quic/wire/buffer.js';
 import { QuicError, TransportErrorCode } from '../../../src/quic/wire/errors.js';
 import {
+  AckFrameView,
   FRAME_PARSERS,
   type Frame,
   FrameType,
@@ -99,6 +100,25 @@ describe('frames: round trips (RFC 9000 §19)', () => {
     // Largest 10, delay 2, 2 more ranges, first range 2 → [8,10]; gap 1, len 0 → [5,5]; gap 0, len 2 → [1,3].
     const f = decodeOne(hex('02 0a 02 02 02 01 00 00 02'));
     expect(f).toEqual({ type: 'ack', largestAcknowledged: 10, ackDelay: 2, ranges: [[8, 10], [5, 5], [1, 3]], ecn: null });
+  });
+
+  it('AckFrameView parses like parseAckFrame, reusing its arrays as frames shrink and grow', () => {
+    const view = new AckFrameView();
+    const parse = (bytes: string): AckFrameView => {
+      const r = new Reader(hex(bytes));
+      return view.parse(r, readFrameType(r));
+    };
+    const three = parse('02 0a 02 02 02 01 00 00 02');
+    expect(three).toBe(view);
+    expect({ ...three }).toEqual({ type: 'ack', largestAcknowledged: 10, ackDelay: 2, ranges: [[8, 10], [5, 5], [1, 3]], ecn: null });
+    const ranges = view.ranges;
+    const first = view.ranges[0];
+    expect({ ...parse('03 14 00 00 01 01 02 03') }).toEqual({ type: 'ack', largestAcknowledged: 20, ackDelay: 0, ranges: [[19, 20]], ecn: { ect0: 1, ect1: 2, ecnCe: 3 } });
+    expect(view.ranges).toBe(ranges);
+    expect(view.ranges[0]).toBe(first);
+    expect({ ...parse('02 1e 01 01 00 00 00') }).toEqual({ type: 'ack', largestAcknowledged: 30, ackDelay: 1, ranges: [[30, 30], [28, 28]], ecn: null });
+    // Malformed input fails as parseAckFrame fails.
+    expectQuicError(() => parse('02 05 00 06 00'), TransportErrorCode.FRAME_ENCODING_ERROR);
   });
 });
 

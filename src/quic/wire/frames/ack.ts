@@ -42,6 +42,37 @@ export interface AckFrame {
 }
 
 export function parseAckFrame(r: Reader, frameType: number): AckFrame {
+  const f: AckFrame = { type: 'ack', largestAcknowledged: 0, ackDelay: 0, ranges: [], ecn: null };
+  readAckFrame(r, frameType, f, f.ranges, undefined);
+  return f;
+}
+
+/**
+ * An ACK frame parsed in place, for the receive path (issue 3: nothing allocated per packet):
+ * one instance is re-parsed for each frame, its ranges array and [smallest, largest] pairs
+ * rewritten. Same checks and errors as parseAckFrame. Valid until the next `parse`.
+ */
+export class AckFrameView implements AckFrame {
+  readonly type = 'ack' as const;
+  largestAcknowledged = 0;
+  ackDelay = 0;
+  ranges: AckRange[] = [];
+  ecn: EcnCounts | null = null;
+  /** Every pair made so far (ES private: invisible to copies and comparisons of the frame). */
+  readonly #pairs: AckRange[] = [];
+  readonly #ecn: EcnCounts = { ect0: 0, ect1: 0, ecnCe: 0 };
+
+  parse(r: Reader, frameType: number): this {
+    readAckFrame(r, frameType, this, this.#pairs, this.#ecn);
+    return this;
+  }
+}
+
+/**
+ * Reads an ACK frame's fields into `f`: its ranges are pairs taken from `pairs` (made as
+ * needed; `pairs` may be `f.ranges` itself), its ECN counts go into `ecn` (or a new object).
+ */
+function readAckFrame(r: Reader, frameType: number, f: AckFrame, pairs: AckRange[], ecn: EcnCounts | undefined): void {
   const largestAcknowledged = r.varint();
   const ackDelay = r.varintClamped();
   const rangeCount = r.varint();
@@ -53,8 +84,11 @@ export function parseAckFrame(r: Reader, frameType: number): AckFrame {
   if (rangeCount > r.remaining / 2) {
     throw frameEncodingError(`ACK Range Count ${rangeCount} does not fit the ${r.remaining} bytes left`);
   }
+  const ranges = f.ranges;
+  // pop(), not `length =`: V8 frees an array's storage when its length is set to 0.
+  while (ranges.length > rangeCount + 1) ranges.pop();
   let smallest = largestAcknowledged - firstRange;
-  const ranges: AckRange[] = [[smallest, largestAcknowledged]];
+  setPair(ranges, pairs, 0, smallest, largestAcknowledged);
   for (let i = 0; i < rangeCount; i++) {
     const gap = r.varint();
     const length = r.varint();
@@ -63,13 +97,25 @@ export function parseAckFrame(r: Reader, frameType: number): AckFrame {
     if (largest < 0) throw frameEncodingError(`ACK range ${i + 1}: Gap ${gap} goes below packet number 0`);
     smallest = largest - length;
     if (smallest < 0) throw frameEncodingError(`ACK range ${i + 1}: Length ${length} goes below packet number 0`);
-    ranges.push([smallest, largest]);
+    setPair(ranges, pairs, i + 1, smallest, largest);
   }
-  let ecn: EcnCounts | null = null;
+  let counts: EcnCounts | null = null;
   if (frameType === FrameType.ACK_ECN) {
-    ecn = { ect0: r.varintClamped(), ect1: r.varintClamped(), ecnCe: r.varintClamped() };
+    counts = ecn ?? { ect0: 0, ect1: 0, ecnCe: 0 };
+    counts.ect0 = r.varintClamped();
+    counts.ect1 = r.varintClamped();
+    counts.ecnCe = r.varintClamped();
   }
-  return { type: 'ack', largestAcknowledged, ackDelay, ranges, ecn };
+  f.largestAcknowledged = largestAcknowledged;
+  f.ackDelay = ackDelay;
+  f.ecn = counts;
+}
+
+function setPair(ranges: AckRange[], pairs: AckRange[], i: number, smallest: number, largest: number): void {
+  const pair = (pairs[i] ??= [0, 0]);
+  pair[0] = smallest;
+  pair[1] = largest;
+  ranges[i] = pair;
 }
 
 /** Checks that `f.ranges` is non-empty, descending, disjoint and starts at the largest. */
@@ -100,8 +146,10 @@ export function writeAckFrame(w: Writer, f: AckFrame): void {
   w.varint(ranges.length - 1);
   w.varint(first[1] - first[0]);
   let prevSmallest = first[0];
+  // Indexed, without destructuring (an array pattern goes through an iterator): per ACK sent.
   for (let i = 1; i < ranges.length; i++) {
-    const [smallest, largest] = ranges[i]!;
+    const smallest = ranges[i]![0];
+    const largest = ranges[i]![1];
     w.varint(prevSmallest - largest - 2);
     w.varint(largest - smallest);
     prevSmallest = smallest;
@@ -121,7 +169,8 @@ export function ackFrameLength(f: AckFrame): number {
     + varintLength(first[1] - first[0]);
   let prevSmallest = first[0];
   for (let i = 1; i < ranges.length; i++) {
-    const [smallest, largest] = ranges[i]!;
+    const smallest = ranges[i]![0];
+    const largest = ranges[i]![1];
     n += varintLength(prevSmallest - largest - 2) + varintLength(largest - smallest);
     prevSmallest = smallest;
   }
