@@ -16,21 +16,26 @@ export const T = 11;
 export const K = 12;
 const WIDTH = 13;
 
-export type Form = Float64Array;
+/** Plain arrays: typed ones cost far more to allocate, and translation makes many small forms. */
+export type Form = number[];
+
+function zero(): Form {
+  return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+}
 
 /** Coefficients and constants beyond this are given up on (products then stay below 2^53). */
 const BOUND = 2 ** 32;
 const FACTOR = 2 ** 16;
 
 export function constant(k: number): Form {
-  const f = new Float64Array(WIDTH);
+  const f = zero();
   f[K] = k;
   return f;
 }
 
 /** Register r's own entry value, plus `step` per completed iteration. */
 export function register(r: number, step: number): Form {
-  const f = new Float64Array(WIDTH);
+  const f = zero();
   f[r] = 1;
   f[T] = step;
   return f;
@@ -42,14 +47,14 @@ function bounded(f: Form): Form | undefined {
 }
 
 function combine(a: Form, b: Form, sign: number): Form | undefined {
-  const f = new Float64Array(WIDTH);
+  const f = zero();
   for (let i = 0; i < WIDTH; i++) f[i] = a[i]! + sign * b[i]!;
   return bounded(f);
 }
 
 function scale(a: Form, by: number): Form | undefined {
   if (!(Math.abs(by) <= FACTOR)) return undefined;
-  const f = new Float64Array(WIDTH);
+  const f = zero();
   for (let i = 0; i < WIDTH; i++) f[i] = a[i]! * by + 0; // + 0: no -0 in comparisons
   return bounded(f);
 }
@@ -77,7 +82,7 @@ export function stepForms(i: Insn, op: OpInfo, regs: (Form | undefined)[]): void
     // The immediate is sign-extended to 64 bits (RFC 9669 §4.1).
     const src = op.srcReg ? regs[i.src] : constant(i.imm);
     let v: Form | undefined;
-    if (code === ALU_MOV) v = i.off === 0 && src ? src.slice() : undefined;
+    if (code === ALU_MOV) v = i.off === 0 ? src : undefined; // forms are never changed in place
     else if (code === ALU_ADD || code === ALU_SUB) v = d && src ? combine(d, src, code === ALU_ADD ? 1 : -1) : undefined;
     else if (code === ALU_MUL) v = d && !op.srcReg ? scale(d, i.imm) : undefined;
     // Shift counts are masked to 6 bits; a left shift by s is a product by 2^s modulo 2^64.

@@ -168,12 +168,11 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
 }
 
 /**
- * Steps 3 and 4 of `buildCfg`, for any graph of blocks: `succs0[i]` are the successors of
- * `raw[i]` (indices into `raw`), in the order [taken, next] for a conditional exit. Blocks get
- * their reverse-postorder place, `succs` and `preds`; the dominators and reducibility follow.
- * Loop versioning (versioning.ts) reorders the graph it extends with this too.
+ * Steps 3 and 4 of `buildCfg`: `succs0[i]` are the successors of `raw[i]` (indices into `raw`),
+ * in the order [taken, next] for a conditional exit. Blocks get their reverse-postorder place,
+ * `succs` and `preds`; the dominators and reducibility follow.
  */
-export function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: number[]): Cfg {
+function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: number[]): Cfg {
   // 3. Reverse postorder from the entry (iterative DFS).
   const order: number[] = [];
   const state = new Uint8Array(raw.length);
