@@ -4,8 +4,14 @@
  * counts, whether the guard passes, fails on a path the program never takes, or the loop really
  * leaves its region, runs out of fuel, wraps its counter or counts in 32 bits.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadElf } from '../../src/vm/elf.js';
+import { buildCfg, decodeProgram, type Cfg } from '../../src/vm/jit/cfg.js';
+import { versionLoops } from '../../src/vm/jit/versioning.js';
 import { both } from './jit-both.js';
+import { genCase } from './program-gen.js';
 
 function buffer(n: number): Uint8Array {
   const m = new Uint8Array(n);
@@ -201,5 +207,50 @@ describe('JIT loop versioning', () => {
     expect(vm.jit!.checks.versioned).toBe(4);
     // 24 bytes: the source block's second word is past the end.
     agree(src, buffer(24), 60);
+  });
+});
+
+/** Dominator sets by the textbook dataflow, for checking the dominators versioning derives. */
+function dominatorSets(cfg: Cfg): Set<number>[] {
+  const n = cfg.blocks.length;
+  const all = new Set(Array.from({ length: n }, (_, i) => i));
+  const dom = cfg.blocks.map((_, i) => (i === 0 ? new Set([0]) : new Set(all)));
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 1; i < n; i++) {
+      const preds = cfg.blocks[i]!.preds;
+      const next = new Set([...dom[preds[0]!]!].filter((d) => preds.every((p) => dom[p]!.has(d))));
+      next.add(i);
+      if (next.size !== dom[i]!.size) {
+        dom[i] = next;
+        changed = true;
+      }
+    }
+  }
+  return dom;
+}
+
+describe('JIT loop versioning: the versioned graph', () => {
+  it('has the dominators it claims, forward edges going up and back edges to dominating headers', () => {
+    const programs = ['insertion_sort', 'xor_blocks', 'sieve', 'matmul', 'crc32', 'varint']
+      .map((k) => loadElf(new Uint8Array(readFileSync(resolve('plugins-c/bench', `${k}.o`)))).code);
+    for (let seed = 1; seed <= 300; seed++) programs.push(genCase(seed).code);
+    let versioned = 0;
+    for (const code of programs) {
+      const prog = decodeProgram(code);
+      const cfg = versionLoops(buildCfg(prog, 0), prog);
+      if (!cfg.blocks.some((b) => b.guard)) continue;
+      versioned++;
+      const dom = dominatorSets(cfg);
+      cfg.blocks.forEach((b, i) => {
+        if (i === 0) return;
+        const d = cfg.idom[i]!;
+        // The immediate dominator: a strict dominator that every other strict dominator dominates.
+        expect(dom[i]!.has(d) && d !== i).toBe(true);
+        for (const o of dom[i]!) if (o !== i) expect(dom[d]!.has(o)).toBe(true);
+        for (const s of b.succs) if (s <= i) expect(dom[i]!.has(s)).toBe(true);
+      });
+    }
+    expect(versioned).toBeGreaterThan(50);
   });
 });
