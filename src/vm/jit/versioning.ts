@@ -79,8 +79,8 @@ interface Loop {
 function innerLoops(cfg: Cfg, prog: DecodedProgram): Loop[] {
   const blocks = cfg.blocks;
   const loops: Loop[] = [];
-  /** mark[b] = h: block b is in the loop headed by h (headers are never 0). */
-  const mark = new Int32Array(blocks.length);
+  /** mark[b] = h: block b is in the loop headed by h (headers are never 0); made on first need. */
+  let mark: Int32Array | undefined;
   for (let h = 1; h < blocks.length; h++) {
     const preds = blocks[h]!.preds;
     let latch = -1;
@@ -94,6 +94,7 @@ function innerLoops(cfg: Cfg, prog: DecodedProgram): Loop[] {
     if (backs !== 1) continue;
     // The blocks of an innermost loop reach its latch by forward edges: they lie in [h, latch].
     if (latch - h >= 4 * MAX_BLOCKS) continue;
+    mark ??= new Int32Array(blocks.length);
     mark[h] = h;
     let count = 1;
     let inner = true;
@@ -217,16 +218,29 @@ function exitCandidate(cfg: Cfg, prog: DecodedProgram, inLoop: Set<number>, loop
 function planLoop(cfg: Cfg, prog: DecodedProgram, loop: Loop, proven: ReadonlySet<number> | undefined): { guard: LoopGuard; covered: Map<number, Set<number>> } | undefined {
   const inLoop = new Set(loop.body);
   if (!exitCandidate(cfg, prog, inLoop, loop)) return undefined;
-  // Pass 1: which registers step by a constant per iteration (invariants step by 0).
-  const self: (Form | undefined)[] = [];
-  for (let r = 0; r <= 10; r++) self.push(register(r, 0));
-  const end = evaluate(cfg, prog, loop, self).get(loop.latch)!;
+  // Which registers step by a constant per iteration. A register only ever changed by adding
+  // constants, all on every iteration's path (blocks dominating the latch, each run exactly once
+  // per iteration of an innermost loop), steps by their sum; one the loop never writes by 0.
+  const onPath = new Set<number>();
+  for (let d = loop.latch; ; d = cfg.idom[d]!) {
+    onPath.add(d);
+    if (d === loop.header) break;
+  }
+  const steps: (number | undefined)[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (const b of loop.body) {
+    for (const pc of cfg.blocks[b]!.pcs) {
+      const i = prog.insns[pc]!;
+      const w = writtenRegister(i, prog.info[pc]!);
+      if (w < 0 || steps[w] === undefined) continue;
+      // Not in `complex`: a 64-bit add or sub of an immediate (innerLoops).
+      if ((loop.complex >> w) & 1 || !onPath.has(b)) steps[w] = undefined;
+      else steps[w] = steps[w]! + ((i.opcode & 0xf0) === ALU_ADD ? i.imm : -i.imm);
+    }
+  }
   const entry: (Form | undefined)[] = [];
   for (let r = 0; r <= 10; r++) {
-    const f = end[r];
-    let own = f !== undefined && f[r] === 1 && f[T] === 0;
-    for (let q = 0; own && q <= 10; q++) if (q !== r && f![q] !== 0) own = false;
-    entry.push(own && Math.abs(f![K]!) <= MAX_STEP ? register(r, f![K]!) : undefined);
+    const st = steps[r];
+    entry.push(st !== undefined && Math.abs(st) <= MAX_STEP ? register(r, st) : undefined);
   }
   // Pass 2: the forms of the accesses and of the exit tests.
   const groups = new Map<string, RangeCheck>();
