@@ -30,8 +30,8 @@ export interface Block {
    * accesses whose region check the loop's guard made; on a guard block (no instructions, a
    * `cond` exit: taken enters the fast copy), what the guard checks.
    */
-  fast?: ReadonlySet<number>;
-  guard?: LoopGuard;
+  fast: ReadonlySet<number> | undefined;
+  guard: LoopGuard | undefined;
 }
 
 export interface Cfg {
@@ -124,7 +124,8 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   const index = new Int32Array(n + 2);
   const raw: Block[] = starts.map((start, i) => {
     index[at(start)] = i;
-    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [] };
+    // Every block has the same fields, in one order: the translator's code sees one object shape.
+    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined };
   });
   for (let r = 0; r < raw.length; r++) {
     const b = raw[r]!;

@@ -722,8 +722,8 @@ export class FunctionGen implements BlockEmitter {
       c.brIf(this.labels.length - 1 - failAt);
     };
     // Values below 2^40 and t* below 2^32 keep every sum and product below 2^63: true integers.
-    const small = (local: number, bound: number): void => {
-      c.get(local).i64Const(bound).op(Op.i64_ge_u);
+    const small = (local: number, bits: number): void => {
+      c.get(local).i64Const(bits).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz);
       fail();
     };
     const { trip } = g;
@@ -732,8 +732,8 @@ export class FunctionGen implements BlockEmitter {
     c.set(L_LO);
     this.form(trip.limit);
     c.set(L_HI);
-    small(L_LO, 2 ** 40);
-    small(L_HI, 2 ** 40);
+    small(L_LO, 40);
+    small(L_HI, 40);
     // Counting up, the distance is limit - v0; down, v0 - limit.
     const [near, far] = trip.step > 0 ? [L_LO, L_HI] : [L_HI, L_LO];
     const distance = (): void => {
@@ -770,7 +770,7 @@ export class FunctionGen implements BlockEmitter {
       c.op(Op.select);
     }
     c.set(L_TRIP);
-    small(L_TRIP, 2 ** 32);
+    small(L_TRIP, 32);
     if (!trip.signed && trip.step < 0 && trip.rel !== '!=') {
       // Unsigned: the exiting value must not wrap below zero, or the loop would go on.
       c.get(L_LO).i64Const(a).get(L_TRIP).op(Op.i64_mul).op(Op.i64_sub).i64Const(0).op(Op.i64_lt_s);
@@ -780,7 +780,7 @@ export class FunctionGen implements BlockEmitter {
       const rc = g.ranges[r]!;
       this.form(rc.base);
       c.set(L_ADDR);
-      small(L_ADDR, 2 ** 40);
+      small(L_ADDR, 40);
       c.get(L_ADDR).i64Const(rc.lo).op(Op.i64_add);
       if (rc.step < 0) c.i64Const(rc.step).get(L_TRIP).op(Op.i64_mul).op(Op.i64_add);
       c.set(L_LO);

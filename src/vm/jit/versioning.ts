@@ -289,7 +289,7 @@ function planLoop(cfg: Cfg, prog: DecodedProgram, loop: Loop, proven: ReadonlySe
 
 /** A block with the same instructions and exit, not yet linked. */
 function blockLike(b: Block): Block {
-  return { start: b.start, pcs: b.pcs, exit: b.exit, succs: [], preds: [] };
+  return { start: b.start, pcs: b.pcs, exit: b.exit, succs: [], preds: [], fast: undefined, guard: undefined };
 }
 
 /**
@@ -334,7 +334,7 @@ export function versionLoops(cfg: Cfg, prog: DecodedProgram, proven?: ReadonlySe
     }
     const hb = cfg.blocks[h]!;
     v.guardAt[h] = raw.length;
-    raw.push({ start: hb.start, pcs: [], exit: { kind: 'cond', taken: hb.start, next: hb.start }, succs: [], preds: [], guard: plan.guard });
+    raw.push({ start: hb.start, pcs: [], exit: { kind: 'cond', taken: hb.start, next: hb.start }, succs: [], preds: [], fast: undefined, guard: plan.guard });
     succs.push([v.copyAt[h]!, h]);
   }
   if (raw.length === 0) return cfg;
