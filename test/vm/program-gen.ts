@@ -105,6 +105,8 @@ export function genCase(seed: number, opts: GenOptions = {}): Case {
       put(0xbf, 9, 10); // r9 = heap
       put(0x07, 9, 0, 0, HEAP_FROM_FP);
     }
+    // Often a walk loop first, where no earlier exit or jump can strand it.
+    if (!v && r() < 0.4) walkLoop(r, put, s);
     let loopStart = -1;
     const items = 3 + int(30);
     for (let k = 0; k < items; k++) {
@@ -194,6 +196,8 @@ export function genCase(seed: number, opts: GenOptions = {}): Case {
         afterCall();
       } else if (what < 0.94) {
         if (!v) exit();
+      } else if (!v && what >= 0.955) {
+        walkLoop(r, put, s);
       } else if (v && r() < 0.5) {
         // A pointer spilled to the stack and reloaded, then used: the verifier tracks spilled
         // values, and must forget them when an unproven store may have overwritten them.
@@ -257,6 +261,78 @@ export function genCase(seed: number, opts: GenOptions = {}): Case {
   for (let i = 0; i < memLen; i++) mem[i] = int(256);
   const fuel = v ? pick([60, 200, 1000, 100_000, 100_000]) : pick([5, 20, 60, 200, 1000, 100_000]);
   return { code, mem, fuel };
+}
+
+type Put = (opcode: number, dst?: number, srcReg?: number, off?: number, im?: number, extra?: Partial<Slot>) => void;
+
+/** Stay relations a counter stepping up (or down) ends on, as jump operation codes (RFC 9669 §4.3). */
+const UP_JUMPS = [0xa0, 0xb0, 0x50, 0xc0, 0xd0]; // jlt, jle, jne, jslt, jsle
+const DOWN_JUMPS = [0x20, 0x30, 0x50, 0x60, 0x70]; // jgt, jge, jne, jsgt, jsge
+
+/**
+ * A loop walking a pointer by a constant stride while a counter steps towards a bound, the shape
+ * the JIT versions (src/vm/jit/versioning.ts): accesses at the pointer, sometimes an early exit
+ * on a loaded byte, the exit test at the bottom (do-while) or at the top (while). Bounds are often
+ * off by a little (strides that do not divide the distance, walks past the region), counters
+ * sometimes start near 2^64 or count in 32 bits, and fuel often runs out inside.
+ */
+function walkLoop(r: () => number, put: Put, s: Slot[]): void {
+  const int = (n: number): number => Math.floor(r() * n);
+  const pick = <T>(a: readonly T[]): T => a[int(a.length)]!;
+  const p = pick([2, 3, 4, 5, 8]);
+  const regs = [0, 1, 2, 3, 4, 5, 8].filter((x) => x !== p);
+  const c = pick(regs);
+  const other = regs.filter((x) => x !== c);
+  const base = pick([6, 6, 9, 9, 10, 1]);
+  put(0xbf, p, base);
+  put(0x07, p, 0, 0, base === 10 ? -(8 + int(64)) : int(24) - 4);
+  const stride = pick([1, 2, 4, 8, 8, -1, -4, -8, 3, 12, 0]);
+  const wide = r() < 0.85; // else a 32-bit counter: add32 and jmp32
+  const step = pick([1, 1, 1, -1, -1, 2, 3, -2]);
+  const trips = int(14);
+  const start = pick([0, 0, 1, 5, -3, 0x7ffffff0, int(40)]);
+  const limit = (start + step * trips + pick([0, 0, 0, 1, -1, 2])) | 0;
+  put(0xb7, c, 0, 0, start);
+  // The bound in a register (loop-invariant) or as the jump's immediate.
+  let bound = -1;
+  if (r() < 0.5 && other.length > 0) {
+    bound = pick(other);
+    put(0xb7, bound, 0, 0, limit);
+  }
+  const jcls = wide ? 0x05 : 0x06;
+  const jump = (code: number, target: number): void => {
+    if (bound >= 0) put(code | 0x08 | jcls, c, bound, 0, 0, { jump: target });
+    else put(code | jcls, c, 0, 0, limit, { jump: target });
+  };
+  const top = s.length;
+  const atTop = r() < 0.3;
+  const exits: Slot[] = [];
+  if (atTop) {
+    jump(pick(step > 0 ? DOWN_JUMPS : UP_JUMPS), -2);
+    exits.push(s[s.length - 1]!);
+  }
+  for (let n = 1 + int(3); n > 0; n--) {
+    const o = r() < 0.5 ? pick(LDX_OPS) : r() < 0.85 ? pick(ST_OPS) : pick(ATOMIC_OPCODES);
+    const off = int(16) - 8;
+    const val = pick(other.length > 0 ? other : [0]);
+    if (o.kind === 'ldx' || o.kind === 'ldxs') put(o.opcode, val === bound ? 0 : val, p, off);
+    else if (o.kind === 'st') put(o.opcode, p, 0, off, int(256));
+    else if (o.kind === 'stx') put(o.opcode, p, val, off);
+    else put(o.opcode, p, val === bound ? 0 : val, off, pick(ATOMIC_IMMS));
+    if (r() < 0.2) {
+      // An early exit on data: the loop may stop before the bound says.
+      put(0x71, 0, p, int(8));
+      put(0x15, 0, 0, 0, int(256), { jump: -2 });
+      exits.push(s[s.length - 1]!);
+    }
+  }
+  // Rarely, something that is not an affine step on the pointer.
+  if (r() < 0.05) put(pick([0xa7, 0x57, 0x04]), p, 0, 0, int(8));
+  put(0x07, p, 0, 0, stride);
+  put(wide ? 0x07 : 0x04, c, 0, 0, step);
+  if (atTop) put(0x05, 0, 0, 0, 0, { jump: top });
+  else jump(r() < 0.85 ? pick(step > 0 ? UP_JUMPS : DOWN_JUMPS) : pick(JCOND_OPS).opcode & 0xf0, top);
+  for (const x of exits) x.jump = s.length;
 }
 
 /** A base register and offset: mostly inside the stack, grant or heap, sometimes just outside. */

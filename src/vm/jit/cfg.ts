@@ -7,6 +7,7 @@
  * translated twice; the validator (validate.ts) already keeps jumps inside a function's range.
  */
 import { CALL_LOCAL, OPCODES, OP_LDDW, decodeInsn, type Insn, type OpInfo } from '../isa.js';
+import type { LoopGuard } from './versioning.js';
 
 /** How a block ends. */
 export type Exit =
@@ -24,6 +25,13 @@ export interface Block {
   /** Successor block indices (into Cfg.blocks). */
   succs: number[];
   preds: number[];
+  /**
+   * Loop versioning (versioning.ts): in a fast copy of a loop, the indices (in `pcs`) of the
+   * accesses whose region check the loop's guard made; on a guard block (no instructions, a
+   * `cond` exit: taken enters the fast copy), what the guard checks.
+   */
+  fast: ReadonlySet<number> | undefined;
+  guard: LoopGuard | undefined;
 }
 
 export interface Cfg {
@@ -116,7 +124,8 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   const index = new Int32Array(n + 2);
   const raw: Block[] = starts.map((start, i) => {
     index[at(start)] = i;
-    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [] };
+    // Every block has the same fields, in one order: the translator's code sees one object shape.
+    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined };
   });
   for (let r = 0; r < raw.length; r++) {
     const b = raw[r]!;
@@ -156,12 +165,20 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
     return [];
   };
 
+  return orderBlocks(raw, raw.map(succOf), index[at(entry)]!, [...callees]);
+}
+
+/**
+ * Steps 3 and 4 of `buildCfg`: `succs0[i]` are the successors of `raw[i]` (indices into `raw`),
+ * in the order [taken, next] for a conditional exit. Blocks get their reverse-postorder place,
+ * `succs` and `preds`; the dominators and reducibility follow.
+ */
+function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: number[]): Cfg {
   // 3. Reverse postorder from the entry (iterative DFS).
   const order: number[] = [];
   const state = new Uint8Array(raw.length);
-  const stack: [number, number][] = [[index[at(entry)]!, 0]];
+  const stack: [number, number][] = [[entry, 0]];
   state[stack[0]![0]] = 1;
-  const succs0 = raw.map(succOf);
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     const s = succs0[top[0]]!;
@@ -221,5 +238,5 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
     const succs = blocks[i]!.succs;
     for (let j = 0; j < succs.length; j++) if (succs[j]! <= i && !dominates(succs[j]!, i)) reducible = false;
   }
-  return { blocks, idom: [...idom], reducible, callees: [...callees] };
+  return { blocks, idom: [...idom], reducible, callees };
 }

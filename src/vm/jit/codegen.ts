@@ -32,6 +32,8 @@ import { frameSlots } from './slots.js';
 import { planChecks, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
 import { liveRegisters, type Liveness } from './liveness.js';
+import { versionLoops, type LoopGuard } from './versioning.js';
+import { K, type Form } from './affine.js';
 import type { CheckStats } from './compile.js';
 import { stackify, open, close, type BlockEmitter, type Label } from './stackify.js';
 import { Code, I32, I64, Op, type ValType } from './wasm.js';
@@ -52,13 +54,17 @@ const L_X = 15; // i32
 const L_BAILPC = 16; // i32
 const L_LABEL = 17; // i32
 const L_DIFF = 18; // i64
+/** Loop guards (versioning.ts): the last iteration that can start, and a range's bounds. */
+const L_TRIP = 19; // i64
+const L_LO = 20; // i64
+const L_HI = 21; // i64
 /**
  * r0..r9 and r10. The call depth is not a parameter: it lives in the status block (ST_DEPTH),
  * where the interpreter wants it after a hand-over, and so takes no register in hot loops.
  */
 export const PARAMS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64];
 export const RESULTS: ValType[] = [I64, I64, I64, I64, I64, I64];
-const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64];
+const FIXED_LOCALS: ValType[] = [I64, I64, I64, I32, I32, I32, I32, I64, I64, I64, I64];
 
 /**
  * The region that last passed a check of each kind (read or write, size 1/2/4/8): its (lo,
@@ -122,7 +128,12 @@ export class FunctionGen implements BlockEmitter {
   /** Frame offset -> local of the stack slots kept in locals (slots.ts). */
   private readonly slots = new Map<number, number>();
 
-  constructor(private readonly cfg: Cfg, private readonly ctx: FunctionContext) {
+  private readonly cfg: Cfg;
+
+  constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
+    // Small innermost loops get a copy whose accesses a guard before the loop checks (versioning.ts).
+    cfg = versionLoops(cfg, ctx.prog, ctx.proven);
+    this.cfg = cfg;
     this.fuel = planFuel(cfg, ctx.prog.info);
     this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
     // Only with a constant r10: the prologue and the exits then address the slots directly.
@@ -215,14 +226,18 @@ export class FunctionGen implements BlockEmitter {
     // groups are formed from the rest only.
     const proven = this.ctx.proven;
     let free: ReadonlySet<number> = frame;
-    if (proven && proven.size > 0) {
+    if ((proven && proven.size > 0) || block.fast) {
       const both = new Set(frame);
-      for (let i = 0; i < block.pcs.length; i++) if (proven.has(block.pcs[i]!)) both.add(i);
+      for (let i = 0; i < block.pcs.length; i++) if (proven?.has(block.pcs[i]!) || block.fast?.has(i)) both.add(i);
       free = both;
     }
     const checks = planChecks(block, segs, insns, info, free);
     const stats = this.ctx.stats;
-    if (stats) {
+    // A loop's fast copy counts apart: the other counts describe the code every run can take.
+    if (stats && block.guard) stats.guards++;
+    if (stats && block.fast) {
+      for (let i = 0; i < block.pcs.length; i++) if (block.fast.has(i) && !frame.has(i)) stats.versioned++;
+    } else if (stats) {
       for (let i = 0; i < block.pcs.length; i++) {
         const op = info[block.pcs[i]!]!;
         if (op.kind !== 'ldx' && op.kind !== 'ldxs' && op.kind !== 'st' && op.kind !== 'stx' && op.kind !== 'atomic') continue;
@@ -248,6 +263,7 @@ export class FunctionGen implements BlockEmitter {
 
   condition(b: number): void {
     const block = this.cfg.blocks[b]!;
+    if (block.guard) return this.loopGuard(block.guard);
     const pc = block.pcs[block.pcs.length - 1]!;
     this.compare(this.ctx.prog.insns[pc]!, this.ctx.prog.info[pc]!);
   }
@@ -674,6 +690,125 @@ export class FunctionGen implements BlockEmitter {
     open(this, Op.if, { kind: 'other' });
     bail();
     close(this);
+    close(this);
+  }
+
+  // ---- loop guards (versioning.ts) ----
+
+  /** Pushes the i64 value of a form at the loop's entry, its iteration term left out. */
+  private form(f: Form): void {
+    const c = this.code;
+    c.i64Const(f[K]!);
+    for (let r = 0; r <= 10; r++) {
+      const k = f[r]!;
+      if (k === 0) continue;
+      c.get(r);
+      if (k !== 1) c.i64Const(k).op(Op.i64_mul);
+      c.op(Op.i64_add);
+    }
+  }
+
+  /**
+   * The guard's condition: 1 when the loop's last possible iteration t* is known and every
+   * range of its covered accesses over iterations 0..t* lies in one region of the kind it needs,
+   * else 0 (the checked copy runs). Exact either way: it only picks the copy (versioning.ts).
+   */
+  private loopGuard(g: LoopGuard): void {
+    const c = this.code;
+    open(this, Op.block, { kind: 'other' }, I32);
+    const failAt = this.labels.length;
+    open(this, Op.block, { kind: 'other' });
+    const fail = (): void => {
+      c.brIf(this.labels.length - 1 - failAt);
+    };
+    // Values below 2^40 and t* below 2^32 keep every sum and product below 2^63: true integers.
+    const small = (local: number, bits: number): void => {
+      c.get(local).i64Const(bits).op(Op.i64_shr_u).op(Op.i64_eqz).op(Op.i32_eqz);
+      fail();
+    };
+    const { trip } = g;
+    const a = Math.abs(trip.step);
+    this.form(trip.v0);
+    c.set(L_LO);
+    this.form(trip.limit);
+    c.set(L_HI);
+    small(L_LO, 40);
+    small(L_HI, 40);
+    // Counting up, the distance is limit - v0; down, v0 - limit.
+    const [near, far] = trip.step > 0 ? [L_LO, L_HI] : [L_HI, L_LO];
+    const distance = (): void => {
+      c.get(far).get(near).op(Op.i64_sub);
+    };
+    const over = (): void => {
+      if (a !== 1) c.i64Const(a).op(Op.i64_div_u);
+    };
+    if (trip.rel === '!=') {
+      // Exits at the first t with v0 + step·t = limit: in range only if step divides the distance.
+      c.get(near).get(far).op(Op.i64_gt_u);
+      fail();
+      if (a !== 1) {
+        distance();
+        c.i64Const(a).op(Op.i64_rem_u).op(Op.i64_eqz).op(Op.i32_eqz);
+        fail();
+      }
+      distance();
+      over();
+    } else {
+      // '<' or '>' exits at the first t reaching the limit: ceil(distance / a), 0 if already there;
+      // '<=' or '>=' at the first t past it: floor(distance / a) + 1.
+      const strict = trip.rel === '<' || trip.rel === '>';
+      c.i64Const(0);
+      distance();
+      if (strict) {
+        if (a !== 1) c.i64Const(a - 1).op(Op.i64_add);
+        over();
+      } else {
+        over();
+        c.i64Const(1).op(Op.i64_add);
+      }
+      c.get(near).get(far).op(strict ? Op.i64_ge_u : Op.i64_gt_u);
+      c.op(Op.select);
+    }
+    c.set(L_TRIP);
+    small(L_TRIP, 32);
+    if (!trip.signed && trip.step < 0 && trip.rel !== '!=') {
+      // Unsigned: the exiting value must not wrap below zero, or the loop would go on.
+      c.get(L_LO).i64Const(a).get(L_TRIP).op(Op.i64_mul).op(Op.i64_sub).i64Const(0).op(Op.i64_lt_s);
+      fail();
+    }
+    for (let r = 0; r < g.ranges.length; r++) {
+      const rc = g.ranges[r]!;
+      this.form(rc.base);
+      c.set(L_ADDR);
+      small(L_ADDR, 40);
+      c.get(L_ADDR).i64Const(rc.lo).op(Op.i64_add);
+      if (rc.step < 0) c.i64Const(rc.step).get(L_TRIP).op(Op.i64_mul).op(Op.i64_add);
+      c.set(L_LO);
+      c.get(L_ADDR).i64Const(rc.hi - 1).op(Op.i64_add);
+      if (rc.step > 0) c.i64Const(rc.step).get(L_TRIP).op(Op.i64_mul).op(Op.i64_add);
+      c.set(L_HI);
+      // [lo, hi] inside one region: both ends below its size-1 limit from its start.
+      const e = this.cache(1, rc.write);
+      const limit = rc.write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ;
+      const outside = (): void => {
+        c.get(L_LO).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub).i32Const(0).mem(Op.i64_load, 3, e + 8).op(Op.i64_ge_u);
+        c.get(L_HI).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub).i32Const(0).mem(Op.i64_load, 3, e + 8).op(Op.i64_ge_u);
+        c.op(Op.i32_or);
+      };
+      outside();
+      open(this, Op.if, { kind: 'other' });
+      c.get(L_LO).set(L_ADDR);
+      this.scan(limit, () => {
+        c.br(this.labels.length - 1 - failAt);
+      });
+      this.fill(e, limit);
+      outside();
+      fail();
+      close(this);
+    }
+    c.i32Const(1).br(this.labels.length - 1 - (failAt - 1));
+    close(this);
+    c.i32Const(0);
     close(this);
   }
 

@@ -32,6 +32,9 @@ export interface CheckStats {
   /** Accesses with no check: inside the current frame (ranges.ts), or proven by the verifier. */
   frame: number;
   proven: number;
+  /** Loops versioned (versioning.ts), and the accesses of their fast copies that run unchecked. */
+  guards: number;
+  versioned: number;
 }
 
 export interface JitModule {
@@ -92,7 +95,7 @@ export function instantiateJit(m: JitModule, memory: WebAssembly.Memory, helper:
 
 export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes: Uint8Array; functions: number; irreducible: number; checks: CheckStats } {
   if (proofs) checkProofs(proofs, image.programs, image.frameSize);
-  const checks: CheckStats = { checked: 0, merged: 0, groups: 0, frame: 0, proven: 0 };
+  const checks: CheckStats = { checked: 0, merged: 0, groups: 0, frame: 0, proven: 0, guards: 0, versioned: 0 };
   // Discover every function (program entries and local-call targets), so that calls can name
   // their callee's index before any body is emitted.
   interface Fn { prog: number; slot: number; cfg: Cfg }
