@@ -12,7 +12,7 @@
  * --arena-mib N sizes the shared arena (default 32: the 20 MB written at once fit; smaller
  * arenas show the fallback to ordinary arrays).
  *
- *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
+ *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
  *                       [--no-arena] [--arena-mib N] [--time N]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
@@ -23,6 +23,9 @@
  * --pull reads the streams the way an application of the pull API does: `stream_readable`
  * events and `readStream` into one buffer the application keeps (the default is the push API's
  * `stream_data` events).
+ *
+ * --sizes adds, per site, how many sampled objects had each size (16 bytes is a HeapNumber: a
+ * double that left optimised code; a typed-array view is about 100), which tells the kinds apart.
  *
  * --lines names each site with the line of its function in the temporary bundle, to tell apart
  * functions of the same name.
@@ -75,13 +78,19 @@ function arg(name: string, dflt: number): number {
 }
 
 interface ProfileNode {
+  id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: ProfileNode[];
 }
 
+interface SampledProfile {
+  head: ProfileNode;
+  samples: { size: number; nodeId: number }[];
+}
+
 /** Bytes allocated per site in a sampling heap profile. */
-function allocationSites(profile: { head: ProfileNode }): Map<string, number> {
+function allocationSites(profile: SampledProfile): Map<string, number> {
   const bySite = new Map<string, number>();
   const walk = (n: ProfileNode, parent: string): void => {
     const f = n.callFrame;
@@ -96,22 +105,48 @@ function allocationSites(profile: { head: ProfileNode }): Map<string, number> {
   return bySite;
 }
 
+/** Per site, how many sampled objects of each size (a HeapNumber is 16 bytes, a view about 100). */
+function objectSizes(profile: SampledProfile): Map<string, Map<number, number>> {
+  const siteOf = new Map<number, string>();
+  const walk = (n: ProfileNode, parent: string): void => {
+    const f = n.callFrame;
+    const own = `${f.functionName || '(anonymous)'}${f.url.includes('main.mjs') ? `:${f.lineNumber + 1}` : ''}`;
+    siteOf.set(n.id, f.url === '' && parent ? `${own} in ${parent}` : own);
+    for (const c of n.children) walk(c, f.url === '' ? parent : own);
+  };
+  walk(profile.head, '');
+  const sizes = new Map<string, Map<number, number>>();
+  for (const s of profile.samples) {
+    const site = siteOf.get(s.nodeId) ?? '?';
+    let m = sizes.get(site);
+    if (m === undefined) sizes.set(site, (m = new Map()));
+    m.set(s.size, (m.get(s.size) ?? 0) + 1);
+  }
+  return sizes;
+}
+
 /** Starts V8's sampling heap profiler; the returned function stops it and gives the sites. */
 async function startProfiler(): Promise<() => Promise<Map<string, number>>> {
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await session.post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   return async () => {
-    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } };
+    const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: SampledProfile };
     session.disconnect();
+    if (showSizes) sampledSizes = objectSizes(profile);
     return allocationSites(profile);
   };
 }
 
+/** --sizes: the last profile's sampled object sizes per site. */
+let sampledSizes: Map<string, Map<number, number>> | undefined;
+
 function printSites(bySite: Map<string, number>, per: number, unit: string): void {
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(`${(bytes / per).toFixed(0).padStart(7)} B/${unit}  ${site}`);
+    const sizes = sampledSizes?.get(site);
+    const detail = sizes === undefined ? '' : `   [${[...sizes].sort((a, b) => b[1] - a[1]).map(([sz, k]) => `${k}x${sz}B`).join(' ')}]`;
+    console.log(`${(bytes / per).toFixed(0).padStart(7)} B/${unit}  ${site}${detail}`);
   }
 }
 
@@ -143,7 +178,12 @@ async function udpAllocation(): Promise<void> {
 
 const size = arg('--size', 20_000_000);
 const top = arg('--top', 15);
+/** Transfers before the measured one (the default, 1, is what earlier rows of docs/BENCHMARKS.md used). */
+const warmups = arg('--warmup', 1);
+/** Mean bytes between the profiler's samples (V8 randomises the gaps unless run with --sampling-heap-profiler-suppress-randomness). */
+const interval = arg('--interval', 256);
 const lines = process.argv.includes('--lines');
+const showSizes = process.argv.includes('--sizes');
 const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
 const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
@@ -211,7 +251,9 @@ const deliver = (): void => {
 const step = (): void => {
   const moved = burst(client, server, CLIENT_ADDR) + burst(server, client, SERVER_ADDR);
   deliver();
-  p.now += moved > 0 ? p.delayUs : Math.max(1, Math.min(client.getTimer() ?? Infinity, server.getTimer() ?? Infinity) - p.now);
+  // Whole microseconds, as the endpoint's clock reads (endpoint/clock.ts): a deadline derived from
+  // the fractional smoothed RTT is reached at the first whole microsecond after it.
+  p.now += moved > 0 ? p.delayUs : Math.max(1, Math.ceil(Math.min(client.getTimer() ?? Infinity, server.getTimer() ?? Infinity) - p.now));
   fireTimers();
 };
 const fireTimers = (): void => {
@@ -236,8 +278,10 @@ const transfer = (bytes: number): void => {
     step();
   }
 };
-// Warm up (JIT tiers, buffers, windows), then measure a second transfer on the same connection.
-transfer(size);
+// Warm up (JIT tiers, buffers, windows), then measure one more transfer on the same connection.
+// V8 is still optimising functions during the second transfer; what it allocates for that (code
+// metadata, objects of many sizes in whichever function runs) is gone with --warmup 3 or more.
+for (let i = 0; i < warmups; i++) transfer(size);
 
 if (timeRuns > 0) {
   const runs: number[] = [];

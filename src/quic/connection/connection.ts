@@ -838,7 +838,8 @@ export class QuicConnection {
       throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of packet ${f.largestAcknowledged}, which was never sent`);
     }
     const exponent = spaceId === PacketNumberSpace.ApplicationData && this.peerParams ? this.peerParams.ackDelayExponent : 3;
-    const ackDelayUs = f.ackDelay * 2 ** exponent;
+    // A shift, not `2 **`, which V8's unoptimised tiers box (the exponent is at most 20, §18.2).
+    const ackDelayUs = f.ackDelay * (1 << exponent);
     const cwndBefore = this.cc.congestionWindow;
     const result = this.loss.onAckReceived(spaceId, f.ranges, ackDelayUs, now);
     // The result is loss detection's reused one: hold it while protoops run.

@@ -7,6 +7,7 @@
  * Aead without the range methods (sealRange, openRange), the views of associated data and
  * payload it takes; the nonce, sample and mask live in per-protector buffers.
  */
+import { decodePacketNumber } from '../wire/packet-number.js';
 import { derivePacketKeys, type PacketKeys } from './initial.js';
 import type { Aead, CipherSuite, CryptoProvider, HeaderProtection } from './provider.js';
 
@@ -92,19 +93,10 @@ export function payloadKey(provider: CryptoProvider, suite: CipherSuite, keys: P
 }
 
 /**
- * RFC 9000 Appendix A.3: the packet number closest to largestPn + 1 whose low `pnBits` bits are
- * `truncatedPn`. `largestPn` is -1 before any packet of this number space was processed.
- * (Plain arithmetic, not bit operations: packet numbers exceed 32 bits.)
+ * RFC 9000 Appendix A.3, shared with the wire layer (one implementation: its arithmetic is chosen
+ * so that V8 keeps packet numbers as small integers, see wire/packet-number.ts).
  */
-export function decodePacketNumber(largestPn: number, truncatedPn: number, pnBits: number): number {
-  const expected = largestPn + 1;
-  const window = 2 ** pnBits;
-  const halfWindow = window / 2;
-  const candidate = expected - (expected % window) + truncatedPn;
-  if (candidate <= expected - halfWindow && candidate < 2 ** 62 - window) return candidate + window;
-  if (candidate > expected + halfWindow && candidate >= window) return candidate - window;
-  return candidate;
-}
+export { decodePacketNumber };
 
 export class PacketProtector {
   /** The payload key used to protect, and to unprotect long-header packets or when no selector is set. */

@@ -14,6 +14,14 @@ import { SentPackets, type SentPacket } from './sent-packets.js';
 import { PACKET_NUMBER_SPACES, PacketNumberSpace, spaceName } from './space.js';
 
 /** kPacketThreshold, RFC 9002 §6.1.1. */
+/**
+ * "No deadline" for the timer fields. A small integer rather than Infinity: a field that ever
+ * holds a non-small-integer number is kept as a boxed double by V8, and code V8 has not optimised
+ * (these functions run a few times per ACK) allocates a HeapNumber on every read of it (issue 3).
+ * Deadlines are never negative.
+ */
+const NOT_ARMED = -1;
+
 export const K_PACKET_THRESHOLD = 3;
 /** kTimeThreshold, RFC 9002 §6.1.2. */
 export const K_TIME_THRESHOLD = 9 / 8;
@@ -65,12 +73,8 @@ export class LossDetection {
   private hasHandshakeKeys = false;
   private peerAddressValidated: boolean;
   private amplificationLimited = false;
-  /**
-   * The armed deadline, Infinity when not armed. A number field that never holds undefined
-   * keeps V8's double representation, so storing a fractional deadline (RTT estimates are not
-   * whole microseconds) updates it in place instead of allocating a HeapNumber per packet.
-   */
-  private timer = Infinity;
+  /** The armed deadline, NOT_ARMED when none. */
+  private timer = NOT_ARMED;
   /** onAckReceived's result, reused while calls do not nest (see there). */
   private readonly ackResult: AckResult = { newlyAcked: [], lost: [], persistentCongestion: false };
   private readonly inFlightScratch: SentPacket[] = [];
@@ -108,7 +112,7 @@ export class LossDetection {
 
   /** The loss detection timer (absolute microseconds), or undefined when not armed. */
   getLossDetectionTimer(): number | undefined {
-    return this.timer === Infinity ? undefined : this.timer;
+    return this.timer === NOT_ARMED ? undefined : this.timer;
   }
 
   // ----- inputs from the handshake ------------------------------------------------------------
@@ -225,7 +229,7 @@ export class LossDetection {
 
   /** RFC 9002 A.9 OnLossDetectionTimeout. Returns `none` when called before the deadline. */
   onLossDetectionTimeout(now: number): LossTimeoutResult {
-    if (now < this.timer) return { kind: 'none' };
+    if (this.timer === NOT_ARMED || now < this.timer) return { kind: 'none' };
     const lossTime = this.lossTimeAndSpace();
     const lossSpace = this.foundSpace;
     if (lossTime !== undefined) {
@@ -283,13 +287,23 @@ export class LossDetection {
 
   // ----- RFC 9002 Appendix A internals --------------------------------------------------------
 
+  /**
+   * §6.1.2: kTimeThreshold * max(smoothed_rtt, latest_rtt), rounded up to a whole microsecond so
+   * that loss times stay small integers (see NOT_ARMED); the default 9/8 as an int32 shift,
+   * which has no fractional intermediate either.
+   */
+  private lossDelay(rtt: number): number {
+    if (this.timeThreshold === K_TIME_THRESHOLD && Number.isInteger(rtt) && rtt >= 0 && rtt <= 0x3fffffff) return rtt + ((rtt + 7) >> 3);
+    return Math.ceil(this.timeThreshold * rtt);
+  }
+
   /** A.10 DetectAndRemoveLostPackets: appends the lost packets to `lost` and returns it. */
   private detectAndRemoveLostPackets(space: PacketNumberSpace, now: number, lost: SentPacket[] = []): SentPacket[] {
     const sent = this.spaces[space];
     sent.lossTime = undefined;
     const largestAcked = sent.largestAcked;
     if (largestAcked === undefined) return lost;
-    const lossDelay = Math.max(this.timeThreshold * Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt), K_GRANULARITY_US);
+    const lossDelay = Math.max(this.lossDelay(Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt)), K_GRANULARITY_US);
     const lostSendTime = now - lossDelay;
     const first = lost.length;
     // Slots, not an iterator: this runs for every ACK.
@@ -350,17 +364,17 @@ export class LossDetection {
     return time;
   }
 
-  /** The time found by the last ptoTimeAndSpace, Infinity for none. */
-  private foundPtoTime = Infinity;
+  /** The time found by the last ptoTimeAndSpace, NOT_ARMED for none. */
+  private foundPtoTime = NOT_ARMED;
 
   /**
    * A.8 GetPtoTimeAndSpace, with exponential backoff by pto_count (§6.2.1): the time goes to
-   * foundPtoTime (Infinity when no space has a PTO), the space to foundSpace. Fields, not a
-   * return value: V8 boxes a fractional double returned from a call that is not inlined in a
-   * new HeapNumber (16 bytes per packet); a number field updates its box in place.
+   * foundPtoTime (NOT_ARMED when no space has a PTO), the space to foundSpace. Fields, not a
+   * return value (no tuple per call).
    */
   private ptoTimeAndSpace(now: number): void {
-    const backoff = 2 ** this.ptoCount;
+    // A shift, not `2 **`, whose result V8's unoptimised tiers box even when it is small.
+    const backoff = this.ptoCount < 30 ? 1 << this.ptoCount : 2 ** this.ptoCount;
     const duration = this.rtt.pto(false) * backoff;
     if (this.ackElicitingInFlight === 0) {
       // Anti-deadlock PTO (§6.2.2.1): counted from now.
@@ -387,7 +401,7 @@ export class LossDetection {
       }
     }
     this.foundSpace = ptoSpace;
-    this.foundPtoTime = timeout;
+    this.foundPtoTime = timeout === Infinity ? NOT_ARMED : timeout;
   }
 
   /** A.8 SetLossDetectionTimer. */
@@ -399,11 +413,11 @@ export class LossDetection {
     }
     if (this.amplificationLimited) {
       // The server could not send a probe anyway (RFC 9002 §6.2.2.1).
-      this.timer = Infinity;
+      this.timer = NOT_ARMED;
       return;
     }
     if (this.ackElicitingInFlight === 0 && this.peerAddressValidated) {
-      this.timer = Infinity;
+      this.timer = NOT_ARMED;
       return;
     }
     this.ptoTimeAndSpace(now);

@@ -1,3 +1,6 @@
+/** The cap of an uncapped set: 2^31 - 1 ranges would take tens of gigabytes first. */
+const UNCAPPED = 0x7fffffff;
+
 /**
  * A set of integers stored as sorted, disjoint, non-adjacent half-open ranges [start, end).
  *
@@ -17,11 +20,16 @@ export class RangeSet implements Iterable<[number, number]> {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
   private n = 0;
+  /**
+   * The cap, a whole number of ranges. "No cap" (Infinity) is kept as UNCAPPED, a small integer
+   * no set reaches: a field that holds Infinity in any instance is a boxed double for all of them
+   * in V8, and code V8 has not optimised allocates a HeapNumber on each read of it (issue 3).
+   */
   readonly maxRanges: number;
 
   constructor(ranges: Iterable<readonly [number, number]> = [], maxRanges = Infinity) {
     if (!(maxRanges >= 1)) throw new RangeError(`maxRanges must be at least 1, got ${maxRanges}`);
-    this.maxRanges = maxRanges;
+    this.maxRanges = Math.min(Math.floor(maxRanges), UNCAPPED);
     for (const [start, end] of ranges) this.add(start, end);
   }
 
@@ -239,8 +247,7 @@ export class RangeSet implements Iterable<[number, number]> {
   }
 
   private enforceCap(): void {
-    const excess = this.n - this.maxRanges;
-    if (excess > 0) this.removeAt(0, excess);
+    if (this.n > this.maxRanges) this.removeAt(0, this.n - this.maxRanges);
   }
 
   /** Inserts one range at index i (no temporary array, unlike splice). */

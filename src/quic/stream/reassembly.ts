@@ -13,12 +13,15 @@
  * In discard mode (after STOP_SENDING), ranges are still recorded so completeness can be told,
  * but no bytes are stored and the read offset follows the contiguous prefix.
  */
+import { clearArray } from '../clear-array.js';
 import { RangeSet } from '../recovery/rangeset.js';
 import { sharedArena, takeBytes } from '../wire/byte-arena.js';
 import { ViewCache, copyRange } from '../wire/bytes-copy.js';
 
 const FIRST_BLOCK = 4096;
 const MAX_BLOCK = 65536;
+/** Read blocks kept for reuse (records; see ReassemblyBuffer.spares). */
+const MAX_SPARE_BLOCKS = 4;
 const NO_BYTES = new Uint8Array(0);
 /**
  * Views of received frames' data, shared by every stream: datagrams arrive in a few buffers. 16
@@ -54,11 +57,14 @@ export class ReassemblyBuffer {
   private readonly blocks: Block[] = [];
   private nextBlockSize = FIRST_BLOCK;
   /**
-   * One wholly read MAX_BLOCK block kept for the next one, when no view of it was handed out
-   * (readInto only copies): a bulk receiver then alternates two blocks instead of allocating a
-   * 64 KiB buffer and a record per 64 KiB.
+   * Wholly read MAX_BLOCK blocks kept for the next ones, when no view of them was handed out
+   * (readInto only copies): a bulk receiver then reuses them instead of allocating a record (and,
+   * outside the arena, a 64 KiB buffer) per 64 KiB. Arena blocks are kept without their slab
+   * (data empty); of ordinary buffers only the first spare keeps one, so a stream holds at most
+   * one 64 KiB buffer it does not use. Several, not one: with losses more than one block is
+   * often freed at once.
    */
-  private spare: Block | undefined;
+  private readonly spares: Block[] = [];
 
   /**
    * @param arenaBlocks take full-size blocks from the shared byte arena (byte-arena.ts) and give
@@ -169,7 +175,7 @@ export class ReassemblyBuffer {
     this.discarding = true;
     for (const b of this.blocks) if (!b.lent) this.releaseBlock(b);
     this.blocks.length = 0;
-    this.spare = undefined;
+    clearArray(this.spares);
     this.bufferedBytes = 0;
     this.skipContiguous();
     return dropped;
@@ -191,13 +197,21 @@ export class ReassemblyBuffer {
     for (let i = 0; i < n; i++) {
       const b = blocks.shift()!;
       if (b.lent) continue;
-      // An arena block goes back to the arena (its free list is the spare); others are kept.
-      if (!this.releaseBlock(b) && b.data.length === MAX_BLOCK) this.spare = b;
+      this.keepSpare(b);
     }
   }
 
   private isArenaBlock(b: Block): boolean {
     return this.arenaBlocks && sharedArena().owns(b.data);
+  }
+
+  /** Keeps a wholly read block's record for reuse (see `spares`); an arena slab goes back first. */
+  private keepSpare(b: Block): void {
+    if (!this.releaseBlock(b)) {
+      if (b.data.length !== MAX_BLOCK) return;
+      if (this.spares.length > 0) b.data = NO_BYTES;
+    }
+    if (this.spares.length < MAX_SPARE_BLOCKS) this.spares.push(b);
   }
 
   /** Gives an arena block's slab back; false for an ordinary array. */
@@ -219,6 +233,11 @@ export class ReassemblyBuffer {
     }
   }
 
+  /** Storage for a new block: full-size ones are arena slabs when the buffer takes them. */
+  private newBlockData(size: number): Uint8Array {
+    return this.arenaBlocks && size === MAX_BLOCK ? takeBytes(size) : new Uint8Array(size);
+  }
+
   /** The block holding offset `s`, made (up to `e`, within the next block) when there is none. */
   private blockFor(s: number, e: number): Block {
     const blocks = this.blocks;
@@ -230,16 +249,15 @@ export class ReassemblyBuffer {
     const next = i + 1 < blocks.length ? blocks[i + 1]!.start : Infinity;
     const size = Math.min(Math.max(this.nextBlockSize, e - s), next - s);
     this.nextBlockSize = Math.min(this.nextBlockSize * 2, MAX_BLOCK);
-    const spare = this.spare;
     let b: Block;
-    if (spare !== undefined && size === MAX_BLOCK) {
+    if (this.spares.length > 0 && size === MAX_BLOCK) {
       // Stale bytes in it are never read: only ranges recorded as received are.
-      this.spare = undefined;
+      const spare = this.spares.pop()!;
       spare.start = s;
+      if (spare.data.length !== MAX_BLOCK) spare.data = this.newBlockData(MAX_BLOCK);
       b = spare;
     } else {
-      const data = this.arenaBlocks && size === MAX_BLOCK ? takeBytes(size) : new Uint8Array(size);
-      b = { start: s, data, lent: false };
+      b = { start: s, data: this.newBlockData(size), lent: false };
     }
     // Mostly appended (data arrives nearly in order); splice() would allocate its result array.
     if (i + 1 === blocks.length) blocks.push(b);

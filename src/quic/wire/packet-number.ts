@@ -66,8 +66,12 @@ const PN_LIMIT = 2 ** 62;
  */
 export function decodePacketNumber(largestPn: number, truncatedPn: number, pnNbits: number): number {
   const expected = largestPn + 1;
-  const win = 2 ** pnNbits;
-  const hwin = win / 2;
+  // Shifts rather than `2 ** n` for the 8 to 24-bit windows: V8's unoptimised tiers box the result
+  // of `**` (and everything computed from it) in a HeapNumber even when it is a small integer, and
+  // a packet number boxed that way turns every array it is stored in (ACK ranges, RangeSets) into
+  // double arrays whose reads allocate again (issue 3). Only a 32-bit window exceeds a small integer.
+  const win = pnNbits < 31 ? 1 << pnNbits : 2 ** pnNbits;
+  const hwin = pnNbits < 31 ? 1 << (pnNbits - 1) : win / 2;
   // (expected & ~mask) | truncated, in arithmetic that stays exact above 2^32.
   const candidate = expected - (expected % win) + truncatedPn;
   if (candidate <= expected - hwin && candidate < PN_LIMIT - win) return candidate + win;

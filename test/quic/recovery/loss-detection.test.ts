@@ -123,7 +123,9 @@ describe('LossDetection: loss detection (RFC 9002 §6.1, A.10)', () => {
     const result = ld.onAckReceived(APP, [[5, 5]], 0, 100_000);
     expect(pns(result.lost)).toEqual([0, 1, 2]);
     expect(result.lost[0]!.frames).toEqual(['frame-0']);
-    const lossDelay = (9 / 8) * 99_995;
+    // §6.1.2's 9/8 * RTT, rounded up to a whole microsecond (loss times stay integers).
+    const lossDelay = Math.ceil((9 / 8) * 99_995);
+    expect(lossDelay).toBe(112_495);
     expect(ld.space(APP).lossTime).toBe(3 + lossDelay);
     expect(ld.getLossDetectionTimer()).toBe(3 + lossDelay);
     // 6 packets of 1200 sent, 1 acked, 3 lost.
@@ -150,6 +152,17 @@ describe('LossDetection: loss detection (RFC 9002 §6.1, A.10)', () => {
     expect(result.rttSample).toBe(100_000);
     // loss delay 112.5 ms: packet 0 sent 150 ms ago is lost.
     expect(pns(result.lost)).toEqual([0]);
+  });
+
+  it('a configured time threshold is applied exactly, rounded up to a whole microsecond', () => {
+    for (const [threshold, expected] of [[9 / 8, 112_495], [1.3, 129_994], [2, 199_990]] as const) {
+      const ld = new LossDetection({ isClient: false, congestion: new NewReno(), timeThreshold: threshold });
+      for (let pn = 0; pn < 3; pn++) send(ld, APP, pn, pn);
+      ld.onAckReceived(APP, [[2, 2]], 0, 99_997);
+      // RTT 99_995 µs; packets 0 and 1 are within the packet threshold and wait for their loss time.
+      expect(ld.space(APP).lossTime).toBe(expected);
+      expect(Number.isInteger(ld.getLossDetectionTimer())).toBe(true);
+    }
   });
 
   it('time threshold uses latest_rtt when it exceeds smoothed_rtt', () => {

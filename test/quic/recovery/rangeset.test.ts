@@ -144,6 +144,18 @@ describe('RangeSet cap', () => {
     expect(r.toArray()).toEqual([[14, 15], [16, 17], [18, 19]]);
   });
 
+  it('keeps the cap as a whole number: uncapped sets keep every range, a fractional cap rounds down', () => {
+    const free = new RangeSet();
+    expect(Number.isInteger(free.maxRanges)).toBe(true);
+    for (let pn = 0; pn < 2000; pn += 2) free.add(pn);
+    expect(free.length).toBe(1000);
+    const r = new RangeSet([], 2.5);
+    expect(r.maxRanges).toBe(2);
+    for (let pn = 0; pn < 10; pn += 2) r.add(pn);
+    expect(r.toArray()).toEqual([[6, 7], [8, 9]]);
+    expect(() => new RangeSet([], 0.5)).toThrow(RangeError);
+  });
+
   it('a merge that reduces the count keeps everything', () => {
     const r = new RangeSet([[0, 1], [2, 3], [4, 5]], 3);
     r.add(1, 2);

@@ -84,4 +84,41 @@ describe('RttEstimator (RFC 9002 §5)', () => {
     rtt.setMaxAckDelay(0);
     expect(rtt.persistentCongestionDuration()).toBe(300_000 * 3);
   });
+
+  it('keeps the estimates in whole microseconds, rounded to the nearest, for small and huge RTTs', () => {
+    // Exact §5.3 values, compared after rounding: the integer path (shifts) and the path above
+    // 2^28 µs (ordinary arithmetic) must both follow them within half a microsecond.
+    for (const scale of [1, 3_000]) {
+      const rtt = new RttEstimator({ initialRttUs: 333_333 * scale });
+      expect(rtt.rttvar).toBe(Math.round((333_333 * scale) / 2));
+      let srtt = 0;
+      let rttvar = 0;
+      const samples = [100_001, 99_997, 130_003, 77_777, 100_000, 123_457];
+      samples.forEach((base, i) => {
+        const sample = base * scale + 1;
+        rtt.update(sample, 0, true, i);
+        if (i === 0) {
+          srtt = sample;
+          rttvar = Math.round(sample / 2);
+        } else {
+          rttvar = Math.round(0.75 * rttvar + 0.25 * Math.abs(srtt - sample));
+          srtt = Math.round(0.875 * srtt + 0.125 * sample);
+        }
+        expect(Number.isInteger(rtt.smoothedRtt) && Number.isInteger(rtt.rttvar)).toBe(true);
+        expect(Math.abs(rtt.smoothedRtt - srtt)).toBeLessThanOrEqual(1);
+        expect(Math.abs(rtt.rttvar - rttvar)).toBeLessThanOrEqual(1);
+        srtt = rtt.smoothedRtt;
+        rttvar = rtt.rttvar;
+      });
+    }
+  });
+
+  it('rounds fractional samples (a host clock with sub-microsecond readings)', () => {
+    const rtt = new RttEstimator();
+    rtt.update(100_000.4, 0, true, 0);
+    rtt.update(100_007.6, 0.5, true, 1);
+    expect(Number.isInteger(rtt.smoothedRtt)).toBe(true);
+    expect(Number.isInteger(rtt.rttvar)).toBe(true);
+    expect(rtt.smoothedRtt).toBe(100_001);
+  });
 });

@@ -121,6 +121,32 @@ describe('ReassemblyBuffer with arena blocks (pull reads)', () => {
     arena.release(into);
   });
 
+  it('reuses several freed blocks at once (a hole filled late) with exact bytes and no slab kept', () => {
+    const arena = sharedArena();
+    const live0 = arena.liveSlabs;
+    const r = new ReassemblyBuffer(true);
+    const into = takeBytes(64 * 1024);
+    let offset = 0;
+    for (let round = 0; round < 6; round++) {
+      // Everything but the first 1200 bytes arrives (several 64 KiB blocks), then the hole is
+      // filled: the reads free all those blocks together, and the next round reuses them.
+      const n = 5 * BLOCK;
+      insert(r, offset + 1200, n - 1200, 3 + round);
+      expect(r.readInto(into, 0, into.length)).toBe(0);
+      insert(r, offset, 1200, 3 + round);
+      for (let left = n; left > 0;) {
+        const k = r.readInto(into, 0, Math.min(left, into.length));
+        expect(k).toBeGreaterThan(0);
+        expect([...into.subarray(0, k)]).toEqual([...pattern(offset, k, 3 + round)]);
+        offset += k;
+        left -= k;
+      }
+    }
+    // Only `into` and at most one block still being filled are held: spare records keep no slab.
+    expect(arena.liveSlabs - live0).toBeLessThanOrEqual(2);
+    arena.release(into);
+  });
+
   it('copies instead of lending an arena block to read(), and releases blocks when discarding', () => {
     const arena = sharedArena();
     const live0 = arena.liveSlabs;
