@@ -280,6 +280,7 @@ export class QuicConnection {
   connect(now: number): void {
     if (!this.isClient) throw new Error('connect() is for clients');
     if (this.state !== 'attempted') throw new Error('connect() was already called');
+    this.lastNow = now;
     this.tls.start();
     this.drainTls();
     this.setState('handshake', now);
@@ -1576,9 +1577,10 @@ export class QuicConnection {
     if (padTo > 0 && (this.isClient || ackEliciting) && !(leaveRoom > 0 && w.end - AEAD_TAG_LENGTH - payloadEnd >= leaveRoom)) {
       const target = Math.min(padTo, w.end) - AEAD_TAG_LENGTH;
       if (payloadEnd < target) {
-        fw.zeros(target - payloadEnd);
+        const padding = target - payloadEnd;
+        fw.zeros(padding);
         payloadEnd = fw.position;
-        log?.push({ type: 'padding', length: target - payloadEnd });
+        log?.push({ type: 'padding', length: padding });
       }
     }
     // Unhooked, finalize_and_protect_packet returns `used`: skip the call and its buffer view.
