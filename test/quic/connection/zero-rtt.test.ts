@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySessionCache } from '../../../src/quic/tls/session.js';
 import { SessionTicketKey } from '../../../src/quic/tls/ticket.js';
 import { NO_PARAM } from '../../../src/quic/protoop/names.js';
+import { GROUP_SECP256R1 } from '../../../src/quic/crypto/provider.js';
 import type { QuicConnection } from '../../../src/quic/connection/connection.js';
 import type { QuicConfiguration } from '../../../src/quic/config.js';
 import { parsePacketHeader } from '../../../src/quic/wire/header.js';
@@ -31,9 +32,14 @@ function ticketFrom(key: SessionTicketKey, server: Partial<QuicConfiguration> = 
   return cache;
 }
 
-/** The frame types of the server's received 0-RTT packets, through a received_packet observer. */
-function watchZeroRtt(p: Pair): number[][] {
-  const packets: number[][] = [];
+/** What the server read in 0-RTT: frame types per packet, STREAM bytes per stream. */
+interface ZeroRttSeen extends Array<number[]> {
+  streamBytes: Map<number, number>;
+}
+
+/** The server's received 0-RTT packets, through a received_packet observer. */
+function watchZeroRtt(p: Pair): ZeroRttSeen {
+  const packets = Object.assign([] as number[][], { streamBytes: new Map<number, number>() });
   p.onServerCreated = (server: QuicConnection) => {
     server.protoops.attach('received_packet', NO_PARAM, 'post', {
       owner: 'test',
@@ -44,8 +50,9 @@ function watchZeroRtt(p: Pair): number[][] {
         const types: number[] = [];
         while (r.remaining > 0) {
           const t = readFrameType(r);
-          parseFrame(r, t);
+          const f = parseFrame(r, t);
           types.push(t);
+          if (f.type === 'stream') packets.streamBytes.set(f.streamId, (packets.streamBytes.get(f.streamId) ?? 0) + f.data.length);
         }
         packets.push(types);
       },
@@ -55,8 +62,10 @@ function watchZeroRtt(p: Pair): number[][] {
 }
 
 /** A second connection that opens a stream and writes REQUEST before any datagram is sent. */
-function resumeWithRequest(cache: MemorySessionCache, key: SessionTicketKey, server: Partial<QuicConfiguration>): { p: Pair; stream: number; zeroRtt: number[][] } {
-  const p = makePair({ client: { sessionCache: cache, enableEarlyData: true }, server: { sessionTicketKey: key, ...server } });
+function resumeWithRequest(
+  cache: MemorySessionCache, key: SessionTicketKey, server: Partial<QuicConfiguration>, client: Partial<QuicConfiguration> = {},
+): { p: Pair; stream: number; zeroRtt: ZeroRttSeen } {
+  const p = makePair({ client: { sessionCache: cache, enableEarlyData: true, ...client }, server: { sessionTicketKey: key, ...server } });
   const zeroRtt = watchZeroRtt(p);
   expect(p.client.canCreateStream()).toBe(true);
   const stream = p.client.createStream();
@@ -118,7 +127,7 @@ describe('0-RTT from our client', () => {
     expect(p.client.tls.resumed).toBe(true);
     expect(p.client.earlyData).toBe('rejected');
     expect(p.client.zeroRttPacketsSent).toBeGreaterThan(0);
-    expect(zeroRtt).toEqual([]); // the server could read none of them
+    expect(zeroRtt.length).toBe(0); // the server could read none of them
     expect(bytes(p.serverEvents, stream)).toEqual(REQUEST);
     expect(bytes(p.clientEvents, stream)).toEqual(REQUEST);
   });
@@ -138,6 +147,29 @@ describe('0-RTT from our client', () => {
     runFor(p, 50_000);
     expect(p.client.zeroRttPacketsSent).toBe(sentBefore);
     expect(bytes(p.serverEvents, s2)).toEqual(REQUEST);
+  });
+
+  it('a HelloRetryRequest ends 0-RTT (RFC 8446 §4.2.10): rejected, the data goes in 1-RTT', () => {
+    const key = new SessionTicketKey();
+    const cache = ticketFrom(key);
+    // The server wants P-256; the client's first key share is X25519: the server asks again.
+    const { p, stream, zeroRtt } = resumeWithRequest(cache, key, { acceptEarlyData: true, groups: [GROUP_SECP256R1] });
+    echoUntilDone(p, stream);
+    expect(p.client.tls.resumed).toBe(true);
+    expect(p.client.earlyData).toBe('rejected');
+    expect(zeroRtt.length).toBe(0);
+    expect(bytes(p.serverEvents, stream)).toEqual(REQUEST);
+  });
+
+  it('a ticket that does not allow early data means no 0-RTT, and streams wait for the handshake', () => {
+    const key = new SessionTicketKey();
+    const cache = ticketFrom(key, { acceptEarlyData: false });
+    expect(cache.get('localhost')!.maxEarlyData).toBe(0);
+    const p = makePair({ client: { sessionCache: cache, enableEarlyData: true }, server: { sessionTicketKey: key, acceptEarlyData: true } });
+    expect(p.client.canCreateStream()).toBe(false);
+    handshake(p);
+    expect(p.client.tls.resumed).toBe(true);
+    expect(p.client.earlyData).toBe('none');
   });
 
   it('without enableEarlyData the client resumes and sends no 0-RTT', () => {
@@ -192,17 +224,16 @@ describe('0-RTT from our client', () => {
     const data = new Uint8Array(3000).fill(7);
     p.client.sendStreamData(a, data, true);
     p.client.sendStreamData(b, data, true);
-    // Before the handshake, only what the remembered MAX_DATA allows goes out.
-    const early = p.client.datagramsToSend(p.now);
-    let streamBytes = 0;
-    for (const d of early) streamBytes += d.data.length;
-    expect(streamBytes).toBeLessThan(1500 + 2 * 1300);
     handshake(p);
     runUntil(p, () => collectStream(p.serverEvents, a).fin && collectStream(p.serverEvents, b).fin, { maxSteps: 5000 });
     expect(bytes(p.serverEvents, a)).toEqual(data);
     expect(bytes(p.serverEvents, b)).toEqual(data);
     expect(p.client.earlyData).toBe('accepted');
+    // In 0-RTT: no more than the remembered MAX_DATA in all, MAX_STREAM_DATA per stream.
     expect(zeroRtt.length).toBeGreaterThan(0);
+    const early = [...zeroRtt.streamBytes.values()];
+    expect(early.reduce((x, y) => x + y, 0)).toBe(1500);
+    for (const n of early) expect(n).toBeLessThanOrEqual(1000);
     // No flow-control error: the server never saw more than it allowed.
     expect(p.serverEvents.some((e) => e.type === 'connection_terminated')).toBe(false);
   });
