@@ -1068,7 +1068,7 @@ export class QuicConnection {
    * again (RFC 9001 §4.6.2, RFC 9002 §6.4): after a rejection they go in 1-RTT, after a Retry in
    * new 0-RTT packets to the Retry's connection ID (RFC 9000 §17.2.5.3).
    */
-  private requeueZeroRtt(now: number): void {
+  private requeueZeroRtt(now: number, trigger: 'zero_rtt_rejected' | 'retry'): void {
     const z = this.zeroRtt!;
     for (let pn = Math.max(0, z.firstPn); pn < z.endPn; pn++) {
       const p = this.loss.onPacketRecovered(PacketNumberSpace.ApplicationData, pn, now);
@@ -1076,7 +1076,7 @@ export class QuicConnection {
       this.stats.packetsLost++;
       this.releasePluginFrames(p.frames as SentFrame[]);
       this.protoops.slots.packet_was_lost(p, PacketNumberSpace.ApplicationData);
-      if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader('0RTT', p.pn), trigger: 'zero_rtt_rejected' });
+      if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader('0RTT', p.pn), trigger });
       this.sentRecords.release(p);
     }
   }
@@ -1098,10 +1098,11 @@ export class QuicConnection {
         throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'the server accepted 0-RTT but lowered a remembered transport parameter');
       }
     } else {
-      this.requeueZeroRtt(now);
+      this.requeueZeroRtt(now, 'zero_rtt_rejected');
     }
     if (this.qlog.enabled) this.qlog.event(now, 'transport:early_data', { outcome: z.outcome, packets_sent: z.packetsSent });
   }
+
   private pendingOneRttWrite: Uint8Array | undefined;
   private pendingOneRttRead: Uint8Array | undefined;
 
@@ -1254,7 +1255,7 @@ export class QuicConnection {
     this.spaces[PacketNumberSpace.Initial].crypto.requeueUnacked();
     // The server dropped our 0-RTT packets with its Retry; their data may go again in 0-RTT to
     // the new connection ID, packet numbers continuing (RFC 9000 §17.2.5.3).
-    if (this.zeroRtt) this.requeueZeroRtt(now);
+    if (this.zeroRtt) this.requeueZeroRtt(now, 'retry');
     if (this.qlog.enabled) this.qlog.event(now, 'transport:packet_received', { header: packetHeader('retry', 0, { scid }), raw: { length: packet.length } });
   }
 
