@@ -37,6 +37,11 @@ export interface QuicConfiguration {
    * replayed within the ticket-age window (RFC 8446 §8): only for idempotent requests.
    */
   acceptEarlyData?: boolean;
+  /**
+   * Client: when the cached session allows it, send stream data in 0-RTT packets before the
+   * handshake completes (RFC 9001 §4.6). Same replay caveat: only idempotent requests.
+   */
+  enableEarlyData?: boolean;
 
   // Transport parameters we send (RFC 9000 §18.2).
   maxIdleTimeoutMs: number;

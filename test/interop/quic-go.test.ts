@@ -206,6 +206,32 @@ describe.skipIf(!installed && !PEERS_REQUIRED)('interop with quic-go 0.29', () =
       }
     });
 
+    it('zerortt: a second run with --early-data sends its requests in 0-RTT and quic-go accepts them', async () => {
+      const session = join(newDir('session'), 'ticket.bin');
+      const peerQlog = newDir('qlog');
+      const srv = await startQgoServer({ testcase: 'zerortt', www, certsDir: certs.dir, qlogDir: peerQlog });
+      try {
+        const runs = [];
+        for (const names of [['1k.bin'], ['10k.bin', '1k.bin']]) {
+          const out = newDir('dl');
+          const run = await runOurClient(cli, {
+            urls: names.map((n) => url('127.0.0.1', srv.port, n)), outDir: out, ca: certs.ca, timeoutS: 20, extra: ['--session-file', session, '--early-data'],
+          });
+          const why = `${run.proc.tail()}\n${srv.proc.tail(1500)}${qlogDigest(peerQlog)}`;
+          expect(run.code, why).toBe(0);
+          expect(await compareDownloads(out, subset(sums, names)), why).toEqual([]);
+          runs.push(run.proc.stderr());
+        }
+        // First a full handshake (no ticket yet), then a resumed one whose 0-RTT quic-go accepted.
+        expect(runs[0]).toMatch(/handshake [\d.]+ ms, /);
+        expect(runs[1]).toMatch(/handshake [\d.]+ ms \(resumed, 0-RTT accepted\)/);
+        // quic-go's own trace: it received 0-RTT packets carrying our requests' STREAM frames.
+        expect(qlogText(peerQlog)).toMatch(/"transport:packet_received"[^\n]*"packet_type":"0RTT"[^\n]*"frame_type":"stream"/);
+      } finally {
+        await killProc(srv.proc);
+      }
+    });
+
     it('version negotiation: offering an unknown version fails fast with the server\'s list', async () => {
       const { run } = await download('handshake', ['1k.bin'], { extra: ['-v', `0x${UNKNOWN_VERSION.toString(16)}`], expectExit: 1 });
       expect(run.seconds).toBeLessThan(10);

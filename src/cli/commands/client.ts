@@ -10,6 +10,7 @@ import type { QuicConfiguration } from '../../quic/config.js';
 import { QuicClient } from '../../quic/endpoint/client.js';
 import { openKeyLogFile, type KeyLogFile } from '../../quic/endpoint/keylog-file.js';
 import { QuicConnectionError } from '../../quic/endpoint/session.js';
+import type { EarlyDataOutcome } from '../../quic/connection/zero-rtt.js';
 import { formatAddress } from '../../quic/endpoint/udp.js';
 import { hqFetch, type HqRequest, type HqResult } from '../../quic/hq/client.js';
 import { HQ_ALPN } from '../../quic/hq/constants.js';
@@ -43,6 +44,9 @@ options:
       --session-file F  resume the TLS session saved in F (if any, for the same server name)
                         and save the server's newest session ticket into F; run again with
                         the same F to make a resumed connection (the summary says "resumed")
+      --early-data      with --session-file: send the requests in 0-RTT when the saved ticket
+                        allows it (the summary says "0-RTT accepted" or "rejected"); 0-RTT can
+                        be replayed, so only for requests that are safe to repeat
   -X, --keylog FILE     append TLS secrets, NSS key log format (default: $SSLKEYLOGFILE)
   -q, --qlog-dir DIR    write a qlog file of the connection (default: $QLOGDIR)
       --crypto C        node (default) | noble
@@ -150,6 +154,14 @@ class Progress {
   }
 }
 
+/** The summary's note on the handshake: resumed, and what became of 0-RTT when it was tried. */
+function handshakeNote(resumed: boolean, zeroRtt: EarlyDataOutcome): string {
+  const notes: string[] = [];
+  if (resumed) notes.push('resumed');
+  if (zeroRtt === 'accepted' || zeroRtt === 'rejected') notes.push(`0-RTT ${zeroRtt}`);
+  return notes.length === 0 ? '' : ` (${notes.join(', ')})`;
+}
+
 export const clientCommand: Command = {
   name: 'client',
   summary: 'download URLs over QUIC with HTTP/0.9 (hq-interop) and report goodput',
@@ -164,6 +176,7 @@ export const clientCommand: Command = {
       ca: { type: 'string' },
       sni: { type: 'string' },
       'session-file': { type: 'string' },
+      'early-data': { type: 'boolean' },
       keylog: { type: 'string', short: 'X' },
       'qlog-dir': { type: 'string', short: 'q' },
       crypto: { type: 'string' },
@@ -224,6 +237,8 @@ export const clientCommand: Command = {
     const qlogDir = qlogDirOpt(p);
     const sessionFilePath = str(p, 'session-file');
     const sessionFile = sessionFilePath === undefined ? undefined : new SessionFile(sessionFilePath);
+    const earlyData = flag(p, 'early-data');
+    if (earlyData && !sessionFile) throw new UsageError('--early-data needs --session-file (0-RTT resumes a saved session)');
     if (sessionFile?.loadError !== undefined && !quiet) io.err(`pquic client: ${sessionFile.loadError}`);
     const config: Partial<QuicConfiguration> = {
       alpnProtocols: [str(p, 'alpn') ?? HQ_ALPN],
@@ -236,6 +251,7 @@ export const clientCommand: Command = {
       maxDatagramSize: mtu,
       ...(keyLog ? { keyLog: keyLog.write } : {}),
       ...(sessionFile ? { sessionCache: sessionFile } : {}),
+      ...(earlyData ? { enableEarlyData: true } : {}),
     };
 
     let plugins: PluginSetup;
@@ -247,15 +263,32 @@ export const clientCommand: Command = {
       return 1;
     }
     const t0 = performance.now();
+    const total = generate !== undefined && target.paths.length === 1 ? generate : undefined;
+    let progress: Progress | undefined;
+    const fetchOptions = {
+      ...(streams !== undefined ? { concurrency: streams } : {}),
+      onBytes: (n: number) => progress?.add(n),
+    };
     let client: QuicClient;
+    // With --early-data the requests are written before the handshake completes, so they can
+    // go in 0-RTT packets (RFC 9001 §4.6); without a usable ticket they wait for the handshake.
+    let early: Promise<HqResult[]> | undefined;
     try {
-      client = await QuicClient.connect({
+      client = await QuicClient.start({
         host: target.host, port: target.port, config, ...loss,
         ...(flag(p, 'verbose') ? { qlogTrace: consoleFrameLog((line) => io.err(line)) } : {}),
         ...(plugins.onConnectionCreated ? { onConnectionCreated: plugins.onConnectionCreated } : {}),
         ...(str(p, 'sni') !== undefined ? { serverName: str(p, 'sni')! } : {}),
         ...(qlogDir !== undefined ? { qlogDir } : {}),
       });
+      if (earlyData) early = hqFetch(client.session, requests, fetchOptions);
+      try {
+        await client.session.handshake;
+      } catch (e) {
+        await client.close();
+        await early;
+        throw e;
+      }
     } catch (e) {
       for (const r of requests) r.sink?.abort();
       keyLog?.close();
@@ -268,17 +301,14 @@ export const clientCommand: Command = {
       return 1;
     }
 
-    const total = generate !== undefined && target.paths.length === 1 ? generate : undefined;
-    const progress = !quiet && process.stderr.isTTY ? new Progress(total) : undefined;
-    const results: HqResult[] = await hqFetch(client.session, requests, {
-      ...(streams !== undefined ? { concurrency: streams } : {}),
-      ...(progress ? { onBytes: (n: number) => progress.add(n) } : {}),
-    });
+    if (!quiet && process.stderr.isTTY) progress = new Progress(total);
+    const results: HqResult[] = await (early ?? hqFetch(client.session, requests, fetchOptions));
     const elapsed = (performance.now() - t0) / 1000;
     progress?.stop();
     const ended = client.session.terminated;
     const stats = client.session.stats;
     const resumed = client.session.quic.tls.resumed;
+    const zeroRtt = client.session.earlyData;
     await client.close();
     keyLog?.close();
     plugins.finish();
@@ -289,7 +319,7 @@ export const clientCommand: Command = {
       const goodput = elapsed > 0 ? (bytes * 8) / elapsed / 1e6 : 0;
       io.err(
         `pquic client: summary: ${results.length - failed.length}/${results.length} ok, ${bytes} bytes in ${elapsed.toFixed(3)} s, ` +
-        `goodput ${goodput.toFixed(1)} Mbit/s, handshake ${(stats.handshakeDoneUs / 1000).toFixed(1)} ms${resumed ? ' (resumed)' : ''}, ` +
+        `goodput ${goodput.toFixed(1)} Mbit/s, handshake ${(stats.handshakeDoneUs / 1000).toFixed(1)} ms${handshakeNote(resumed, zeroRtt)}, ` +
         `packets sent ${stats.packetsSent} received ${stats.packetsReceived} lost ${stats.packetsLost}, ` +
         `server ${formatAddress(client.remote)}`,
       );

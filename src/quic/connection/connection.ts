@@ -49,6 +49,8 @@ import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type S
 import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
 import { putFrame } from './put-frame.js';
 import { SentRecordPool } from './sent-records.js';
+import { ZERO_RTT_MIN_PACKET, ZeroRttAttempt, type EarlyDataOutcome } from './zero-rtt.js';
+import { earlyDataParamsCompatible } from '../tls/early-data.js';
 
 const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
   initial: PacketNumberSpace.Initial,
@@ -61,6 +63,11 @@ type ScratchAck = Extract<Frame, { type: 'ack' }>;
 const NO_RANGES: ScratchAck['ranges'] = [];
 const SPACE_EPOCH: readonly Epoch[] = ['initial', 'handshake', 'oneRtt'];
 const SPACE_PACKET_TYPE: readonly ('initial' | 'handshake' | '1RTT')[] = ['initial', 'handshake', '1RTT'];
+/** Datagrams of the congestion window 0-RTT leaves to the handshake (see buildDatagram). */
+const ZERO_RTT_CWND_RESERVE = 3;
+/** The order of a datagram's packets (RFC 9000 §12.2): by encryption level, 0-RTT after Initial. */
+const SPACE_ORDER: readonly PacketNumberSpace[] = [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData];
+const ZERO_RTT_ORDER: readonly PacketNumberSpace[] = [PacketNumberSpace.Initial, PacketNumberSpace.ApplicationData, PacketNumberSpace.Handshake];
 
 /** RFC 9000 §14.1: a client's Initial datagrams (and a server's ack-eliciting ones) are at least 1200 bytes. */
 const MIN_INITIAL_DATAGRAM = 1200;
@@ -273,6 +280,7 @@ export class QuicConnection {
   connect(now: number): void {
     if (!this.isClient) throw new Error('connect() is for clients');
     if (this.state !== 'attempted') throw new Error('connect() was already called');
+    this.lastNow = now;
     this.tls.start();
     this.drainTls();
     this.setState('handshake', now);
@@ -967,6 +975,7 @@ export class QuicConnection {
 
   private onHandshakeComplete(now: number): void {
     if (!this.peerParams) throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'handshake complete without transport parameters');
+    if (this.zeroRtt) this.settleZeroRtt(now);
     this.stats.handshakeDoneUs = now - this.startUs;
     this.events.push({ type: 'handshake_completed', alpn: this.tls.alpn, cipherSuite: this.tls.cipherSuite ?? 0 });
     if (!this.isClient) {
@@ -988,8 +997,9 @@ export class QuicConnection {
 
   private onSecret(epoch: Epoch, direction: 'read' | 'write', suite: CipherSuite, secret: Uint8Array): void {
     if (epoch === 'zeroRtt') {
-      // A server reads accepted early data; our client sends none, so it keeps no 0-RTT key.
+      // A server reads accepted early data; a client that offered it may send 0-RTT packets.
       if (direction === 'read') this.zeroRttRecv = PacketProtector.fromSecret(this.provider, suite, secret);
+      else if (this.isClient) this.startZeroRtt(suite, secret);
       return;
     }
     const spaceId = EPOCH_SPACE[epoch];
@@ -1016,6 +1026,84 @@ export class QuicConnection {
   }
 
   private zeroRttRecv: PacketProtector | undefined;
+  /** Client: the 0-RTT attempt, when the ClientHello offered early data. */
+  private zeroRtt: ZeroRttAttempt | undefined;
+
+  /** Client: what became of 0-RTT ('none' when it was not attempted). */
+  get earlyData(): EarlyDataOutcome {
+    return this.zeroRtt?.outcome ?? 'none';
+  }
+
+  /** Client: 0-RTT packets sent so far. */
+  get zeroRttPacketsSent(): number {
+    return this.zeroRtt?.packetsSent ?? 0;
+  }
+
+  /**
+   * The TLS client offered early data: 0-RTT may carry stream data under the limits the ticket
+   * remembered (RFC 9000 §7.4.1), which stand in for the server's parameters until they arrive.
+   */
+  private startZeroRtt(suite: CipherSuite, secret: Uint8Array): void {
+    const session = this.tlsContext?.earlyDataSession;
+    if (!session || this.peerParams) return;
+    const attempt = ZeroRttAttempt.start(PacketProtector.fromSecret(this.provider, suite, secret), session.transportParameters);
+    if (!attempt) return;
+    this.zeroRtt = attempt;
+    this.streams.onPeerParams(attempt.remembered);
+    if (this.qlog.enabled) this.qlog.event(this.lastNow, 'transport:parameters_restored', tpForQlog(attempt.remembered));
+  }
+
+  /** 0-RTT packets may go out now: keys, no 1-RTT keys yet, and no HelloRetryRequest since (RFC 8446 §4.2.10). */
+  private zeroRttSendable(): boolean {
+    const z = this.zeroRtt;
+    if (!z || !z.canSend) return false;
+    if (this.spaces[PacketNumberSpace.ApplicationData].canSend || this.tlsContext?.earlyDataSession === undefined) {
+      z.stop();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Every 0-RTT packet still in flight is lost without congestion signal and its frames go
+   * again (RFC 9001 §4.6.2, RFC 9002 §6.4): after a rejection they go in 1-RTT, after a Retry in
+   * new 0-RTT packets to the Retry's connection ID (RFC 9000 §17.2.5.3).
+   */
+  private requeueZeroRtt(now: number, trigger: 'zero_rtt_rejected' | 'retry'): void {
+    const z = this.zeroRtt!;
+    for (let pn = Math.max(0, z.firstPn); pn < z.endPn; pn++) {
+      const p = this.loss.onPacketRecovered(PacketNumberSpace.ApplicationData, pn, now);
+      if (!p) continue;
+      this.stats.packetsLost++;
+      this.releasePluginFrames(p.frames as SentFrame[]);
+      this.protoops.slots.packet_was_lost(p, PacketNumberSpace.ApplicationData);
+      if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader('0RTT', p.pn), trigger });
+      this.sentRecords.release(p);
+    }
+  }
+
+  /**
+   * The handshake is over: the server's EncryptedExtensions said whether it read our 0-RTT
+   * packets. Accepted, they count and the server may not have lowered a remembered limit
+   * (RFC 9000 §7.4.1); rejected (or a full handshake), their data goes again in 1-RTT.
+   */
+  private settleZeroRtt(now: number): void {
+    const z = this.zeroRtt!;
+    z.stop();
+    if (z.outcome !== 'pending') return;
+    const accepted = this.tls.acceptedEarlyData;
+    z.outcome = accepted ? 'accepted' : 'rejected';
+    if (accepted) {
+      const current = this.tlsContext!.peerTransportParameters;
+      if (!current || !earlyDataParamsCompatible(z.rememberedBytes, current)) {
+        throw new QuicError(TransportErrorCode.PROTOCOL_VIOLATION, 'the server accepted 0-RTT but lowered a remembered transport parameter');
+      }
+    } else {
+      this.requeueZeroRtt(now, 'zero_rtt_rejected');
+    }
+    if (this.qlog.enabled) this.qlog.event(now, 'transport:early_data', { outcome: z.outcome, packets_sent: z.packetsSent });
+  }
+
   private pendingOneRttWrite: Uint8Array | undefined;
   private pendingOneRttRead: Uint8Array | undefined;
 
@@ -1085,6 +1173,7 @@ export class QuicConnection {
         ...(config.sessionCache ? { sessionCache: config.sessionCache } : {}),
         ...(config.sessionTicketKey ? { sessionTicketKey: config.sessionTicketKey } : {}),
         ...(config.acceptEarlyData ? { acceptEarlyData: true } : {}),
+        ...(config.enableEarlyData && this.isClient ? { offerEarlyData: true } : {}),
         transportParameters: encodeTransportParameters(this.localParams, this.isClient ? 'client' : 'server'),
       },
       (epoch, direction, suite, secret) => this.onSecret(epoch, direction, suite, secret),
@@ -1165,6 +1254,9 @@ export class QuicConnection {
     const discarded = this.loss.discardSpace(PacketNumberSpace.Initial, now);
     void discarded;
     this.spaces[PacketNumberSpace.Initial].crypto.requeueUnacked();
+    // The server dropped our 0-RTT packets with its Retry; their data may go again in 0-RTT to
+    // the new connection ID, packet numbers continuing (RFC 9000 §17.2.5.3).
+    if (this.zeroRtt) this.requeueZeroRtt(now, 'retry');
     if (this.qlog.enabled) this.qlog.event(now, 'transport:packet_received', { header: packetHeader('retry', 0, { scid }), raw: { length: packet.length } });
   }
 
@@ -1286,15 +1378,28 @@ export class QuicConnection {
     const built = this.builtPackets;
     let count = 0;
     let ackEliciting = false;
+    // A client's 0-RTT packet follows its Initial (RFC 9000 §12.2's order of encryption levels).
+    // 0-RTT leaves ZERO_RTT_CWND_RESERVE datagrams of the window free: lost 0-RTT packets are not
+    // declared lost before the handshake is confirmed (no PTO for them, RFC 9002 §6.2.1), so
+    // without that room they could hold the window and leave the client's Finished to a PTO.
+    const early = mode === 'normal' && this.isClient && this.zeroRttSendable() && this.cc.canSend(maxSize * (1 + ZERO_RTT_CWND_RESERVE));
+    const order = early ? ZERO_RTT_ORDER : SPACE_ORDER;
+    let zeroRttIndex = -1;
     for (let i = 0; i < 3; i++) {
-      const spaceId = i as PacketNumberSpace;
+      const spaceId = order[i]!;
       const space = this.spaces[spaceId];
-      if (!space.canSend) continue;
+      const zeroRtt = early && spaceId === PacketNumberSpace.ApplicationData;
+      if (!space.canSend && !zeroRtt) continue;
       if (mode === 'path_challenge' && spaceId !== PacketNumberSpace.ApplicationData) continue;
       const remaining = limit - w.position;
       if (remaining < 48) break;
-      const packet = this.buildPacket(w, spaceId, now, mode, congestionOk, containsInitial || spaceId === PacketNumberSpace.Initial ? limit : 0);
+      // With 0-RTT to follow, the Initial leaves the datagram's padding to the 0-RTT packet
+      // (RFC 9000 §14.1 allows either) unless too little room would be left for one.
+      const leaveRoom = early && spaceId === PacketNumberSpace.Initial ? ZERO_RTT_MIN_PACKET : 0;
+      const padTo = containsInitial || spaceId === PacketNumberSpace.Initial ? limit : 0;
+      const packet = this.buildPacket(w, spaceId, now, mode, congestionOk, padTo, zeroRtt, leaveRoom);
       if (packet) {
+        if (zeroRtt) zeroRttIndex = count;
         built[count] = packet;
         this.builtSpaces[count++] = spaceId;
         if (packet.ackEliciting) ackEliciting = true;
@@ -1309,7 +1414,8 @@ export class QuicConnection {
       built[i] = undefined;
       const spaceId = this.builtSpaces[i]! as PacketNumberSpace;
       this.loss.onPacketSent(spaceId, packet);
-      this.protoops.slots.before_sending_packet(SPACE_PACKET_TYPE[spaceId]!, packet.pn, packet.size);
+      if (i === zeroRttIndex) this.zeroRtt!.onPacketSent(packet.pn);
+      this.protoops.slots.before_sending_packet(i === zeroRttIndex ? '0RTT' : SPACE_PACKET_TYPE[spaceId]!, packet.pn, packet.size);
     }
     if (probe && probe.count > 0 && ackEliciting) {
       probe.count--;
@@ -1343,15 +1449,18 @@ export class QuicConnection {
   private readonly frameWriter = new Writer(new Uint8Array(0));
   private readonly ackFrame: ScratchAck = { type: 'ack', largestAcknowledged: 0, ackDelay: 0, ranges: NO_RANGES, ecn: null };
 
-  private buildPacket(w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number): SentPacket | undefined {
+  private buildPacket(
+    w: Writer, spaceId: PacketNumberSpace, now: number, mode: 'normal' | 'close' | 'path_challenge', congestionOk: boolean, padTo: number,
+    zeroRtt = false, leaveRoom = 0,
+  ): SentPacket | undefined {
     const space = this.spaces[spaceId];
     const start = w.position;
     const pn = space.nextPn;
     const pnLength = packetNumberLength(pn, space.largestAckedPn);
     const dcid = this.protoops.slots.get_destination_connection_id();
-    const type = SPACE_PACKET_TYPE[spaceId]!;
+    const type = zeroRtt ? '0RTT' : SPACE_PACKET_TYPE[spaceId]!;
     const off = this.offsets;
-    if (spaceId === PacketNumberSpace.ApplicationData) {
+    if (spaceId === PacketNumberSpace.ApplicationData && !zeroRtt) {
       const h = this.shortHeaderFields;
       h.dcid = dcid;
       h.packetNumber = pn;
@@ -1387,6 +1496,8 @@ export class QuicConnection {
       if (!this.pathChallenge) return undefined;
       putFrame(fw, frames, log, { type: 'path_challenge', data: this.pathChallenge.data }, { k: 'path_challenge' });
       ackEliciting = true;
+    } else if (zeroRtt) {
+      if (this.writeZeroRttFrames(fw, frames, log, now)) ackEliciting = true;
     } else {
       // Reserved frames (plugins) lead 1-RTT packets: a peer reading an FEC RECOVERED frame
       // before the ACK in the same packet does not declare the recovered packet lost.
@@ -1452,7 +1563,8 @@ export class QuicConnection {
         }
       }
     }
-    if (fw.position === payloadStart) {
+    // A 0-RTT packet asked to pad a client Initial's datagram is sent even without frames.
+    if (fw.position === payloadStart && !(zeroRtt && padTo > 0)) {
       w.position = start;
       this.sentRecords.discard(record);
       return undefined;
@@ -1464,12 +1576,13 @@ export class QuicConnection {
       fw.zeros(minPayload - (payloadEnd - payloadStart));
       payloadEnd = fw.position;
     }
-    if (padTo > 0 && (this.isClient || ackEliciting)) {
+    if (padTo > 0 && (this.isClient || ackEliciting) && !(leaveRoom > 0 && w.end - AEAD_TAG_LENGTH - payloadEnd >= leaveRoom)) {
       const target = Math.min(padTo, w.end) - AEAD_TAG_LENGTH;
       if (payloadEnd < target) {
-        fw.zeros(target - payloadEnd);
+        const padding = target - payloadEnd;
+        fw.zeros(padding);
         payloadEnd = fw.position;
-        log?.push({ type: 'padding', length: target - payloadEnd });
+        log?.push({ type: 'padding', length: padding });
       }
     }
     // Unhooked, finalize_and_protect_packet returns `used`: skip the call and its buffer view.
@@ -1487,7 +1600,7 @@ export class QuicConnection {
     const packetEnd = payloadEnd + AEAD_TAG_LENGTH;
     w.position = packetEnd;
     if (off.lengthOffset >= 0) patchLongHeaderLength(w, off, packetEnd);
-    space.send!.protect(w.buf, off.packetStart, off.pnOffset, off.pnLength, packetEnd, pn);
+    (zeroRtt ? this.zeroRtt!.protector! : space.send!).protect(w.buf, off.packetStart, off.pnOffset, off.pnLength, packetEnd, pn);
     space.nextPn++;
     const size = packetEnd - start;
     const packet = record;
@@ -1505,6 +1618,24 @@ export class QuicConnection {
   }
 
   private discardSpaceLater = false;
+
+  /**
+   * A 0-RTT packet's frames: stream data and the stream control frames, and a PING when asked;
+   * never ACK, CRYPTO, HANDSHAKE_DONE, NEW_TOKEN, PATH_RESPONSE or RETIRE_CONNECTION_ID
+   * (RFC 9000 §12.4, §17.2.3), nor plugin frames, whose types the core cannot vouch for.
+   */
+  private writeZeroRttFrames(fw: Writer, frames: SentFrame[], log: Frame[] | undefined, now: number): boolean {
+    let ackEliciting = this.streams.writeControlFrames(fw, frames, log, now);
+    const before = frames.length;
+    this.streams.writeStreamFrames(fw, frames, now);
+    if (frames.length > before) ackEliciting = true;
+    if (log) for (let i = before; i < frames.length; i++) log.push(sentFrameForLog(frames[i]!));
+    if (this.pendingPing !== undefined && putFrame(fw, frames, log, { type: 'ping' }, { k: 'ping', uid: this.pendingPing })) {
+      this.pendingPing = undefined;
+      ackEliciting = true;
+    }
+    return ackEliciting;
+  }
 
   /**
    * Reserved frames (plugins) through write_frame[type]: in order per owner; a slot that must

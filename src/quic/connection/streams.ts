@@ -74,11 +74,35 @@ export class StreamManager {
     this.recvWindow = new ReceiveWindow({ initialWindow: c.initialMaxData, maxWindow: c.maxDataWindow });
   }
 
+  /**
+   * The peer's limits. A client that used remembered parameters for 0-RTT gets the server's
+   * real ones later: they raise the limits its streams already run under, never lower them
+   * (RFC 9000 §7.4.1: a server accepting 0-RTT may not lower them; one that rejected it leaves
+   * the 0-RTT data to be sent again, which cannot be unsent, so limits it already used stand).
+   */
   onPeerParams(p: TransportParameters): void {
+    const before = this.peerParams;
     this.peerParams = p;
-    this.localBidi = new LocalStreamLimit(this.cnx.isClient, 'bidi', p.initialMaxStreamsBidi);
-    this.localUni = new LocalStreamLimit(this.cnx.isClient, 'uni', p.initialMaxStreamsUni);
-    this.sendCredit = new SendCredit(p.initialMaxData);
+    if (!before || !this.localBidi || !this.localUni || !this.sendCredit) {
+      this.localBidi = new LocalStreamLimit(this.cnx.isClient, 'bidi', p.initialMaxStreamsBidi);
+      this.localUni = new LocalStreamLimit(this.cnx.isClient, 'uni', p.initialMaxStreamsUni);
+      this.sendCredit = new SendCredit(p.initialMaxData);
+      return;
+    }
+    this.localBidi.onMaxStreams(p.initialMaxStreamsBidi);
+    this.localUni.onMaxStreams(p.initialMaxStreamsUni);
+    this.sendCredit.update(p.initialMaxData);
+    for (const s of this.streams.values()) {
+      if (!s.send) continue;
+      s.send.onMaxStreamData(this.initialSendLimit(s.id, p));
+      this.active.add(s.id);
+    }
+  }
+
+  /** The peer's initial limit for our sending on stream `id` (RFC 9000 §18.2: "local"/"remote" from the peer's view). */
+  private initialSendLimit(id: number, p: TransportParameters): number {
+    if (!isBidirectional(id)) return p.initialMaxStreamDataUni;
+    return isLocallyInitiated(id, this.cnx.isClient) ? p.initialMaxStreamDataBidiRemote : p.initialMaxStreamDataBidiLocal;
   }
 
   // ---- a read-only view for plugins (PQUIC's get_stream_head)
@@ -182,15 +206,9 @@ export class StreamManager {
     const cnx = this.cnx;
     const c = cnx.config;
     const p = this.peerParams;
-    const local = isLocallyInitiated(id, cnx.isClient);
-    const bidi = isBidirectional(id);
     let send: SendStream | undefined;
     let recv: RecvStream | undefined;
-    if (hasSendSide(id, cnx.isClient)) {
-      // The peer's limit for this stream (RFC 9000 §18.2: "local"/"remote" from the peer's view).
-      const limit = !p ? 0 : bidi ? (local ? p.initialMaxStreamDataBidiRemote : p.initialMaxStreamDataBidiLocal) : p.initialMaxStreamDataUni;
-      send = new SendStream(limit);
-    }
+    if (hasSendSide(id, cnx.isClient)) send = new SendStream(p ? this.initialSendLimit(id, p) : 0);
     if (hasRecvSide(id, cnx.isClient)) {
       recv = new RecvStream({
         window: { initialWindow: c.initialMaxStreamData, maxWindow: c.maxStreamDataWindow }, connection: this.recvWindow, arenaBlocks: this.reads === 'pull',

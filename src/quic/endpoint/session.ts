@@ -6,6 +6,7 @@
  */
 import type { QuicConnection } from '../connection/connection.js';
 import type { PeerAddress } from '../connection/types.js';
+import type { EarlyDataOutcome } from '../connection/zero-rtt.js';
 import type { ConnectionTerminated, HandshakeCompleted } from '../events.js';
 import { TransportErrorCode } from '../wire/errors.js';
 import { nowUs } from './clock.js';
@@ -122,6 +123,15 @@ export class QuicSession {
 
   get remoteAddress(): PeerAddress {
     return this.quic.peerAddress;
+  }
+
+  /**
+   * Client: what became of 0-RTT: 'none' (not attempted: no early-data ticket or not enabled),
+   * 'pending' (the handshake is not over), 'accepted' or 'rejected' (the data went again in 1-RTT).
+   * Streams opened and written before the handshake completes go in 0-RTT when it is attempted.
+   */
+  get earlyData(): EarlyDataOutcome {
+    return this.quic.earlyData;
   }
 
   get stats(): QuicConnection['stats'] {

@@ -376,7 +376,12 @@ export class LossDetection {
     // A shift, not `2 **`, whose result V8's unoptimised tiers box even when it is small.
     const backoff = this.ptoCount < 30 ? 1 << this.ptoCount : 2 ** this.ptoCount;
     const duration = this.rtt.pto(false) * backoff;
-    if (this.ackElicitingInFlight === 0) {
+    // ApplicationData packets get no PTO before confirmation (§6.2.1): a client with only 0-RTT
+    // packets in flight still needs the anti-deadlock timer, or lost 0-RTT packets holding the
+    // window would block its Finished with no timer left to send it.
+    const onlyEarly = !this.peerAddressValidated && !this.handshakeConfirmed
+      && this.ackElicitingInFlight === this.spaces[PacketNumberSpace.ApplicationData].ackElicitingInFlight;
+    if (this.ackElicitingInFlight === 0 || onlyEarly) {
       // Anti-deadlock PTO (§6.2.2.1): counted from now.
       this.foundSpace = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
       this.foundPtoTime = now + duration;

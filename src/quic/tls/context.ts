@@ -281,6 +281,8 @@ export class TlsContext {
   /** The client listed psk_dhe_ke: only then are our tickets of use to it (RFC 8446 §4.2.9). */
   private clientWantsTickets = false;
   private earlyDataAccepted = false;
+  /** Client: our ClientHello carried early_data (never after a HelloRetryRequest, RFC 8446 §4.2.10). */
+  private offeredEarlyData = false;
 
   constructor(config: TlsConfig, private readonly onSecret: SecretCallback) {
     this.config = config;
@@ -322,6 +324,14 @@ export class TlsContext {
   }
 
   /** 0-RTT was accepted: by us (server), or by the server (client, known from EncryptedExtensions). */
+  /**
+   * Client: the session whose ticket this ClientHello offered with early_data, once start() ran;
+   * its remembered transport parameters bound what 0-RTT may send (RFC 9000 §7.4.1).
+   */
+  get earlyDataSession(): ClientSession | undefined {
+    return this.offeredEarlyData ? this.offeredSession : undefined;
+  }
+
   get acceptedEarlyData(): boolean {
     return this.earlyDataAccepted;
   }
@@ -520,6 +530,7 @@ export class TlsContext {
     // RFC 8446 §4.2.10: never after a HelloRetryRequest; only with a ticket allowing it (RFC 9001 §4.6.1).
     const early = session !== undefined && this.config.offerEarlyData === true && !this.hrr && session.maxEarlyData === QUIC_MAX_EARLY_DATA;
     if (early) extensions.push({ type: ExtensionType.earlyData, data: new Uint8Array(0) });
+    this.offeredEarlyData = early;
     // With a cache we want tickets: listing psk_dhe_ke tells the server so (RFC 8446 §4.2.9; Go's
     // TLS only derives a usable ticket for clients that list it).
     if (this.config.sessionCache) extensions.push({ type: ExtensionType.pskKeyExchangeModes, data: encodePskModes([PSK_DHE_KE]) });

@@ -187,6 +187,61 @@ describe('pquic server / client processes', () => {
     expect((await server.stop()).code).toBe(0);
   });
 
+  it('--early-data: the second run sends its requests in 0-RTT; a full handshake rejects them', async () => {
+    const www = tempDir('www');
+    const files = ['a.txt', 'b.txt', 'c.txt'];
+    for (const f of files) writeFileSync(join(www, f), `body of ${f}\n`.repeat(50));
+    const session = join(tempDir('session'), 'ticket.bin');
+    const fetch = async (port: number, qlog?: string): Promise<Run & { out: string }> => {
+      const out = tempDir('out');
+      const r = await pquic([
+        'client', '--insecure', '--session-file', session, '--early-data', '-o', out, ...(qlog ? ['-q', qlog] : []),
+        ...files.map((f) => `https://127.0.0.1:${port}/${f}`),
+      ]);
+      expect(r.code, r.err).toBe(0);
+      for (const f of files) expect(readFileSync(join(out, f), 'utf8')).toBe(`body of ${f}\n`.repeat(50));
+      return { ...r, out };
+    };
+    const server = await startServer(['-w', www, '--early-data', '-V']);
+    // No ticket yet: a full handshake, no 0-RTT.
+    const first = await fetch(server.port);
+    expect(first.err).toMatch(/handshake \d+\.\d ms, packets/);
+    const qlog = tempDir('qlog');
+    const second = await fetch(server.port, qlog);
+    expect(second.err).toMatch(/handshake \d+\.\d ms \(resumed, 0-RTT accepted\)/);
+    // Our qlog shows the requests leaving in 0-RTT packets; the server says it read them.
+    const trace = readdirSync(qlog).map((f) => readFileSync(join(qlog, f), 'utf8')).join('');
+    expect(trace).toMatch(/"transport:packet_sent","data":\{"header":\{"packet_type":"0RTT"[^\n]*"frame_type":"stream"/);
+    expect(trace).toMatch(/"transport:early_data","data":\{"outcome":"accepted"/);
+    const log = (await server.stop()).err;
+    expect(log).toMatch(/handshake complete, resumed with 0-RTT/);
+
+    // The ticket key went with that server: a new one makes a full handshake, which rejects the
+    // 0-RTT requests (they go again in 1-RTT). Its tickets, without --early-data, do not allow
+    // 0-RTT, so the next run resumes without trying it.
+    const other = await startServer(['-w', www]);
+    const third = await fetch(other.port);
+    expect(third.err).toMatch(/handshake \d+\.\d ms \(0-RTT rejected\)/);
+    const fourth = await fetch(other.port);
+    expect(fourth.err).toMatch(/handshake \d+\.\d ms \(resumed\), packets/);
+    await other.stop();
+  });
+
+  it('--early-data passes a Retry: 0-RTT goes again to the Retry\'s connection ID', async () => {
+    const www = tempDir('www');
+    writeFileSync(join(www, 'x.txt'), 'after retry\n');
+    const session = join(tempDir('session'), 'ticket.bin');
+    const server = await startServer(['-w', www, '--early-data', '--retry']);
+    const args = ['client', '--insecure', '--quiet', '--session-file', session, '--early-data', `https://127.0.0.1:${server.port}/x.txt`];
+    const first = await pquic(args);
+    expect(first.code, first.err).toBe(0);
+    const second = await pquic(args.filter((a) => a !== '--quiet'));
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toBe('after retry\n');
+    expect(second.err).toMatch(/\(resumed, 0-RTT (accepted|rejected)\)/);
+    await server.stop();
+  });
+
   it('exits 1 with one clear line for a missing file', async () => {
     const server = await startServer([]);
     const r = await pquic(['client', '--insecure', '-o', tempDir('out'), `https://127.0.0.1:${server.port}/nope.txt`]);
