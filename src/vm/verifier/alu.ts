@@ -9,6 +9,7 @@ import {
 } from './scalar.js';
 import { U64 } from './tnum.js';
 import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
+import { addSum } from './sizes.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
@@ -120,7 +121,9 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       const al = lenDiv.m % a === 0n && lenDiv.s > 0n ? ((lenDiv.s + a - 1n) / a) * a : lenDiv.s;
       if (lenSlack === null || al > lenSlack) lenSlack = al;
     }
-    st.regs[d] = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
+    const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
+    const sum = op === 'add' ? addSum(dv, sv.s, is32) : undefined;
+    st.regs[d] = sum ? { ...v, sum } : v;
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {

@@ -7,6 +7,7 @@ import { UNKNOWN, formatState, type State, type Value } from './state.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
 import { ALL_BYTES, heapFill } from './cells.js';
+import { dropSum, namesId } from './sizes.js';
 import type { HeapOptions, HeapWrite, HelperSignature, InputKind, KeptOptions, Policy, ReasonCode, Rejection } from './types.js';
 
 export class TooComplex extends Error {}
@@ -90,8 +91,9 @@ export function readReg(p: Pass, pc: number, st: State, r: number): Value {
 
 /** Drops id (scalar copies) or nid (allocation copies) from every value holding it: the old copies are stale. */
 export function forgetId(st: State, id: number, isNid: boolean): void {
-  const stale = (v: Value | undefined): boolean => v !== undefined && (isNid ? v.k === 'ptr' && v.nid === id : v.k === 'scalar' && v.id === id);
-  const fix = (v: Value): Value => (v.k === 'ptr' ? { ...v, nid: 0 } : v.k === 'scalar' ? { ...v, id: 0 } : v);
+  // A scalar id also leaves the sums and block sizes that name it (sizes.ts).
+  const stale = (v: Value | undefined): boolean => v !== undefined && (isNid ? v.k === 'ptr' && v.nid === id : (v.k === 'scalar' && v.id === id) || namesId(v, id));
+  const fix = (v: Value): Value => (v.k === 'ptr' ? (isNid ? { ...v, nid: 0 } : dropSum(v, id)) : v.k === 'scalar' ? dropSum(v.id === id ? { ...v, id: 0 } : v, id) : v);
   for (let r = 0; r < 10; r++) if (stale(st.regs[r])) st.regs[r] = fix(st.regs[r]!);
   st.frames.forEach((f, i) => {
     if (!f.slots.some(stale)) return;

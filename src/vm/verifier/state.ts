@@ -19,6 +19,8 @@
 import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 import type { Sites } from './types.js';
+import { sameSum } from './sizes.js';
+import { relinkCopies } from './copies.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -43,6 +45,12 @@ export interface Rel {
   readonly ptr: string | null;
 }
 
+/** val(id) + k: a scalar id's number plus a constant (sizes.ts). */
+export interface SumOf {
+  readonly id: number;
+  readonly k: bigint;
+}
+
 export interface ScalarValue {
   readonly k: 'scalar';
   readonly s: Scalar;
@@ -51,6 +59,8 @@ export interface ScalarValue {
   readonly lenSlack: bigint | null;
   readonly lenDiv: LenDiv | null;
   readonly tainted: boolean;
+  /** Exactly val(id) + k (sizes.ts), when known. */
+  readonly sum?: SumOf;
 }
 
 export interface PtrValue {
@@ -71,6 +81,8 @@ export interface PtrValue {
    * may be any site's. The type-stable allocator keeps every block of a site at its site's layout.
    */
   readonly sites: Sites;
+  /** Heap: the block has at least val(id) + k bytes too (sizes.ts), when known. */
+  readonly sizeOf?: SumOf;
 }
 
 export interface HandleValue {
@@ -128,7 +140,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
     return {
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
-      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted,
+      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -137,6 +149,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       off: widen ? scalarWiden(a.off, b.off, widen) : scalarJoin(a.off, b.off),
       offSlack: widen && a.offSlack !== b.offSlack ? null : minN(a.offSlack, b.offSlack),
       nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0, sites: joinSites(a.sites, b.sites),
+      sizeOf: sameSum(a.sizeOf, b.sizeOf),
     };
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
@@ -155,12 +168,14 @@ export function leqValue(a: Value, b: Value): boolean {
   if (a.k === 'scalar' && b.k === 'scalar') {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
-      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted);
+      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
+      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
       && (b.offSlack === null || (a.offSlack !== null && a.offSlack >= b.offSlack)) && (!a.nullable || b.nullable)
-      && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites);
+      && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites)
+      && (b.sizeOf === undefined || sameSum(a.sizeOf, b.sizeOf) !== undefined);
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
   if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;
@@ -332,6 +347,7 @@ export function joinState(a: State, b: State, widen?: readonly bigint[], hull = 
   // Widening forgets the bound a relation with the length implies (a counter below len / q
   // widened to 2^63): put it back, or the offsets related to the counter lose their bound too.
   if (widen) for (let i = 0; i < regs.length; i++) regs[i] = capByLen(regs[i]!, ctxLen);
+  relinkCopies(a, b, regs, frames);
   return { regs, frames, ctxLen, rels: joinRels(a, b, hull), inits: joinInits(a, b, widen !== undefined) };
 }
 

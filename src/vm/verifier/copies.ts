@@ -1,0 +1,68 @@
+/**
+ * Copies that meet at a join. Values sharing a scalar id are equal (state.ts); a join keeps an id
+ * only when both sides carry the same one, so a register and the stack slot it was spilled to
+ * lose their link where two paths meet, each having linked them under its own id (datagram's
+ * `len`: spilled on one path, decoded by varint_decode into the slot and loaded on the other).
+ * Locations that are copies of one another on both sides are copies after the join: they get
+ * an id no value of the joined state holds or names, so the label means only them.
+ */
+import type { Frame, State, Value } from './state.js';
+
+type Loc = { readonly reg: number } | { readonly frame: number; readonly slot: number };
+
+function idOf(v: Value | undefined): number {
+  return v?.k === 'scalar' ? v.id : 0;
+}
+
+function mark(used: Set<number>, v: Value | undefined): void {
+  if (v?.k === 'scalar') {
+    if (v.id !== 0) used.add(v.id);
+    if (v.sum) used.add(v.sum.id);
+  } else if (v?.k === 'ptr' && v.sizeOf) used.add(v.sizeOf.id);
+}
+
+/** Gives the locations that are copies on both sides of the join (a, b) one id in `regs` and `frames` (the join). */
+export function relinkCopies(a: State, b: State, regs: Value[], frames: Frame[]): void {
+  const classes = new Map<string, Loc[]>();
+  const visit = (loc: Loc, va: Value | undefined, vb: Value | undefined, vj: Value | undefined): void => {
+    const ia = idOf(va);
+    const ib = idOf(vb);
+    if (ia === 0 || ib === 0 || vj?.k !== 'scalar' || vj.id !== 0) return;
+    const key = `${ia}:${ib}`;
+    const c = classes.get(key);
+    if (c) c.push(loc);
+    else classes.set(key, [loc]);
+  };
+  for (let r = 0; r < 10; r++) visit({ reg: r }, a.regs[r], b.regs[r], regs[r]);
+  for (let f = 0; f < frames.length; f++) {
+    const fa = a.frames[f]!;
+    const fb = b.frames[f]!;
+    for (let k = 0; k < frames[f]!.slots.length; k++) visit({ frame: f, slot: k }, fa.slots[k], fb.slots[k], frames[f]!.slots[k]);
+  }
+  let todo = false;
+  for (const c of classes.values()) if (c.length > 1) todo = true;
+  if (!todo) return;
+  const used = new Set<number>();
+  for (const v of regs) mark(used, v);
+  for (const f of frames) for (const v of f.slots) mark(used, v);
+  const copied = new Set<number>();
+  for (const [key, locs] of classes) {
+    if (locs.length < 2) continue;
+    const [ia, ib] = key.split(':').map(Number) as [number, number];
+    // The first side's label first: at a loop head that is the old state's, so the fixpoint settles.
+    const id = !used.has(ia) ? ia : !used.has(ib) ? ib : 0;
+    if (id === 0) continue;
+    used.add(id);
+    for (const loc of locs) {
+      if ('reg' in loc) regs[loc.reg] = { ...(regs[loc.reg] as Extract<Value, { k: 'scalar' }>), id };
+      else {
+        if (!copied.has(loc.frame)) {
+          frames[loc.frame] = { slots: frames[loc.frame]!.slots.slice(), masks: frames[loc.frame]!.masks };
+          copied.add(loc.frame);
+        }
+        const slots = frames[loc.frame]!.slots as (Value | undefined)[];
+        slots[loc.slot] = { ...(slots[loc.slot] as Extract<Value, { k: 'scalar' }>), id };
+      }
+    }
+  }
+}
