@@ -9,6 +9,7 @@ import {
 import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, scalarConst, scalarMeet, type Scalar } from './scalar.js';
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
+import { roomBelow } from './room.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
 export type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set';
@@ -174,6 +175,8 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
     const base = y.isLen ? 0n : y.lenSlack;
     if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
+    // x < y with y at most the room after p: so is x (room.ts).
+    if (y.room !== undefined) put((v) => roomBelow(v, y, slack === 1n));
     // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
     const d = y.lenDiv;
     if (d !== null) {

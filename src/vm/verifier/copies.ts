@@ -23,6 +23,80 @@ function mark(used: Set<number>, v: Value | undefined): void {
 
 /** Gives the locations that are copies on both sides of the join (a, b) one id in `regs` and `frames` (the join). */
 export function relinkCopies(a: State, b: State, regs: Value[], frames: Frame[]): void {
+  relinkPointers(a, b, regs, frames);
+  relinkNumbers(a, b, regs, frames);
+}
+
+/** Every location of the join: registers r0-r9, then each frame's slots. */
+function locations(frames: Frame[]): Loc[] {
+  const out: Loc[] = [];
+  for (let r = 0; r < 10; r++) out.push({ reg: r });
+  frames.forEach((f, frame) => f.slots.forEach((_, slot) => out.push({ frame, slot })));
+  return out;
+}
+
+function at(regs: readonly Value[], frames: readonly Frame[], loc: Loc): Value | undefined {
+  return 'reg' in loc ? regs[loc.reg] : frames[loc.frame]!.slots[loc.slot];
+}
+
+function put(regs: Value[], frames: Frame[], copied: Set<number>, loc: Loc, v: Value): void {
+  if ('reg' in loc) {
+    regs[loc.reg] = v;
+    return;
+  }
+  if (!copied.has(loc.frame)) {
+    frames[loc.frame] = { slots: frames[loc.frame]!.slots.slice(), masks: frames[loc.frame]!.masks };
+    copied.add(loc.frame);
+  }
+  (frames[loc.frame]!.slots as (Value | undefined)[])[loc.slot] = v;
+}
+
+/**
+ * The same for context pointers and the rooms that name them (room.ts): a pointer that carries
+ * pid x on one side and y on the other, with the numbers whose room names x on one side and y on
+ * the other, keep the link under one pid no value of the join holds or names.
+ */
+function relinkPointers(a: State, b: State, regs: Value[], frames: Frame[]): void {
+  const pidOf = (v: Value | undefined): number | undefined => (v?.k === 'ptr' ? v.pid : undefined);
+  const roomOf = (v: Value | undefined): number | undefined => (v?.k === 'scalar' ? v.room?.pid : undefined);
+  const locs = locations(frames);
+  const ptrs = new Map<string, Loc[]>();
+  let any = false;
+  for (const loc of locs) {
+    const j = at(regs, frames, loc);
+    const pa = pidOf(at(a.regs, a.frames, loc));
+    const pb = pidOf(at(b.regs, b.frames, loc));
+    if (j?.k !== 'ptr' || j.pid !== undefined || pa === undefined || pb === undefined) continue;
+    const key = `${pa}:${pb}`;
+    ptrs.set(key, [...(ptrs.get(key) ?? []), loc]);
+    any = true;
+  }
+  if (!any) return;
+  const used = new Set<number>();
+  for (const loc of locs) {
+    const v = at(regs, frames, loc);
+    const x = pidOf(v) ?? roomOf(v);
+    if (x !== undefined) used.add(x);
+  }
+  const copied = new Set<number>();
+  for (const [key, group] of ptrs) {
+    const [pa, pb] = key.split(':').map(Number) as [number, number];
+    const pid = !used.has(pa) ? pa : !used.has(pb) ? pb : undefined;
+    if (pid === undefined) continue;
+    used.add(pid);
+    for (const loc of group) put(regs, frames, copied, loc, { ...(at(regs, frames, loc) as Extract<Value, { k: 'ptr' }>), pid });
+    for (const loc of locs) {
+      const j = at(regs, frames, loc);
+      const va = at(a.regs, a.frames, loc);
+      const vb = at(b.regs, b.frames, loc);
+      if (j?.k !== 'scalar' || j.room !== undefined || va?.k !== 'scalar' || vb?.k !== 'scalar' || va.room?.pid !== pa || vb.room?.pid !== pb) continue;
+      const slack = va.room.slack < vb.room.slack ? va.room.slack : vb.room.slack;
+      put(regs, frames, copied, loc, { ...j, room: { pid, slack } });
+    }
+  }
+}
+
+function relinkNumbers(a: State, b: State, regs: Value[], frames: Frame[]): void {
   const classes = new Map<string, Loc[]>();
   const visit = (loc: Loc, va: Value | undefined, vb: Value | undefined, vj: Value | undefined): void => {
     const ia = idOf(va);

@@ -21,6 +21,7 @@ import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq,
 import type { Sites } from './types.js';
 import { sameSum } from './sizes.js';
 import { relinkCopies } from './copies.js';
+import { joinRoom, leqRoom } from './room.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -51,6 +52,12 @@ export interface SumOf {
   readonly k: bigint;
 }
 
+/** value + off(p) <= len - slack for the context pointer p with that pid (room.ts). */
+export interface Room {
+  readonly pid: number;
+  readonly slack: bigint;
+}
+
 export interface ScalarValue {
   readonly k: 'scalar';
   readonly s: Scalar;
@@ -61,6 +68,8 @@ export interface ScalarValue {
   readonly tainted: boolean;
   /** Exactly val(id) + k (sizes.ts), when known. */
   readonly sum?: SumOf;
+  /** At most the room after a context pointer (room.ts), when known. */
+  readonly room?: Room;
 }
 
 export interface PtrValue {
@@ -83,6 +92,10 @@ export interface PtrValue {
   readonly sites: Sites;
   /** Heap: the block has at least val(id) + k bytes too (sizes.ts), when known. */
   readonly sizeOf?: SumOf;
+  /** ctx: an identity its copies share, which rooms name (room.ts). */
+  readonly pid?: number;
+  /** ctx: the offset is the buffer's length exactly (the end input). */
+  readonly isEnd?: boolean;
 }
 
 export interface HandleValue {
@@ -140,7 +153,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
     return {
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
-      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum),
+      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -149,7 +162,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       off: widen ? scalarWiden(a.off, b.off, widen) : scalarJoin(a.off, b.off),
       offSlack: widen && a.offSlack !== b.offSlack ? null : minN(a.offSlack, b.offSlack),
       nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0, sites: joinSites(a.sites, b.sites),
-      sizeOf: sameSum(a.sizeOf, b.sizeOf),
+      sizeOf: sameSum(a.sizeOf, b.sizeOf), pid: a.pid === b.pid ? a.pid : undefined, isEnd: a.isEnd && b.isEnd,
     };
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
@@ -169,13 +182,14 @@ export function leqValue(a: Value, b: Value): boolean {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
       && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
-      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined);
+      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
       && (b.offSlack === null || (a.offSlack !== null && a.offSlack >= b.offSlack)) && (!a.nullable || b.nullable)
       && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites)
-      && (b.sizeOf === undefined || sameSum(a.sizeOf, b.sizeOf) !== undefined);
+      && (b.sizeOf === undefined || sameSum(a.sizeOf, b.sizeOf) !== undefined)
+      && (b.pid === undefined || a.pid === b.pid) && (!b.isEnd || a.isEnd === true);
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
   if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;
@@ -191,13 +205,14 @@ export function formatValue(v: Value): string {
       if (v.isLen) s += '=len';
       else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
       if (v.lenDiv !== null) s += `<=${v.lenDiv.m === 1n ? '' : `${v.lenDiv.m}*`}len/${v.lenDiv.q}-${v.lenDiv.s}`;
+      if (v.room) s += `<=room#${v.room.pid}-${v.room.slack}`;
       if (v.tainted) s += '(maybe address)';
       return s;
     }
     case 'ptr': {
       const r = v.region === 'stack' ? `stack${v.index === 0 ? '' : `#${v.index}`}` : v.region === 'data' ? `data#${v.index}` : v.region === 'heap' ? `heap(${v.size})` : 'ctx';
       const off = isConst(v.off) ? formatScalar(v.off) : formatScalar(v.off);
-      return `${v.nullable ? 'ptr_or_null' : 'ptr'}(${r}${off === '0' ? '' : `${off.startsWith('-') ? '' : '+'}${off}`}${v.offSlack !== null ? ` <=len-${v.offSlack}` : ''})`;
+      return `${v.nullable ? 'ptr_or_null' : 'ptr'}(${r}${off === '0' ? '' : `${off.startsWith('-') ? '' : '+'}${off}`}${v.offSlack !== null ? ` <=len-${v.offSlack}` : ''}${v.pid !== undefined ? ` #${v.pid}` : ''})`;
     }
     case 'handle': return `handle(${v.what})`;
   }
