@@ -33,7 +33,7 @@ const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string>
   },
   {
     plugin: 'fec/fec.plugin',
-    accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'parse_repair.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
+    accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'receive_symbol.o', 'parse_repair.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
     kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'heap 1424 non-NULL', 'reserved:0x2b': 'number' },
   },
   {

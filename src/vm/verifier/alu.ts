@@ -10,6 +10,7 @@ import {
 import { U64 } from './tnum.js';
 import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
 import { addSum } from './sizes.js';
+import { stepDelta } from './delta.js';
 import { endMinus, roomSlack } from './room.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
@@ -124,7 +125,8 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     }
     const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
     const sum = op === 'add' ? addSum(dv, sv.s, is32) : undefined;
-    st.regs[d] = sum ? { ...v, sum } : v;
+    const delta = is32 ? undefined : stepDelta(dv, code, sv.s);
+    st.regs[d] = sum || delta ? { ...v, sum, delta } : v;
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {

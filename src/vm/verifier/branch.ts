@@ -10,6 +10,7 @@ import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, scalarConst, scalarMeet, type Sc
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
 import { roomBelow } from './room.js';
+import { refineLinked } from './delta.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
 export type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set';
@@ -159,7 +160,11 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
   if (!r) return undefined;
   [a, b] = r;
   setScalar(out, insn.dst, dv, a);
-  if (srcReg) setScalar(out, insn.src, out.regs[insn.src] as typeof sv, b);
+  refineLinked(out, dv, a);
+  if (srcReg) {
+    setScalar(out, insn.src, out.regs[insn.src] as typeof sv, b);
+    refineLinked(out, sv, b);
+  }
   // The context length: `i < len` gives i <= len - 1 (the relation that proves ctx accesses).
   const rel = (x: number, y: Extract<Value, { k: 'scalar' }>, cmp: Cmp): void => {
     if (!srcReg || is32) return;

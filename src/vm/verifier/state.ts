@@ -70,6 +70,8 @@ export interface ScalarValue {
   readonly sum?: SumOf;
   /** At most the room after a context pointer (room.ts), when known. */
   readonly room?: Room;
+  /** val(id) + k modulo 2^64 (delta.ts), when known. */
+  readonly delta?: SumOf;
 }
 
 export interface PtrValue {
@@ -154,6 +156,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
       lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
+      delta: sameSum(a.delta, b.delta),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -182,7 +185,8 @@ export function leqValue(a: Value, b: Value): boolean {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
       && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
-      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room);
+      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room)
+      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
