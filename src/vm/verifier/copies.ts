@@ -23,8 +23,23 @@ function mark(used: Set<number>, v: Value | undefined): void {
 
 /** Gives the locations that are copies on both sides of the join (a, b) one id in `regs` and `frames` (the join). */
 export function relinkCopies(a: State, b: State, regs: Value[], frames: Frame[]): void {
-  relinkPointers(a, b, regs, frames);
-  relinkNumbers(a, b, regs, frames);
+  // Joins are the analysis' hot path: look for a location that lost its link before any work.
+  let ptr = false;
+  let num = false;
+  const probe = (va: Value | undefined, vb: Value | undefined): void => {
+    if (va === vb || va === undefined || vb === undefined || va.k !== vb.k) return;
+    if (va.k === 'ptr' && vb.k === 'ptr' && va.pid !== undefined && vb.pid !== undefined && va.pid !== vb.pid) ptr = true;
+    else if (va.k === 'scalar' && vb.k === 'scalar' && va.id !== 0 && vb.id !== 0 && va.id !== vb.id) num = true;
+  };
+  for (let r = 0; r < 10; r++) probe(a.regs[r], b.regs[r]);
+  for (let f = 0; f < frames.length; f++) {
+    const sa = a.frames[f]!.slots;
+    const sb = b.frames[f]!.slots;
+    if (sa === sb) continue;
+    for (let k = 0; k < sa.length; k++) probe(sa[k], sb[k]);
+  }
+  if (ptr) relinkPointers(a, b, regs, frames);
+  if (num) relinkNumbers(a, b, regs, frames);
 }
 
 /** Every location of the join: registers r0-r9, then each frame's slots. */

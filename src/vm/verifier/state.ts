@@ -110,13 +110,20 @@ export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleVa
 export const UNINIT: Value = { k: 'uninit' };
 
 export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
-  return { k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false };
+  // Every field present, in one order: values keep one hidden class (joins are the hot path).
+  return {
+    k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false,
+    sum: extra.sum, room: extra.room, delta: extra.delta,
+  };
 }
 
 export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
 
 export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: { size?: bigint; nullable?: boolean; offSlack?: bigint | null; nid?: number; sites?: Sites } = {}): PtrValue {
-  return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null };
+  return {
+    k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null,
+    sizeOf: undefined, pid: undefined, isEnd: undefined,
+  };
 }
 
 /**
