@@ -124,8 +124,10 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       if (lenSlack === null || al > lenSlack) lenSlack = al;
     }
     const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
-    const sum = op === 'add' ? addSum(dv, sv.s, is32) : undefined;
-    const delta = is32 ? undefined : stepDelta(dv, code, sv.s);
+    // Only a copy (or a copy plus a constant) plus a constant keeps a link to the copy.
+    const linked = (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.id !== 0 || dv.sum !== undefined || dv.delta !== undefined);
+    const sum = linked && op === 'add' ? addSum(dv, sv.s, is32) : undefined;
+    const delta = linked && !is32 ? stepDelta(dv, code, sv.s) : undefined;
     st.regs[d] = sum || delta ? { ...v, sum, delta } : v;
     return;
   }

@@ -100,6 +100,7 @@ export function forgetId(st: State, id: number, isNid: boolean): void {
     return v.k === 'ptr' && v.sizeOf?.id === id;
   };
   const fix = (v: Value): Value => (v.k === 'ptr' ? (isNid ? { ...v, nid: 0 } : dropSum(v, id)) : v.k === 'scalar' ? dropSum(v.id === id ? { ...v, id: 0 } : v, id) : v);
+  if (!isNid && !holdsId(st, id)) return;
   for (let r = 0; r < 10; r++) if (stale(st.regs[r])) st.regs[r] = fix(st.regs[r]!);
   for (let i = 0; i < st.frames.length; i++) {
     const f = st.frames[i]!;
@@ -108,6 +109,23 @@ export function forgetId(st: State, id: number, isNid: boolean): void {
     if (k === f.slots.length) continue;
     st.frames[i] = { slots: f.slots.map((v) => (stale(v) ? fix(v!) : v)), masks: f.masks };
   }
+}
+
+/** Whether any value of st holds or names scalar id `id` (no closure: the common answer is no). */
+function holdsId(st: State, id: number): boolean {
+  for (let r = 0; r < 10; r++) {
+    const v = st.regs[r]!;
+    if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+  }
+  for (let i = 0; i < st.frames.length; i++) {
+    const slots = st.frames[i]!.slots;
+    for (let k = 0; k < slots.length; k++) {
+      const v = slots[k];
+      if (v === undefined) continue;
+      if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+    }
+  }
+  return false;
 }
 
 /** Replaces every value with the given id (copies of one scalar, or of one allocation). */
