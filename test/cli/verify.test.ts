@@ -96,13 +96,14 @@ describe('pquic verify --plugin', () => {
   it('names each rejected object and why: exit 1; --json', async () => {
     const r = await cli('verify', '--plugin', join(ROOT, 'plugins-c/datagram/datagram.plugin'));
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/datagram\.plugin: rejected \(strict; 5 of 9 objects accepted/);
-    expect(r.out).toMatch(/parse_datagram\.o \(parse_frame\): rejected: 1 problem\n {4}PC \d+: .*\[HELPER_ARG\]/);
+    expect(r.out).toMatch(/datagram\.plugin: rejected \(strict; 6 of 9 objects accepted/);
+    expect(r.out).toMatch(/parse_datagram\.o \(parse_frame\): accepted/);
+    expect(r.out).toMatch(/get_message\.o \(get_message\): rejected: 2 problems\n {4}PC \d+: .*\[NULL_DEREF\]/);
     const j = await cli('verify', '--plugin', join(ROOT, 'plugins-c/datagram/datagram.plugin'), '--json');
     const parsed = JSON.parse(j.out) as { ok: boolean; kept: Record<string, string>; objects: { ok: boolean }[] };
     expect(parsed.ok).toBe(false);
     expect(parsed.kept['frame:0x31']).toBe('heap block of 8 bytes or NULL');
-    expect(parsed.objects.filter((o) => o.ok)).toHaveLength(5);
+    expect(parsed.objects.filter((o) => o.ok)).toHaveLength(6);
   });
 
   it('says "or NULL" only where a read can be NULL: a reserved frame_ctx checked before every reservation is not', async () => {

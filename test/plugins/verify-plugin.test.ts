@@ -27,18 +27,18 @@ const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string>
     plugin: 'datagram/datagram.plugin',
     // process_datagram through the heap-cell summary: the ring's `head` is stored `% RING`, and
     // the message it drops on a full ring is read from a ring slot that holds only messages.
-    accepted: ['write_tp.o', 'process_tp.o', 'process_datagram.o', 'notify_datagram.o', 'get_stats.o'],
+    accepted: ['write_tp.o', 'process_tp.o', 'parse_datagram.o', 'process_datagram.o', 'notify_datagram.o', 'get_stats.o'],
     // send_message's frame_ctx is a number: an unproven store into the message loses the spilled slot.
     kept: { 'cnx_metadata:0': 'heap 576', 'frame:0x30': 'heap 8', 'frame:0x31': 'heap 8', 'reserved:0x31': 'number' },
   },
   {
     plugin: 'fec/fec.plugin',
-    accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
+    accepted: ['write_tp.o', 'process_tp.o', 'stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'receive_symbol.o', 'parse_repair.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
     kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'heap 1424 non-NULL', 'reserved:0x2b': 'number' },
   },
   {
     plugin: 'fec/fec_rlc.plugin',
-    accepted: ['rlc_write_tp.o', 'rlc_process_tp.o', 'rlc_stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
+    accepted: ['rlc_write_tp.o', 'rlc_process_tp.o', 'rlc_stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'parse_repair.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
     kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'number', 'reserved:0x2b': 'number' },
   },
 ];

@@ -4,7 +4,7 @@ import { checkBase, checkRegion } from './memory.js';
 import {
   SCALAR_UNKNOWN, isConst, scalarConst, scalarOfWidth, scalarSext, scalarTruncBytes, toSigned,
 } from './scalar.js';
-import { ptrValue, scalarValue, type State, type Value } from './state.js';
+import { ptrValue, scalarValue, type PtrValue, type State, type Value } from './state.js';
 import { type Pass, forgetId, poisonHeap, readReg, recordHeap, report, reportVerdict } from './pass.js';
 import { cellFact, cellValue, heapStore, residue } from './cells.js';
 import { KEPT_NUMBER } from './kept.js';
@@ -16,6 +16,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
   const write = kind !== 'ldx' && kind !== 'ldxs';
   let stored: Value | undefined;
   if (kind === 'stx' || kind === 'atomic') stored = readReg(p, pc, st, insn.src);
+  if (kind === 'stx' && width === 8 && insn.dst === 10) stored = linkSpill(st, pc, insn.src, stored!);
   if (kind === 'st') stored = scalarValue(scalarConst(BigInt(insn.imm)));
   const base = baseReg === 10 ? st.regs[10]! : readReg(p, pc, st, baseReg);
   const b = checkBase(base);
@@ -33,7 +34,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       if (r === 'uninit') {
         const constOff = isConst(b.off);
         report(p, 'UNINIT_STACK', pc, `read of ${width} bytes of the stack at ${constOff ? `fp${toSigned(b.off.umin) + BigInt(insn.off)}` : 'a variable offset'} not written on every path`, st, constOff);
-      } else loaded = r;
+      } else loaded = kind === 'ldx' && width === 8 ? pinSlot(st, pc, b, insn.off, r, env.frameSize) : r;
     } else if (b.region === 'data' && !write && isConst(b.off)) {
       const off = Number(b.off.umin) + insn.off;
       const bytes = env.rodata[b.index];
@@ -90,4 +91,37 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       st.regs[0] = scalarValue(scalarOfWidth(width));
     } else if (insn.imm & ATOMIC_FETCH) st.regs[insn.src] = scalarValue(scalarOfWidth(width));
   }
+}
+
+/**
+ * An 8-byte number loaded whole from stack bytes no value describes yet (a helper wrote them:
+ * varint_decode's `&len`) becomes that slot's value, under a fresh id the register shares: the
+ * slot holds those very bytes until the next write to it (writeStack, clobberStack), so a
+ * comparison on the register bounds what later loads of the slot get (datagram's `len`, compared
+ * with the room left, then read again for my_malloc and my_memcpy), as a spilled copy would.
+ */
+function pinSlot(st: State, pc: number, b: PtrValue, extra: number, v: Value, frameSize: number): Value {
+  if (v.k !== 'scalar' || v.tainted || v.id !== 0 || !isConst(b.off)) return v;
+  const at = toSigned(b.off.umin) + BigInt(extra);
+  const k = Number(at) + frameSize;
+  if ((k & 7) !== 0 || k < 0 || k + 8 > frameSize || st.frames[b.index]!.slots[k >> 3] !== undefined) return v;
+  const id = pc + 1;
+  forgetId(st, id, false);
+  const pinned = { ...v, id };
+  writeStack(st, b.index, at, at, 8, pinned, frameSize);
+  return pinned;
+}
+
+/**
+ * A number spilled whole to the stack: register and slot are copies, so they share an id (a
+ * fresh one when the number has none), as a register copy does (alu.ts): a comparison on either
+ * then bounds both (the Linux verifier keeps the id of a spilled scalar the same way).
+ */
+function linkSpill(st: State, pc: number, src: number, v: Value): Value {
+  if (v.k !== 'scalar' || v.tainted || v.id !== 0 || isConst(v.s)) return v;
+  const id = pc + 1;
+  forgetId(st, id, false);
+  const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta });
+  st.regs[src] = linked;
+  return linked;
 }

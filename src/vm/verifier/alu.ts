@@ -9,6 +9,9 @@ import {
 } from './scalar.js';
 import { U64 } from './tnum.js';
 import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
+import { addSum } from './sizes.js';
+import { stepDelta } from './delta.js';
+import { endMinus, roomSlack } from './room.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
@@ -120,7 +123,12 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       const al = lenDiv.m % a === 0n && lenDiv.s > 0n ? ((lenDiv.s + a - 1n) / a) * a : lenDiv.s;
       if (lenSlack === null || al > lenSlack) lenSlack = al;
     }
-    st.regs[d] = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
+    const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
+    // Only a copy (or a copy plus a constant) plus a constant keeps a link to the copy.
+    const linked = (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.id !== 0 || dv.sum !== undefined || dv.delta !== undefined);
+    const sum = linked && op === 'add' ? addSum(dv, sv.s, is32) : undefined;
+    const delta = linked && !is32 ? stepDelta(dv, code, sv.s) : undefined;
+    st.regs[d] = sum || delta ? { ...v, sum, delta } : v;
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {
@@ -139,7 +147,10 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       // end - p with end.off <= len - k and p.off >= m: the difference is <= len - k - m, as long
       // as it cannot be negative (p past end would wrap it to a huge number).
       const lenSlack = dv.region === 'ctx' && dv.offSlack !== null && sv.off.smin >= 0n && dv.off.smin >= sv.off.smax ? dv.offSlack + sv.off.smin : null;
-      st.regs[d] = scalarValue(scalarAlu('sub', dv.off, sv.off, false), { lenSlack });
+      const diff = scalarAlu('sub', dv.off, sv.off, false);
+      // The end itself minus p: exactly the room after p (room.ts), when p lies in the buffer.
+      const room = endMinus(st, pc, diff, dv, sv, srcReg ? insn.src : undefined);
+      st.regs[d] = room ?? scalarValue(diff, { lenSlack });
       return;
     }
     return bad(op === 'sub' ? 'subtraction of pointers into different regions' : `${op} of two pointers`);
@@ -162,6 +173,10 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
         if (offSlack === null || t > offSlack) offSlack = t;
       }
     } else if (op === 'sub' && isConst(num.s) && ptr.offSlack !== null) offSlack = ptr.offSlack + toSigned(num.s.umin);
+    // p + n with n at most the room after p: still inside the buffer (room.ts).
+    const r = op === 'add' ? roomSlack(ptr, num) : undefined;
+    if (r !== undefined && (offSlack === null || r > offSlack)) offSlack = r;
   }
-  st.regs[d] = { ...ptr, off, offSlack };
+  // A new pointer: not the copy a pid names, nor the buffer's end.
+  st.regs[d] = { ...ptr, off, offSlack, pid: undefined, isEnd: undefined };
 }

@@ -9,6 +9,8 @@ import {
 import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, scalarConst, scalarMeet, type Scalar } from './scalar.js';
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
+import { roomBelow } from './room.js';
+import { refineLinked } from './delta.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
 export type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set';
@@ -158,7 +160,11 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
   if (!r) return undefined;
   [a, b] = r;
   setScalar(out, insn.dst, dv, a);
-  if (srcReg) setScalar(out, insn.src, out.regs[insn.src] as typeof sv, b);
+  refineLinked(out, dv, a);
+  if (srcReg) {
+    setScalar(out, insn.src, out.regs[insn.src] as typeof sv, b);
+    refineLinked(out, sv, b);
+  }
   // The context length: `i < len` gives i <= len - 1 (the relation that proves ctx accesses).
   const rel = (x: number, y: Extract<Value, { k: 'scalar' }>, cmp: Cmp): void => {
     if (!srcReg || is32) return;
@@ -174,6 +180,8 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
     const base = y.isLen ? 0n : y.lenSlack;
     if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
+    // x < y with y at most the room after p: so is x (room.ts).
+    if (y.room !== undefined) put((v) => roomBelow(v, y, slack === 1n));
     // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
     const d = y.lenDiv;
     if (d !== null) {

@@ -8,6 +8,8 @@ import {
 import type { HelperSignature, InputKind } from './types.js';
 import { type Pass, forgetId, poisonHeap, recordHeap, report } from './pass.js';
 import { ALL_BYTES, SITE_SPAN, heapFill } from './cells.js';
+import { allocSize, withinSize } from './sizes.js';
+import { roomCovers } from './room.js';
 import { clobberStack, stackInit, writeStack } from './stack.js';
 import { analyzeFunction } from './analyze.js';
 import { keptFact, keptValue, keptWrite, readFact, recordFacts, writeKeys } from './kept.js';
@@ -93,7 +95,10 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
         // A length related to the buffer's (len <= buflen - k, k >= the offset) keeps the access inside it.
         const lenArg = spec.kind === 'mem' && spec.len !== undefined && spec.scale === undefined ? st.regs[spec.len] : undefined;
         const related = b.region === 'ctx' && lenArg?.k === 'scalar' && lenArg.lenSlack !== null && b.off.smin >= 0n && b.off.smax <= lenArg.lenSlack;
-        const verdict = related ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
+        // A block allocated with that length plus k bytes, from an offset of at most k (sizes.ts).
+        const sized = lenArg !== undefined && withinSize(b, lenArg);
+        const roomy = b.region === 'ctx' && lenArg !== undefined && roomCovers(b, lenArg);
+        const verdict = related || sized || roomy ? { kind: 'proven' as const } : checkRegion(st, b, 0, len.umin, len.umax, write, env);
         if (verdict.kind !== 'proven') {
           if (write) {
             clobberStack(st);
@@ -153,7 +158,10 @@ export function helperStep(p: Pass, pc: number, sig: HelperSignature, st: State)
     env.heap?.touch?.();
     // my_realloc's block starts as a copy of a block of another site: its fields are anything.
     if (sig.ret.copies) recordHeap(p, heapFill('poison', site, ...ALL_BYTES));
-    r0 = ptrValue('heap', 0, scalarConst(0n), { size: size.umin > U32 ? U32 : size.umin, nullable: true, nid, sites: site < 0 ? null : [site] });
+    const block = ptrValue('heap', 0, scalarConst(0n), { size: size.umin > U32 ? U32 : size.umin, nullable: true, nid, sites: site < 0 ? null : [site] });
+    // At least as many bytes as asked (my_malloc and my_realloc alike), so its size relation too.
+    const sizeOf = allocSize(st.regs[sig.ret.sizeArg]);
+    r0 = sizeOf ? { ...block, sizeOf } : block;
   }
   for (let r = 1; r <= 5; r++) st.regs[r] = UNINIT;
   st.regs[0] = r0;
@@ -189,7 +197,9 @@ function boundedReturn(max: bigint, limit: Value | undefined): Value {
   const lim = limit?.k === 'scalar' && !limit.tainted ? limit : undefined;
   const hi = lim !== undefined && lim.s.umax < max ? lim.s.umax : max;
   const lenSlack = lim === undefined ? null : lim.isLen ? (lim.lenSlack !== null && lim.lenSlack > 0n ? lim.lenSlack : 0n) : lim.lenSlack;
-  return scalarValue(scalarU(0n, hi) ?? SCALAR_UNKNOWN, { lenSlack });
+  const v = scalarValue(scalarU(0n, hi) ?? SCALAR_UNKNOWN, { lenSlack });
+  // At most the limit, so at most the room the limit is (room.ts).
+  return lim?.room !== undefined ? { ...v, room: lim.room } : v;
 }
 
 /**
@@ -220,7 +230,7 @@ export function inputValue(kind: InputKind | undefined, st: State): Value {
   switch (kind) {
     case 'buffer': return ptrValue('ctx', 0, scalarConst(0n), { offSlack: 0n });
     // off = len: `p < end` then bounds p (assume()), the end itself is never dereferenced.
-    case 'buffer_end': return ptrValue('ctx', 0, st.ctxLen, { offSlack: 0n });
+    case 'buffer_end': return { ...ptrValue('ctx', 0, st.ctxLen, { offSlack: 0n }), isEnd: true };
     case 'buffer_len': return scalarValue(st.ctxLen, { isLen: true, lenSlack: 0n });
     default: return UNKNOWN;
   }

@@ -7,6 +7,7 @@ import { UNKNOWN, formatState, type State, type Value } from './state.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
 import { ALL_BYTES, heapFill } from './cells.js';
+import { dropSum } from './sizes.js';
 import type { HeapOptions, HeapWrite, HelperSignature, InputKind, KeptOptions, Policy, ReasonCode, Rejection } from './types.js';
 
 export class TooComplex extends Error {}
@@ -90,14 +91,41 @@ export function readReg(p: Pass, pc: number, st: State, r: number): Value {
 
 /** Drops id (scalar copies) or nid (allocation copies) from every value holding it: the old copies are stale. */
 export function forgetId(st: State, id: number, isNid: boolean): void {
-  const stale = (v: Value | undefined): boolean => v !== undefined && (isNid ? v.k === 'ptr' && v.nid === id : v.k === 'scalar' && v.id === id);
-  const fix = (v: Value): Value => (v.k === 'ptr' ? { ...v, nid: 0 } : v.k === 'scalar' ? { ...v, id: 0 } : v);
+  // A scalar id also leaves the sums, deltas and block sizes that name it (sizes.ts). Plain
+  // loops: this runs at every copy and spill.
+  const stale = (v: Value | undefined): boolean => {
+    if (v === undefined) return false;
+    if (isNid) return v.k === 'ptr' && v.nid === id;
+    if (v.k === 'scalar') return v.id === id || v.sum?.id === id || v.delta?.id === id;
+    return v.k === 'ptr' && v.sizeOf?.id === id;
+  };
+  const fix = (v: Value): Value => (v.k === 'ptr' ? (isNid ? { ...v, nid: 0 } : dropSum(v, id)) : v.k === 'scalar' ? dropSum(v.id === id ? { ...v, id: 0 } : v, id) : v);
+  if (!isNid && !holdsId(st, id)) return;
   for (let r = 0; r < 10; r++) if (stale(st.regs[r])) st.regs[r] = fix(st.regs[r]!);
-  st.frames.forEach((f, i) => {
-    if (!f.slots.some(stale)) return;
-    const slots = f.slots.map((v) => (stale(v) ? fix(v!) : v));
-    st.frames[i] = { slots, masks: f.masks };
-  });
+  for (let i = 0; i < st.frames.length; i++) {
+    const f = st.frames[i]!;
+    let k = 0;
+    while (k < f.slots.length && !stale(f.slots[k])) k++;
+    if (k === f.slots.length) continue;
+    st.frames[i] = { slots: f.slots.map((v) => (stale(v) ? fix(v!) : v)), masks: f.masks };
+  }
+}
+
+/** Whether any value of st holds or names scalar id `id` (no closure: the common answer is no). */
+function holdsId(st: State, id: number): boolean {
+  for (let r = 0; r < 10; r++) {
+    const v = st.regs[r]!;
+    if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+  }
+  for (let i = 0; i < st.frames.length; i++) {
+    const slots = st.frames[i]!.slots;
+    for (let k = 0; k < slots.length; k++) {
+      const v = slots[k];
+      if (v === undefined) continue;
+      if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+    }
+  }
+  return false;
 }
 
 /** Replaces every value with the given id (copies of one scalar, or of one allocation). */

@@ -19,6 +19,9 @@
 import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 import type { Sites } from './types.js';
+import { sameSum } from './sizes.js';
+import { relinkCopies } from './copies.js';
+import { joinRoom, leqRoom } from './room.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -43,6 +46,18 @@ export interface Rel {
   readonly ptr: string | null;
 }
 
+/** val(id) + k: a scalar id's number plus a constant (sizes.ts). */
+export interface SumOf {
+  readonly id: number;
+  readonly k: bigint;
+}
+
+/** value + off(p) <= len - slack for the context pointer p with that pid (room.ts). */
+export interface Room {
+  readonly pid: number;
+  readonly slack: bigint;
+}
+
 export interface ScalarValue {
   readonly k: 'scalar';
   readonly s: Scalar;
@@ -51,6 +66,12 @@ export interface ScalarValue {
   readonly lenSlack: bigint | null;
   readonly lenDiv: LenDiv | null;
   readonly tainted: boolean;
+  /** Exactly val(id) + k (sizes.ts), when known. */
+  readonly sum?: SumOf;
+  /** At most the room after a context pointer (room.ts), when known. */
+  readonly room?: Room;
+  /** val(id) + k modulo 2^64 (delta.ts), when known. */
+  readonly delta?: SumOf;
 }
 
 export interface PtrValue {
@@ -71,6 +92,12 @@ export interface PtrValue {
    * may be any site's. The type-stable allocator keeps every block of a site at its site's layout.
    */
   readonly sites: Sites;
+  /** Heap: the block has at least val(id) + k bytes too (sizes.ts), when known. */
+  readonly sizeOf?: SumOf;
+  /** ctx: an identity its copies share, which rooms name (room.ts). */
+  readonly pid?: number;
+  /** ctx: the offset is the buffer's length exactly (the end input). */
+  readonly isEnd?: boolean;
 }
 
 export interface HandleValue {
@@ -83,13 +110,20 @@ export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleVa
 export const UNINIT: Value = { k: 'uninit' };
 
 export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
-  return { k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false };
+  // Every field present, in one order: values keep one hidden class (joins are the hot path).
+  return {
+    k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false,
+    sum: extra.sum, room: extra.room, delta: extra.delta,
+  };
 }
 
 export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
 
 export function ptrValue(region: RegionKind, index: number, off: Scalar, extra: { size?: bigint; nullable?: boolean; offSlack?: bigint | null; nid?: number; sites?: Sites } = {}): PtrValue {
-  return { k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null };
+  return {
+    k: 'ptr', region, index, size: extra.size ?? 0n, off, offSlack: extra.offSlack ?? null, nullable: extra.nullable ?? false, nid: extra.nid ?? 0, sites: extra.sites ?? null,
+    sizeOf: undefined, pid: undefined, isEnd: undefined,
+  };
 }
 
 /**
@@ -128,7 +162,8 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
     return {
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
-      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted,
+      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
+      delta: sameSum(a.delta, b.delta),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -137,6 +172,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       off: widen ? scalarWiden(a.off, b.off, widen) : scalarJoin(a.off, b.off),
       offSlack: widen && a.offSlack !== b.offSlack ? null : minN(a.offSlack, b.offSlack),
       nullable: a.nullable || b.nullable, nid: a.nid === b.nid ? a.nid : 0, sites: joinSites(a.sites, b.sites),
+      sizeOf: sameSum(a.sizeOf, b.sizeOf), pid: a.pid === b.pid ? a.pid : undefined, isEnd: a.isEnd && b.isEnd,
     };
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what ? a : { k: 'handle', what: 'object' };
@@ -155,12 +191,16 @@ export function leqValue(a: Value, b: Value): boolean {
   if (a.k === 'scalar' && b.k === 'scalar') {
     return scalarLeq(a.s, b.s) && (b.id === 0 || a.id === b.id) && (!b.isLen || a.isLen)
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
-      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted);
+      && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
+      && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room)
+      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
       && (b.offSlack === null || (a.offSlack !== null && a.offSlack >= b.offSlack)) && (!a.nullable || b.nullable)
-      && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites);
+      && (b.nid === 0 || a.nid === b.nid) && leqSites(a.sites, b.sites)
+      && (b.sizeOf === undefined || sameSum(a.sizeOf, b.sizeOf) !== undefined)
+      && (b.pid === undefined || a.pid === b.pid) && (!b.isEnd || a.isEnd === true);
   }
   if (a.k === 'handle' && b.k === 'handle') return a.what === b.what || b.what === 'object';
   if (a.k === 'scalar' && a.s.umax === 0n && !a.tainted && b.k === 'ptr') return b.nullable;
@@ -176,13 +216,14 @@ export function formatValue(v: Value): string {
       if (v.isLen) s += '=len';
       else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
       if (v.lenDiv !== null) s += `<=${v.lenDiv.m === 1n ? '' : `${v.lenDiv.m}*`}len/${v.lenDiv.q}-${v.lenDiv.s}`;
+      if (v.room) s += `<=room#${v.room.pid}-${v.room.slack}`;
       if (v.tainted) s += '(maybe address)';
       return s;
     }
     case 'ptr': {
       const r = v.region === 'stack' ? `stack${v.index === 0 ? '' : `#${v.index}`}` : v.region === 'data' ? `data#${v.index}` : v.region === 'heap' ? `heap(${v.size})` : 'ctx';
       const off = isConst(v.off) ? formatScalar(v.off) : formatScalar(v.off);
-      return `${v.nullable ? 'ptr_or_null' : 'ptr'}(${r}${off === '0' ? '' : `${off.startsWith('-') ? '' : '+'}${off}`}${v.offSlack !== null ? ` <=len-${v.offSlack}` : ''})`;
+      return `${v.nullable ? 'ptr_or_null' : 'ptr'}(${r}${off === '0' ? '' : `${off.startsWith('-') ? '' : '+'}${off}`}${v.offSlack !== null ? ` <=len-${v.offSlack}` : ''}${v.pid !== undefined ? ` #${v.pid}` : ''})`;
     }
     case 'handle': return `handle(${v.what})`;
   }
@@ -332,6 +373,7 @@ export function joinState(a: State, b: State, widen?: readonly bigint[], hull = 
   // Widening forgets the bound a relation with the length implies (a counter below len / q
   // widened to 2^63): put it back, or the offsets related to the counter lose their bound too.
   if (widen) for (let i = 0; i < regs.length; i++) regs[i] = capByLen(regs[i]!, ctxLen);
+  relinkCopies(a, b, regs, frames);
   return { regs, frames, ctxLen, rels: joinRels(a, b, hull), inits: joinInits(a, b, widen !== undefined) };
 }
 
