@@ -29,7 +29,7 @@ import {
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { frameSlots } from './slots.js';
-import { planChecks, type MergedCheck } from './checks.js';
+import { isAccess, planChecks, type CheckPlan, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
 import { liveRegisters, type Liveness } from './liveness.js';
 import { versionLoops, type LoopGuard } from './versioning.js';
@@ -150,8 +150,12 @@ export class FunctionGen implements BlockEmitter {
     this.code = new Code(256 + 48 * insns);
   }
 
-  /** The function body: the structured code inside a bail block inside a fault block. */
-  emit(): Code {
+  /**
+   * The function body: the structured code inside a bail block inside a fault block, and the
+   * prologue that goes before it (built last, as the body decides the locals; encodeModule joins
+   * the two, so the body is not copied once more here).
+   */
+  emit(): { prologue: Code; body: Code } {
     const c = this.code;
     open(this, Op.block, { kind: 'other' }); // fault: leave with dummy results
     open(this, Op.block, { kind: 'other' }); // bail: hand over to the interpreter
@@ -168,14 +172,14 @@ export class FunctionGen implements BlockEmitter {
     // A fault or a hand-over: the frame in memory as the interpreter would have left it.
     this.flushSlots(c);
     for (let i = 0; i < 6; i++) c.i64Const(0);
-    // Prologue: the fuel. The body is emitted first, as it decides the locals.
-    const out = new Code(c.len + 16);
+    // Prologue: the fuel.
+    const out = new Code(32 + 12 * this.slots.size);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
     if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
     // Slots in locals start as memory holds them: a read before any write sees what the interpreter would.
     this.slots.forEach((l, off) => out.i32Const(0).mem(Op.i64_load, 0, this.ctx.stackTop + off).set(l));
-    return out.bytes(c.view());
+    return { prologue: out, body: c };
   }
 
   /** Stores the slots kept in locals back into the frame (slots.ts). */
@@ -221,26 +225,27 @@ export class FunctionGen implements BlockEmitter {
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
-    const frame = frameAccesses(block, insns, info, this.ctx.frameSize);
+    // A block without loads or stores (most of a pluglet's blocks) needs no check planning.
+    const access = hasAccess(block.pcs, info);
+    const frame = access ? frameAccesses(block, insns, info, this.ctx.frameSize) : NO_INDICES;
     // Accesses needing no check at all: in the current frame, or proven by the verifier. Merged
     // groups are formed from the rest only.
     const proven = this.ctx.proven;
     let free: ReadonlySet<number> = frame;
-    if ((proven && proven.size > 0) || block.fast) {
+    if (access && ((proven && proven.size > 0) || block.fast)) {
       const both = new Set(frame);
       for (let i = 0; i < block.pcs.length; i++) if (proven?.has(block.pcs[i]!) || block.fast?.has(i)) both.add(i);
       free = both;
     }
-    const checks = planChecks(block, segs, insns, info, free);
+    const checks = access ? planChecks(block, segs, insns, info, free) : NO_CHECKS;
     const stats = this.ctx.stats;
     // A loop's fast copy counts apart: the other counts describe the code every run can take.
     if (stats && block.guard) stats.guards++;
     if (stats && block.fast) {
       for (let i = 0; i < block.pcs.length; i++) if (block.fast.has(i) && !frame.has(i)) stats.versioned++;
-    } else if (stats) {
+    } else if (stats && access) {
       for (let i = 0; i < block.pcs.length; i++) {
-        const op = info[block.pcs[i]!]!;
-        if (op.kind !== 'ldx' && op.kind !== 'ldxs' && op.kind !== 'st' && op.kind !== 'stx' && op.kind !== 'atomic') continue;
+        if (!isAccess(info[block.pcs[i]!]!)) continue;
         if (frame.has(i)) stats.frame++;
         else if (free.has(i)) stats.proven++;
         else if (checks.covered.has(i)) stats.merged++;
@@ -252,9 +257,11 @@ export class FunctionGen implements BlockEmitter {
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
-      const m = checks.merged.get(i);
-      if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
-      this.unchecked = checks.covered.has(i) || free.has(i);
+      if (access) {
+        const m = checks.merged.get(i);
+        if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
+        this.unchecked = checks.covered.has(i) || free.has(i);
+      }
       this.insn(pc, insns[pc]!, info[pc]!);
     }
     this.unchecked = false;
@@ -905,6 +912,16 @@ const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
   [JMP_JSGT, [Op.i32_gt_s, Op.i64_gt_s]], [JMP_JSGE, [Op.i32_ge_s, Op.i64_ge_s]],
   [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
 ]);
+
+const NO_INDICES: ReadonlySet<number> = new Set();
+const NO_CHECKS: CheckPlan = { merged: new Map(), covered: new Set() };
+
+
+/** Whether any instruction of a block loads or stores. */
+function hasAccess(pcs: number[], info: (OpInfo | undefined)[]): boolean {
+  for (let i = 0; i < pcs.length; i++) if (isAccess(info[pcs[i]!]!)) return true;
+  return false;
+}
 
 function loadOp(size: number, signed: boolean): number {
   if (size === 8) return Op.i64_load;

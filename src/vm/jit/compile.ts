@@ -154,9 +154,9 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       stats: checks,
       fixedFrame: topOnly.has(FIRST_FUNC + fi),
     });
-    const body = gen.emit();
+    const { prologue, body } = gen.emit();
     if (!f.cfg.reducible) irreducible++;
-    spec.functions.push({ type: T_FUNC, locals: gen.locals, body });
+    spec.functions.push({ type: T_FUNC, locals: gen.locals, body, prologue });
   });
   image.programs.forEach((_, pi) => {
     // Function indices count the one imported function first.

@@ -79,7 +79,9 @@ export function frameAccesses(block: Block, insns: Insn[], info: (OpInfo | undef
   const out = new Set<number>();
   const regs: Value[] = new Array(11).fill(undefined);
   regs[10] = { t: 'fp', lo: 0, hi: 0 };
-  block.pcs.forEach((pc, idx) => {
+  const pcs = block.pcs;
+  for (let idx = 0; idx < pcs.length; idx++) {
+    const pc = pcs[idx]!;
     const i = insns[pc]!;
     const op = info[pc]!;
     const load = op.kind === 'ldx' || op.kind === 'ldxs';
@@ -113,6 +115,6 @@ export function frameAccesses(block: Block, insns: Insn[], info: (OpInfo | undef
         // neg, end, lddw, ldxs and anything else: an unknown value in dst.
         if (op.kind !== 'ja' && op.kind !== 'ja32' && op.kind !== 'jcond' && op.kind !== 'exit') regs[i.dst] = undefined;
     }
-  });
+  }
   return out;
 }

@@ -78,8 +78,8 @@ class Structurer {
   private readonly header: boolean[];
   private readonly mergeChildren: number[][];
   /** Index in e.labels of the open `block` followed by block b, and of the `loop` headed by b (-1: none). */
-  private readonly followAt: Int32Array;
-  private readonly headAt: Int32Array;
+  private readonly followAt: number[];
+  private readonly headAt: number[];
   private readonly steps: Step[] = [];
 
   constructor(private readonly cfg: Cfg, private readonly e: BlockEmitter) {
@@ -89,8 +89,9 @@ class Structurer {
     this.mergeChildren = Array.from({ length: n }, () => []);
     // Children in decreasing RPO order: the first one's block is outermost, its code last.
     for (let i = n - 1; i > 0; i--) if (this.merge[i]) this.mergeChildren[cfg.idom[i]!]!.push(i);
-    this.followAt = new Int32Array(n).fill(-1);
-    this.headAt = new Int32Array(n).fill(-1);
+    // Plain arrays: small, made once per function, where a typed array costs more to allocate.
+    this.followAt = new Array<number>(n).fill(-1);
+    this.headAt = new Array<number>(n).fill(-1);
   }
 
   run(): void {
