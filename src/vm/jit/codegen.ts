@@ -119,8 +119,8 @@ export class FunctionGen implements BlockEmitter {
   readonly locals: ValType[] = [...FIXED_LOCALS];
 
   private readonly fuel: Segment[][];
-  /** Registers live before each instruction of each block (liveness.ts), for the bails. */
-  private readonly live: Liveness;
+  /** Registers live before each instruction of each block (liveness.ts), for the bails in loops. */
+  private readonly live: Liveness | undefined;
   /** The block being emitted. */
   private block = 0;
   /** Whether the access being translated is covered by a merged check. */
@@ -132,12 +132,18 @@ export class FunctionGen implements BlockEmitter {
 
   constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
     // Small innermost loops get a copy whose accesses a guard before the loop checks (versioning.ts).
-    cfg = versionLoops(cfg, ctx.prog, ctx.proven);
+    // Analyses a function cannot use are skipped: the first plugin of a process pays V8's
+    // compilation of every translator function it runs (docs/BENCHMARKS.md "cold start").
+    const sh = shape(cfg, ctx.prog.info);
+    const loops = (sh & HAS_LOOP) !== 0;
+    if (loops) cfg = versionLoops(cfg, ctx.prog, ctx.proven);
     this.cfg = cfg;
     this.fuel = planFuel(cfg, ctx.prog.info);
-    this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
+    // Bails read liveness only inside loops; a function without any (most pluglets) skips it.
+    this.live = loops ? liveRegisters(cfg, ctx.prog.insns, ctx.prog.info) : undefined;
     // Only with a constant r10: the prologue and the exits then address the slots directly.
-    if (ctx.fixedFrame) {
+    // With a call anywhere, a callee or helper may read the frame: frameSlots keeps none then.
+    if (ctx.fixedFrame && (sh & HAS_CALL) === 0) {
       const offs = frameSlots(cfg, ctx.prog.insns, ctx.prog.info, ctx.frameSize);
       for (let k = 0; k < offs.length; k++) {
         this.slots.set(offs[k]!, PARAMS.length + this.locals.length);
@@ -204,8 +210,11 @@ export class FunctionGen implements BlockEmitter {
    */
   private bail(k: number, pc: number, inLoop = true): void {
     const c = this.code;
-    const live = this.live.live[this.live.start[this.block]! + k]!;
-    if (inLoop) for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    const lv = this.live;
+    if (inLoop && lv) {
+      const live = lv.live[lv.start[this.block]! + k]!;
+      for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    }
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
   }
@@ -912,6 +921,27 @@ const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
   [JMP_JSGT, [Op.i32_gt_s, Op.i64_gt_s]], [JMP_JSGE, [Op.i32_ge_s, Op.i64_ge_s]],
   [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
 ]);
+
+const HAS_LOOP = 1;
+const HAS_CALL = 2;
+
+/**
+ * HAS_LOOP if the CFG has a retreating edge (a loop, or an irreducible cycle), HAS_CALL if an
+ * instruction calls (a helper or a local function) or is not a known instruction.
+ */
+function shape(cfg: Cfg, info: (OpInfo | undefined)[]): number {
+  const blocks = cfg.blocks;
+  let sh = 0;
+  for (let b = 0; b < blocks.length; b++) {
+    const { preds, pcs } = blocks[b]!;
+    for (let j = 0; j < preds.length; j++) if (preds[j]! >= b) sh |= HAS_LOOP;
+    for (let k = 0; k < pcs.length; k++) {
+      const kind = info[pcs[k]!]?.kind;
+      if (kind === undefined || kind === 'call' || kind === 'callx') sh |= HAS_CALL;
+    }
+  }
+  return sh;
+}
 
 const NO_INDICES: ReadonlySet<number> = new Set();
 const NO_CHECKS: CheckPlan = { merged: new Map(), covered: new Set() };

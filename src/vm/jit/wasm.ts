@@ -113,8 +113,17 @@ export class Bytes {
 
   /** A UTF-8 name (spec §5.2.4). */
   name(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.u32(b.length).bytes(b);
+    // The JIT's names (env, helper, memory, p0...) are ASCII, one byte per character; a
+    // TextEncoder would only add Node's encoder code to the first plugin's cold path.
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      const b = new TextEncoder().encode(s);
+      return this.u32(b.length).bytes(b);
+    }
+    this.u32(s.length).room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
   /** The bytes written so far (a view, not a copy). */
