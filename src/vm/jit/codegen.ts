@@ -266,12 +266,14 @@ export class FunctionGen implements BlockEmitter {
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
-      if (access) {
+      const op = info[pc]!;
+      // Only accesses have checks to merge or to drop.
+      if (access && isAccess(op)) {
         const m = checks.merged.get(i);
-        if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
+        if (m) this.mergedCheck(i, pc, insns[pc]!, op, m);
         this.unchecked = checks.covered.has(i) || free.has(i);
       }
-      this.insn(pc, insns[pc]!, info[pc]!);
+      this.insn(pc, insns[pc]!, op);
     }
     this.unchecked = false;
     if (k < segs.length) this.charge(segs[k]!);
@@ -408,19 +410,27 @@ export class FunctionGen implements BlockEmitter {
     }
   }
 
+  /** The source operand of a 64-bit ALU instruction: the register or the sign-extended immediate. */
+  private operand64(i: Insn, op: OpInfo): void {
+    if (op.srcReg) this.code.get(i.src);
+    else this.code.i64Const(i.imm);
+  }
+
+  /** The source operand of a 32-bit ALU instruction: the register's low half or the immediate. */
+  private operand32(i: Insn, op: OpInfo): void {
+    if (op.srcReg) this.code.get(i.src).op(Op.i32_wrap_i64);
+    else this.code.i32Const(i.imm);
+  }
+
   private alu64(i: Insn, op: OpInfo): void {
     const c = this.code;
     const d = i.dst;
     const code = i.opcode & 0xf0;
-    const b = (): void => {
-      if (op.srcReg) c.get(i.src);
-      else c.i64Const(i.imm);
-    };
     // Wasm masks shift counts modulo 64 like RFC 9669 §4.1 asks.
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
       c.get(d);
-      b();
+      this.operand64(i, op);
       c.op(simple[1]).set(d);
       return;
     }
@@ -471,18 +481,11 @@ export class FunctionGen implements BlockEmitter {
     const c = this.code;
     const d = i.dst;
     const code = i.opcode & 0xf0;
-    const a = (): void => {
-      c.get(d).op(Op.i32_wrap_i64);
-    };
-    const b = (): void => {
-      if (op.srcReg) c.get(i.src).op(Op.i32_wrap_i64);
-      else c.i32Const(i.imm);
-    };
     // ALU32 results are zero-extended into the 64-bit register (RFC 9669 §4.1).
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
-      a();
-      b();
+      c.get(d).op(Op.i32_wrap_i64);
+      this.operand32(i, op);
       c.op(simple[0]).op(Op.i64_extend_i32_u).set(d);
       return;
     }
@@ -503,24 +506,24 @@ export class FunctionGen implements BlockEmitter {
         if (i.imm === 0) c.i64Const(0);
         else if (signed && i.imm === -1) {
           c.i32Const(0);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.op(Op.i32_sub).op(Op.i64_extend_i32_u);
         } else {
-          a();
-          b();
+          c.get(d).op(Op.i32_wrap_i64);
+          this.operand32(i, op);
           c.op(signed ? Op.i32_div_s : Op.i32_div_u).op(Op.i64_extend_i32_u);
         }
       } else {
-        b();
+        this.operand32(i, op);
         c.tee(L_X).op(Op.i32_eqz).if(I64).i64Const(0).op(Op.else);
         if (signed) {
           c.get(L_X).i32Const(-1).op(Op.i32_eq).if(I32).i32Const(0);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.op(Op.i32_sub).op(Op.else);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.get(L_X).op(Op.i32_div_s).end();
         } else {
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.get(L_X).op(Op.i32_div_u);
         }
         c.op(Op.i64_extend_i32_u).end();
@@ -530,17 +533,17 @@ export class FunctionGen implements BlockEmitter {
     }
     if (code === ALU_MOD) {
       if (!op.srcReg) {
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         if (i.imm !== 0) {
-          b();
+          this.operand32(i, op);
           c.op(signed ? Op.i32_rem_s : Op.i32_rem_u);
         }
       } else {
-        b();
+        this.operand32(i, op);
         c.tee(L_X).op(Op.i32_eqz).if(I32);
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         c.op(Op.else);
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         c.get(L_X).op(signed ? Op.i32_rem_s : Op.i32_rem_u).end();
       }
       c.op(Op.i64_extend_i32_u).set(d);
