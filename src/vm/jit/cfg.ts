@@ -138,11 +138,13 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   if (seen[n + 1] && leaders[n + 1]) starts.push(entry < 0 ? entry : -1);
   for (let pc = 0; pc <= n; pc++) if (seen[pc] && leaders[pc]) starts.push(pc);
   const index = new Int32Array(n + 2);
-  const raw: Block[] = starts.map((start, i) => {
+  const raw: Block[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
     index[at(start)] = i;
     // Every block has the same fields, in one order: the translator's code sees one object shape.
-    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined };
-  });
+    raw.push({ start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined });
+  }
   for (let r = 0; r < raw.length; r++) {
     const b = raw[r]!;
     let pc = b.start;
@@ -174,14 +176,14 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
       pc = next;
     }
   }
-  const succOf = (b: Block): number[] => {
-    const e = b.exit;
-    if (e.kind === 'jump') return [index[at(e.target)]!];
-    if (e.kind === 'cond') return e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!];
-    return [];
-  };
-
-  return orderBlocks(raw, raw.map(succOf), index[at(entry)]!, [...callees]);
+  const succs: number[][] = [];
+  for (let r = 0; r < raw.length; r++) {
+    const e = raw[r]!.exit;
+    if (e.kind === 'jump') succs.push([index[at(e.target)]!]);
+    else if (e.kind === 'cond') succs.push(e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!]);
+    else succs.push([]);
+  }
+  return orderBlocks(raw, succs, index[at(entry)]!, Array.from(callees));
 }
 
 /**
@@ -211,9 +213,18 @@ function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: n
   }
   order.reverse();
   const rpo: number[] = new Array<number>(raw.length).fill(-1);
-  order.forEach((b, i) => (rpo[b] = i));
-  const blocks = order.map((b) => raw[b]!);
-  blocks.forEach((b, i) => (b.succs = succs0[order[i]!]!.map((s) => rpo[s]!)));
+  for (let i = 0; i < order.length; i++) rpo[order[i]!] = i;
+  // Indexed loops, no callbacks: each would be one more function for V8 to compile lazily in
+  // the first translation of a process (the cold start).
+  const blocks: Block[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const b = raw[order[i]!]!;
+    const s0 = succs0[order[i]!]!;
+    const succs: number[] = [];
+    for (let j = 0; j < s0.length; j++) succs.push(rpo[s0[j]!]!);
+    b.succs = succs;
+    blocks.push(b);
+  }
   for (let i = 0; i < blocks.length; i++) {
     const succs = blocks[i]!.succs;
     for (let j = 0; j < succs.length; j++) blocks[succs[j]!]!.preds.push(i);

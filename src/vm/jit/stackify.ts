@@ -84,9 +84,18 @@ class Structurer {
 
   constructor(private readonly cfg: Cfg, private readonly e: BlockEmitter) {
     const n = cfg.blocks.length;
-    this.merge = cfg.blocks.map((b, i) => b.preds.filter((p) => p < i).length >= 2);
-    this.header = cfg.blocks.map((b, i) => b.preds.some((p) => p >= i));
-    this.mergeChildren = Array.from({ length: n }, () => []);
+    // Indexed loops, no callbacks (each one more function for V8 to compile at a cold start).
+    this.merge = [];
+    this.header = [];
+    this.mergeChildren = [];
+    for (let i = 0; i < n; i++) {
+      const preds = cfg.blocks[i]!.preds;
+      let forward = 0;
+      for (let j = 0; j < preds.length; j++) if (preds[j]! < i) forward++;
+      this.merge.push(forward >= 2);
+      this.header.push(forward < preds.length);
+      this.mergeChildren.push([]);
+    }
     // Children in decreasing RPO order: the first one's block is outermost, its code last.
     for (let i = n - 1; i > 0; i--) if (this.merge[i]) this.mergeChildren[cfg.idom[i]!]!.push(i);
     // Plain arrays: small, made once per function, where a typed array costs more to allocate.
