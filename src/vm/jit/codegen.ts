@@ -131,11 +131,12 @@ export class FunctionGen implements BlockEmitter {
   private readonly cfg: Cfg;
 
   constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
-    // Small innermost loops get a copy whose accesses a guard before the loop checks (versioning.ts).
     // Analyses a function cannot use are skipped: the first plugin of a process pays V8's
-    // compilation of every translator function it runs (docs/BENCHMARKS.md "cold start").
+    // compilation of every translator function it runs (docs/BENCHMARKS.md "Start-up:
+    // translation, compilation, instantiation").
     const sh = shape(cfg, ctx.prog.info);
     const loops = (sh & HAS_LOOP) !== 0;
+    // Small innermost loops get a copy whose accesses a guard before the loop checks (versioning.ts).
     if (loops) cfg = versionLoops(cfg, ctx.prog, ctx.proven);
     this.cfg = cfg;
     this.fuel = planFuel(cfg, ctx.prog.info);
