@@ -257,8 +257,8 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     sizes.push(size);
     codeLen += u32Size(size) + size;
   }
-  const out = new Bytes(codeLen + 1024);
-  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  // The small sections go to `head` first, so that the output can be allocated at its exact size.
+  const head = new Bytes(512);
   const tmp = new Bytes(512);
 
   tmp.u32(m.types.length);
@@ -268,22 +268,24 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     tmp.u32(t.results.length);
     for (const r of t.results) tmp.byte(r);
   }
-  section(out, 1, tmp);
+  section(head, 1, tmp);
 
   tmp.u32(m.imports.length + 1);
   for (const i of m.imports) tmp.name(i.module).name(i.name).byte(0x00).u32(i.type);
   // Memory import with limits {min 0, no max}: the Vm's memory of whatever size it has.
   tmp.name(m.memory.module).name(m.memory.name).byte(0x02).byte(0x00).u32(0);
-  section(out, 2, tmp);
+  section(head, 2, tmp);
 
   tmp.u32(m.functions.length);
   for (const f of m.functions) tmp.u32(f.type);
-  section(out, 3, tmp);
+  section(head, 3, tmp);
 
   tmp.u32(m.exports.length);
   for (const e of m.exports) tmp.name(e.name).byte(0x00).u32(e.func);
-  section(out, 7, tmp);
+  section(head, 7, tmp);
 
+  const out = new Bytes(8 + head.len + 1 + u32Size(codeLen) + codeLen);
+  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])).bytes(head.view());
   out.byte(10).u32(codeLen).u32(m.functions.length);
   for (let f = 0; f < m.functions.length; f++) {
     const r = runs[f]!;
@@ -293,7 +295,8 @@ export function encodeModule(m: ModuleSpec): Uint8Array {
     if (fn.prologue) out.bytes(fn.prologue.view());
     out.bytes(fn.body.view()).byte(Op.end);
   }
-  return out.view().slice();
+  // Exactly full unless a size above is wrong: then a copy of what was written, still valid.
+  return out.len === out.buf.length ? out.buf : out.view().slice();
 }
 
 /** Writes a section from the scratch buffer `content`, and empties it for the next one. */
