@@ -56,6 +56,19 @@ export interface DecodedProgram {
   wideTail: Uint8Array;
 }
 
+/**
+ * The opcode table as an array by opcode byte, each row copied into one object shape: the
+ * table's own rows come in several (with and without `size`), and every `op.kind` the
+ * translator reads through them was then a polymorphic load.
+ */
+const INFO: readonly (OpInfo | undefined)[] = (() => {
+  const t: (OpInfo | undefined)[] = new Array<OpInfo | undefined>(256).fill(undefined);
+  OPCODES.forEach((o, opcode) => {
+    t[opcode] = { opcode: o.opcode, kind: o.kind, name: o.name, group: o.group, version: o.version, size: o.size, is32: o.is32, srcReg: o.srcReg };
+  });
+  return t;
+})();
+
 export function decodeProgram(code: Uint8Array): DecodedProgram {
   const n = code.length >> 3;
   const insns: Insn[] = new Array(n);
@@ -63,7 +76,7 @@ export function decodeProgram(code: Uint8Array): DecodedProgram {
   const wideTail = new Uint8Array(n);
   for (let pc = 0; pc < n; pc++) {
     insns[pc] = decodeInsn(code, pc);
-    info[pc] = OPCODES.get(insns[pc]!.opcode);
+    info[pc] = INFO[insns[pc]!.opcode];
     if (insns[pc]!.opcode === OP_LDDW && !wideTail[pc] && pc + 1 < n) wideTail[pc + 1] = 1;
   }
   return { insns, info, wideTail };
@@ -94,27 +107,30 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   const callees = new Set<number>();
   const work = [entry];
   while (work.length > 0) {
-    const pc = work.pop()!;
-    if (seen[at(pc)]) continue;
-    seen[at(pc)] = 1;
-    if (!runnable(p, pc)) continue;
-    const kind = p.info[pc]!.kind;
-    const t = target(p, pc);
-    const next = pc + (p.insns[pc]!.opcode === OP_LDDW ? 2 : 1);
-    if (kind === 'exit') continue;
-    if (kind === 'ja' || kind === 'ja32') {
-      leaders[at(t!)] = 1;
-      work.push(t!);
-      continue;
+    // Straight-line code is walked in place; only jumps add to the work list.
+    for (let pc = work.pop()!; ;) {
+      if (seen[at(pc)]) break;
+      seen[at(pc)] = 1;
+      if (!runnable(p, pc)) break;
+      const kind = p.info[pc]!.kind;
+      const next = pc + (p.insns[pc]!.opcode === OP_LDDW ? 2 : 1);
+      if (kind === 'exit') break;
+      if (kind === 'ja' || kind === 'ja32') {
+        const t = target(p, pc)!;
+        leaders[at(t)] = 1;
+        work.push(t);
+        break;
+      }
+      if (kind === 'jcond') {
+        const t = target(p, pc)!;
+        leaders[at(t)] = 1;
+        leaders[at(next)] = 1;
+        work.push(t, next);
+        break;
+      }
+      if (kind === 'call' && p.insns[pc]!.src === CALL_LOCAL) callees.add(pc + 1 + p.insns[pc]!.imm);
+      pc = next;
     }
-    if (kind === 'jcond') {
-      leaders[at(t!)] = 1;
-      leaders[at(next)] = 1;
-      work.push(t!, next);
-      continue;
-    }
-    if (kind === 'call' && p.insns[pc]!.src === CALL_LOCAL) callees.add(pc + 1 + p.insns[pc]!.imm);
-    work.push(next);
   }
 
   // 2. Blocks: from each leader to the next leader or terminator.
@@ -122,11 +138,13 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
   if (seen[n + 1] && leaders[n + 1]) starts.push(entry < 0 ? entry : -1);
   for (let pc = 0; pc <= n; pc++) if (seen[pc] && leaders[pc]) starts.push(pc);
   const index = new Int32Array(n + 2);
-  const raw: Block[] = starts.map((start, i) => {
+  const raw: Block[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
     index[at(start)] = i;
     // Every block has the same fields, in one order: the translator's code sees one object shape.
-    return { start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined };
-  });
+    raw.push({ start, pcs: [], exit: { kind: 'exit' }, succs: [], preds: [], fast: undefined, guard: undefined });
+  }
   for (let r = 0; r < raw.length; r++) {
     const b = raw[r]!;
     let pc = b.start;
@@ -158,14 +176,14 @@ export function buildCfg(p: DecodedProgram, entry: number): Cfg {
       pc = next;
     }
   }
-  const succOf = (b: Block): number[] => {
-    const e = b.exit;
-    if (e.kind === 'jump') return [index[at(e.target)]!];
-    if (e.kind === 'cond') return e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!];
-    return [];
-  };
-
-  return orderBlocks(raw, raw.map(succOf), index[at(entry)]!, [...callees]);
+  const succs: number[][] = [];
+  for (let r = 0; r < raw.length; r++) {
+    const e = raw[r]!.exit;
+    if (e.kind === 'jump') succs.push([index[at(e.target)]!]);
+    else if (e.kind === 'cond') succs.push(e.taken === e.next ? [index[at(e.taken)]!] : [index[at(e.taken)]!, index[at(e.next)]!]);
+    else succs.push([]);
+  }
+  return orderBlocks(raw, succs, index[at(entry)]!, Array.from(callees));
 }
 
 /**
@@ -194,17 +212,27 @@ function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: n
     }
   }
   order.reverse();
-  const rpo = new Int32Array(raw.length).fill(-1);
-  order.forEach((b, i) => (rpo[b] = i));
-  const blocks = order.map((b) => raw[b]!);
-  blocks.forEach((b, i) => (b.succs = succs0[order[i]!]!.map((s) => rpo[s]!)));
+  const rpo: number[] = new Array<number>(raw.length).fill(-1);
+  for (let i = 0; i < order.length; i++) rpo[order[i]!] = i;
+  // Indexed loops, no callbacks: each would be one more function for V8 to compile lazily in
+  // the first translation of a process (the cold start).
+  const blocks: Block[] = [];
+  for (let i = 0; i < order.length; i++) {
+    const b = raw[order[i]!]!;
+    const s0 = succs0[order[i]!]!;
+    const succs: number[] = [];
+    for (let j = 0; j < s0.length; j++) succs.push(rpo[s0[j]!]!);
+    b.succs = succs;
+    blocks.push(b);
+  }
   for (let i = 0; i < blocks.length; i++) {
     const succs = blocks[i]!.succs;
     for (let j = 0; j < succs.length; j++) blocks[succs[j]!]!.preds.push(i);
   }
 
   // 4. Dominators (Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm"), over RPO indices.
-  const idom = new Int32Array(blocks.length).fill(-1);
+  // A plain array: the Cfg keeps it, and copying a typed array into one showed in profiles.
+  const idom: number[] = new Array<number>(blocks.length).fill(-1);
   idom[0] = 0;
   const intersect = (a: number, b: number): number => {
     while (a !== b) {
@@ -238,5 +266,5 @@ function orderBlocks(raw: Block[], succs0: number[][], entry: number, callees: n
     const succs = blocks[i]!.succs;
     for (let j = 0; j < succs.length; j++) if (succs[j]! <= i && !dominates(succs[j]!, i)) reducible = false;
   }
-  return { blocks, idom: [...idom], reducible, callees };
+  return { blocks, idom, reducible, callees };
 }

@@ -31,23 +31,32 @@ export interface CheckPlan {
   covered: Set<number>;
 }
 
+/** Whether an instruction loads or stores (what needs a region check). */
+export function isAccess(op: OpInfo): boolean {
+  return op.kind === 'ldx' || op.kind === 'ldxs' || op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic';
+}
+
 /** `inFrame`: block indices of accesses that need no check at all (ranges.ts). */
 export function planChecks(block: Block, segs: Segment[], insns: Insn[], info: (OpInfo | undefined)[], inFrame: ReadonlySet<number>): CheckPlan {
   const merged = new Map<number, MergedCheck>();
   const covered = new Set<number>();
   const generation = new Int32Array(11);
+  const groups = new Map<number, number[]>();
   for (let s = 0; s < segs.length; s++) {
     const seg = segs[s]!;
     const end = s + 1 < segs.length ? segs[s + 1]!.first : block.pcs.length;
+    // Fewer than two accesses to check: nothing to merge.
+    let checkable = 0;
+    for (let i = seg.first; i < end && checkable < 2; i++) if (isAccess(info[block.pcs[i]!]!) && !inFrame.has(i)) checkable++;
+    if (checkable < 2) continue;
     generation.fill(0);
-    const groups = new Map<number, number[]>();
+    groups.clear();
     for (let i = seg.first; i < end; i++) {
       const pc = block.pcs[i]!;
       const insn = insns[pc]!;
       const op = info[pc]!;
-      const load = op.kind === 'ldx' || op.kind === 'ldxs';
-      if (load || op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic') {
-        const base = load ? insn.src : insn.dst;
+      if (isAccess(op)) {
+        const base = op.kind === 'ldx' || op.kind === 'ldxs' ? insn.src : insn.dst;
         if (!inFrame.has(i)) {
           const key = base * 65536 + generation[base]!;
           const g = groups.get(key);

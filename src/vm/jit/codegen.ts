@@ -29,7 +29,7 @@ import {
 import type { Cfg, DecodedProgram } from './cfg.js';
 import { planFuel, type Segment } from './fuel.js';
 import { frameSlots } from './slots.js';
-import { planChecks, type MergedCheck } from './checks.js';
+import { isAccess, planChecks, type CheckPlan, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
 import { liveRegisters, type Liveness } from './liveness.js';
 import { versionLoops, type LoopGuard } from './versioning.js';
@@ -119,8 +119,8 @@ export class FunctionGen implements BlockEmitter {
   readonly locals: ValType[] = [...FIXED_LOCALS];
 
   private readonly fuel: Segment[][];
-  /** Registers live before each instruction of each block (liveness.ts), for the bails. */
-  private readonly live: Liveness;
+  /** Registers live before each instruction of each block (liveness.ts), for the bails in loops. */
+  private readonly live: Liveness | undefined;
   /** The block being emitted. */
   private block = 0;
   /** Whether the access being translated is covered by a merged check. */
@@ -131,13 +131,20 @@ export class FunctionGen implements BlockEmitter {
   private readonly cfg: Cfg;
 
   constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
+    // Analyses a function cannot use are skipped: the first plugin of a process pays V8's
+    // compilation of every translator function it runs (docs/BENCHMARKS.md "Start-up:
+    // translation, compilation, instantiation").
+    const sh = shape(cfg, ctx.prog.info);
+    const loops = (sh & HAS_LOOP) !== 0;
     // Small innermost loops get a copy whose accesses a guard before the loop checks (versioning.ts).
-    cfg = versionLoops(cfg, ctx.prog, ctx.proven);
+    if (loops) cfg = versionLoops(cfg, ctx.prog, ctx.proven);
     this.cfg = cfg;
     this.fuel = planFuel(cfg, ctx.prog.info);
-    this.live = liveRegisters(cfg, ctx.prog.insns, ctx.prog.info);
+    // Bails read liveness only inside loops; a function without any (most pluglets) skips it.
+    this.live = loops ? liveRegisters(cfg, ctx.prog.insns, ctx.prog.info) : undefined;
     // Only with a constant r10: the prologue and the exits then address the slots directly.
-    if (ctx.fixedFrame) {
+    // With a call anywhere, a callee or helper may read the frame: frameSlots keeps none then.
+    if (ctx.fixedFrame && (sh & HAS_CALL) === 0) {
       const offs = frameSlots(cfg, ctx.prog.insns, ctx.prog.info, ctx.frameSize);
       for (let k = 0; k < offs.length; k++) {
         this.slots.set(offs[k]!, PARAMS.length + this.locals.length);
@@ -150,8 +157,12 @@ export class FunctionGen implements BlockEmitter {
     this.code = new Code(256 + 48 * insns);
   }
 
-  /** The function body: the structured code inside a bail block inside a fault block. */
-  emit(): Code {
+  /**
+   * The function body: the structured code inside a bail block inside a fault block, and the
+   * prologue that goes before it (built last, as the body decides the locals; encodeModule joins
+   * the two, so the body is not copied once more here).
+   */
+  emit(): { prologue: Code; body: Code } {
     const c = this.code;
     open(this, Op.block, { kind: 'other' }); // fault: leave with dummy results
     open(this, Op.block, { kind: 'other' }); // bail: hand over to the interpreter
@@ -168,14 +179,14 @@ export class FunctionGen implements BlockEmitter {
     // A fault or a hand-over: the frame in memory as the interpreter would have left it.
     this.flushSlots(c);
     for (let i = 0; i < 6; i++) c.i64Const(0);
-    // Prologue: the fuel. The body is emitted first, as it decides the locals.
-    const out = new Code(c.len + 16);
+    // Prologue: the fuel.
+    const out = new Code(32 + 12 * this.slots.size);
     out.i32Const(0).mem(Op.i64_load, 3, STATUS + ST_FUEL).set(L_FUEL);
     // A constant r10: V8 folds the frame's addresses (varint's stack slots, matmul's table).
     if (this.ctx.fixedFrame) out.i64Const(this.ctx.stackTop).set(L_FP);
     // Slots in locals start as memory holds them: a read before any write sees what the interpreter would.
     this.slots.forEach((l, off) => out.i32Const(0).mem(Op.i64_load, 0, this.ctx.stackTop + off).set(l));
-    return out.bytes(c.view());
+    return { prologue: out, body: c };
   }
 
   /** Stores the slots kept in locals back into the frame (slots.ts). */
@@ -200,8 +211,11 @@ export class FunctionGen implements BlockEmitter {
    */
   private bail(k: number, pc: number, inLoop = true): void {
     const c = this.code;
-    const live = this.live.live[this.live.start[this.block]! + k]!;
-    if (inLoop) for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    const lv = this.live;
+    if (inLoop && lv) {
+      const live = lv.live[lv.start[this.block]! + k]!;
+      for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+    }
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
   }
@@ -221,26 +235,27 @@ export class FunctionGen implements BlockEmitter {
     const block = this.cfg.blocks[b]!;
     const { insns, info } = this.ctx.prog;
     const segs = this.fuel[b]!;
-    const frame = frameAccesses(block, insns, info, this.ctx.frameSize);
+    // A block without loads or stores (most of a pluglet's blocks) needs no check planning.
+    const access = hasAccess(block.pcs, info);
+    const frame = access ? frameAccesses(block, insns, info, this.ctx.frameSize) : NO_INDICES;
     // Accesses needing no check at all: in the current frame, or proven by the verifier. Merged
     // groups are formed from the rest only.
     const proven = this.ctx.proven;
     let free: ReadonlySet<number> = frame;
-    if ((proven && proven.size > 0) || block.fast) {
+    if (access && ((proven && proven.size > 0) || block.fast)) {
       const both = new Set(frame);
       for (let i = 0; i < block.pcs.length; i++) if (proven?.has(block.pcs[i]!) || block.fast?.has(i)) both.add(i);
       free = both;
     }
-    const checks = planChecks(block, segs, insns, info, free);
+    const checks = access ? planChecks(block, segs, insns, info, free) : NO_CHECKS;
     const stats = this.ctx.stats;
     // A loop's fast copy counts apart: the other counts describe the code every run can take.
     if (stats && block.guard) stats.guards++;
     if (stats && block.fast) {
       for (let i = 0; i < block.pcs.length; i++) if (block.fast.has(i) && !frame.has(i)) stats.versioned++;
-    } else if (stats) {
+    } else if (stats && access) {
       for (let i = 0; i < block.pcs.length; i++) {
-        const op = info[block.pcs[i]!]!;
-        if (op.kind !== 'ldx' && op.kind !== 'ldxs' && op.kind !== 'st' && op.kind !== 'stx' && op.kind !== 'atomic') continue;
+        if (!isAccess(info[block.pcs[i]!]!)) continue;
         if (frame.has(i)) stats.frame++;
         else if (free.has(i)) stats.proven++;
         else if (checks.covered.has(i)) stats.merged++;
@@ -252,10 +267,14 @@ export class FunctionGen implements BlockEmitter {
     for (let i = 0; i < block.pcs.length; i++) {
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
-      const m = checks.merged.get(i);
-      if (m) this.mergedCheck(i, pc, insns[pc]!, info[pc]!, m);
-      this.unchecked = checks.covered.has(i) || free.has(i);
-      this.insn(pc, insns[pc]!, info[pc]!);
+      const op = info[pc]!;
+      // Only accesses have checks to merge or to drop.
+      if (access && isAccess(op)) {
+        const m = checks.merged.get(i);
+        if (m) this.mergedCheck(i, pc, insns[pc]!, op, m);
+        this.unchecked = checks.covered.has(i) || free.has(i);
+      }
+      this.insn(pc, insns[pc]!, op);
     }
     this.unchecked = false;
     if (k < segs.length) this.charge(segs[k]!);
@@ -392,19 +411,27 @@ export class FunctionGen implements BlockEmitter {
     }
   }
 
+  /** The source operand of a 64-bit ALU instruction: the register or the sign-extended immediate. */
+  private operand64(i: Insn, op: OpInfo): void {
+    if (op.srcReg) this.code.get(i.src);
+    else this.code.i64Const(i.imm);
+  }
+
+  /** The source operand of a 32-bit ALU instruction: the register's low half or the immediate. */
+  private operand32(i: Insn, op: OpInfo): void {
+    if (op.srcReg) this.code.get(i.src).op(Op.i32_wrap_i64);
+    else this.code.i32Const(i.imm);
+  }
+
   private alu64(i: Insn, op: OpInfo): void {
     const c = this.code;
     const d = i.dst;
     const code = i.opcode & 0xf0;
-    const b = (): void => {
-      if (op.srcReg) c.get(i.src);
-      else c.i64Const(i.imm);
-    };
     // Wasm masks shift counts modulo 64 like RFC 9669 §4.1 asks.
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
       c.get(d);
-      b();
+      this.operand64(i, op);
       c.op(simple[1]).set(d);
       return;
     }
@@ -455,18 +482,11 @@ export class FunctionGen implements BlockEmitter {
     const c = this.code;
     const d = i.dst;
     const code = i.opcode & 0xf0;
-    const a = (): void => {
-      c.get(d).op(Op.i32_wrap_i64);
-    };
-    const b = (): void => {
-      if (op.srcReg) c.get(i.src).op(Op.i32_wrap_i64);
-      else c.i32Const(i.imm);
-    };
     // ALU32 results are zero-extended into the 64-bit register (RFC 9669 §4.1).
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
-      a();
-      b();
+      c.get(d).op(Op.i32_wrap_i64);
+      this.operand32(i, op);
       c.op(simple[0]).op(Op.i64_extend_i32_u).set(d);
       return;
     }
@@ -487,24 +507,24 @@ export class FunctionGen implements BlockEmitter {
         if (i.imm === 0) c.i64Const(0);
         else if (signed && i.imm === -1) {
           c.i32Const(0);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.op(Op.i32_sub).op(Op.i64_extend_i32_u);
         } else {
-          a();
-          b();
+          c.get(d).op(Op.i32_wrap_i64);
+          this.operand32(i, op);
           c.op(signed ? Op.i32_div_s : Op.i32_div_u).op(Op.i64_extend_i32_u);
         }
       } else {
-        b();
+        this.operand32(i, op);
         c.tee(L_X).op(Op.i32_eqz).if(I64).i64Const(0).op(Op.else);
         if (signed) {
           c.get(L_X).i32Const(-1).op(Op.i32_eq).if(I32).i32Const(0);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.op(Op.i32_sub).op(Op.else);
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.get(L_X).op(Op.i32_div_s).end();
         } else {
-          a();
+          c.get(d).op(Op.i32_wrap_i64);
           c.get(L_X).op(Op.i32_div_u);
         }
         c.op(Op.i64_extend_i32_u).end();
@@ -514,17 +534,17 @@ export class FunctionGen implements BlockEmitter {
     }
     if (code === ALU_MOD) {
       if (!op.srcReg) {
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         if (i.imm !== 0) {
-          b();
+          this.operand32(i, op);
           c.op(signed ? Op.i32_rem_s : Op.i32_rem_u);
         }
       } else {
-        b();
+        this.operand32(i, op);
         c.tee(L_X).op(Op.i32_eqz).if(I32);
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         c.op(Op.else);
-        a();
+        c.get(d).op(Op.i32_wrap_i64);
         c.get(L_X).op(signed ? Op.i32_rem_s : Op.i32_rem_u).end();
       }
       c.op(Op.i64_extend_i32_u).set(d);
@@ -905,6 +925,37 @@ const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
   [JMP_JSGT, [Op.i32_gt_s, Op.i64_gt_s]], [JMP_JSGE, [Op.i32_ge_s, Op.i64_ge_s]],
   [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
 ]);
+
+const HAS_LOOP = 1;
+const HAS_CALL = 2;
+
+/**
+ * HAS_LOOP if the CFG has a retreating edge (a loop, or an irreducible cycle), HAS_CALL if an
+ * instruction calls (a helper or a local function) or is not a known instruction.
+ */
+function shape(cfg: Cfg, info: (OpInfo | undefined)[]): number {
+  const blocks = cfg.blocks;
+  let sh = 0;
+  for (let b = 0; b < blocks.length; b++) {
+    const { preds, pcs } = blocks[b]!;
+    for (let j = 0; j < preds.length; j++) if (preds[j]! >= b) sh |= HAS_LOOP;
+    for (let k = 0; k < pcs.length; k++) {
+      const kind = info[pcs[k]!]?.kind;
+      if (kind === undefined || kind === 'call' || kind === 'callx') sh |= HAS_CALL;
+    }
+  }
+  return sh;
+}
+
+const NO_INDICES: ReadonlySet<number> = new Set();
+const NO_CHECKS: CheckPlan = { merged: new Map(), covered: new Set() };
+
+
+/** Whether any instruction of a block loads or stores. */
+function hasAccess(pcs: number[], info: (OpInfo | undefined)[]): boolean {
+  for (let i = 0; i < pcs.length; i++) if (isAccess(info[pcs[i]!]!)) return true;
+  return false;
+}
 
 function loadOp(size: number, signed: boolean): number {
   if (size === 8) return Op.i64_load;

@@ -101,11 +101,15 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
   interface Fn { prog: number; slot: number; cfg: Cfg }
   const fns: Fn[] = [];
   const index = new Map<string, number>();
-  const decoded: DecodedProgram[] = image.programs.map((p) => decodeProgram(p.code));
+  const decoded: DecodedProgram[] = [];
+  for (let pi = 0; pi < image.programs.length; pi++) decoded.push(decodeProgram(image.programs[pi]!.code));
   const entryFn: number[] = [];
   /** Functions only ever entered from the host, at depth 0: r10 is the top of the stack there. */
   const topOnly = new Set<number>();
-  image.programs.forEach((p, pi) => {
+  // Indexed loops rather than forEach: each callback would be one more function for V8 to
+  // compile lazily in the first translation of a process (the cold start).
+  for (let pi = 0; pi < image.programs.length; pi++) {
+    const p = image.programs[pi]!;
     const entry = p.entry - p.base;
     const work = [entry];
     let called = false;
@@ -121,7 +125,7 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
     }
     entryFn.push(index.get(`${pi}:${entry}`)!);
     if (!called) topOnly.add(index.get(`${pi}:${entry}`)!);
-  });
+  }
 
   const spec: ModuleSpec = {
     types: [
@@ -142,7 +146,8 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
     exports: [],
   };
   let irreducible = 0;
-  fns.forEach((f, fi) => {
+  for (let fi = 0; fi < fns.length; fi++) {
+    const f = fns[fi]!;
     const p = image.programs[f.prog]!;
     const gen = new FunctionGen(f.cfg, {
       prog: decoded[f.prog]!,
@@ -154,15 +159,15 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       stats: checks,
       fixedFrame: topOnly.has(FIRST_FUNC + fi),
     });
-    const body = gen.emit();
+    const { prologue, body } = gen.emit();
     if (!f.cfg.reducible) irreducible++;
-    spec.functions.push({ type: T_FUNC, locals: gen.locals, body });
-  });
-  image.programs.forEach((_, pi) => {
+    spec.functions.push({ type: T_FUNC, locals: gen.locals, body, prologue });
+  }
+  for (let pi = 0; pi < image.programs.length; pi++) {
     // Function indices count the one imported function first.
     spec.exports.push({ name: `p${pi}`, func: 1 + spec.functions.length });
     spec.functions.push({ type: T_ENTRY, locals: [I64], body: entryBody(entryFn[pi]!) });
-  });
+  }
   return { bytes: encodeModule(spec), functions: fns.length, irreducible, checks };
 }
 

@@ -56,7 +56,13 @@ export function planFuel(cfg: Cfg, info: readonly (OpInfo | undefined)[]): Segme
     }
     segs.push(s);
   }
-  const checkpoint = blocks.map((b, i) => !cfg.reducible || i === 0 || b.preds.some((p) => p >= i));
+  const checkpoint: boolean[] = [];
+  for (let i = 0; i < n; i++) {
+    let cp = !cfg.reducible || i === 0;
+    const preds = blocks[i]!.preds;
+    for (let j = 0; j < preds.length && !cp; j++) cp = preds[j]! >= i;
+    checkpoint.push(cp);
+  }
   for (let i = 0; i < n; i++) {
     const succs = blocks[i]!.succs;
     if (endsWithCall[i]) for (let j = 0; j < succs.length; j++) checkpoint[succs[j]!] = true;

@@ -24,21 +24,21 @@ const R10 = 1 << 10;
 function effect(i: Insn, op: OpInfo | undefined): number {
   const d = 1 << i.dst;
   const s = 1 << i.src;
-  const fx = (use: number, def: number): number => use | (def << 16);
+  const def = d << 16;
   if (!op) return ALL_REGS;
   switch (op.kind) {
     case 'alu':
       // MOV reads only its source; the others read dst too (RFC 9669 §4.1).
-      if ((i.opcode & 0xf0) === ALU_MOV) return fx(op.srcReg ? s : 0, d);
-      return fx(d | (op.srcReg ? s : 0), d);
+      if ((i.opcode & 0xf0) === ALU_MOV) return (op.srcReg ? s : 0) | def;
+      return d | (op.srcReg ? s : 0) | def;
     case 'neg':
     case 'end':
-      return fx(d, d);
+      return d | def;
     case 'ld_imm64':
-      return fx(0, d);
+      return def;
     case 'ldx':
     case 'ldxs':
-      return fx(s, d);
+      return s | def;
     case 'st':
       return d;
     case 'stx':
@@ -52,7 +52,7 @@ function effect(i: Insn, op: OpInfo | undefined): number {
       return 0;
     case 'call':
       if (i.src === CALL_LOCAL) return ALL_REGS;
-      return fx(R1_TO_R5, 1);
+      return R1_TO_R5 | (1 << 16);
     case 'callx':
       return R1_TO_R5 | d;
     case 'exit':
@@ -75,18 +75,22 @@ export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined
   const n = blocks.length;
   const start = new Int32Array(n + 1);
   for (let b = 0; b < n; b++) start[b + 1] = start[b]! + blocks[b]!.pcs.length + 1;
-  const fx = new Int32Array(start[n]!);
+  // Plain arrays for the per-function scratch: allocating typed ones costs more than their use saves.
+  const fx: number[] = new Array<number>(start[n]!).fill(0);
   for (let b = 0; b < n; b++) {
     const pcs = blocks[b]!.pcs;
     for (let k = 0; k < pcs.length; k++) fx[start[b]! + k] = effect(insns[pcs[k]!]!, info[pcs[k]!]);
   }
   // What a block's exit itself reads: exit shows r0..r5 to a caller; a fault, anything.
-  const base = blocks.map((b) => (b.exit.kind === 'exit' ? R0_TO_R5 : b.exit.kind === 'fault' ? ALL_REGS : 0));
+  const base: number[] = [];
   // Per block: the registers read before any write (gen) and those written (kill), so that the
   // fixpoint iterates over blocks, not instructions.
-  const gen = new Uint16Array(n);
-  const kill = new Uint16Array(n);
+  const gen: number[] = [];
+  const kill: number[] = [];
+  const liveIn: number[] = [];
   for (let b = 0; b < n; b++) {
+    const exit = blocks[b]!.exit.kind;
+    base.push(exit === 'exit' ? R0_TO_R5 : exit === 'fault' ? ALL_REGS : 0);
     let g = 0;
     let k = 0;
     for (let at = start[b + 1]! - 2; at >= start[b]!; at--) {
@@ -94,10 +98,10 @@ export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined
       g = (g & ~(f >>> 16)) | (f & 0xffff);
       k |= f >>> 16;
     }
-    gen[b] = g;
-    kill[b] = k;
+    gen.push(g);
+    kill.push(k);
+    liveIn.push(0);
   }
-  const liveIn = new Uint16Array(n);
   const liveOut = (b: number): number => {
     let out = base[b]!;
     const succs = blocks[b]!.succs;

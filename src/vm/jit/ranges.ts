@@ -15,6 +15,8 @@ import type { Block } from './cfg.js';
 type Value = { t: 'fp' | 'int'; lo: number; hi: number } | undefined;
 
 const LIMIT = 2 ** 53;
+/** r10 at a block's entry (values are never changed in place, so one object serves every block). */
+const FP: Value = { t: 'fp', lo: 0, hi: 0 };
 const U32_MAX = 0xffffffff;
 
 function int(lo: number, hi: number): Value {
@@ -77,9 +79,10 @@ function alu(i: Insn, op: OpInfo, regs: Value[]): Value {
 /** Block indices of the loads, stores and atomics that provably stay inside the current frame. */
 export function frameAccesses(block: Block, insns: Insn[], info: (OpInfo | undefined)[], frameSize: number): Set<number> {
   const out = new Set<number>();
-  const regs: Value[] = new Array(11).fill(undefined);
-  regs[10] = { t: 'fp', lo: 0, hi: 0 };
-  block.pcs.forEach((pc, idx) => {
+  const regs: Value[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, FP];
+  const pcs = block.pcs;
+  for (let idx = 0; idx < pcs.length; idx++) {
+    const pc = pcs[idx]!;
     const i = insns[pc]!;
     const op = info[pc]!;
     const load = op.kind === 'ldx' || op.kind === 'ldxs';
@@ -113,6 +116,6 @@ export function frameAccesses(block: Block, insns: Insn[], info: (OpInfo | undef
         // neg, end, lddw, ldxs and anything else: an unknown value in dst.
         if (op.kind !== 'ja' && op.kind !== 'ja32' && op.kind !== 'jcond' && op.kind !== 'exit') regs[i.dst] = undefined;
     }
-  });
+  }
   return out;
 }

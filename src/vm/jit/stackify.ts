@@ -78,19 +78,29 @@ class Structurer {
   private readonly header: boolean[];
   private readonly mergeChildren: number[][];
   /** Index in e.labels of the open `block` followed by block b, and of the `loop` headed by b (-1: none). */
-  private readonly followAt: Int32Array;
-  private readonly headAt: Int32Array;
+  private readonly followAt: number[];
+  private readonly headAt: number[];
   private readonly steps: Step[] = [];
 
   constructor(private readonly cfg: Cfg, private readonly e: BlockEmitter) {
     const n = cfg.blocks.length;
-    this.merge = cfg.blocks.map((b, i) => b.preds.filter((p) => p < i).length >= 2);
-    this.header = cfg.blocks.map((b, i) => b.preds.some((p) => p >= i));
-    this.mergeChildren = Array.from({ length: n }, () => []);
+    // Indexed loops, no callbacks (each one more function for V8 to compile at a cold start).
+    this.merge = [];
+    this.header = [];
+    this.mergeChildren = [];
+    for (let i = 0; i < n; i++) {
+      const preds = cfg.blocks[i]!.preds;
+      let forward = 0;
+      for (let j = 0; j < preds.length; j++) if (preds[j]! < i) forward++;
+      this.merge.push(forward >= 2);
+      this.header.push(forward < preds.length);
+      this.mergeChildren.push([]);
+    }
     // Children in decreasing RPO order: the first one's block is outermost, its code last.
     for (let i = n - 1; i > 0; i--) if (this.merge[i]) this.mergeChildren[cfg.idom[i]!]!.push(i);
-    this.followAt = new Int32Array(n).fill(-1);
-    this.headAt = new Int32Array(n).fill(-1);
+    // Plain arrays: small, made once per function, where a typed array costs more to allocate.
+    this.followAt = new Array<number>(n).fill(-1);
+    this.headAt = new Array<number>(n).fill(-1);
   }
 
   run(): void {

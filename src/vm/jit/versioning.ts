@@ -16,9 +16,10 @@
  * the exit test nor the addresses wrap modulo 2^64 for t in 0..t*, and an address range inside a
  * region (all below 2^32) is then exactly the set of addresses the eBPF code computes.
  */
-import { ALU_ADD, ALU_SUB, writtenRegister, JMP_JEQ, JMP_JGE, JMP_JGT, JMP_JLE, JMP_JLT, JMP_JNE, JMP_JSGE, JMP_JSGT, JMP_JSLE, JMP_JSLT, type Insn, type OpInfo } from '../isa.js';
+import { ALU_ADD, ALU_SUB, writtenRegister, JMP_JEQ, JMP_JGE, JMP_JGT, JMP_JLE, JMP_JLT, JMP_JNE, JMP_JSGE, JMP_JSGT, JMP_JSLE, JMP_JSLT, type Insn } from '../isa.js';
 import { K, T, constant, register, registerFree, sameForm, stepForms, type Form } from './affine.js';
 import type { Block, Cfg, DecodedProgram } from './cfg.js';
+import { isAccess } from './checks.js';
 
 /** The exit test's value is `v0 + step · t`; the loop stays while `value rel limit`. */
 export type Relation = '<' | '<=' | '>' | '>=' | '!=';
@@ -62,9 +63,6 @@ const SIGNED = new Set([JMP_JSLT, JMP_JSLE, JMP_JSGT, JMP_JSGE]);
 const NEGATED = { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '!=': '==', '==': '!=' } as const;
 const SWAPPED = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '!=': '!=', '==': '==' } as const;
 
-function isAccess(op: OpInfo): boolean {
-  return op.kind === 'ldx' || op.kind === 'ldxs' || op.kind === 'st' || op.kind === 'stx' || op.kind === 'atomic';
-}
 
 interface Loop {
   header: number;

@@ -113,8 +113,17 @@ export class Bytes {
 
   /** A UTF-8 name (spec §5.2.4). */
   name(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.u32(b.length).bytes(b);
+    // The JIT's names (env, helper, memory, p0...) are ASCII, one byte per character; a
+    // TextEncoder would only add Node's encoder code to the first plugin's cold path.
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      const b = new TextEncoder().encode(s);
+      return this.u32(b.length).bytes(b);
+    }
+    this.u32(s.length).room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
   /** The bytes written so far (a view, not a copy). */
@@ -202,55 +211,96 @@ export interface ModuleSpec {
   imports: { module: string; name: string; type: number }[];
   /** The imported memory (always the one memory of the module). */
   memory: { module: string; name: string };
-  /** Module-defined functions: their type index, extra locals and body (without the final `end`). */
-  functions: { type: number; locals: ValType[]; body: Bytes }[];
+  /**
+   * Module-defined functions: their type index, extra locals and body (without the final `end`),
+   * optionally preceded by a `prologue` (emitted after the body, which decides what it holds).
+   */
+  functions: { type: number; locals: ValType[]; body: Bytes; prologue?: Bytes }[];
   exports: { name: string; func: number }[];
 }
 
-function section(out: Bytes, id: number, content: Bytes): void {
-  out.byte(id).u32(content.len).bytes(content.view());
+/** Bytes of the unsigned LEB128 encoding of a non-negative integer below 2^32. */
+function u32Size(v: number): number {
+  let n = 1;
+  for (let x = v >>> 7; x !== 0; x >>>= 7) n++;
+  return n;
 }
 
-/** Encodes a module (spec §5.5): magic, version, then the sections in their required order. */
+/** Locals run-length encoded by type (spec §5.5.13): [count, type] pairs, flattened. */
+function localRuns(locals: ValType[]): number[] {
+  const runs: number[] = [];
+  for (let i = 0; i < locals.length; i++) {
+    const t = locals[i]!;
+    if (runs.length > 0 && runs[runs.length - 1] === t) runs[runs.length - 2]!++;
+    else runs.push(1, t);
+  }
+  return runs;
+}
+
+/**
+ * Encodes a module (spec §5.5): magic, version, then the sections in their required order. The
+ * small sections share one scratch buffer, and function bodies are copied once, straight into
+ * the output: translation makes few, large bodies, and every extra copy and buffer showed in
+ * the translator's profile.
+ */
 export function encodeModule(m: ModuleSpec): Uint8Array {
-  const types = new Bytes().u32(m.types.length);
+  // Sizes first: each body is its locals' runs, its code and the final `end`.
+  const runs: number[][] = [];
+  const sizes: number[] = [];
+  let codeLen = u32Size(m.functions.length);
+  for (let f = 0; f < m.functions.length; f++) {
+    const fn = m.functions[f]!;
+    const r = localRuns(fn.locals);
+    let size = u32Size(r.length / 2) + (fn.prologue?.len ?? 0) + fn.body.len + 1;
+    for (let j = 0; j < r.length; j += 2) size += u32Size(r[j]!) + 1;
+    runs.push(r);
+    sizes.push(size);
+    codeLen += u32Size(size) + size;
+  }
+  // The small sections go to `head` first, so that the output can be allocated at its exact size.
+  const head = new Bytes(512);
+  const tmp = new Bytes(512);
+
+  tmp.u32(m.types.length);
   for (const t of m.types) {
-    types.byte(0x60).u32(t.params.length);
-    for (const p of t.params) types.byte(p);
-    types.u32(t.results.length);
-    for (const r of t.results) types.byte(r);
+    tmp.byte(0x60).u32(t.params.length);
+    for (const p of t.params) tmp.byte(p);
+    tmp.u32(t.results.length);
+    for (const r of t.results) tmp.byte(r);
   }
+  section(head, 1, tmp);
 
-  const imports = new Bytes().u32(m.imports.length + 1);
-  for (const i of m.imports) imports.name(i.module).name(i.name).byte(0x00).u32(i.type);
+  tmp.u32(m.imports.length + 1);
+  for (const i of m.imports) tmp.name(i.module).name(i.name).byte(0x00).u32(i.type);
   // Memory import with limits {min 0, no max}: the Vm's memory of whatever size it has.
-  imports.name(m.memory.module).name(m.memory.name).byte(0x02).byte(0x00).u32(0);
+  tmp.name(m.memory.module).name(m.memory.name).byte(0x02).byte(0x00).u32(0);
+  section(head, 2, tmp);
 
-  const funcs = new Bytes().u32(m.functions.length);
-  for (const f of m.functions) funcs.u32(f.type);
+  tmp.u32(m.functions.length);
+  for (const f of m.functions) tmp.u32(f.type);
+  section(head, 3, tmp);
 
-  const exports = new Bytes().u32(m.exports.length);
-  for (const e of m.exports) exports.name(e.name).byte(0x00).u32(e.func);
+  tmp.u32(m.exports.length);
+  for (const e of m.exports) tmp.name(e.name).byte(0x00).u32(e.func);
+  section(head, 7, tmp);
 
-  let total = 16;
-  for (const f of m.functions) total += f.body.len + 16;
-  const code = new Bytes(total).u32(m.functions.length);
-  for (const f of m.functions) {
-    // Locals are run-length encoded by type (spec §5.5.13).
-    const runs: [number, ValType][] = [];
-    for (const t of f.locals) {
-      const last = runs[runs.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else runs.push([1, t]);
-    }
-    const body = new Bytes(f.body.len + 16 + 2 * runs.length).u32(runs.length);
-    for (const [n, t] of runs) body.u32(n).byte(t);
-    body.bytes(f.body.view()).byte(Op.end);
-    code.u32(body.len).bytes(body.view());
+  const out = new Bytes(8 + head.len + 1 + u32Size(codeLen) + codeLen);
+  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])).bytes(head.view());
+  out.byte(10).u32(codeLen).u32(m.functions.length);
+  for (let f = 0; f < m.functions.length; f++) {
+    const r = runs[f]!;
+    out.u32(sizes[f]!).u32(r.length / 2);
+    for (let j = 0; j < r.length; j += 2) out.u32(r[j]!).byte(r[j + 1]!);
+    const fn = m.functions[f]!;
+    if (fn.prologue) out.bytes(fn.prologue.view());
+    out.bytes(fn.body.view()).byte(Op.end);
   }
-  const parts: [number, Bytes][] = [[1, types], [2, imports], [3, funcs], [7, exports], [10, code]];
-  const out = new Bytes(8 + parts.reduce((n, [, b]) => n + b.len + 6, 0));
-  out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
-  for (const [id, b] of parts) section(out, id, b);
-  return out.view().slice();
+  // Exactly full unless a size above is wrong: then a copy of what was written, still valid.
+  return out.len === out.buf.length ? out.buf : out.view().slice();
+}
+
+/** Writes a section from the scratch buffer `content`, and empties it for the next one. */
+function section(out: Bytes, id: number, content: Bytes): void {
+  out.byte(id).u32(content.len).bytes(content.view());
+  content.len = 0;
 }
