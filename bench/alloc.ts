@@ -13,7 +13,7 @@
  * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
- *                       [--no-arena] [--arena-mib N] [--time N]
+ *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
@@ -34,6 +34,12 @@
  * (user + system, both ends in this one process), each run and the minimum and median. For speed
  * comparisons, alternate processes of the two versions and compare ratios.
  *
+ * --clock-start US starts the host's clock at US µs (default 1000000, the endpoint clock's
+ * first reading): 2200000000 is a server up for 36.7 minutes, whose readings no longer fit a
+ * small integer (2^31 - 1). As the endpoint does, each connection gets a time base
+ * (endpoint/connection-clock.ts) and is handed times counted from its creation;
+ * --absolute-times hands it the host's readings instead (the endpoint before time bases).
+ *
  * --udp measures the real receive path instead: an hq server and a client endpoint in this one
  * process on 127.0.0.1, one download, and the bytes allocated per datagram received (both
  * endpoints). This includes what Node's dgram allocates for every message (its Buffer and rinfo,
@@ -45,6 +51,7 @@ import type { PeerAddress } from '../src/quic/connection/types.js';
 import { type CipherSuite, TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256 } from '../src/quic/crypto/provider.js';
 import { setSharedArenaCapacity, sharedArena, takeBytes } from '../src/quic/wire/byte-arena.js';
 import { CLIENT_ADDR, SERVER_ADDR, handshake, makePair } from '../test/quic/connection/harness.js';
+import { ConnectionClock, CONNECTION_EPOCH_US } from '../src/quic/endpoint/connection-clock.js';
 import { hqFetch } from '../src/quic/hq/client.js';
 import { DiscardSink } from '../src/quic/hq/sinks.js';
 import { connectClient, startHqServer } from '../test/quic/endpoint/helpers.js';
@@ -193,8 +200,18 @@ if (process.argv.includes('--udp')) {
   process.exit(0);
 }
 if (process.argv.includes('--arena-mib')) setSharedArenaCapacity(arg('--arena-mib', 32) * 2 ** 20);
-const p = makePair(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } });
+/** The host clock's first reading (µs), and whether connections see it as is (no time base). */
+const clockStart = arg('--clock-start', CONNECTION_EPOCH_US);
+const absoluteTimes = process.argv.includes('--absolute-times');
+/**
+ * Both connections count time from the client's creation (the harness runs them on one clock,
+ * and the handshake's few milliseconds between the two creations do not matter here).
+ */
+const clock = new ConnectionClock(absoluteTimes ? CONNECTION_EPOCH_US : clockStart);
+const p = makePair({ startUs: clock.local(clockStart), ...(cipher === undefined ? {} : { client: { cipherSuites: [cipher] } }) });
 handshake(p);
+/** The host clock (µs); p.now, which the harness's handshake moved, is on the connections' clock. */
+let hostNow = clock.endpoint(p.now);
 const client = p.client;
 const server = p.server!;
 if (pull) {
@@ -222,12 +239,14 @@ let received = 0;
 let target = 0;
 let requested = -1;
 const burst = (from: QuicConnection, to: QuicConnection, fromAddr: PeerAddress): number => {
+  // What the session does on every call: the host's time made relative to the connection's start.
+  const now = clock.local(hostNow);
   let n = 0;
-  for (let sz = from.writeDatagram(p.now, scratch); sz > 0; sz = from.writeDatagram(p.now, scratch)) {
-    to.receiveDatagram(viewOf(sz), fromAddr, p.now);
+  for (let sz = from.writeDatagram(now, scratch); sz > 0; sz = from.writeDatagram(now, scratch)) {
+    to.receiveDatagram(viewOf(sz), fromAddr, now);
     n++;
   }
-  from.afterSend(p.now);
+  from.afterSend(now);
   return n;
 };
 /** Everything readable on `id` now, into appBuffer; true at the end of the stream. */
@@ -248,19 +267,22 @@ const deliver = (): void => {
     else if (e.type === 'stream_readable' && drain(server, e.streamId, false)) requested = e.streamId;
   }
 };
+/** A connection's next timer on the host clock, as the session caches it (Infinity: none). */
+const hostTimer = (cnx: QuicConnection): number => {
+  const t = cnx.getTimer();
+  return t === undefined ? Infinity : clock.endpoint(t);
+};
 const step = (): void => {
   const moved = burst(client, server, CLIENT_ADDR) + burst(server, client, SERVER_ADDR);
   deliver();
   // Whole microseconds, as the endpoint's clock reads (endpoint/clock.ts): a deadline derived from
   // the fractional smoothed RTT is reached at the first whole microsecond after it.
-  p.now += moved > 0 ? p.delayUs : Math.max(1, Math.ceil(Math.min(client.getTimer() ?? Infinity, server.getTimer() ?? Infinity) - p.now));
+  hostNow += moved > 0 ? p.delayUs : Math.max(1, Math.ceil(Math.min(hostTimer(client), hostTimer(server)) - hostNow));
   fireTimers();
 };
 const fireTimers = (): void => {
-  const tc = client.getTimer();
-  if (tc !== undefined && tc <= p.now) client.handleTimer(p.now);
-  const ts = server.getTimer();
-  if (ts !== undefined && ts <= p.now) server.handleTimer(p.now);
+  if (hostTimer(client) <= hostNow) client.handleTimer(clock.local(hostNow));
+  if (hostTimer(server) <= hostNow) server.handleTimer(clock.local(hostNow));
 };
 /** Transfers `bytes` from server to client on a new stream. */
 const transfer = (bytes: number): void => {

@@ -10,6 +10,7 @@ import { QuicConnection } from '../connection/connection.js';
 import type { PeerAddress } from '../connection/types.js';
 import { openQlogFile } from '../qlog/file.js';
 import { nowUs } from './clock.js';
+import { ConnectionClock, CONNECTION_EPOCH_US } from './connection-clock.js';
 import type { QlogTrace } from '../qlog/writer.js';
 import { getProvider } from '../crypto/index.js';
 import { Endpoint, type EndpointOptions } from './endpoint.js';
@@ -104,7 +105,9 @@ export class QuicClient extends Endpoint {
     super(bound, opts);
     this.connectedPeer = true;
     this.remote = remote;
-    const now = nowUs();
+    // The connection and its qlog count time from the connection's creation (connection-clock.ts).
+    const clock = new ConnectionClock(nowUs());
+    const now = CONNECTION_EPOCH_US;
     const odcid = getProvider(config.crypto).randomBytes(8);
     const traces: QlogTrace[] = [];
     if (opts.qlogDir !== undefined) traces.push(openQlogFile(opts.qlogDir, { vantage: 'client', odcid, startTimeUs: now }));
@@ -113,7 +116,7 @@ export class QuicClient extends Endpoint {
     const quic = new QuicConnection(config, { now, peerAddress: remote, originalDcid: odcid, ...(qlog ? { qlog } : {}) });
     opts.onConnectionCreated?.(quic);
     quic.connect(now);
-    this.session = new QuicSession(this, quic);
+    this.session = new QuicSession(this, quic, clock);
     this.sessions.add(this.session);
     // Once the connection ends, send the CONNECTION_CLOSE it owes (if any) and release the socket
     // without waiting out the closing period: a client has nothing else to serve.

@@ -368,7 +368,7 @@ export abstract class Endpoint implements SessionHost {
       try {
         // A connection that already ended (an error, the peer's close) is in its closing or
         // draining period: flushing sends its CONNECTION_CLOSE if it owes one.
-        if (!s.terminated) s.quic.close(0, '', true, now);
+        if (!s.terminated) s.closeAt(0, '', now);
         s.flush(now, MAX_BURST);
       } catch {
         // a broken connection has nothing to say

@@ -21,6 +21,7 @@ import { initialSecrets } from '../crypto/initial.js';
 import { PacketProtector } from '../crypto/packet-protection.js';
 import { TLS_AES_128_GCM_SHA256, type CryptoProvider } from '../crypto/provider.js';
 import { retryIntegrityTag } from '../crypto/retry.js';
+import { ConnectionClock, CONNECTION_EPOCH_US } from './connection-clock.js';
 import { openQlogFile, type QlogFile } from '../qlog/file.js';
 import { TransportErrorCode } from '../wire/errors.js';
 import { parsePacketHeader, type LongHeader } from '../wire/header.js';
@@ -231,7 +232,7 @@ export class QuicServer extends Endpoint {
       return;
     }
     // Ours but stale: the client will not take another Retry, so tell it (§8.1.2).
-    this.refuseWithInvalidToken(data, from, now, header.dcid.slice(), header.scid.slice());
+    this.refuseWithInvalidToken(data, from, header.dcid.slice(), header.scid.slice());
   }
 
   private onShortHeader(data: Uint8Array, from: PeerAddress, now: number): void {
@@ -274,9 +275,12 @@ export class QuicServer extends Endpoint {
       return;
     }
     const hostCid = retryScid ?? this.provider.randomBytes(this.cidLength);
-    const qlog = this.opts.qlogDir !== undefined ? openQlogFile(this.opts.qlogDir, { vantage: 'server', odcid, startTimeUs: now }) : undefined;
+    // The connection and its qlog count time from the connection's creation (connection-clock.ts).
+    const clock = new ConnectionClock(now);
+    const start = clock.local(now);
+    const qlog = this.opts.qlogDir !== undefined ? openQlogFile(this.opts.qlogDir, { vantage: 'server', odcid, startTimeUs: start }) : undefined;
     const quic = new QuicConnection(this.config, {
-      now, peerAddress: from, originalDcid: odcid, peerCid, hostCid, resetTokenFor: this.resetter.tokenFor,
+      now: start, peerAddress: from, originalDcid: odcid, peerCid, hostCid, resetTokenFor: this.resetter.tokenFor,
       // After a Retry the client's Initial keys come from the Retry's SCID (RFC 9001 §5.2).
       ...(retryScid ? { retrySourceCid: retryScid, initialDcid: retryScid } : {}),
       ...(qlog ? { qlog } : {}),
@@ -291,14 +295,14 @@ export class QuicServer extends Endpoint {
         return;
       }
     }
-    quic.receiveDatagram(data, from, now);
+    quic.receiveDatagram(data, from, start);
     if (quic.stats.packetsReceived === 0) {
       // Its first packet did not decrypt: junk, or a corrupted Initial. Keep nothing.
       this.stats.initialsRejected++;
       if (qlog) discardQlog(qlog);
       return;
     }
-    const session = new QuicSession(this, quic);
+    const session = new QuicSession(this, quic, clock);
     this.sessions.add(session);
     this.route(session, hostCid);
     // The client keeps using its original DCID until it hears from us (§7.2).
@@ -308,15 +312,17 @@ export class QuicServer extends Endpoint {
     session.drain();
   }
 
-  private refuseWithInvalidToken(data: Uint8Array, from: PeerAddress, now: number, dcid: Uint8Array, scid: Uint8Array): void {
-    const quic = new QuicConnection(this.config, { now, peerAddress: from, originalDcid: dcid, peerCid: scid, resetTokenFor: this.resetter.tokenFor });
-    quic.receiveDatagram(data, from, now);
+  private refuseWithInvalidToken(data: Uint8Array, from: PeerAddress, dcid: Uint8Array, scid: Uint8Array): void {
+    // Created, used and dropped at one instant: its clock reads the epoch throughout.
+    const start = CONNECTION_EPOCH_US;
+    const quic = new QuicConnection(this.config, { now: start, peerAddress: from, originalDcid: dcid, peerCid: scid, resetTokenFor: this.resetter.tokenFor });
+    quic.receiveDatagram(data, from, start);
     if (quic.stats.packetsReceived === 0) {
       this.stats.datagramsDropped++;
       return;
     }
-    quic.close(TransportErrorCode.INVALID_TOKEN, 'invalid token', false, now);
-    for (const d of quic.datagramsToSend(now)) this.sendRaw(d.data, d.to);
+    quic.close(TransportErrorCode.INVALID_TOKEN, 'invalid token', false, start);
+    for (const d of quic.datagramsToSend(start)) this.sendRaw(d.data, d.to);
   }
 
   private sendVersionNegotiation(dcid: Uint8Array, scid: Uint8Array, to: PeerAddress): void {

@@ -10,6 +10,7 @@ import type { EarlyDataOutcome } from '../connection/zero-rtt.js';
 import type { ConnectionTerminated, HandshakeCompleted } from '../events.js';
 import { TransportErrorCode } from '../wire/errors.js';
 import { nowUs } from './clock.js';
+import type { ConnectionClock } from './connection-clock.js';
 import { QuicStream } from './stream.js';
 import { clearArray } from '../clear-array.js';
 
@@ -84,12 +85,17 @@ export class QuicSession {
   handshakeCompleted: HandshakeCompleted | undefined;
   terminated: ConnectionTerminated | undefined;
 
-  /** @internal the connection's next timer (µs), cached after each flush */
+  /** @internal the connection's next timer (µs, endpoint clock), cached after each flush */
   deadline: number | undefined;
   /** @internal demultiplexing keys the server registered for this session */
   readonly routeKeys = new Set<string>();
 
   private readonly host: SessionHost;
+  /**
+   * The connection's time base: every endpoint time is made relative to the connection's
+   * creation before it reaches the core, so its times stay small integers (connection-clock.ts).
+   */
+  private readonly clock: ConnectionClock;
   private readonly streams = new Map<number, QuicStream>();
   private readonly writable = new Set<QuicStream>();
   private streamHandler: ((s: QuicStream) => void) | undefined;
@@ -104,9 +110,11 @@ export class QuicSession {
   private resolveClosed!: (e: ConnectionTerminated) => void;
   private closedReported = false;
 
-  constructor(host: SessionHost, quic: QuicConnection) {
+  /** `clock`: the time base `quic` was created on (its `now` was `clock.local(endpoint time)`). */
+  constructor(host: SessionHost, quic: QuicConnection, clock: ConnectionClock) {
     this.host = host;
     this.quic = quic;
+    this.clock = clock;
     // Streams read the pull way: bytes stay in the connection until a stream takes them, with
     // `read` into the application's buffer (no allocation) or as `onData` views.
     quic.setStreamReads('pull');
@@ -175,8 +183,13 @@ export class QuicSession {
 
   /** Closes the connection (CONNECTION_CLOSE with an application error code; 0 = no error). */
   close(errorCode = 0, reason = ''): void {
-    this.quic.close(errorCode, reason, true, nowUs());
+    this.quic.close(errorCode, reason, true, this.clock.local(nowUs()));
     this.touch();
+  }
+
+  /** @internal The endpoint closes the connection at `now` (endpoint time) without scheduling a flush. */
+  closeAt(errorCode: number, reason: string, now: number): void {
+    this.quic.close(errorCode, reason, true, this.clock.local(now));
   }
 
   /** Asks the endpoint to flush this session soon. */
@@ -188,7 +201,7 @@ export class QuicSession {
 
   /** @internal */
   receive(data: Uint8Array, from: PeerAddress, now: number): void {
-    this.quic.receiveDatagram(data, from, now);
+    this.quic.receiveDatagram(data, from, this.clock.local(now));
     this.processEvents();
     this.host.markDirty(this);
   }
@@ -201,7 +214,7 @@ export class QuicSession {
 
   /** @internal */
   timer(now: number): void {
-    this.quic.handleTimer(now);
+    this.quic.handleTimer(this.clock.local(now));
     this.processEvents();
     this.host.markDirty(this);
   }
@@ -210,7 +223,8 @@ export class QuicSession {
    * @internal Runs writable callbacks and stream-credit waiters, then sends what the connection
    * has, up to `maxDatagrams`. Returns true when it stopped at that budget with more to send.
    */
-  flush(now: number, maxDatagrams: number): boolean {
+  flush(endpointNow: number, maxDatagrams: number): boolean {
+    const now = this.clock.local(endpointNow);
     if (this.readable.length > 0) this.deliverReadables();
     if (this.writable.size > 0) {
       for (const s of [...this.writable]) if (!s.pollWritable()) this.writable.delete(s);
@@ -233,7 +247,8 @@ export class QuicSession {
     }
     quic.afterSend(now);
     this.processEvents();
-    this.deadline = this.quic.getTimer();
+    const t = this.quic.getTimer();
+    this.deadline = t === undefined ? undefined : this.clock.endpoint(t);
     this.checkClosed();
     return more;
   }

@@ -41,11 +41,12 @@ export interface Pair {
   serverResetTokenFor?: (cid: Uint8Array) => Uint8Array;
 }
 
-export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace; beforeConnect?: (client: QuicConnection) => void } = {}): Pair {
+/** `startUs`: the clock's reading when the client is created (default 1 s, as a connection's clock starts). */
+export function makePair(opts: { client?: Partial<QuicConfiguration>; server?: Partial<QuicConfiguration>; clientQlog?: QlogTrace; beforeConnect?: (client: QuicConnection) => void; startUs?: number } = {}): Pair {
   const c = serverCert();
   const clientConfig = defaultConfiguration({ isClient: true, serverName: 'localhost', trustAnchors: [c.cert], ...opts.client });
   const serverConfig = defaultConfiguration({ isClient: false, certificateChain: [c.certDer], privateKey: c.privateKey, ...opts.server });
-  const now = 1_000_000;
+  const now = opts.startUs ?? 1_000_000;
   const client = new QuicConnection(clientConfig, { now, peerAddress: SERVER_ADDR, ...(opts.clientQlog ? { qlog: opts.clientQlog } : {}) });
   opts.beforeConnect?.(client);
   client.connect(now);
