@@ -116,6 +116,7 @@ function norm(x: Scalar): Scalar {
 }
 
 export function scalarJoin(a: Scalar, b: Scalar): Scalar {
+  if (a === b) return a;
   return {
     smin: min(a.smin, b.smin), smax: max(a.smax, b.smax), umin: min(a.umin, b.umin), umax: max(a.umax, b.umax),
     t: tnumJoin(a.t, b.t),
