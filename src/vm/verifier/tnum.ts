@@ -18,8 +18,9 @@ export function tnumConst(v: bigint): Tnum {
 
 /** Number of significant bits of a non-negative value below 2^64. */
 function bitLength(x: bigint): number {
-  const hi = Number(x >> 32n);
-  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
+  // A comparison first: most values fit 32 bits, and a shift would build a BigInt.
+  if (x <= 0xffffffffn) return 32 - Math.clz32(Number(x));
+  return 64 - Math.clz32(Number(x >> 32n));
 }
 
 /** The smallest tnum containing every value of [lo, hi] (unsigned). */
