@@ -26,7 +26,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     reportVerdict(p, pc, b, st, `${write ? 'store' : 'load'} of ${width} bytes: `);
   } else {
     const v = checkRegion(st, b, insn.off, BigInt(width), BigInt(width), write, env);
-    reportVerdict(p, pc, v, st, `${write ? 'store' : 'load'} of ${width} bytes at ${insn.off >= 0 ? '+' : ''}${insn.off}: `);
+    // The message only for an access that is not proven (most are: no string per step).
+    if (v.kind !== 'proven') reportVerdict(p, pc, v, st, `${write ? 'store' : 'load'} of ${width} bytes at ${insn.off >= 0 ? '+' : ''}${insn.off}: `);
     proven = v.kind === 'proven';
     if (b.region === 'heap') env.heap?.touch?.();
     if (b.region === 'stack' && (!write || kind === 'atomic')) {

@@ -6,7 +6,7 @@
  * obligations reported, on states that hold on every path. Local calls are analysed in their
  * calling context (the callee runs on the caller's state, like the Linux verifier's frames).
  */
-import { ALU_MOV, BPF_ALU64, BPF_X, CALL_LOCAL, OPCODES, lddwValue } from '../isa.js';
+import { ALU_MOV, BPF_ALU64, BPF_X, CALL_LOCAL, OPCODES, lddwValue, type OpInfo } from '../isa.js';
 import { scalarConst } from './scalar.js';
 import { UNINIT, UNKNOWN, cloneState, joinState, leqState, ptrValue, scalarValue, type State } from './state.js';
 import { order } from './structure.js';
@@ -22,6 +22,9 @@ import { initsAfter, initsBefore } from './inits.js';
 /** `mov dst, src` on 64 bits: it may start a relation (rels.ts). */
 const COPY64 = BPF_ALU64 | BPF_X | ALU_MOV;
 
+/** OPCODES as an array indexed by opcode: the step's lookup without hashing. */
+const INFO: (OpInfo | undefined)[] = Array.from({ length: 256 }, (_, op) => OPCODES.get(op));
+
 const WIDEN_DELAY = 3;
 /**
  * Descending passes after the fixpoint; the last one checks. The first starts from the loop
@@ -36,7 +39,7 @@ function step(p: Pass, pc: number, st0: State): Outs {
   let outs = step1(p, pc, st.rels ? reduceRels(st, insn) : st);
   const link = insn.opcode === COPY64 && offsetCopy(insn, p.env.shape.insns[pc + 1]);
   if (st.rels || link) outs = outs.map(([t, s]) => [t, updateRels(insn, s, link)]);
-  if (st.rels && OPCODES.get(insn.opcode)!.kind === 'jcond') outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
+  if (st.rels && INFO[insn.opcode]!.kind === 'jcond') outs = outs.map(([t, s]) => [t, backRels(insn, s)]);
   // Only stores and steps change the facts: most instructions skip this.
   if (st.inits || (insn.opcode & 0x06) === 0x02) outs = outs.map(([t, s]) => [t, initsAfter(insn, st, s)]);
   return outs;
@@ -45,7 +48,7 @@ function step(p: Pass, pc: number, st0: State): Outs {
 function step1(p: Pass, pc: number, st0: State): Outs {
   const env = p.env;
   const insn = env.shape.insns[pc]!;
-  const info = OPCODES.get(insn.opcode)!;
+  const info = INFO[insn.opcode]!;
   const st = cloneState(st0);
   switch (info.kind) {
     case 'alu':

@@ -6,7 +6,7 @@ import {
   JMP_JEQ, JMP_JGE, JMP_JGT, JMP_JLE, JMP_JLT, JMP_JNE, JMP_JSET, JMP_JSGE, JMP_JSGT, JMP_JSLE, JMP_JSLT, jmpCode,
   type Insn,
 } from '../isa.js';
-import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, scalarConst, scalarMeet, type Scalar } from './scalar.js';
+import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, normalize, scalarConst, scalarMeet, type Scalar } from './scalar.js';
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
 import { roomBelow } from './room.js';
@@ -28,7 +28,12 @@ export const mn = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 
 /** Ranges of a and b knowing `a cmp b` holds; undefined when it cannot. */
 export function refinePair(c: Cmp, a: Scalar, b: Scalar): [Scalar, Scalar] | undefined {
-  const mk = (x: Scalar, o: Partial<Scalar>): Scalar | undefined => scalarMeet(x, { ...SCALAR_UNKNOWN, ...o });
+  // x met with one bound (what scalarMeet with an otherwise unknown scalar gives, without
+  // building that scalar or meeting the known bits with nothing).
+  const mk = (x: Scalar, o: Partial<Scalar>): Scalar | undefined => normalize({
+    smin: o.smin !== undefined && o.smin > x.smin ? o.smin : x.smin, smax: o.smax !== undefined && o.smax < x.smax ? o.smax : x.smax,
+    umin: o.umin !== undefined && o.umin > x.umin ? o.umin : x.umin, umax: o.umax !== undefined && o.umax < x.umax ? o.umax : x.umax, t: x.t,
+  });
   let ra: Scalar | undefined;
   let rb: Scalar | undefined;
   switch (c) {

@@ -33,14 +33,18 @@ function hull(a: Delta, b: Delta): Delta {
   return [a[0] < b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1]];
 }
 
-function same(a: Locs, b: Locs): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
+/** old joined with out, or undefined when that is old itself (no allocation on the common path). */
+function joinLocs(old: Locs, out: Locs): Locs | undefined {
+  let res: Delta[] | undefined;
+  for (let i = 0; i < old.length; i++) {
+    const x = old[i]!;
+    const y = out[i]!;
     if (x === y) continue;
-    if (!x || !y || x[0] !== y[0] || x[1] !== y[1]) return false;
+    const h = hull(x, y);
+    if (h === x || (h && x && h[0] === x[0] && h[1] === x[1])) continue;
+    (res ??= old.slice())[i] = h;
   }
-  return true;
+  return res;
 }
 
 /**
@@ -127,8 +131,8 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
           continue;
         }
         const old = at.get(s);
-        const joined = old ? old.map((x, i) => hull(x, out[i]!)) : out;
-        if (old && same(old, joined)) continue;
+        const joined = old ? joinLocs(old, out) : out;
+        if (!joined) continue;
         at.set(s, joined);
         changed = true;
       }

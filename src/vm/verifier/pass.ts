@@ -3,7 +3,7 @@
  * a proof obligation that fails becomes a rejection (pc, instruction, reason, state, path).
  */
 import type { MemEnv, Verdict } from './memory.js';
-import { UNKNOWN, formatState, type State, type Value } from './state.js';
+import { UNKNOWN, cloneState, formatState, type State, type Value } from './state.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
 import { ALL_BYTES, heapFill } from './cells.js';
@@ -58,7 +58,21 @@ export function report(p: Pass, code: ReasonCode, pc: number, reason: string, st
   if (!p.check || (!definite && env.policy !== 'strict')) return;
   const key = `${code}:${pc}`;
   if (env.errors.has(key)) return;
-  env.errors.set(key, { code, pc, insn: env.disasm(pc), reason, state: formatState(st), trace: trace(p, pc) });
+  // States print only when someone reads them (plugin loads that reject under strict, every
+  // heap round, never do): the state and the path's states are kept as they are now, and
+  // states are never changed in place once stored (each step works on a copy).
+  const snap = cloneState(st);
+  const path = tracePath(p, pc);
+  const r = { code, pc, insn: env.disasm(pc), reason } as Rejection;
+  lazy(r, 'state', () => formatState(snap));
+  lazy(r, 'trace', () => path.map(({ pc: x, state }) => ({ pc: x, insn: env.disasm(x), state: state ? formatState(state) : '' })));
+  env.errors.set(key, r);
+}
+
+/** An enumerable property computed on first read (spreads and JSON see it like a plain one). */
+function lazy<K extends 'state' | 'trace'>(o: Rejection, key: K, make: () => Rejection[K]): void {
+  let v: Rejection[K] | undefined;
+  Object.defineProperty(o, key, { enumerable: true, configurable: true, get: () => (v ??= make()), set: (x: Rejection[K]) => { v = x; } });
 }
 
 export function reportVerdict(p: Pass, pc: number, v: Verdict, st: State, prefix = ''): void {
@@ -66,8 +80,8 @@ export function reportVerdict(p: Pass, pc: number, v: Verdict, st: State, prefix
   report(p, v.code ?? 'OUT_OF_BOUNDS', pc, prefix + (v.why ?? ''), st, v.kind === 'definite');
 }
 
-/** The last few instructions of a path from the function's start to pc, with their states. */
-export function trace(p: Pass, pc: number): Rejection['trace'] {
+/** The last few instructions of a path from the function's start to pc, with their states (formatted when read). */
+function tracePath(p: Pass, pc: number): { pc: number; state: State | undefined }[] {
   const o = p.env.orders.get(p.fn)!;
   const fnStart = p.env.shape.functions[p.fn]!.start;
   const path: number[] = [];
@@ -77,7 +91,7 @@ export function trace(p: Pass, pc: number): Rejection['trace'] {
     if (at === fnStart) break;
     at = o.parent[at - fnStart]!;
   }
-  return path.reverse().map((x) => ({ pc: x, insn: p.env.disasm(x), state: p.states[x - fnStart] ? formatState(p.states[x - fnStart]!) : '' }));
+  return path.reverse().map((x) => ({ pc: x, state: p.states[x - fnStart] }));
 }
 
 export function readReg(p: Pass, pc: number, st: State, r: number): Value {

@@ -108,6 +108,8 @@ export function normalize(x: Scalar): Scalar | undefined {
     } else if (t.value !== umin) return undefined;
     if (smin === s0 && smax === s1 && umin === u0 && umax === u1 && t === t0) break;
   }
+  // Already canonical: the same object (no garbage, and identity tests downstream hold).
+  if (smin === x.smin && smax === x.smax && umin === x.umin && umax === x.umax && t === x.t) return x;
   return { smin, smax, umin, umax, t };
 }
 
@@ -116,6 +118,7 @@ function norm(x: Scalar): Scalar {
 }
 
 export function scalarJoin(a: Scalar, b: Scalar): Scalar {
+  if (a === b) return a;
   return {
     smin: min(a.smin, b.smin), smax: max(a.smax, b.smax), umin: min(a.umin, b.umin), umax: max(a.umax, b.umax),
     t: tnumJoin(a.t, b.t),

@@ -7,7 +7,6 @@ export function writeStack(st: State, frame: number, lo: bigint, hi: bigint, wid
   const f = st.frames[frame]!;
   const n = f.slots.length;
   const slots = f.slots.slice();
-  const masks = f.masks.slice();
   const base = BigInt(frameSize);
   if (lo === hi) {
     const start = Number(lo + base);
@@ -15,20 +14,30 @@ export function writeStack(st: State, frame: number, lo: bigint, hi: bigint, wid
     const k = start >> 3;
     if (value !== undefined && width === 8 && (start & 7) === 0) {
       slots[k] = value;
-      masks[k] = 0xff;
-    } else {
-      for (let b = start; b < start + width; b++) {
-        slots[b >> 3] = undefined;
-        masks[b >> 3] = masks[b >> 3]! | (1 << (b & 7));
+      // Masks are shared between states: copied only when this store sets new bytes (a spill
+      // to a slot written before, the common case, keeps them).
+      if (f.masks[k] === 0xff) {
+        st.frames[frame] = { slots, masks: f.masks };
+        return;
       }
+      const masks = f.masks.slice();
+      masks[k] = 0xff;
+      st.frames[frame] = { slots, masks };
+      return;
     }
-  } else {
-    // A variable offset: which bytes were written is unknown; only what they held is lost.
-    const a = Math.max(0, Number(lo + base) >> 3);
-    const b = Math.min(n - 1, Number(hi + base + BigInt(width) - 1n) >> 3);
-    for (let k = a; k <= b; k++) slots[k] = undefined;
+    const masks = f.masks.slice();
+    for (let b = start; b < start + width; b++) {
+      slots[b >> 3] = undefined;
+      masks[b >> 3] = masks[b >> 3]! | (1 << (b & 7));
+    }
+    st.frames[frame] = { slots, masks };
+    return;
   }
-  st.frames[frame] = { slots, masks };
+  // A variable offset: which bytes were written is unknown; only what they held is lost.
+  const a = Math.max(0, Number(lo + base) >> 3);
+  const b = Math.min(n - 1, Number(hi + base + BigInt(width) - 1n) >> 3);
+  for (let k = a; k <= b; k++) slots[k] = undefined;
+  st.frames[frame] = { slots, masks: f.masks };
 }
 
 /** Bytes [lo, hi + width) of a frame all written on every path. */

@@ -260,15 +260,25 @@ export function cloneState(s: State): State {
 function joinFrame(a: Frame, b: Frame, widen?: readonly bigint[]): Frame {
   if (a === b) return a;
   const n = a.slots.length;
-  const slots = new Array<Value | undefined>(n);
-  const masks = new Uint8Array(n);
+  // Copied only from the first slot that changes: most joins keep most of a's frame, and an
+  // unchanged frame stays the same object (later joins and inclusion tests skip it at once).
+  let slots: (Value | undefined)[] | undefined;
+  let masks: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
-    masks[i] = a.masks[i]! & b.masks[i]!;
+    const ma = a.masks[i]!;
+    const m = ma & b.masks[i]!;
     const x = a.slots[i];
     const y = b.slots[i];
-    slots[i] = x !== undefined && y !== undefined && masks[i] === 0xff ? joinValue(x, y, widen) : undefined;
+    const v = x !== undefined && y !== undefined && m === 0xff ? joinValue(x, y, widen) : undefined;
+    if (slots === undefined) {
+      if (m === ma && v === x) continue;
+      slots = a.slots.slice(0, n);
+      masks = a.masks.slice();
+    }
+    masks![i] = m;
+    slots[i] = v;
   }
-  return { slots, masks };
+  return slots === undefined ? a : { slots, masks: masks! };
 }
 
 /**
@@ -367,7 +377,12 @@ function joinRels(a: State, b: State, hull: boolean): readonly Rel[] | undefined
  * the entry meets the first trip back; elsewhere only relations both sides hold survive).
  */
 export function joinState(a: State, b: State, widen?: readonly bigint[], hull = false): State {
-  const regs = a.regs.map((r, i) => joinValue(withSlack(r, b.regs[i]!, a), withSlack(b.regs[i]!, r, b), widen));
+  const regs = a.regs.map((r, i) => {
+    const y = b.regs[i]!;
+    // The same value on both sides joins to itself (withSlack may tighten only a context pointer).
+    if (r === y && (r.k !== 'ptr' || r.region !== 'ctx')) return r;
+    return joinValue(withSlack(r, y, a), withSlack(y, r, b), widen);
+  });
   const frames = a.frames.map((f, i) => joinFrame(f, b.frames[i]!, widen));
   const ctxLen = widen ? scalarWiden(a.ctxLen, b.ctxLen, widen) : scalarJoin(a.ctxLen, b.ctxLen);
   // Widening forgets the bound a relation with the length implies (a counter below len / q

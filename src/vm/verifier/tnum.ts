@@ -18,8 +18,9 @@ export function tnumConst(v: bigint): Tnum {
 
 /** Number of significant bits of a non-negative value below 2^64. */
 function bitLength(x: bigint): number {
-  const hi = Number(x >> 32n);
-  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
+  // A comparison first: most values fit 32 bits, and a shift would build a BigInt.
+  if (x <= 0xffffffffn) return 32 - Math.clz32(Number(x));
+  return 64 - Math.clz32(Number(x >> 32n));
 }
 
 /** The smallest tnum containing every value of [lo, hi] (unsigned). */
@@ -29,7 +30,7 @@ export function tnumRange(lo: bigint, hi: bigint): Tnum {
   const bits = BigInt(bitLength(chi));
   if (bits >= 64n) return TNUM_UNKNOWN;
   const delta = (1n << bits) - 1n;
-  return { value: lo & ~delta & U64, mask: delta };
+  return { value: lo & (U64 ^ delta), mask: delta };
 }
 
 export function tnumIsConst(t: Tnum): boolean {
@@ -41,8 +42,8 @@ export function tnumAdd(a: Tnum, b: Tnum): Tnum {
   const sv = (a.value + b.value) & U64;
   const sigma = (sm + sv) & U64;
   const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return { value: sv & ~mu & U64, mask: mu & U64 };
+  const mu = (chi | a.mask | b.mask) & U64;
+  return { value: sv & (U64 ^ mu), mask: mu };
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
@@ -50,27 +51,27 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
   const alpha = (dv + a.mask) & U64;
   const beta = (dv - b.mask) & U64;
   const chi = alpha ^ beta;
-  const mu = chi | a.mask | b.mask;
-  return { value: dv & ~mu & U64, mask: mu & U64 };
+  const mu = (chi | a.mask | b.mask) & U64;
+  return { value: dv & (U64 ^ mu), mask: mu };
 }
 
 export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
-  return { value: v, mask: alpha & beta & ~v & U64 };
+  return { value: v, mask: alpha & beta & (U64 ^ v) };
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   const mu = a.mask | b.mask;
-  return { value: v, mask: mu & ~v & U64 };
+  return { value: v, mask: mu & (U64 ^ v) };
 }
 
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
   const v = a.value ^ b.value;
   const mu = a.mask | b.mask;
-  return { value: v & ~mu & U64, mask: mu };
+  return { value: v & (U64 ^ mu), mask: mu };
 }
 
 export function tnumLsh(a: Tnum, s: number): Tnum {
@@ -89,17 +90,20 @@ export function tnumTrunc(a: Tnum, bits: number): Tnum {
 
 /** Every value either operand stands for. */
 export function tnumJoin(a: Tnum, b: Tnum): Tnum {
+  if (a === b) return a;
   const mu = a.mask | b.mask | (a.value ^ b.value);
-  return { value: a.value & ~mu & U64, mask: mu };
+  return { value: a.value & (U64 ^ mu), mask: mu };
 }
 
 /** Values both stand for; undefined when the two disagree on a known bit (no value). */
 export function tnumMeet(a: Tnum, b: Tnum): Tnum | undefined {
-  const known = ~a.mask & ~b.mask & U64;
-  if ((a.value & known) !== (b.value & known)) return undefined;
-  const v = a.value | b.value;
+  // Meeting with "anything" is the hot case (range refinements): nothing to compute.
+  if (a === b || (b.mask === U64 && b.value === 0n)) return a;
+  if (a.mask === U64 && a.value === 0n) return b;
+  // Complements as `U64 ^ x` (masks lie in [0, 2^64)): `~x` is a negative BigInt, slower to build.
   const mu = a.mask & b.mask;
-  const value = v & ~mu & U64;
+  if (((a.value ^ b.value) & (U64 ^ (a.mask | b.mask))) !== 0n) return undefined;
+  const value = (a.value | b.value) & (U64 ^ mu);
   if (value === a.value && mu === a.mask) return a;
   return { value, mask: mu };
 }
