@@ -50,7 +50,8 @@ options:
       --timeout SECS    idle timeout (default 30)
       --max-streams N   bidirectional streams a client may open at first (default 128)
       --mtu BYTES       largest UDP payload to send, 1200..65527 (default ${DEFAULT_MTU})
-  -V, --verbose         one line per connection and per request on stderr
+  -V, --verbose         one line per connection and per request on stderr, datagrams whose
+                        handling failed, and the endpoint's counters at exit
 ${PLUGIN_USAGE}
       --loss P          drop this fraction of the datagrams we send (0..1), to try loss recovery and FEC
   -h, --help`;
