@@ -13,6 +13,7 @@
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
 import { clearArray } from '../clear-array.js';
+import { FreeList } from './free-list.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
 type AckSentFrame = Extract<SentFrame, { k: 'ack' }>;
@@ -35,20 +36,20 @@ export class SentPacketRecord implements SentPacket {
 }
 
 export class SentRecordPool {
-  private readonly packets: SentPacketRecord[] = [];
-  private readonly streamFrames: StreamSentFrame[] = [];
-  private readonly ackFrames: AckSentFrame[] = [];
+  private readonly packets = new FreeList<SentPacketRecord>(MAX_FREE_PACKETS);
+  private readonly streamFrames = new FreeList<StreamSentFrame>(MAX_FREE_STREAM_FRAMES);
+  private readonly ackFrames = new FreeList<AckSentFrame>(MAX_FREE_ACK_FRAMES);
 
   /** A record with no frames, for a packet being built. */
   packet(): SentPacketRecord {
-    const p = this.packets.pop();
+    const p = this.packets.take();
     if (p === undefined) return new SentPacketRecord();
     p.free = false;
     return p;
   }
 
   streamFrame(id: number, offset: number, length: number, fin: boolean): SentFrame {
-    const f = this.streamFrames.pop();
+    const f = this.streamFrames.take();
     if (f === undefined) return { k: 'stream', id, offset, length, fin };
     f.id = id;
     f.offset = offset;
@@ -58,7 +59,7 @@ export class SentRecordPool {
   }
 
   ackFrame(largest: number): SentFrame {
-    const f = this.ackFrames.pop();
+    const f = this.ackFrames.take();
     if (f === undefined) return { k: 'ack', largest };
     f.largest = largest;
     return f;
@@ -70,16 +71,13 @@ export class SentRecordPool {
     const frames = packet.frames;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (f.k === 'stream') {
-        if (this.streamFrames.length < MAX_FREE_STREAM_FRAMES) this.streamFrames.push(f);
-      } else if (f.k === 'ack' && this.ackFrames.length < MAX_FREE_ACK_FRAMES) {
-        this.ackFrames.push(f);
-      }
+      if (f.k === 'stream') this.streamFrames.give(f);
+      else if (f.k === 'ack') this.ackFrames.give(f);
     }
     clearArray(frames);
     packet.pluginMeta = undefined;
     packet.free = true;
-    if (this.packets.length < MAX_FREE_PACKETS) this.packets.push(packet);
+    this.packets.give(packet);
   }
 
   releaseAll(packets: readonly SentPacket[]): void {
