@@ -495,7 +495,8 @@ export class StreamManager {
         const id = order[i]!;
         const s = this.streams.get(id);
         if (!s || !s.send) {
-          this.active.delete(id);
+          if (s) this.active.delete(id);
+          else this.active.forget(id);
           continue;
         }
         if (w.remaining <= 24) break;
@@ -579,7 +580,7 @@ export class StreamManager {
     s.closedReported = true;
     this.streams.delete(s.id);
     this.sortedIds = undefined;
-    this.active.delete(s.id);
+    this.active.forget(s.id);
     if (!isLocallyInitiated(s.id, this.cnx.isClient)) (isBidirectional(s.id) ? this.peerBidi : this.peerUni).onStreamClosed();
     this.cnx.protoops.slots.stream_closed(s.id);
   }
