@@ -7,8 +7,9 @@
  * discarded with its keys. Nothing may keep a record past that point: protoops and plugins see
  * a packet during one call only (plugin handles die with the call), and plugin metadata lives on
  * the record and is dropped with it. STREAM frame records, one or more per data packet, and ACK
- * frame records, one per packet that acknowledges, are recycled with their packet; other frame
- * kinds are rare and left to the collector.
+ * frame records, one per packet that acknowledges, and MAX_STREAM_DATA records, one per window
+ * update of a receiving stream, are recycled with their packet; other frame kinds are rare and
+ * left to the collector.
  */
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
@@ -17,11 +18,13 @@ import { FreeList } from './free-list.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
 type AckSentFrame = Extract<SentFrame, { k: 'ack' }>;
+type MaxStreamDataSentFrame = Extract<SentFrame, { k: 'max_stream_data' }>;
 
 /** Free records kept at most (beyond, released ones go to the collector). */
 const MAX_FREE_PACKETS = 4096;
 const MAX_FREE_STREAM_FRAMES = 8192;
 const MAX_FREE_ACK_FRAMES = 4096;
+const MAX_FREE_MAX_STREAM_DATA_FRAMES = 1024;
 
 export class SentPacketRecord implements SentPacket {
   pn = 0;
@@ -39,6 +42,7 @@ export class SentRecordPool {
   private readonly packets = new FreeList<SentPacketRecord>(MAX_FREE_PACKETS);
   private readonly streamFrames = new FreeList<StreamSentFrame>(MAX_FREE_STREAM_FRAMES);
   private readonly ackFrames = new FreeList<AckSentFrame>(MAX_FREE_ACK_FRAMES);
+  private readonly maxStreamDataFrames = new FreeList<MaxStreamDataSentFrame>(MAX_FREE_MAX_STREAM_DATA_FRAMES);
 
   /** A record with no frames, for a packet being built. */
   packet(): SentPacketRecord {
@@ -65,6 +69,13 @@ export class SentRecordPool {
     return f;
   }
 
+  maxStreamDataFrame(id: number): SentFrame {
+    const f = this.maxStreamDataFrames.take();
+    if (f === undefined) return { k: 'max_stream_data', id };
+    f.id = id;
+    return f;
+  }
+
   /** Takes back a packet whose fate is settled (records made elsewhere are left alone). */
   release(packet: SentPacket): void {
     if (!(packet instanceof SentPacketRecord) || packet.free) return;
@@ -73,6 +84,7 @@ export class SentRecordPool {
       const f = frames[i]!;
       if (f.k === 'stream') this.streamFrames.give(f);
       else if (f.k === 'ack') this.ackFrames.give(f);
+      else if (f.k === 'max_stream_data') this.maxStreamDataFrames.give(f);
     }
     clearArray(frames);
     packet.pluginMeta = undefined;

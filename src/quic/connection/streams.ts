@@ -54,6 +54,8 @@ export class StreamManager {
   private readonly openIds: number[] = [];
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new StreamQueue();
+  /** The MAX_STREAM_DATA frame written when no qlog keeps the frames of the packet. */
+  private readonly maxStreamDataScratch: Extract<Frame, { type: 'max_stream_data' }> = { type: 'max_stream_data', streamId: 0, maximumStreamData: 0 };
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -462,7 +464,7 @@ export class StreamManager {
       if (s.maxStreamDataPending && s.recv) {
         const limit = s.recv.maxStreamDataUpdate(now, this.cnx.smoothedRtt);
         this.recvWindow.ensureMinimumWindow(1.5 * s.recv.window.windowSize, now);
-        if (putFrame(w, frames, log, { type: 'max_stream_data', streamId: id, maximumStreamData: limit }, { k: 'max_stream_data', id })) s.maxStreamDataPending = false;
+        if (putFrame(w, frames, log, this.maxStreamDataFrame(id, limit, log), this.cnx.sentRecords.maxStreamDataFrame(id))) s.maxStreamDataPending = false;
       }
       if (s.stopSendingPending !== undefined) {
         if (putFrame(w, frames, log, { type: 'stop_sending', streamId: id, applicationProtocolErrorCode: s.stopSendingPending }, { k: 'stop_sending', id, code: s.stopSendingPending })) {
@@ -517,6 +519,19 @@ export class StreamManager {
         this.active.moveToBack(id);
       }
     }
+  }
+
+  /**
+   * A MAX_STREAM_DATA frame to write (RFC 9000 §19.10). The writer reads it at once and keeps
+   * nothing, so one scratch object serves every packet; only a qlog list keeps frames, and then
+   * each gets its own.
+   */
+  private maxStreamDataFrame(streamId: number, maximumStreamData: number, log: Frame[] | undefined): Frame {
+    if (log !== undefined) return { type: 'max_stream_data', streamId, maximumStreamData };
+    const f = this.maxStreamDataScratch;
+    f.streamId = streamId;
+    f.maximumStreamData = maximumStreamData;
+    return f;
   }
 
   // ---- acknowledgements and losses
