@@ -12,13 +12,12 @@
  * the queue. The snapshot is rebuilt only after the queue changed, so a single busy stream costs
  * nothing per packet; it stays as it was until the next call.
  */
-import { clearArray } from '../clear-array.js';
-
 export class StreamQueue {
   private readonly queued = new Map<number, boolean>();
   private readonly order: number[] = [];
   private count = 0;
   private readonly list: number[] = [];
+  private listLength = 0;
   private stale = false;
 
   get size(): number {
@@ -61,15 +60,27 @@ export class StreamQueue {
     this.order[this.count++] = id;
   }
 
-  /** The queue in order; valid until the next snapshot() after a change. Do not modify it. */
+  /**
+   * The queue in order: its first `snapshotLength` entries (the array keeps its largest length,
+   * because emptying it by `pop` still let V8 trim the storage that the next rebuild grew again).
+   * Valid until the next snapshot() after a change. Do not modify it.
+   */
   snapshot(): readonly number[] {
     if (this.stale) {
       const list = this.list;
-      clearArray(list);
-      for (let i = 0; i < this.count; i++) list.push(this.order[i]!);
+      for (let i = 0; i < this.count; i++) {
+        if (i < list.length) list[i] = this.order[i]!;
+        else list.push(this.order[i]!);
+      }
+      this.listLength = this.count;
       this.stale = false;
     }
     return this.list;
+  }
+
+  /** How many entries of the latest snapshot() are the queue. */
+  get snapshotLength(): number {
+    return this.listLength;
   }
 
   private indexOf(id: number): number {

@@ -192,7 +192,8 @@ export class StreamManager {
     if (this.maxDataPending || this.maxStreamsPending.bidi || this.maxStreamsPending.uni) return true;
     const credit = this.sendCredit?.available ?? 0;
     const queued = this.active.snapshot();
-    for (let i = 0; i < queued.length; i++) {
+    const n = this.active.snapshotLength;
+    for (let i = 0; i < n; i++) {
       const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
@@ -457,7 +458,8 @@ export class StreamManager {
     const blocked = this.sendCredit?.takeBlocked();
     if (blocked !== undefined) putFrame(w, frames, log, { type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
     const queued = this.active.snapshot();
-    for (let i = 0; i < queued.length; i++) {
+    const n = this.active.snapshotLength;
+    for (let i = 0; i < n; i++) {
       const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
@@ -493,7 +495,8 @@ export class StreamManager {
       progress = false;
       // The loop below reorders the queue: walk a snapshot of it.
       const order = this.active.snapshot();
-      for (let i = 0; i < order.length; i++) {
+      const n = this.active.snapshotLength;
+      for (let i = 0; i < n; i++) {
         const id = order[i]!;
         const s = this.streams.get(id);
         if (!s || !s.send) {

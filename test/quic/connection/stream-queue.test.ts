@@ -5,17 +5,17 @@ describe('StreamQueue', () => {
   it('keeps a queued stream in place, moves a served one to the back, and takes streams back after delete', () => {
     const q = new StreamQueue();
     q.add(0); q.add(4); q.add(8); q.add(0);
-    expect([...q.snapshot()]).toEqual([0, 4, 8]);
+    expect(q.snapshot().slice(0, q.snapshotLength)).toEqual([0, 4, 8]);
     q.moveToBack(0);
-    expect([...q.snapshot()]).toEqual([4, 8, 0]);
+    expect(q.snapshot().slice(0, q.snapshotLength)).toEqual([4, 8, 0]);
     q.delete(8);
     expect(q.has(8)).toBe(false);
     expect(q.size).toBe(2);
     q.add(8);
-    expect([...q.snapshot()]).toEqual([4, 0, 8]);
+    expect(q.snapshot().slice(0, q.snapshotLength)).toEqual([4, 0, 8]);
     q.forget(4);
     q.moveToBack(12);
-    expect([...q.snapshot()]).toEqual([0, 8]);
+    expect(q.snapshot().slice(0, q.snapshotLength)).toEqual([0, 8]);
   });
 
   it('leaves a snapshot being walked unchanged until the next snapshot call', () => {
@@ -24,8 +24,8 @@ describe('StreamQueue', () => {
     const s = q.snapshot();
     q.moveToBack(1);
     q.delete(5);
-    expect([...s]).toEqual([1, 5]);
-    expect([...q.snapshot()]).toEqual([1]);
+    expect(s.slice(0, q.snapshotLength)).toEqual([1, 5]);
+    expect(q.snapshot().slice(0, q.snapshotLength)).toEqual([1]);
   });
 
   it('matches an ordered-array model under random operations', () => {
@@ -43,7 +43,7 @@ describe('StreamQueue', () => {
           if (model.length > 1 && model.includes(id)) { model.splice(model.indexOf(id), 1); model.push(id); }
           q.moveToBack(id);
       }
-      expect([...q.snapshot()]).toEqual(model);
+      expect(q.snapshot().slice(0, q.snapshotLength)).toEqual(model);
       expect(q.size).toBe(model.length);
       for (let k = 0; k < 6; k++) expect(q.has(k)).toBe(model.includes(k));
     }
