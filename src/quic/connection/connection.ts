@@ -11,6 +11,7 @@
  */
 import { type QuicConfiguration } from '../config.js';
 import type { QuicEvent, StreamDataReceived } from '../events.js';
+import { EventQueue } from './event-queue.js';
 import { getProvider } from '../crypto/index.js';
 import { initialSecrets } from '../crypto/initial.js';
 import { OneRttKeys } from '../crypto/key-update.js';
@@ -199,7 +200,7 @@ export class QuicConnection {
   /** Stats, for the CLI summary and qlog. */
   readonly stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, handshakeDoneUs: 0 };
 
-  private readonly events: QuicEvent[] = [];
+  private readonly events = new EventQueue<QuicEvent>();
   private readonly startUs: number;
   private retryToken: Uint8Array = new Uint8Array(0);
   private retrySourceCid: Uint8Array | undefined;

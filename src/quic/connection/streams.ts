@@ -54,6 +54,8 @@ export class StreamManager {
   private readonly openIds: number[] = [];
   /** Streams with data or control frames to send, in round-robin order. */
   private readonly active = new StreamQueue();
+  /** The MAX_STREAM_DATA frame written when no qlog keeps the frames of the packet. */
+  private readonly maxStreamDataScratch: Extract<Frame, { type: 'max_stream_data' }> = { type: 'max_stream_data', streamId: 0, maximumStreamData: 0 };
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -190,7 +192,8 @@ export class StreamManager {
     if (this.maxDataPending || this.maxStreamsPending.bidi || this.maxStreamsPending.uni) return true;
     const credit = this.sendCredit?.available ?? 0;
     const queued = this.active.snapshot();
-    for (let i = 0; i < queued.length; i++) {
+    const n = this.active.snapshotLength;
+    for (let i = 0; i < n; i++) {
       const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
@@ -455,14 +458,15 @@ export class StreamManager {
     const blocked = this.sendCredit?.takeBlocked();
     if (blocked !== undefined) putFrame(w, frames, log, { type: 'data_blocked', maximumData: blocked }, { k: 'data_blocked', limit: blocked });
     const queued = this.active.snapshot();
-    for (let i = 0; i < queued.length; i++) {
+    const n = this.active.snapshotLength;
+    for (let i = 0; i < n; i++) {
       const id = queued[i]!;
       const s = this.streams.get(id);
       if (!s) continue;
       if (s.maxStreamDataPending && s.recv) {
         const limit = s.recv.maxStreamDataUpdate(now, this.cnx.smoothedRtt);
         this.recvWindow.ensureMinimumWindow(1.5 * s.recv.window.windowSize, now);
-        if (putFrame(w, frames, log, { type: 'max_stream_data', streamId: id, maximumStreamData: limit }, { k: 'max_stream_data', id })) s.maxStreamDataPending = false;
+        if (putFrame(w, frames, log, this.maxStreamDataFrame(id, limit, log), this.cnx.sentRecords.maxStreamDataFrame(id))) s.maxStreamDataPending = false;
       }
       if (s.stopSendingPending !== undefined) {
         if (putFrame(w, frames, log, { type: 'stop_sending', streamId: id, applicationProtocolErrorCode: s.stopSendingPending }, { k: 'stop_sending', id, code: s.stopSendingPending })) {
@@ -491,11 +495,13 @@ export class StreamManager {
       progress = false;
       // The loop below reorders the queue: walk a snapshot of it.
       const order = this.active.snapshot();
-      for (let i = 0; i < order.length; i++) {
+      const n = this.active.snapshotLength;
+      for (let i = 0; i < n; i++) {
         const id = order[i]!;
         const s = this.streams.get(id);
         if (!s || !s.send) {
-          this.active.delete(id);
+          if (s) this.active.delete(id);
+          else this.active.forget(id);
           continue;
         }
         if (w.remaining <= 24) break;
@@ -516,6 +522,19 @@ export class StreamManager {
         this.active.moveToBack(id);
       }
     }
+  }
+
+  /**
+   * A MAX_STREAM_DATA frame to write (RFC 9000 §19.10). The writer reads it at once and keeps
+   * nothing, so one scratch object serves every packet; only a qlog list keeps frames, and then
+   * each gets its own.
+   */
+  private maxStreamDataFrame(streamId: number, maximumStreamData: number, log: Frame[] | undefined): Frame {
+    if (log !== undefined) return { type: 'max_stream_data', streamId, maximumStreamData };
+    const f = this.maxStreamDataScratch;
+    f.streamId = streamId;
+    f.maximumStreamData = maximumStreamData;
+    return f;
   }
 
   // ---- acknowledgements and losses
@@ -579,7 +598,7 @@ export class StreamManager {
     s.closedReported = true;
     this.streams.delete(s.id);
     this.sortedIds = undefined;
-    this.active.delete(s.id);
+    this.active.forget(s.id);
     if (!isLocallyInitiated(s.id, this.cnx.isClient)) (isBidirectional(s.id) ? this.peerBidi : this.peerUni).onStreamClosed();
     this.cnx.protoops.slots.stream_closed(s.id);
   }

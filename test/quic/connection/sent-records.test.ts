@@ -31,4 +31,17 @@ describe('SentRecordPool', () => {
     expect(b).not.toBe(p);
     expect(b).toBeInstanceOf(SentPacketRecord);
   });
+
+  it('recycles MAX_STREAM_DATA records with their packet and leaves other kinds alone', () => {
+    const pool = new SentRecordPool();
+    const p = pool.packet();
+    const m = pool.maxStreamDataFrame(12);
+    const other = { k: 'max_data' as const };
+    p.frames.push(m, other);
+    pool.release(p);
+    const n = pool.maxStreamDataFrame(20);
+    expect(n).toBe(m);
+    expect(n).toEqual({ k: 'max_stream_data', id: 20 });
+    expect(pool.maxStreamDataFrame(24)).not.toBe(m);
+  });
 });
