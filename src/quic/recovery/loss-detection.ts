@@ -13,7 +13,6 @@ import { K_GRANULARITY_US, RttEstimator } from './rtt.js';
 import { SentPackets, type SentPacket } from './sent-packets.js';
 import { PACKET_NUMBER_SPACES, PacketNumberSpace, spaceName } from './space.js';
 
-/** kPacketThreshold, RFC 9002 §6.1.1. */
 /**
  * "No deadline" for the timer fields. A small integer rather than Infinity: a field that ever
  * holds a non-small-integer number is kept as a boxed double by V8, and code V8 has not optimised
@@ -22,6 +21,7 @@ import { PACKET_NUMBER_SPACES, PacketNumberSpace, spaceName } from './space.js';
  */
 const NOT_ARMED = -1;
 
+/** kPacketThreshold, RFC 9002 §6.1.1. */
 export const K_PACKET_THRESHOLD = 3;
 /** kTimeThreshold, RFC 9002 §6.1.2. */
 export const K_TIME_THRESHOLD = 9 / 8;
