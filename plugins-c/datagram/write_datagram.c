@@ -9,13 +9,21 @@ protoop_arg_t write_datagram(picoquic_cnx_t *cnx)
     uint8_t *bytes = (uint8_t *)get_cnx(cnx, AK_CNX_INPUT, 0);
     uint8_t *end = (uint8_t *)get_cnx(cnx, AK_CNX_INPUT, 1);
     message_t *m = (message_t *)get_cnx(cnx, AK_CNX_INPUT, 2);
-    uint64_t need = 1 + varint_length(m->len) + m->len;
+    /* Read once: the byte stores below may alias m->len for the compiler, and the room check
+     * must bound the very length the copy uses. */
+    uint64_t len = m->len;
+    uint64_t need = 1 + varint_length(len) + len;
     uint64_t consumed = 0;
     if (need <= (uint64_t)(end - bytes)) {
         bytes[0] = FT_DATAGRAM_LEN;
-        size_t n = picoquic_varint_encode(bytes + 1, end - bytes - 1, m->len);
-        my_memcpy(bytes + 1 + n, m->data, m->len);
-        consumed = 1 + n + m->len;
+        size_t n = picoquic_varint_encode(bytes + 1, end - bytes - 1, len);
+        uint8_t *payload = bytes + 1 + n;
+        /* Always true (n is varint_length(len), which `need` counted), but the copy's bound is
+         * then stated where it is used rather than derived from the varint's size. */
+        if (n != 0 && len <= (uint64_t)(end - payload)) {
+            my_memcpy(payload, m->data, len);
+            consumed = 1 + n + len;
+        }
     } else {
         datagram_state_t *st = datagram_state(cnx);
         if (st != NULL)

@@ -36,7 +36,8 @@ import type { SentPacket } from '../quic/recovery/sent-packets.js';
 import type { PacketHeader } from '../quic/wire/header.js';
 import { PluginHeap, HeapError } from './heap.js';
 import type { Plugin, Pluglet } from './plugin.js';
-import { inputContract, returnKind } from './signatures.js';
+import { externContract, inputContract, returnKind } from './signatures.js';
+import { externInputs } from './extern-inputs.js';
 import { writesFrame } from './verify-plugin.js';
 import { byteCost, memcmpHelper, registerStandardHelpers } from '../vm/helpers.js';
 
@@ -208,7 +209,11 @@ export class PluginInstance {
     this.frames.push(frame);
     const t0 = process.hrtime.bigint();
     try {
-      frame.inputs = this.inputsFor(call, grant);
+      // An extern operation with a contract: the application's buffer and length, checked.
+      const contract = p.entry.anchor === 'extern' ? externContract(call.name) : undefined;
+      frame.inputs = contract !== undefined
+        ? externInputs(call.name, contract, call.args, (b) => grant(b, b.length, true), (x) => this.toU64(x))
+        : this.inputsFor(call, grant);
       const r = this.vm.exec({ program: p.program, args: [CNX_HANDLE], fuel: this.plugin.fuel });
       const st = this.stats[index]!;
       st.calls++;

@@ -69,3 +69,27 @@ const CONTRACTS: Readonly<Record<string, InputContract>> = {
 export function inputContract(op: string): InputContract | undefined {
   return CONTRACTS[op];
 }
+
+/**
+ * A grant is a block of the plugin's heap (far below 2 GiB); the host refuses a longer buffer
+ * (extern-inputs.ts). Below 2^32 - 8 keeps `my_malloc(8 + len)` exact for the verifier (sizes.ts).
+ */
+export const MAX_EXTERN_BUFFER = 0x7fffffff;
+
+/**
+ * Extern operations the application calls with a buffer and its length (src/plugins/datagram.ts):
+ * the host grants the bytes and refuses a length beyond them (extern-inputs.ts), so the verifier
+ * may type the inputs as for the contracts above. Keyed by name, applied only to `extern`
+ * pluglets: only the application calls those (the protoop table refuses plugins), always
+ * through the checks of extern-inputs.ts.
+ */
+const EXTERN_CONTRACTS: Readonly<Record<string, InputContract>> = {
+  // (data, length): the message to send
+  send_message: { inputs: ['buffer', 'buffer_len'], bufferLen: [0, MAX_EXTERN_BUFFER] },
+  // (buffer, capacity): where the message received goes
+  get_message: { inputs: ['buffer', 'buffer_len'], bufferLen: [0, MAX_EXTERN_BUFFER] },
+};
+
+export function externContract(op: string): InputContract | undefined {
+  return EXTERN_CONTRACTS[op];
+}

@@ -28,7 +28,7 @@ import { cellRounds } from '../vm/verifier/cell-rounds.js';
 import { verifyProgram, type HeapOptions, type HeapWrite, type KeptFact, type KeptOptions, type Policy, type VerifyResult } from '../vm/verifier/index.js';
 import { pluginHelpers } from './helper-signatures.js';
 import { MANIFEST_NO_PARAM, type Manifest, type PlugletEntry } from './manifest.js';
-import { inputContract } from './signatures.js';
+import { externContract, inputContract } from './signatures.js';
 
 export interface PluginVerification {
   /** The verdict on each object, by index. */
@@ -92,7 +92,10 @@ export function verifyPlugin(programs: readonly ProgramImage[], pluglets: readon
     const entries = pluglets.filter((p) => p.program === i).map((p) => p.entry);
     const ops = new Set(entries.map((e) => e.protoop));
     // The inputs' contract, when every pluglet of this object implements one operation.
-    const contract = ops.size === 1 ? inputContract([...ops][0]!) : undefined;
+    // An extern operation's contract holds only for its extern pluglets (the application's calls,
+    // checked by the host: extern-inputs.ts).
+    const op = ops.size === 1 ? [...ops][0]! : undefined;
+    const contract = op === undefined ? undefined : entries.every((e) => e.anchor === 'extern') ? externContract(op) : inputContract(op);
     return { contract, kept: keptFor(entries, all) };
   });
   const summary = new Map<string, KeptFact>();

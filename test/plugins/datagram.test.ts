@@ -4,13 +4,15 @@ import { handshake, lossyLink, makePair, runFor } from '../quic/connection/harne
 import { PluginRuntime } from '../../src/plugins/runtime.js';
 import type { PluginInstance } from '../../src/plugins/instance.js';
 import { DatagramChannel } from '../../src/plugins/datagram.js';
+import type { PluginOptions } from '../../src/plugins/plugin.js';
+import { ExternInputError } from '../../src/plugins/extern-inputs.js';
 
 const manifest = fileURLToPath(new URL('../../plugins-c/datagram/datagram.plugin', import.meta.url));
 const text = (m: Uint8Array) => new TextDecoder().decode(m);
 
 /** A client/server pair with the datagram plugin injected in both connections at creation. */
-function pair(opts: { serverPlugin?: boolean } = {}) {
-  const rt = PluginRuntime.load([manifest]);
+function pair(opts: { serverPlugin?: boolean; load?: PluginOptions } = {}) {
+  const rt = PluginRuntime.load([manifest], opts.load);
   let ci: PluginInstance | undefined;
   let si: PluginInstance | undefined;
   const p = makePair({ beforeConnect: (c) => void ([ci] = rt.inject(c)) });
@@ -71,5 +73,38 @@ describe('datagram plugin (RFC 9221)', () => {
     expect(ci().failure).toBeUndefined();
     expect(si().failure).toBeUndefined();
     expect(p.client.state).toBe('connected');
+  });
+
+  it('under strict (the JIT drops the checks of proven accesses) it carries messages; a length past the buffer is refused to the application', () => {
+    const { p, ci, si } = pair({ load: { verify: 'strict', engine: 'jit' } });
+    handshake(p);
+    expect(ci().plugin.verification.every((v) => v!.ok && v!.policy === 'strict')).toBe(true);
+    const client = new DatagramChannel(ci());
+    const server = new DatagramChannel(si());
+    const msg = new TextEncoder().encode('hello');
+    // The contract the verifier assumed for send_message: the length is within the bytes given.
+    expect(() => ci().runExternal('send_message', msg, msg.length + 1)).toThrow(ExternInputError);
+    expect(() => ci().runExternal('send_message', 12345, 5)).toThrow(ExternInputError);
+    expect(() => si().runExternal('get_message', new Uint8Array(4), 5)).toThrow(ExternInputError);
+    expect(ci().failure).toBeUndefined();
+    expect(client.stats.sent).toBe(0);
+    for (const n of [0, 1, 5, 1100]) expect(client.send(new Uint8Array(n).fill(n & 0xff))).toBe('queued');
+    expect(client.send(new Uint8Array(1300))).toBe('too_large');
+    runFor(p, 100_000);
+    // A shorter length than the buffer is allowed: only that prefix goes.
+    expect(ci().runExternal('send_message', msg, 2)).toBe(0);
+    runFor(p, 100_000);
+    const got = server.receiveAll();
+    expect(got.map((m) => m.length)).toEqual([0, 1, 5, 1100, 2]);
+    expect(got[3]!.every((b) => b === (1100 & 0xff))).toBe(true);
+    expect(text(got[4]!)).toBe('he');
+    // Truncated to a smaller buffer of the application.
+    expect(server.send(new TextEncoder().encode('truncated'))).toBe('queued');
+    runFor(p, 100_000);
+    const small = new Uint8Array(4);
+    expect(Number(ci().runExternal('get_message', small, small.length))).toBe(9);
+    expect(text(small)).toBe('trun');
+    expect(ci().failure).toBeUndefined();
+    expect(si().failure).toBeUndefined();
   });
 });

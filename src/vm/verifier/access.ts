@@ -7,6 +7,7 @@ import {
 import { ptrValue, scalarValue, type PtrValue, type State, type Value } from './state.js';
 import { type Pass, forgetId, poisonHeap, readReg, recordHeap, report, reportVerdict } from './pass.js';
 import { cellFact, cellValue, heapStore, residue } from './cells.js';
+import { loadWithin, relateLength, storeFact } from './len-fields.js';
 import { KEPT_NUMBER } from './kept.js';
 import { clobberStack, readStack, writeStack } from './stack.js';
 
@@ -22,6 +23,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
   const b = checkBase(base);
   let proven = false;
   let loaded: Value = scalarValue(scalarOfWidth(width));
+  /** A length field of the base's block was read (len-fields.ts). */
+  let lengthWithin: bigint | undefined;
   if ('kind' in b) {
     reportVerdict(p, pc, b, st, `${write ? 'store' : 'load'} of ${width} bytes: `);
   } else {
@@ -55,11 +58,12 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       const f = env.heap.cells.read(b.sites, b.off.smin + BigInt(insn.off), b.off.smax + BigInt(insn.off), width, mod, res);
       if (f.kind === 'heap') forgetId(st, pc + 1, true);
       loaded = cellValue(f, width, pc + 1);
+      lengthWithin = kind === 'ldx' ? loadWithin(f, b, width) : undefined;
     }
     // A heap pointer stored whole into a field of a block it is recorded in the summary, which
     // the helpers reading heap memory are checked against (no address reaches the host).
     const kept = write && kind !== 'atomic' && b.region === 'heap' && proven && env.heap !== undefined && stored !== undefined && cellFact(stored, width).kind === 'heap';
-    if (write && b.region === 'heap' && proven) for (const w of heapStore(b, insn.off, width, kind === 'atomic' || !stored ? KEPT_NUMBER : cellFact(stored, width))) recordHeap(p, w);
+    if (write && b.region === 'heap' && proven) for (const w of heapStore(b, insn.off, width, kind === 'atomic' || !stored ? KEPT_NUMBER : storeFact(b, stored, width))) recordHeap(p, w);
     if (write && !kept && b.region !== 'stack' && stored && (stored.k === 'ptr' || (stored.k === 'scalar' && stored.tainted))) {
       // PREVAIL's ValidStore: outside the stack only numbers are stored, or addresses reach memory
       // the host reads (frames, reserve_frames slots, metadata) as plain values.
@@ -91,6 +95,10 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       readReg(p, pc, st, 0);
       st.regs[0] = scalarValue(scalarOfWidth(width));
     } else if (insn.imm & ATOMIC_FETCH) st.regs[insn.src] = scalarValue(scalarOfWidth(width));
+  }
+  if (lengthWithin !== undefined) {
+    forgetId(st, pc + 1, false);
+    relateLength(st, baseReg, insn.dst, pc + 1, lengthWithin);
   }
 }
 

@@ -4,7 +4,7 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import { U64 } from './tnum.js';
@@ -45,7 +45,10 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
   const op = ALU_OPS.get(code)!;
   const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(immScalar(insn, is32));
   if (op === 'mov') {
-    if (!is32 && insn.off === 0) {
+    // `w2 = w9` with r9 below 2^32 zero-extends to the same value (RFC 9669 §4.1): a copy like a
+    // 64-bit one (clang narrows a length so for an `unsigned int` argument: my_malloc's size).
+    const sameValue = !is32 || (srcReg && sv.k === 'scalar' && !sv.tainted && sv.s.umax <= U32);
+    if (sameValue && insn.off === 0) {
       if (sv.k === 'scalar' && srcReg && sv.id === 0 && !isConst(sv.s)) {
         // A copy: both registers share an id, so a later comparison on one refines the other.
         const id = pc + 1;

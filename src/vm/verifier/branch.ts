@@ -10,6 +10,7 @@ import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, normalize, scalarConst, scalarMe
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
 import { roomBelow } from './room.js';
+import { leBelow } from './below.js';
 import { refineLinked } from './delta.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
@@ -187,6 +188,9 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
     // x < y with y at most the room after p: so is x (room.ts).
     if (y.room !== undefined) put((v) => roomBelow(v, y, slack === 1n));
+    // x < y with y a copy of id (or at most val(id) + k): x <= val(id) + k - 1 (below.ts).
+    const le = leBelow(out, cur, y, slack);
+    if (le !== undefined) put((v) => ({ ...v, le }));
     // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
     const d = y.lenDiv;
     if (d !== null) {

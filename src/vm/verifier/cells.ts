@@ -45,9 +45,19 @@ export function joinCell(a: CellFact, b: CellFact): CellFact {
   if (a.kind === 'scalar' || b.kind === 'scalar') {
     const sa = scalarOf(a);
     const sb = scalarOf(b);
-    return sa === undefined || sb === undefined ? KEPT_NUMBER : { kind: 'scalar', s: scalarJoin(sa, sb) };
+    if (sa === undefined || sb === undefined) return KEPT_NUMBER;
+    const within = joinWithin(a, b);
+    return within === undefined ? { kind: 'scalar', s: scalarJoin(sa, sb) } : { kind: 'scalar', s: scalarJoin(sa, sb), within };
   }
   return joinKept(a, b);
+}
+
+/** A length field's bound over both (len-fields.ts): 0 (NULL) meets any, two bounds their minimum. */
+function joinWithin(a: CellFact, b: CellFact): bigint | undefined {
+  if (a.kind === 'null') return b.kind === 'scalar' ? b.within : undefined;
+  if (b.kind === 'null') return a.kind === 'scalar' ? a.within : undefined;
+  if (a.kind !== 'scalar' || b.kind !== 'scalar' || a.within === undefined || b.within === undefined) return undefined;
+  return a.within < b.within ? a.within : b.within;
 }
 
 /** The range of a fact that is a number (NULL is 0), or undefined. */
@@ -61,7 +71,8 @@ export function leqCell(a: CellFact, b: CellFact): boolean {
   if (a.kind === 'scalar' || b.kind === 'scalar') {
     const sa = scalarOf(a);
     const sb = scalarOf(b);
-    return sa !== undefined && sb !== undefined && scalarLeq(sa, sb);
+    if (sa === undefined || sb === undefined || !scalarLeq(sa, sb)) return false;
+    return b.kind !== 'scalar' || b.within === undefined || a.kind === 'null' || (a.kind === 'scalar' && a.within !== undefined && a.within >= b.within);
   }
   return leqKept(a, b);
 }

@@ -51,21 +51,25 @@ export function allocSize(arg: Value | undefined): SumOf | undefined {
 /** A helper's `len` bytes at block pointer b stay inside the block by its size relation. */
 export function withinSize(b: PtrValue, len: Value | undefined): boolean {
   const rel = b.sizeOf;
-  if (rel === undefined || b.region !== 'heap' || len?.k !== 'scalar' || len.tainted || len.id !== rel.id) return false;
-  return b.off.smin >= 0n && b.off.smax <= rel.k;
+  if (rel === undefined || b.region !== 'heap' || len?.k !== 'scalar' || len.tainted) return false;
+  // len <= val(id) + u (a copy: u = 0; below.ts), so o + len <= val(id) + k when o <= k - u.
+  const u = len.id === rel.id ? 0n : len.le?.id === rel.id ? len.le.k : undefined;
+  return u !== undefined && b.off.smin >= 0n && b.off.smax <= rel.k - u;
 }
 
 export function sameSum(a: SumOf | undefined, b: SumOf | undefined): SumOf | undefined {
   return a !== undefined && b !== undefined && a.id === b.id && a.k === b.k ? a : undefined;
 }
 
-/** v without the relations that name id (sums, deltas of delta.ts, block sizes): the id is about to mean another number. */
+/** v without the relations that name id (sums, deltas of delta.ts, bounds of below.ts, block sizes): the id is about to mean another number. */
 export function dropSum(v: Value, id: number): Value {
-  if (v.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id)) return { ...v, sum: v.sum?.id === id ? undefined : v.sum, delta: v.delta?.id === id ? undefined : v.delta };
+  if (v.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id)) {
+    return { ...v, sum: v.sum?.id === id ? undefined : v.sum, delta: v.delta?.id === id ? undefined : v.delta, le: v.le?.id === id ? undefined : v.le };
+  }
   if (v.k === 'ptr' && v.sizeOf?.id === id) return { ...v, sizeOf: undefined };
   return v;
 }
 
 export function namesId(v: Value | undefined, id: number): boolean {
-  return (v?.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id)) || (v?.k === 'ptr' && v.sizeOf?.id === id);
+  return (v?.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id)) || (v?.k === 'ptr' && v.sizeOf?.id === id);
 }

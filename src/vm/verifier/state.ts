@@ -22,6 +22,7 @@ import type { Sites } from './types.js';
 import { sameSum } from './sizes.js';
 import { relinkCopies } from './copies.js';
 import { joinRoom, leqRoom } from './room.js';
+import { joinLe, leqLe } from './below.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -72,6 +73,8 @@ export interface ScalarValue {
   readonly room?: Room;
   /** val(id) + k modulo 2^64 (delta.ts), when known. */
   readonly delta?: SumOf;
+  /** At most val(id) + k (below.ts), when known. */
+  readonly le?: SumOf;
 }
 
 export interface PtrValue {
@@ -113,7 +116,7 @@ export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's
   // Every field present, in one order: values keep one hidden class (joins are the hot path).
   return {
     k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false,
-    sum: extra.sum, room: extra.room, delta: extra.delta,
+    sum: extra.sum, room: extra.room, delta: extra.delta, le: extra.le,
   };
 }
 
@@ -163,7 +166,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
       lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
-      delta: sameSum(a.delta, b.delta),
+      delta: sameSum(a.delta, b.delta), le: joinLe(a, b),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -193,7 +196,7 @@ export function leqValue(a: Value, b: Value): boolean {
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
       && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
       && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room)
-      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined);
+      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined) && leqLe(a, b);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
@@ -217,6 +220,7 @@ export function formatValue(v: Value): string {
       else if (v.lenSlack !== null) s += `<=len-${v.lenSlack}`;
       if (v.lenDiv !== null) s += `<=${v.lenDiv.m === 1n ? '' : `${v.lenDiv.m}*`}len/${v.lenDiv.q}-${v.lenDiv.s}`;
       if (v.room) s += `<=room#${v.room.pid}-${v.room.slack}`;
+      if (v.le) s += `<=val#${v.le.id}${v.le.k < 0n ? '' : '+'}${v.le.k}`;
       if (v.tainted) s += '(maybe address)';
       return s;
     }

@@ -85,9 +85,10 @@ export type Sites = readonly number[] | null;
 
 /**
  * What a field of heap memory may hold (cells.ts): a kept value's facts (`heap` with the block's
- * allocation `sites` when known), or a number in range `s`.
+ * allocation `sites` when known), or a number in range `s`; `within` = w: every value but 0 is at
+ * most the size of the block that holds it minus w (len-fields.ts).
  */
-export type CellFact = KeptFact | { kind: 'scalar'; s: Scalar };
+export type CellFact = KeptFact | { kind: 'scalar'; s: Scalar; within?: bigint };
 
 /**
  * One write into heap memory, relative to the start of blocks of allocation site `site` (-1: a

@@ -54,6 +54,37 @@ describe('a block of 8 + len bytes holds len bytes at +8', () => {
     expect(codes(r)).toEqual([]);
   });
 
+  it('the number copied on 32 bits first (clang\'s w2 = w9 for an unsigned int size): proven', () => {
+    const r = verify(bounded(alloc('mov32 %r2, %r8\nadd32 %r2, 8', fill(8, 'mov %r3, %r8'))));
+    expect(codes(r)).toEqual([]);
+  });
+
+  /** r8 copied on 32 bits into r3, r3 compared with 64, then 64 bytes of the stack filled with r8 of them. */
+  const narrowed = (r8: string): string => `mov %r6, %r1
+mov %r2, ${AK_CNX_INPUT}
+mov %r3, 0
+call ${id('get_cnx')}
+${r8}
+mov %r8, %r0
+mov32 %r3, %r8
+jgt %r3, 64, out
+mov %r1, %r10
+add %r1, -64
+mov %r2, 0
+mov %r3, %r8
+call ${id('my_memset')}
+out:
+mov %r0, 0
+exit`;
+
+  it('a 32-bit copy of a number below 2^32 is a copy: a bound on it bounds the number', () => {
+    expect(codes(verify(narrowed('jgt %r0, 0xffff, out')))).toEqual([]);
+  });
+
+  it('twin: a 32-bit copy of a number that may not fit 32 bits is not a copy (2^32 + 5 passes the test)', () => {
+    expect(codes(verify(narrowed('')))).toEqual(['HELPER_ARG']);
+  });
+
   it('twin: at +9 the last byte is past the block', () => {
     const r = verify(bounded(alloc('mov %r2, %r8\nadd %r2, 8', fill(9, 'mov %r3, %r8'))));
     expect(codes(r)).toEqual(['HELPER_ARG']);
