@@ -123,6 +123,16 @@ static inline __attribute__((always_inline)) int fec_may_protect(fec_t *f, uint6
     return 1;
 }
 
+/* Records that packet `pn` carries the next source symbol, whose id goes to *id. */
+static inline __attribute__((always_inline)) int fec_record_symbol(fec_t *f, uint64_t pn, uint64_t *id)
+{
+    *id = f->next_id++;
+    /* id % ID_RING is the ring's index: the store stays in id_pn whatever the id. */
+    f->id_pn[*id % ID_RING] = pn;
+    f->symbols_sent++;
+    return 1;
+}
+
 /*
  * Appends the SFPID frame (at most 9 bytes at buf + *used) naming the next source symbol,
  * records which packet number carries it, and returns 1 with the symbol id in *id and the new
@@ -135,27 +145,30 @@ static inline __attribute__((always_inline)) int fec_write_sfpid(fec_t *f, uint8
     if (n == 0)
         return 0;
     *used += 1 + n;
-    *id = f->next_id++;
-    /* id % ID_RING is the ring's index: the store stays in id_pn whatever the id. */
-    f->id_pn[*id % ID_RING] = pn;
-    f->symbols_sent++;
-    return 1;
+    return fec_record_symbol(f, pn, id);
 }
 
 /*
- * Both steps, for a pluglet that knows the buffer's length `room` (input 4): a packet without
- * the SFPID frame's 9 bytes of room stays unprotected rather than overflow its buffer. The
- * bounds are written as comparisons with constants and `room - 9` (room >= 9), never as sums
- * that wrap: fec_may_protect's `used + 11` lets a used within 11 of 2^64 through, which no host
- * passes but which a verifier must assume.
+ * Both steps, for a pluglet that knows the buffer's length `room` (input 4): the frame is
+ * written only inside the buffer, and a packet without room for it stays unprotected (the host
+ * refused a result past the buffer anyway). fec_may_protect's `used + 11` wraps for a used
+ * within 11 of 2^64, which no host passes but a verifier must assume: the same bound again
+ * without a sum.
  */
 static inline __attribute__((always_inline)) int fec_append_sfpid_in(fec_t *f, uint8_t *buf, uint64_t room, uint64_t *used, uint64_t pn, uint64_t *id)
 {
     if (!fec_may_protect(f, *used))
         return 0;
-    if (room < 9 || *used > room - 9 || *used > MAX_SYMBOL - 11)
+    if (*used > MAX_SYMBOL - 11 || *used >= room)
         return 0;
-    return fec_write_sfpid(f, buf, used, pn, id);
+    uint8_t *end = buf + room;
+    uint8_t *p = buf + *used;
+    *p++ = FT_SFPID;
+    size_t n = picoquic_varint_encode(p, end - p, f->next_id);
+    if (n == 0)
+        return 0;
+    *used = (p + n) - buf;
+    return fec_record_symbol(f, pn, id);
 }
 
 /*

@@ -181,6 +181,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     const r = op === 'add' ? roomSlack(ptr, num) : undefined;
     if (r !== undefined && (offSlack === null || r > offSlack)) offSlack = r;
   }
-  // A new pointer: not the copy a pid names, nor the buffer's end.
-  st.regs[d] = { ...ptr, off, offSlack, pid: undefined, isEnd: undefined };
+  // A new pointer: not the copy a pid names; the buffer's end only as its start plus its length.
+  const isEnd = ptr.region === 'ctx' && op === 'add' && isConst(ptr.off) && ptr.off.umin === 0n && num.isLen ? true : undefined;
+  st.regs[d] = { ...ptr, off, offSlack, pid: undefined, isEnd };
 }

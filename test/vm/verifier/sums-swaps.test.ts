@@ -2,7 +2,8 @@
  * Three proofs fec's pluglets need, each with the twin that must stay rejected:
  * - finalize_and_protect_packet's contract (signatures.ts): input 2 is the packet's buffer, input
  *   4 its length, input 3 (`used`) a number; and a length-bounded offset plus a bounded number
- *   stays bounded (len-sum.ts: `used += 1 + n`, n from a helper);
+ *   stays bounded (len-sum.ts: `used += 1 + n`, n from a helper); the buffer plus its length is
+ *   its end, so `end - p` is the room after p (alu.ts, room.ts);
  * - a byte swap moves known bits (bswap.ts): clang's `ldxh; <<= 48; be64` is below 2^16;
  * - a room at least m bytes (`end - bytes >= need`, need >= m not a constant) puts m bytes after
  *   the pointer, and the copy of that pointer spilled to the stack is the same pointer (room.ts).
@@ -68,6 +69,38 @@ describe('finalize_and_protect_packet: the buffer, its length, and a length-boun
 
   it('twin: without the contract the buffer is a number', () => {
     expect(codes(verify(protect(roomFor9), 'packet_was_lost'))).toEqual(['SCALAR_DEREF']);
+  });
+});
+
+/** varint_encode(p = buf + used, end - p) after used < len, `end` = buf + `plus` + len. */
+const encodeToEnd = (plus: number): string => `mov %r6, %r1
+${input(2)}
+mov %r7, %r0
+${input(4)}
+mov %r8, %r0
+${input(3)}
+mov %r9, %r0
+jge %r9, %r8, out
+mov %r1, %r7
+add %r1, ${plus}
+add %r1, %r8
+mov %r2, %r7
+add %r2, %r9
+sub %r1, %r2
+mov %r3, %r1
+mov %r1, %r2
+mov %r2, %r3
+mov %r3, 5
+call ${HELPER_IDS.get('picoquic_varint_encode')!}
+${end}`;
+
+describe('the buffer plus its length is its end', () => {
+  it('a varint written at buf + used with room end - p: proven', () => {
+    expect(codes(verify(encodeToEnd(0), 'finalize_and_protect_packet'))).toEqual([]);
+  });
+
+  it('twin: (buf + 1) + len is past the end, and so is its room', () => {
+    expect(codes(verify(encodeToEnd(1), 'finalize_and_protect_packet'))).toEqual(['HELPER_ARG']);
   });
 });
 
