@@ -31,14 +31,17 @@ out:
 mov %r0, 0
 exit`;
 
-/** Writes buf[used + n], n in [1, 8], after `bound` (on r9 = used, r8 = length). */
-const protect = (bound: string): string => `mov %r6, %r1
+/** finalize_and_protect_packet's inputs: r7 = buffer, r8 = its length, r9 = used (r6 = cnx). */
+const protectInputs = `mov %r6, %r1
 ${input(2)}
 mov %r7, %r0
 ${input(4)}
 mov %r8, %r0
 ${input(3)}
-mov %r9, %r0
+mov %r9, %r0`;
+
+/** Writes buf[used + n], n in [1, 8], after `bound` (on r9 = used, r8 = length). */
+const protect = (bound: string): string => `${protectInputs}
 ${bound}
 ${input(1)}
 and %r0, 7
@@ -73,13 +76,7 @@ describe('finalize_and_protect_packet: the buffer, its length, and a length-boun
 });
 
 /** varint_encode(p = buf + used, end - p) after used < len, `end` = buf + `plus` + len. */
-const encodeToEnd = (plus: number): string => `mov %r6, %r1
-${input(2)}
-mov %r7, %r0
-${input(4)}
-mov %r8, %r0
-${input(3)}
-mov %r9, %r0
+const encodeToEnd = (plus: number): string => `${protectInputs}
 jge %r9, %r8, out
 mov %r1, %r7
 add %r1, ${plus}
