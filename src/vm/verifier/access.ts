@@ -128,7 +128,7 @@ function linkSpill(st: State, pc: number, src: number, v: Value): Value {
   if (v.k !== 'scalar' || v.tainted || v.id !== 0 || isConst(v.s)) return v;
   const id = pc + 1;
   forgetId(st, id, false);
-  const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta });
+  const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta, quot: v.quot });
   st.regs[src] = linked;
   return linked;
 }

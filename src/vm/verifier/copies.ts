@@ -18,6 +18,7 @@ function mark(used: Set<number>, v: Value | undefined): void {
   if (v?.k === 'scalar') {
     if (v.id !== 0) used.add(v.id);
     if (v.sum) used.add(v.sum.id);
+    if (v.quot) used.add(v.quot.id);
   } else if (v?.k === 'ptr' && v.sizeOf) used.add(v.sizeOf.id);
 }
 
