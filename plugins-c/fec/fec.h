@@ -106,12 +106,11 @@ static inline __attribute__((always_inline)) uint64_t varint_length(uint64_t v)
 }
 
 /*
- * The start of finalize_and_protect_packet for both codes: when this packet is to be protected
- * (the peer agreed on our scheme, it carries no REPAIR frame, there is room), appends the SFPID
- * frame naming the next source symbol, records which packet number carries it, and returns 1
- * with the symbol id in *id and the new plaintext length in *used. Returns 0 otherwise.
+ * The start of finalize_and_protect_packet for both codes: whether this packet is to be
+ * protected (the peer agreed on our scheme, it carries no REPAIR frame, its symbol with the
+ * SFPID frame and the 2-byte length fits in MAX_SYMBOL).
  */
-static inline __attribute__((always_inline)) int fec_append_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
+static inline __attribute__((always_inline)) int fec_may_protect(fec_t *f, uint64_t used)
 {
     if (f == NULL || f->peer_scheme != FEC_SCHEME)
         return 0;
@@ -119,17 +118,55 @@ static inline __attribute__((always_inline)) int fec_append_sfpid(fec_t *f, uint
         f->writing_repair = 0;
         return 0;
     }
-    if (*used + 9 + 2 > MAX_SYMBOL || *used == 0)
+    if (used + 9 + 2 > MAX_SYMBOL || used == 0)
         return 0;
+    return 1;
+}
+
+/*
+ * Appends the SFPID frame (at most 9 bytes at buf + *used) naming the next source symbol,
+ * records which packet number carries it, and returns 1 with the symbol id in *id and the new
+ * plaintext length in *used; 0 if the id did not encode.
+ */
+static inline __attribute__((always_inline)) int fec_write_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
+{
     buf[*used] = FT_SFPID;
     size_t n = picoquic_varint_encode(buf + *used + 1, 8, f->next_id);
     if (n == 0)
         return 0;
     *used += 1 + n;
     *id = f->next_id++;
+    /* id % ID_RING is the ring's index: the store stays in id_pn whatever the id. */
     f->id_pn[*id % ID_RING] = pn;
     f->symbols_sent++;
     return 1;
+}
+
+/*
+ * Both steps, for a pluglet that knows the buffer's length `room` (input 4): a packet without
+ * the SFPID frame's 9 bytes of room stays unprotected rather than overflow its buffer. The
+ * bounds are written as comparisons with constants and `room - 9` (room >= 9), never as sums
+ * that wrap: fec_may_protect's `used + 11` lets a used within 11 of 2^64 through, which no host
+ * passes but which a verifier must assume.
+ */
+static inline __attribute__((always_inline)) int fec_append_sfpid_in(fec_t *f, uint8_t *buf, uint64_t room, uint64_t *used, uint64_t pn, uint64_t *id)
+{
+    if (!fec_may_protect(f, *used))
+        return 0;
+    if (room < 9 || *used > room - 9 || *used > MAX_SYMBOL - 11)
+        return 0;
+    return fec_write_sfpid(f, buf, used, pn, id);
+}
+
+/*
+ * Both steps for a caller that does not check the buffer's length (rlc_protect): it relies on
+ * stream_bytes_max's ROOM and on the runtime checks, so strict cannot accept such a caller.
+ */
+static inline __attribute__((always_inline)) int fec_append_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
+{
+    if (!fec_may_protect(f, *used))
+        return 0;
+    return fec_write_sfpid(f, buf, used, pn, id);
 }
 
 /* Queues a REPAIR frame for r (freed here if the queue is full); notify_frame frees it later. */

@@ -25,6 +25,14 @@ protoop_arg_t process_repair(picoquic_cnx_t *cnx)
     while (missing < r->count && (b->mask & (1ULL << missing)))
         missing++;
     uint64_t len = r->len > b->len ? r->len : b->len;
+    /*
+     * Both are symbol lengths, at most MAX_SYMBOL, the size of b->acc and r->data (parse_repair
+     * and receive_symbol check theirs): said here, where the XOR indexes both.
+     */
+    if (len > MAX_SYMBOL) {
+        my_free(cnx, r);
+        return 0;
+    }
     for (uint64_t i = 0; i < len; i++)
         b->acc[i] ^= r->data[i];
     uint64_t n = ((uint64_t)b->acc[0] << 8) | b->acc[1];

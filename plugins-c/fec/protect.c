@@ -1,5 +1,5 @@
 /*
- * finalize_and_protect_packet (replace): inputs (space, pn, buffer, used). Appends an SFPID
+ * finalize_and_protect_packet (replace): inputs (space, pn, buffer, used, buffer length). Appends an SFPID
  * frame with the next symbol id, adds the packet to the current block and, after K symbols,
  * reserves a REPAIR frame. Packets carrying a REPAIR frame are not protected themselves.
  */
@@ -10,9 +10,10 @@ protoop_arg_t protect(picoquic_cnx_t *cnx)
     uint64_t pn = get_cnx(cnx, AK_CNX_INPUT, 1);
     uint8_t *buf = (uint8_t *)get_cnx(cnx, AK_CNX_INPUT, 2);
     uint64_t used = get_cnx(cnx, AK_CNX_INPUT, 3);
+    uint64_t room = get_cnx(cnx, AK_CNX_INPUT, 4);
     fec_t *f = fec_state(cnx);
     uint64_t id;
-    if (!fec_append_sfpid(f, buf, &used, pn, &id))
+    if (!fec_append_sfpid_in(f, buf, room, &used, pn, &id))
         return used;
     xor_symbol(f->acc, &f->acc_len, buf, used);
     f->in_block++;

@@ -239,6 +239,7 @@ export class PluginInstance {
    *   notify_frame: (frame_ctx, received: 1 acked, 0 lost)
    *   write_transport_parameter: (bytes, max 64) -> r0 = value length
    *   process_transport_parameter: (bytes, length) -> r0 != 0: the plugin is negotiated
+   *   finalize_and_protect_packet: (space, pn, buffer, used, buffer length) -> r0 = new used
    * Other operations: numbers, booleans and bigints as they are, byte arrays granted (copied in
    * and back out), objects as opaque handles.
    */
@@ -271,6 +272,13 @@ export class PluginInstance {
         const v = a[1] as Uint8Array;
         contractLength(call.name, v.length);
         return [grant(v), v.length];
+      }
+      case 'finalize_and_protect_packet': {
+        // (space, pn, buffer, used) + the buffer's length, which the verifier types the buffer
+        // with (signatures.ts): the pluglet appends frames after `used` and must know the room.
+        const b = a[2] as Uint8Array;
+        contractLength(call.name, b.length);
+        return [this.toU64(a[0]), this.toU64(a[1]), grant(b, b.length, true), this.toU64(a[3]), b.length];
       }
       case 'packet_was_lost':
       case 'fast_retransmit':

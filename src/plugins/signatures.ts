@@ -63,6 +63,11 @@ const CONTRACTS: Readonly<Record<string, InputContract>> = {
   // exact length (src/quic/connection/connection.ts, instance.ts inputsFor). Nothing checks that
   // length against a bound at the call, so none is claimed beyond the grant itself: a block of
   // the plugin's heap, inside a 32-bit WebAssembly memory.
+  // (space, pn, buffer, used, buffer length): the 1-RTT plaintext with room after its frames,
+  // granted with its exact length, which instance.ts inputsFor appends as input 4 (the core's
+  // call, connection.ts, passes only the first four). The host refuses a buffer longer than the
+  // bound (never a QUIC packet) and a returned length past the buffer.
+  finalize_and_protect_packet: { inputs: ['scalar', 'scalar', 'buffer', 'scalar', 'buffer_len'], bufferLen: [0, 65536] },
   received_packet: { inputs: ['scalar', 'scalar', 'scalar', 'buffer', 'buffer_len'], bufferLen: [0, 0xffffffff] },
 };
 

@@ -4,7 +4,7 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import { U64 } from './tnum.js';
@@ -13,6 +13,8 @@ import { addSum } from './sizes.js';
 import { stepDelta } from './delta.js';
 import { remainderRange, stepQuot } from './rem.js';
 import { endMinus, roomSlack } from './room.js';
+import { sumSlack } from './len-sum.js';
+import { scalarSwapBytes } from './bswap.js';
 import { type Pass, forgetId, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
@@ -39,7 +41,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       const bits = insn.imm;
       // le16/le32 truncate, le64 is the identity (little-endian host); be and bswap reorder bytes.
       const le = is32 && (insn.opcode & 0x08) === 0;
-      st.regs[d] = scalarValue(le ? (bits === 64 ? v.s : scalarTruncBytes(v.s, bits / 8)) : scalarOfWidth(bits / 8));
+      st.regs[d] = scalarValue(le ? (bits === 64 ? v.s : scalarTruncBytes(v.s, bits / 8)) : scalarSwapBytes(v.s, bits / 8));
     }
     return;
   }
@@ -93,6 +95,8 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       // Only while the value does not wrap: the relation is about numbers, not residues.
       if (s.umax <= S64_MAX && dv.s.umax <= S64_MAX) lenSlack = op === 'add' ? base - c : base + c;
     }
+    // A length-bounded number plus a bounded non-negative number (either order).
+    if (!is32 && op === 'add' && lenSlack === null) lenSlack = sumSlack(dv, sv);
     if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.lenSlack !== null && s.umax <= dv.s.umax) lenSlack = dv.lenSlack;
     if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.isLen && s.umax <= dv.s.umax) lenSlack = 0n;
     if (op === 'add' && isConst(sv.s) && sv.s.umin === 0n) isLen = dv.isLen;

@@ -9,7 +9,7 @@ import {
 import { S64_MAX, SCALAR_UNKNOWN, U32, isConst, normalize, scalarConst, scalarMeet, type Scalar } from './scalar.js';
 import { cloneState, scalarValue, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { U64 } from './tnum.js';
-import { roomBelow } from './room.js';
+import { roomBelow, roomFloors } from './room.js';
 import { refineLinked } from './delta.js';
 import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
 
@@ -198,6 +198,7 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
   rel(insn.src, dv, SWAP[c]);
   if (dv.isLen) out.ctxLen = scalarMeet(out.ctxLen, a) ?? out.ctxLen;
   if (sv.isLen && srcReg) out.ctxLen = scalarMeet(out.ctxLen, b) ?? out.ctxLen;
+  roomFloors(out);
   return lenFromRelations(out);
 }
 

@@ -6,7 +6,7 @@
  * not use the heap, `fixed`); each round adds what the objects wrote, until a round adds nothing:
  * then every load was typed with a summary of every value any object can write there, which is
  * what makes the types sound. Number ranges that still grow are widened to any number
- * (cells.ts), and one narrowing round then tries the summary of what was actually written (a
+ * (cells.ts), and narrowing rounds then try the summary of what was actually written (a
  * ring index stored `% RING` comes back to [0, RING - 1]): kept when it covers its own writes.
  *
  * An object is verified again only when bytes its loads (or its helpers' reads) consulted, at
@@ -64,6 +64,9 @@ const touches = (w: HeapWrite, c: Consulted): boolean => {
   return (w.site === -1 || c.sites.includes(w.site)) && lo < c.hi && hi > c.lo;
 };
 
+/** Rounds from the narrowed summary before giving up on it (and keeping the widened one). */
+const NARROW_ROUNDS = 3;
+
 export function cellRounds(users: readonly number[], fixed: readonly HeapWrite[], run: CellRun, maxRounds: number): CellRounds {
   const start = (): CellSummary => {
     const c = new CellSummary();
@@ -91,9 +94,26 @@ export function cellRounds(users: readonly number[], fixed: readonly HeapWrite[]
     if (!cells.widened) return { verdicts: verdicts(), cells, rounds: r };
     const narrow = start();
     for (const i of users) for (const w of last.get(i)!.writes) narrow.add(w);
-    const again = users.map((i) => [i, runOne(run, i, narrow)] as const);
-    if (again.every(([, l]) => l.writes.every((w) => narrow.covers(w)))) {
-      return { verdicts: new Map(again.map(([i, l]) => [i, l.verdict])), cells: narrow, rounds: r + 1 };
+    // Narrower types prove more, and code proven writes what it could not before (a copy whose
+    // length was any number, now bounded): those writes join the narrow summary and the objects
+    // run again, a few times, until they add nothing. Only a summary that covers every write of
+    // the objects verified with it is kept.
+    // As in the rounds above, an object runs again only when what it consulted grew.
+    const again = new Map<number, Last>();
+    let changed: HeapWrite[] = [];
+    for (let n = 1; n <= NARROW_ROUNDS; n++) {
+      for (const i of users) {
+        const l = again.get(i);
+        if (l === undefined || l.consulted === null || changed.some((w) => l.consulted!.some((c) => touches(w, c)))) again.set(i, runOne(run, i, narrow));
+      }
+      changed = [];
+      for (const i of users) {
+        for (const w of again.get(i)!.writes) {
+          const c = narrow.add(w);
+          if (c !== undefined) changed.push(c);
+        }
+      }
+      if (changed.length === 0) return { verdicts: new Map([...again].map(([i, l]) => [i, l.verdict])), cells: narrow, rounds: r + n };
     }
     return { verdicts: verdicts(), cells, rounds: r };
   }

@@ -51,8 +51,12 @@ export function endMinus(st: State, pc: number, diff: Scalar, end: PtrValue, p: 
     pid = pc + 1;
     forgetPid(st, pid);
     const named = { ...p, pid };
-    // Every copy of p is the same pointer: the register read, and the source when it is one.
+    // Every copy of p is the same pointer: the register read, and the source when it is one,
+    // and the stack slots it was spilled to or loaded from (a spill stores the value itself).
     for (let r = 0; r < 10; r++) if (st.regs[r] === p) st.regs[r] = named;
+    st.frames.forEach((f, i) => {
+      if (f.slots.includes(p)) st.frames[i] = { slots: f.slots.map((v) => (v === p ? named : v)), masks: f.masks };
+    });
     if (psrc !== undefined) st.regs[psrc] = named;
   }
   const hi = st.ctxLen.umax - p.off.smin;
@@ -77,4 +81,24 @@ export function roomSlack(p: PtrValue, n: ScalarValue): bigint | undefined {
 /** A helper's `len` bytes at context pointer b, len's room naming b: inside the buffer. */
 export function roomCovers(b: PtrValue, len: Value | undefined): boolean {
   return len?.k === 'scalar' && roomSlack(b, len) !== undefined && len.room!.slack >= 0n;
+}
+
+/**
+ * A room that is at least m: off(p) + m <= off(p) + n <= len - slack, so p itself is at least
+ * slack + m bytes before the end (offSlack). After `if (end - bytes >= need)` with need >= 4
+ * (a sum of bounded parts, not a constant), bytes[0..3] are inside the buffer.
+ */
+export function roomFloors(st: State): void {
+  for (let r = 0; r < 10; r++) {
+    const n = st.regs[r];
+    if (n?.k !== 'scalar' || n.room === undefined || n.tainted || n.s.umin === 0n || n.s.umin > S64_MAX) continue;
+    const floor = n.room.slack + n.s.umin;
+    const raise = (v: Value | undefined): Value | undefined =>
+      v?.k === 'ptr' && v.region === 'ctx' && v.pid === n.room!.pid && (v.offSlack === null || v.offSlack < floor) ? { ...v, offSlack: floor } : v;
+    for (let q = 0; q < 11; q++) st.regs[q] = raise(st.regs[q])!;
+    st.frames.forEach((f, i) => {
+      if (!f.slots.some((v) => raise(v) !== v)) return;
+      st.frames[i] = { slots: f.slots.map(raise), masks: f.masks };
+    });
+  }
 }
