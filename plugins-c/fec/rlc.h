@@ -24,6 +24,7 @@
  */
 _Static_assert((MAX_UNKNOWN & (MAX_UNKNOWN - 1)) == 0, "MAX_UNKNOWN must be a power of two");
 _Static_assert((RX_WIN & (RX_WIN - 1)) == 0, "RX_WIN must be a power of two");
+_Static_assert(sizeof(((fec_t *)0)->rx_win) == RX_WIN * sizeof(win_symbol_t), "RX_WIN is rx_win's length");
 #define ROW(x) ((x) & (MAX_UNKNOWN - 1))
 #define RX_SLOT(id) ((id) & (RX_WIN - 1))
 
