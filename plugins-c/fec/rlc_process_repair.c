@@ -14,7 +14,7 @@ protoop_arg_t rlc_process_repair(picoquic_cnx_t *cnx)
     f->repairs_received++;
     gf_init(f);
     if (r->count > 0 && r->count <= W && r->len <= MAX_SYMBOL) {
-        rx_repair_t *slot = &f->rx_rep[f->rx_rep_next % MAX_UNKNOWN];
+        rx_repair_t *slot = &f->rx_rep[ROW(f->rx_rep_next)];
         f->rx_rep_next++;
         slot->first = r->block;
         slot->count = r->count;

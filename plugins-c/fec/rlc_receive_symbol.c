@@ -18,7 +18,7 @@ protoop_arg_t rlc_receive_symbol(picoquic_cnx_t *cnx)
         return 0;
     gf_init(f);
     uint64_t id = f->rx_id;
-    win_symbol_t *s = &f->rx_win[id % 16];
+    win_symbol_t *s = &f->rx_win[RX_SLOT(id)];
     if (s->valid && s->id >= id)
         return 0;
     s->id = id;

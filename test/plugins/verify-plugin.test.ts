@@ -4,6 +4,7 @@
  * (src/plugins/verify-plugin.ts). The lists are what strict proves today; an object that stops
  * being accepted (or starts) fails here and the lists (and docs/ARCHITECTURE.md) move with it.
  */
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../src/plugins/manifest.js';
@@ -19,35 +20,29 @@ function verifyManifest(path: string): { objects: string[]; v: PluginVerificatio
 }
 
 /** Plugins accepted whole under strict (Plugin.load with verify: 'strict'). */
-const WHOLE = ['ack_delay/ack_delay.plugin', 'datagram/datagram.plugin', 'inspect/inspect.plugin', 'monitoring/monitoring.plugin', 'messages/chatty.plugin', 'negotiate/negotiate.plugin', 'runop/runop.plugin', 'runop/recursion.plugin', 'verifier-tests/frames/frames.plugin', 'fec/fec.plugin'];
-
-/** The other plugins: the objects strict accepts, and the summary of their kept slots. */
-const PARTLY: { plugin: string; accepted: string[]; kept: Record<string, string> }[] = [
-  {
-    plugin: 'fec/fec_rlc.plugin',
-    accepted: ['rlc_write_tp.o', 'rlc_process_tp.o', 'rlc_stream_bytes_max.o', 'parse_sfpid.o', 'process_sfpid.o', 'parse_repair.o', 'write_recovered.o', 'parse_recovered.o', 'process_recovered.o', 'get_stat.o'],
-    kept: { 'cnx_metadata:0': 'heap 72904', 'frame:0x29': 'number', 'frame:0x2a': 'heap 1424', 'frame:0x2b': 'number', 'reserved:0x2a': 'number', 'reserved:0x2b': 'number' },
-  },
-];
+const WHOLE = ['ack_delay/ack_delay.plugin', 'datagram/datagram.plugin', 'inspect/inspect.plugin', 'monitoring/monitoring.plugin', 'messages/chatty.plugin', 'negotiate/negotiate.plugin', 'runop/runop.plugin', 'runop/recursion.plugin', 'verifier-tests/frames/frames.plugin', 'fec/fec.plugin',
+  // GF(256) elimination with indexes masked to their arrays (rlc.h), counters followed through
+  // stack slots (spills.ts), `h % 255` bounded (rem.ts), the SFPID frame checked against input 4.
+  'fec/fec_rlc.plugin'];
 
 const fmt = (v: PluginVerification): Record<string, string> => Object.fromEntries([...v.summary].map(([k, f]) => [k, f.kind === 'heap' ? `heap ${f.size}${f.nonNull ? ' non-NULL' : ''}` : f.kind]));
 
 describe('the repository\'s plugins under strict, with the plugin-wide summary', () => {
+  it('every plugin of the repository is in WHOLE, except those faulty by design', () => {
+    // broken/ holds plugins that must fail at run time; toolong sends a message past the 64 KiB
+    // cap (strict rejects its helper call, checked leaves it to the host's check).
+    const faulty = (p: string) => p.startsWith('broken/') || p === 'messages/toolong.plugin';
+    const all = (function walk(dir: string): string[] {
+      return readdirSync(ROOT + 'plugins-c/' + dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(`${dir}${e.name}/`) : e.name.endsWith('.plugin') ? [`${dir}${e.name}`] : []));
+    })('');
+    expect(all.filter((p) => !faulty(p)).sort()).toEqual([...WHOLE].sort());
+  });
+
   for (const p of WHOLE) {
     it(`${p}: every object accepted, Plugin.load (strict) too`, () => {
       const { v } = verifyManifest(`plugins-c/${p}`);
       expect(v.results.map((r) => r.errors.map((e) => `${e.code} ${e.reason}`)).flat()).toEqual([]);
       expect(Plugin.load(ROOT + `plugins-c/${p}`, { verify: 'strict', engine: 'interpreter' }).verification.every((r) => r!.ok)).toBe(true);
-    });
-  }
-
-  for (const p of PARTLY) {
-    it(`${p.plugin}: ${p.accepted.length} objects accepted, the others rejected; the kept slots summarised`, () => {
-      const { objects, v } = verifyManifest(`plugins-c/${p.plugin}`);
-      expect(objects.filter((_, i) => v.results[i]!.ok)).toEqual(p.accepted);
-      if (Object.keys(p.kept).length > 0) expect(fmt(v)).toEqual(p.kept);
-      else expect([...v.summary.values()].every((f) => f.kind === 'number')).toBe(true);
-      expect(() => Plugin.load(ROOT + `plugins-c/${p.plugin}`, { verify: 'strict', engine: 'interpreter' })).toThrow(/rejected by the verifier \(strict\)/);
     });
   }
 
@@ -94,7 +89,7 @@ describe('the repository\'s plugins under strict, with the plugin-wide summary',
   });
 
   it('under checked, every plugin of the repository still loads', () => {
-    for (const p of [...WHOLE, ...PARTLY.map((x) => x.plugin)]) {
+    for (const p of WHOLE) {
       expect(Plugin.load(ROOT + `plugins-c/${p}`, { verify: 'checked', engine: 'interpreter' }).verification.every((r) => r!.ok)).toBe(true);
     }
   });

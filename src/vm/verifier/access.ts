@@ -108,12 +108,18 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
  * slot holds those very bytes until the next write to it (writeStack, clobberStack), so a
  * comparison on the register bounds what later loads of the slot get (datagram's `len`, compared
  * with the room left, then read again for my_malloc and my_memcpy), as a spilled copy would.
+ * The same holds for a slot whose number lost its id where paths met (a counter spilled as 0
+ * before a loop and as `ne + 1` in it): clang tests one load of it and indexes with another.
  */
 function pinSlot(st: State, pc: number, b: PtrValue, extra: number, v: Value, frameSize: number): Value {
   if (v.k !== 'scalar' || v.tainted || v.id !== 0 || !isConst(b.off)) return v;
   const at = toSigned(b.off.umin) + BigInt(extra);
   const k = Number(at) + frameSize;
-  if ((k & 7) !== 0 || k < 0 || k + 8 > frameSize || st.frames[b.index]!.slots[k >> 3] !== undefined) return v;
+  if ((k & 7) !== 0 || k < 0 || k + 8 > frameSize) return v;
+  const slot = st.frames[b.index]!.slots[k >> 3];
+  // A described slot is pinned only when the load returned its value itself (not bytes of it).
+  if (slot !== undefined && slot !== v) return v;
+  if (slot !== undefined && isConst(v.s)) return v;
   const id = pc + 1;
   forgetId(st, id, false);
   const pinned = { ...v, id };
@@ -130,7 +136,7 @@ function linkSpill(st: State, pc: number, src: number, v: Value): Value {
   if (v.k !== 'scalar' || v.tainted || v.id !== 0 || isConst(v.s)) return v;
   const id = pc + 1;
   forgetId(st, id, false);
-  const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta });
+  const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta, quot: v.quot });
   st.regs[src] = linked;
   return linked;
 }

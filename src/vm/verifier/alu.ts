@@ -4,13 +4,14 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarOfWidth, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import { U64 } from './tnum.js';
 import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
 import { addSum } from './sizes.js';
 import { stepDelta } from './delta.js';
+import { remainderRange, stepQuot } from './rem.js';
 import { endMinus, roomSlack } from './room.js';
 import { sumSlack } from './len-sum.js';
 import { scalarSwapBytes } from './bswap.js';
@@ -86,6 +87,9 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     if (op === 'lsh' && !is32 && !isConst(sv.s) && sv.s.umax < 64n && dv.s.umax << sv.s.umax <= U64) {
       s = scalarMeet(s, { ...SCALAR_UNKNOWN, umin: dv.s.umin << sv.s.umin, umax: dv.s.umax << sv.s.umax }) ?? s;
     }
+    // x - floor(x / k) * k: clang's x % k (rem.ts).
+    const rem = op === 'sub' && !is32 ? remainderRange(dv, sv) : undefined;
+    if (rem) s = scalarMeet(s, rem) ?? s;
     let lenSlack: bigint | null = null;
     let isLen = false;
     if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.lenSlack !== null || dv.isLen)) {
@@ -135,7 +139,8 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     const linked = (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.id !== 0 || dv.sum !== undefined || dv.delta !== undefined);
     const sum = linked && op === 'add' ? addSum(dv, sv.s, is32) : undefined;
     const delta = linked && !is32 ? stepDelta(dv, code, sv.s) : undefined;
-    st.regs[d] = sum || delta ? { ...v, sum, delta } : v;
+    const quot = !is32 ? stepQuot(dv, code, insn.off, sv.s) : undefined;
+    st.regs[d] = sum || delta || quot ? { ...v, sum, delta, quot } : v;
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {

@@ -16,13 +16,18 @@ import { toSigned } from './scalar.js';
 import type { State } from './state.js';
 import type { Env } from './pass.js';
 import { writes, type LoopInfo } from './loops.js';
+import { SLOT_BASE, spillStep, type Delta, type Locs } from './spills.js';
 
-/** An offset from the head's value of the followed register: [lo, hi]; null: unrelated. */
-type Delta = readonly [bigint, bigint] | null;
-type Locs = Delta[];
 
-/** Passes over the body before giving up (inner loops that step the counter grow the interval). */
-const MAX_ROUNDS = 6;
+/** Passes over the body before giving up. */
+const MAX_ROUNDS = 12;
+/**
+ * Passes after which a location whose offset still changes becomes unrelated (widening): an inner
+ * loop that steps a copy of the value (`p = c; while (...) p++`) would otherwise grow its
+ * interval on every pass. Only the followed register's offsets at the back edges decide the
+ * bound, so forgetting a location loses precision, never soundness.
+ */
+const WIDEN_AFTER = 3;
 /** Offsets beyond this are dropped: far from any real counter, and it keeps the arithmetic small. */
 const MAX_DELTA = 1n << 40n;
 
@@ -33,8 +38,8 @@ function hull(a: Delta, b: Delta): Delta {
   return [a[0] < b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1]];
 }
 
-/** old joined with out, or undefined when that is old itself (no allocation on the common path). */
-function joinLocs(old: Locs, out: Locs): Locs | undefined {
+/** old joined with out (widened: unrelated if it moved), or undefined when that is old itself (no allocation on the common path). */
+function joinLocs(old: Locs, out: Locs, widen: boolean): Locs | undefined {
   let res: Delta[] | undefined;
   for (let i = 0; i < old.length; i++) {
     const x = old[i]!;
@@ -42,7 +47,7 @@ function joinLocs(old: Locs, out: Locs): Locs | undefined {
     if (x === y) continue;
     const h = hull(x, y);
     if (h === x || (h && x && h[0] === x[0] && h[1] === x[1])) continue;
-    (res ??= old.slice())[i] = h;
+    (res ??= old.slice())[i] = widen ? null : h;
   }
   return res;
 }
@@ -52,7 +57,11 @@ function joinLocs(old: Locs, out: Locs): Locs | undefined {
  * before insn, whose range of a register added to the value (`pos += n`, n in [1, 2]) moves it
  * by that range.
  */
-function transfer(insn: Insn, before: Locs, st: State | undefined): Locs {
+function transfer(env: Env, insn: Insn, locs: Locs, st: State | undefined): Locs {
+  // The followed value through the frame's slots (spills.ts): spilled and loaded back.
+  const spilled = spillStep(env, insn, locs, st);
+  if (spilled.loaded) return spilled.locs;
+  const before = spilled.locs;
   const w = writes(insn);
   if (w.length === 0) return before;
   const out = before.slice();
@@ -98,7 +107,7 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
   const v = head.regs[r]!;
   if (v.k !== 'scalar') return undefined;
   const { succ, insns, wideTail } = env.shape;
-  const start: Locs = new Array<Delta>(11).fill(null);
+  const start: Locs = new Array<Delta>(SLOT_BASE + (env.frameSize >> 3)).fill(null);
   start[r] = [0n, 0n];
   // Registers the head state relates to r (q = r + b) start as that offset: varint's encode loop
   // enters with n = pos + 8 from its exit test and, on one path, restores pos from n.
@@ -115,15 +124,15 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
   }
   const at = new Map<number, Locs>([[loop.head, start]]);
   let back: Delta | undefined;
-  // Rounds over the body in reverse postorder: one suffices without inner loops; an inner loop
-  // that keeps moving the value past MAX_ROUNDS is given up on.
+  // Rounds over the body in reverse postorder: one suffices without inner loops; locations an
+  // inner loop keeps moving are widened to unrelated after WIDEN_AFTER rounds.
   for (let round = 0, changed = true; changed; round++) {
     if (round === MAX_ROUNDS) return undefined;
     changed = false;
     for (const pc of order) {
       const inLocs = at.get(pc);
       if (!inLocs) continue;
-      const out = wideTail[pc] ? inLocs : transfer(insns[pc]!, inLocs, states[pc - fnStart]);
+      const out = wideTail[pc] ? inLocs : transfer(env, insns[pc]!, inLocs, states[pc - fnStart]);
       for (const s of succ[pc]!) {
         if (!loop.body.has(s)) continue; // leaves the loop
         if (s === loop.head) {
@@ -131,7 +140,7 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
           continue;
         }
         const old = at.get(s);
-        const joined = old ? joinLocs(old, out) : out;
+        const joined = old ? joinLocs(old, out, round >= WIDEN_AFTER) : out;
         if (!joined) continue;
         at.set(s, joined);
         changed = true;

@@ -19,6 +19,10 @@ function mark(used: Set<number>, v: Value | undefined): void {
     if (v.id !== 0) used.add(v.id);
     if (v.sum) used.add(v.sum.id);
     if (v.le) used.add(v.le.id);
+    // A delta or quotient names its copy's id: giving that id to another class of copies
+    // would make it speak of their value instead.
+    if (v.delta) used.add(v.delta.id);
+    if (v.quot) used.add(v.quot.id);
   } else if (v?.k === 'ptr' && v.sizeOf) used.add(v.sizeOf.id);
 }
 

@@ -110,7 +110,7 @@ export function forgetId(st: State, id: number, isNid: boolean): void {
   const stale = (v: Value | undefined): boolean => {
     if (v === undefined) return false;
     if (isNid) return v.k === 'ptr' && v.nid === id;
-    if (v.k === 'scalar') return v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id;
+    if (v.k === 'scalar') return v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id || v.quot?.id === id;
     return v.k === 'ptr' && v.sizeOf?.id === id;
   };
   const fix = (v: Value): Value => (v.k === 'ptr' ? (isNid ? { ...v, nid: 0 } : dropSum(v, id)) : v.k === 'scalar' ? dropSum(v.id === id ? { ...v, id: 0 } : v, id) : v);
@@ -129,14 +129,14 @@ export function forgetId(st: State, id: number, isNid: boolean): void {
 function holdsId(st: State, id: number): boolean {
   for (let r = 0; r < 10; r++) {
     const v = st.regs[r]!;
-    if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+    if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id || v.quot?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
   }
   for (let i = 0; i < st.frames.length; i++) {
     const slots = st.frames[i]!.slots;
     for (let k = 0; k < slots.length; k++) {
       const v = slots[k];
       if (v === undefined) continue;
-      if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
+      if (v.k === 'scalar' ? v.id === id || v.sum?.id === id || v.delta?.id === id || v.le?.id === id || v.quot?.id === id : v.k === 'ptr' && v.sizeOf?.id === id) return true;
     }
   }
   return false;

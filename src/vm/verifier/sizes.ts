@@ -61,15 +61,15 @@ export function sameSum(a: SumOf | undefined, b: SumOf | undefined): SumOf | und
   return a !== undefined && b !== undefined && a.id === b.id && a.k === b.k ? a : undefined;
 }
 
-/** v without the relations that name id (sums, deltas of delta.ts, bounds of below.ts, block sizes): the id is about to mean another number. */
+/** v without the relations that name id (sums, deltas of delta.ts, bounds of below.ts, quotients of rem.ts, block sizes): the id is about to mean another number. */
 export function dropSum(v: Value, id: number): Value {
-  if (v.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id)) {
-    return { ...v, sum: v.sum?.id === id ? undefined : v.sum, delta: v.delta?.id === id ? undefined : v.delta, le: v.le?.id === id ? undefined : v.le };
+  if (v.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id || v.quot?.id === id)) {
+    return { ...v, sum: v.sum?.id === id ? undefined : v.sum, delta: v.delta?.id === id ? undefined : v.delta, le: v.le?.id === id ? undefined : v.le, quot: v.quot?.id === id ? undefined : v.quot };
   }
   if (v.k === 'ptr' && v.sizeOf?.id === id) return { ...v, sizeOf: undefined };
   return v;
 }
 
 export function namesId(v: Value | undefined, id: number): boolean {
-  return (v?.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id)) || (v?.k === 'ptr' && v.sizeOf?.id === id);
+  return (v?.k === 'scalar' && (v.sum?.id === id || v.delta?.id === id || v.le?.id === id || v.quot?.id === id)) || (v?.k === 'ptr' && v.sizeOf?.id === id);
 }

@@ -20,6 +20,7 @@ import { joinInits, leqInits, type InitRange } from './inits.js';
 import { SCALAR_UNKNOWN, formatScalar, isConst, scalarEq, scalarJoin, scalarLeq, scalarMeet, scalarWiden, toSigned, type Scalar } from './scalar.js';
 import type { Sites } from './types.js';
 import { sameSum } from './sizes.js';
+import { sameQuot } from './rem.js';
 import { relinkCopies } from './copies.js';
 import { joinRoom, leqRoom } from './room.js';
 import { joinLe, leqLe } from './below.js';
@@ -75,6 +76,14 @@ export interface ScalarValue {
   readonly delta?: SumOf;
   /** At most val(id) + k (below.ts), when known. */
   readonly le?: SumOf;
+  /** floor(val(id) / k), times k when scaled (rem.ts), when known. */
+  readonly quot?: QuotOf;
+}
+
+export interface QuotOf {
+  readonly id: number;
+  readonly k: bigint;
+  readonly scaled: boolean;
 }
 
 export interface PtrValue {
@@ -116,7 +125,7 @@ export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's
   // Every field present, in one order: values keep one hidden class (joins are the hot path).
   return {
     k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false,
-    sum: extra.sum, room: extra.room, delta: extra.delta, le: extra.le,
+    sum: extra.sum, room: extra.room, delta: extra.delta, le: extra.le, quot: extra.quot,
   };
 }
 
@@ -166,7 +175,7 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
       k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
       isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
       lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
-      delta: sameSum(a.delta, b.delta), le: joinLe(a, b),
+      delta: sameSum(a.delta, b.delta), le: joinLe(a, b), quot: sameQuot(a.quot, b.quot),
     };
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
@@ -196,7 +205,8 @@ export function leqValue(a: Value, b: Value): boolean {
       && (b.lenSlack === null || (a.lenSlack !== null && a.lenSlack >= b.lenSlack))
       && (b.lenDiv === null || (a.lenDiv !== null && a.lenDiv.q === b.lenDiv.q && a.lenDiv.m === b.lenDiv.m && a.lenDiv.s >= b.lenDiv.s)) && (!a.tainted || b.tainted)
       && (b.sum === undefined || sameSum(a.sum, b.sum) !== undefined) && leqRoom(a.room, b.room)
-      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined) && leqLe(a, b);
+      && (b.delta === undefined || sameSum(a.delta, b.delta) !== undefined) && leqLe(a, b)
+      && (b.quot === undefined || sameQuot(a.quot, b.quot) !== undefined);
   }
   if (a.k === 'ptr' && b.k === 'ptr') {
     return a.region === b.region && a.index === b.index && a.size >= b.size && scalarLeq(a.off, b.off)
