@@ -134,23 +134,10 @@ static inline __attribute__((always_inline)) int fec_record_symbol(fec_t *f, uin
 }
 
 /*
- * Appends the SFPID frame (at most 9 bytes at buf + *used) naming the next source symbol,
- * records which packet number carries it, and returns 1 with the symbol id in *id and the new
- * plaintext length in *used; 0 if the id did not encode.
- */
-static inline __attribute__((always_inline)) int fec_write_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
-{
-    buf[*used] = FT_SFPID;
-    size_t n = picoquic_varint_encode(buf + *used + 1, 8, f->next_id);
-    if (n == 0)
-        return 0;
-    *used += 1 + n;
-    return fec_record_symbol(f, pn, id);
-}
-
-/*
- * Both steps, for a pluglet that knows the buffer's length `room` (input 4): the frame is
- * written only inside the buffer, and a packet without room for it stays unprotected (the host
+ * Appends the SFPID frame naming the next source symbol and records which packet number carries
+ * it (1, with the symbol id in *id and the new plaintext length in *used; 0 otherwise), for a
+ * pluglet that knows the buffer's length `room` (input 4): the frame is written only inside the
+ * buffer, and a packet without room for it stays unprotected (the host
  * refused a result past the buffer anyway). fec_may_protect's `used + 11` wraps for a used
  * within 11 of 2^64, which no host passes but a verifier must assume: the same bound again
  * without a sum.
@@ -169,17 +156,6 @@ static inline __attribute__((always_inline)) int fec_append_sfpid_in(fec_t *f, u
         return 0;
     *used = (p + n) - buf;
     return fec_record_symbol(f, pn, id);
-}
-
-/*
- * Both steps for a caller that does not check the buffer's length (rlc_protect): it relies on
- * stream_bytes_max's ROOM and on the runtime checks, so strict cannot accept such a caller.
- */
-static inline __attribute__((always_inline)) int fec_append_sfpid(fec_t *f, uint8_t *buf, uint64_t *used, uint64_t pn, uint64_t *id)
-{
-    if (!fec_may_protect(f, *used))
-        return 0;
-    return fec_write_sfpid(f, buf, used, pn, id);
 }
 
 /* Queues a REPAIR frame for r (freed here if the queue is full); notify_frame frees it later. */
