@@ -23,13 +23,15 @@ const CHUNK_SIZE = 16 * 1024;
  */
 const MAX_SPARE_CHUNKS = 4;
 /**
- * Released records whose slab went back to the arena are all kept: they hold no bytes (48 B
- * per 16 KiB chunk, 0.3 % of what the stream once buffered, and no more records than it held
- * at once). A writer that keeps megabytes buffered (the hq server: up to its high watermark)
- * has hundreds of chunks in flight and an ACK releases several at once, so with only
- * MAX_SPARE_CHUNKS kept its next writes made new records (bench:alloc --udp: about 3 B per
- * datagram).
+ * Released records whose slab went back to the arena are kept up to this many: they hold no
+ * bytes (about 50 B per 16 KiB chunk). A writer that keeps megabytes buffered (the hq server
+ * refills 2 MiB, 128 chunks, whenever it falls under its low watermark) has hundreds of chunks
+ * in flight, so with only MAX_SPARE_CHUNKS kept its next writes made new records (bench:alloc
+ * --udp: about 3 B per datagram). Not unbounded: a stream that wrote 20 MB at once would keep
+ * 1,220 records, and growing the list to hold them cost more than it saves (bench:alloc
+ * --pull: 1-2 B per packet).
  */
+const MAX_SPARE_RECORDS = 256;
 const NO_BYTES = new Uint8Array(0);
 
 interface Chunk {
@@ -275,7 +277,8 @@ export class SendBuffer {
       // slab goes back to the arena (other streams and connections share it); its record stays.
       if (chunk.data.length !== CHUNK_SIZE) continue;
       if (sharedArena().release(chunk.data)) chunk.data = NO_BYTES;
-      if (chunk.data === NO_BYTES || this.spare.length < MAX_SPARE_CHUNKS) this.spare.push(chunk);
+      const keep = chunk.data === NO_BYTES ? MAX_SPARE_RECORDS : MAX_SPARE_CHUNKS;
+      if (this.spare.length < keep) this.spare.push(chunk);
     }
   }
 }
