@@ -34,7 +34,7 @@ describe('SendBuffer chunk reuse', () => {
     expect(sources.size).toBe(1);
   });
 
-  it('keeps the records of a congestion window of released chunks (an ACK frees many at once)', () => {
+  it('a congestion window of released chunks (an ACK frees many at once) comes back as the same slab views', () => {
     const b = new SendBuffer();
     const records = (): object[] => {
       const q = (b as unknown as { chunks: { at(i: number): object | undefined; length: number } }).chunks;
@@ -53,7 +53,8 @@ describe('SendBuffer chunk reuse', () => {
     };
     round(1);
     const second = round(2);
-    // The second round's 20 records were all released by the first round's one ACK.
+    // The second round's 20 chunks were all released by one ACK and taken again by the third:
+    // the arena hands back its slab views, and the buffer makes no object per chunk.
     const third = round(3);
     expect(new Set([...second, ...third]).size).toBe(20);
   });
