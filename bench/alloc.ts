@@ -12,7 +12,7 @@
  * --arena-mib N sizes the shared arena (default 32: the 20 MB written at once fit; smaller
  * arenas show the fallback to ordinary arrays).
  *
- *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull]
+ *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
  *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
@@ -23,6 +23,10 @@
  * --pull reads the streams the way an application of the pull API does: `stream_readable`
  * events and `readStream` into one buffer the application keeps (the default is the push API's
  * `stream_data` events).
+ *
+ * --lent reads with lent push events (`setStreamReads('lent', appBuffer)`): `stream_data` events
+ * whose bytes are copied into the application's buffer when taken, one event object and a view
+ * per length reused.
  *
  * --sizes adds, per site, how many sampled objects had each size (16 bytes is a HeapNumber: a
  * double that left optimised code; a typed-array view is about 100), which tells the kinds apart.
@@ -112,6 +116,22 @@ function allocationSites(profile: SampledProfile): Map<string, number> {
   return bySite;
 }
 
+/**
+ * Bytes allocated by our code: functions of the bundle, and builtins they called (charged to
+ * them as in allocationSites); Node's own modules and the inspector are not ours.
+ */
+function ownBytes(profile: SampledProfile): number {
+  let total = 0;
+  const walk = (n: ProfileNode, callerOurs: boolean): void => {
+    const url = n.callFrame.url;
+    const ours = url.includes('main.mjs') || (url === '' && callerOurs);
+    if (ours) total += n.selfSize;
+    for (const c of n.children) walk(c, url === '' ? callerOurs : ours);
+  };
+  walk(profile.head, false);
+  return total;
+}
+
 /** Per site, how many sampled objects of each size (a HeapNumber is 16 bytes, a view about 100). */
 function objectSizes(profile: SampledProfile): Map<string, Map<number, number>> {
   const siteOf = new Map<number, string>();
@@ -142,9 +162,13 @@ async function startProfiler(): Promise<() => Promise<Map<string, number>>> {
     const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: SampledProfile };
     session.disconnect();
     if (showSizes) sampledSizes = objectSizes(profile);
+    lastOwnBytes = ownBytes(profile);
     return allocationSites(profile);
   };
 }
+
+/** The last profile's bytes allocated by our code (ownBytes). */
+let lastOwnBytes = 0;
 
 /** --sizes: the last profile's sampled object sizes per site. */
 let sampledSizes: Map<string, Map<number, number>> | undefined;
@@ -177,7 +201,7 @@ async function udpAllocation(): Promise<void> {
   await client.close();
   await s.server.close();
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-  console.log(`bench:alloc --udp: ${(size / 1e6).toFixed(0)} MB over 127.0.0.1, ${datagrams} datagrams received (both ends), ${(total / datagrams).toFixed(0)} bytes allocated per datagram received`);
+  console.log(`bench:alloc --udp: ${(size / 1e6).toFixed(0)} MB over 127.0.0.1, ${datagrams} datagrams received (both ends), ${(total / datagrams).toFixed(0)} bytes allocated per datagram received, ${(lastOwnBytes / datagrams).toFixed(1)} of them by our code`);
   printSites(bySite, datagrams, 'datagram');
   const arena = sharedArena();
   console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.liveSlabs} slabs live, ${arena.fallbacks} fallbacks to ordinary arrays`);
@@ -193,6 +217,11 @@ const lines = process.argv.includes('--lines');
 const showSizes = process.argv.includes('--sizes');
 const cipher = cipherArg();
 const pull = process.argv.includes('--pull');
+const lent = process.argv.includes('--lent');
+if (pull && lent) {
+  console.error('bench:alloc: --pull and --lent are two ways of reading: choose one');
+  process.exit(2);
+}
 const timeRuns = process.argv.includes('--time') ? arg('--time', 5) : 0;
 const noArena = process.argv.includes('--no-arena');
 if (process.argv.includes('--udp')) {
@@ -200,6 +229,7 @@ if (process.argv.includes('--udp')) {
   process.exit(0);
 }
 if (process.argv.includes('--arena-mib')) setSharedArenaCapacity(arg('--arena-mib', 32) * 2 ** 20);
+const readMode = pull ? 'pull' : lent ? 'lent' : 'push';
 /** The host clock's first reading (µs), and whether connections see it as is (no time base). */
 const clockStart = arg('--clock-start', CONNECTION_EPOCH_US);
 const absoluteTimes = process.argv.includes('--absolute-times');
@@ -214,16 +244,20 @@ handshake(p);
 let hostNow = clock.endpoint(p.now);
 const client = p.client;
 const server = p.server!;
+/**
+ * The application's buffer for readStream (or lent events), reused for every read: a slab of
+ * the byte arena, as a host that wants reads without a view per call takes one (pull-mode
+ * streams keep their blocks there, so the read is a copyWithin); --no-arena takes an ordinary
+ * array.
+ */
+const appBuffer = noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
 if (pull) {
   client.setStreamReads('pull');
   server.setStreamReads('pull');
+} else if (lent) {
+  client.setStreamReads('lent', appBuffer);
+  server.setStreamReads('lent', takeBytes(4096));
 }
-/**
- * The application's buffer for readStream, reused for every read: a slab of the byte arena, as a
- * host that wants reads without a view per call takes one (pull-mode streams keep their blocks
- * there, so the read is a copyWithin); --no-arena takes an ordinary array.
- */
-const appBuffer = noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
 
 /**
  * The zero-copy pump the endpoint uses (writeDatagram into a buffer the host owns), without
@@ -316,7 +350,7 @@ if (timeRuns > 0) {
   }
   const sorted = [...runs].sort((a, b) => a - b);
   const fmt = (us: number): string => us.toFixed(3);
-  console.log(`bench:alloc --time: ${pull ? 'pull' : 'push'} reads${noArena ? ', no arena' : ''}, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
+  console.log(`bench:alloc --time: ${readMode} reads${noArena ? ', no arena' : ''}, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
   process.exit(0);
 }
 
@@ -327,7 +361,7 @@ const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
 const bySite = await stopProfiler();
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
-console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${pull ? 'pull' : 'push'} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
 const arena = sharedArena();
 console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.fallbacks} fallbacks to ordinary arrays`);
 printSites(bySite, packets, 'packet');

@@ -11,7 +11,7 @@
  */
 import { type QuicConfiguration } from '../config.js';
 import type { QuicEvent, StreamDataReceived } from '../events.js';
-import { EventQueue } from './event-queue.js';
+import { SlotQueue } from '../slot-queue.js';
 import { getProvider } from '../crypto/index.js';
 import { initialSecrets } from '../crypto/initial.js';
 import { OneRttKeys } from '../crypto/key-update.js';
@@ -31,8 +31,9 @@ import { TlsAlert, TlsContext, type Epoch } from '../tls/context.js';
 import { Reader, Writer } from '../wire/buffer.js';
 import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
 import {
-  AckFrameView, FRAME_PARSERS, FrameType, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting, parseAckFrame, parseStreamFrame, readFrameType,
-  type AckFrame, type Frame, type StreamFrame,
+  AckFrameView, FRAME_PARSERS, FrameType, MaxDataFrameView, MaxStreamDataFrameView, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting,
+  parseAckFrame, parseMaxDataFrame, parseMaxStreamDataFrame, parseStreamFrame, readFrameType,
+  type AckFrame, type Frame, type MaxDataFrame, type MaxStreamDataFrame, type StreamFrame,
 } from '../wire/frames/index.js';
 import {
   ShortHeaderView, newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
@@ -45,6 +46,7 @@ import {
 } from '../wire/transport-params.js';
 import { PacketSpace } from './packet-space.js';
 import { StreamManager, type StreamReads } from './streams.js';
+import { LengthViews } from '../wire/length-views.js';
 import { ConnectionIds } from './connection-ids.js';
 import { addressKey, sameAddress, type ConnectionState, type PeerAddress, type SentFrame } from './types.js';
 import { bytesEqual, copyBytes, toHex as hex } from '../wire/bytes.js';
@@ -62,6 +64,13 @@ const EPOCH_SPACE: Record<Epoch, PacketNumberSpace | undefined> = {
 type ScratchAck = Extract<Frame, { type: 'ack' }>;
 /** What the scratch ACK frame holds between packets (nothing of the ACK manager's). */
 const NO_RANGES: ScratchAck['ranges'] = [];
+/**
+ * How received stream data reaches the application (QuicConnection.setStreamReads): the
+ * stream manager's push or pull, or `lent`, push events over pull-mode streams.
+ */
+export type StreamReadMode = StreamReads | 'lent';
+/** idleDeadline when no idle timer runs (deadlines are never negative: connection time starts at 0 or later). */
+const NO_IDLE_DEADLINE = -1;
 const SPACE_EPOCH: readonly Epoch[] = ['initial', 'handshake', 'oneRtt'];
 const SPACE_PACKET_TYPE: readonly ('initial' | 'handshake' | '1RTT')[] = ['initial', 'handshake', '1RTT'];
 /** Datagrams of the congestion window 0-RTT leaves to the handshake (see buildDatagram). */
@@ -200,7 +209,7 @@ export class QuicConnection {
   /** Stats, for the CLI summary and qlog. */
   readonly stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, handshakeDoneUs: 0 };
 
-  private readonly events = new EventQueue<QuicEvent>();
+  private readonly events = new SlotQueue<QuicEvent>();
   private readonly startUs: number;
   private retryToken: Uint8Array = new Uint8Array(0);
   private retrySourceCid: Uint8Array | undefined;
@@ -210,8 +219,13 @@ export class QuicConnection {
   private addressValidated: boolean;
   private amplificationReceived = 0;
   private amplificationSent = 0;
-  /** Infinity once closed: a number field that is never undefined keeps V8's in-place double representation. */
-  private idleDeadline = Infinity;
+  /**
+   * When the idle timer fires (RFC 9000 §10.1), or NO_IDLE_DEADLINE: none (closed, or neither end
+   * announced an idle timeout). A small integer either way: a field that ever held Infinity or
+   * another double is read boxed (a HeapNumber per read) by V8's unoptimised tiers, and the
+   * timer computation reads it at every send and receive (issue 3).
+   */
+  private idleDeadline = NO_IDLE_DEADLINE;
   private closeDeadline: number | undefined;
   private closeFrame: Frame | undefined;
   private closeSentAt = -Infinity;
@@ -266,7 +280,7 @@ export class QuicConnection {
     this.localParams = this.buildLocalParams(resetTokenFor(hostCid));
     this.installInitialKeys(this.isClient ? this.originalDcid : opts.initialDcid ?? opts.retrySourceCid ?? opts.originalDcid!);
     this.defineCoreProtoops();
-    this.idleDeadline = opts.now + this.idleTimeoutUs();
+    this.armIdleTimer(opts.now);
     if (this.qlog.enabled) {
       this.qlog.event(opts.now, 'connectivity:connection_started', {
         src_cid: hex(hostCid), dst_cid: hex(this.cids.peerCid),
@@ -314,17 +328,32 @@ export class QuicConnection {
    * stream's new bytes. `pull`: a `stream_readable` event says bytes (or the end) wait, and
    * `readStream` copies them into the application's buffer: no allocation per packet, and
    * flow-control credit is returned only as the application reads (RFC 9000 §4.1), so a slow
-   * reader holds the sender back instead of buffering without bound. Bytes already queued in
+   * reader holds the sender back instead of buffering without bound. `lent`: `stream_data`
+   * events as in push mode, but the bytes are copied into `buffer` (the application's, at
+   * least 1 byte) when `nextEvent` returns the event, and the event object and its `data` view
+   * are reused: both are valid only until the next `nextEvent` call (copy what must be kept).
+   * No allocation per delivery; credit is returned as events are taken, as in pull mode; a
+   * stream with more than `buffer` holds gets further events. Bytes already queued in
    * `stream_data` events stay there when switching.
    */
-  setStreamReads(mode: StreamReads): void {
-    if (mode !== 'push' && mode !== 'pull') throw new RangeError(`stream reads are 'push' or 'pull', not ${String(mode)}`);
+  setStreamReads(mode: StreamReadMode, buffer?: Uint8Array): void {
+    if (mode !== 'push' && mode !== 'pull' && mode !== 'lent') throw new RangeError(`stream reads are 'push', 'pull' or 'lent', not ${String(mode)}`);
+    if (mode === 'lent') {
+      if (!(buffer instanceof Uint8Array) || buffer.length === 0) throw new RangeError('lent stream reads need a buffer of at least 1 byte');
+      this.lent = { views: new LengthViews(buffer), event: { type: 'stream_data', streamId: 0, data: buffer.subarray(0, 0), fin: false } };
+      this.streams.reads = 'pull';
+      return;
+    }
+    this.lent = undefined;
     this.streams.reads = mode;
   }
 
-  get streamReads(): StreamReads {
-    return this.streams.reads;
+  get streamReads(): StreamReadMode {
+    return this.lent !== undefined ? 'lent' : this.streams.reads;
   }
+
+  /** Lent reads: the application's buffer (with its views) and the one event handed out. */
+  private lent: { views: LengthViews; event: StreamDataReceived } | undefined;
 
   /**
    * Pull mode: copies up to `length` (default: to the end of `into`) received bytes of stream
@@ -472,9 +501,15 @@ export class QuicConnection {
   }
 
   nextEvent(): QuicEvent | undefined {
-    const e = this.events.shift();
-    if (e !== undefined && e.type === 'stream_readable') this.streams.onReadableTaken(e.streamId);
-    return e;
+    for (;;) {
+      const e = this.events.shift();
+      if (e === undefined || e.type !== 'stream_readable') return e;
+      this.streams.onReadableTaken(e.streamId);
+      const lent = this.lent;
+      if (lent === undefined) return e;
+      // Lent reads: the stream's bytes now, into the application's buffer (see setStreamReads).
+      if (this.streams.lend(e.streamId, lent.views, lent.event)) return lent.event;
+    }
   }
 
   get alpn(): string | undefined {
@@ -657,7 +692,7 @@ export class QuicConnection {
     }
     // RFC 9001 §4.9.1: a server discards Initial keys when it first processes a Handshake packet.
     if (!this.isClient && spaceId === PacketNumberSpace.Handshake) this.discardSpace(PacketNumberSpace.Initial, now);
-    this.idleDeadline = now + this.idleTimeoutUs();
+    this.armIdleTimer(now);
     this.ackElicitingSentSinceReceive = false;
     return true;
   }
@@ -682,18 +717,44 @@ export class QuicConnection {
    * qlog keeps the frames of a packet, so with qlog on each frame gets an object of its own.
    */
   private parseStreamInPlace(r: Reader, frameType: number): StreamFrame {
-    if (this.qlog.enabled || this.payloadDepth === 0) return parseStreamFrame(r, frameType);
+    if (this.framesKept()) return parseStreamFrame(r, frameType);
     return (this.streamFrameViews[this.payloadDepth - 1] ??= new StreamFrameView()).parse(r, frameType);
   }
 
   /** The default parse_frame of ACK frames: in place, as parseStreamInPlace (qlog keeps its own). */
   private parseAckInPlace(r: Reader, frameType: number): AckFrame {
-    if (this.qlog.enabled || this.payloadDepth === 0) return parseAckFrame(r, frameType);
+    if (this.framesKept()) return parseAckFrame(r, frameType);
     return (this.ackFrameViews[this.payloadDepth - 1] ??= new AckFrameView()).parse(r, frameType);
+  }
+
+  /**
+   * The default parse_frame of MAX_STREAM_DATA: in place, as parseStreamInPlace. A receiver
+   * reading in windows sends one per stream every few round trips (RFC 9000 §4.2), so a
+   * long transfer gets many; each was a 64-byte object.
+   */
+  private parseMaxStreamDataInPlace(r: Reader, frameType: number): MaxStreamDataFrame {
+    if (this.framesKept()) return parseMaxStreamDataFrame(r, frameType);
+    return (this.maxStreamDataViews[this.payloadDepth - 1] ??= new MaxStreamDataFrameView()).parse(r, frameType);
+  }
+
+  /** The default parse_frame of MAX_DATA: in place, as parseMaxStreamDataInPlace. */
+  private parseMaxDataInPlace(r: Reader, frameType: number): MaxDataFrame {
+    if (this.framesKept()) return parseMaxDataFrame(r, frameType);
+    return (this.maxDataViews[this.payloadDepth - 1] ??= new MaxDataFrameView()).parse(r, frameType);
+  }
+
+  /**
+   * Whether a parsed frame must be an object of its own: qlog keeps a packet's frames past it,
+   * and a parse outside processPayload (depth 0) has no nesting level to own a view.
+   */
+  private framesKept(): boolean {
+    return this.qlog.enabled || this.payloadDepth === 0;
   }
 
   private readonly ackFrameViews: AckFrameView[] = [];
   private readonly streamFrameViews: StreamFrameView[] = [];
+  private readonly maxStreamDataViews: MaxStreamDataFrameView[] = [];
+  private readonly maxDataViews: MaxDataFrameView[] = [];
   private readonly payloadReaders: Reader[] = [];
   private payloadDepth = 0;
   private readonly receivedPacket: ReceivedPacket = { space: PacketNumberSpace.Initial, type: 'initial', pn: 0, ackEliciting: false };
@@ -757,6 +818,8 @@ export class QuicConnection {
       // STREAM frames, the bulk of the traffic, are parsed in place (see parseStreamInPlace).
       if (type >= FrameType.STREAM && type <= FrameType.STREAM + 7) t.define('parse_frame', (r: Reader, ft: number) => this.parseStreamInPlace(r, ft), type);
       else if (type === FrameType.ACK || type === FrameType.ACK_ECN) t.define('parse_frame', (r: Reader, ft: number) => this.parseAckInPlace(r, ft), type);
+      else if (type === FrameType.MAX_STREAM_DATA) t.define('parse_frame', (r: Reader, ft: number) => this.parseMaxStreamDataInPlace(r, ft), type);
+      else if (type === FrameType.MAX_DATA) t.define('parse_frame', (r: Reader, ft: number) => this.parseMaxDataInPlace(r, ft), type);
       else t.define('parse_frame', parser, type);
     }
     // Unknown frame types reach these NO_PARAM defaults (PQUIC's parse_unknown_frame /
@@ -1429,7 +1492,7 @@ export class QuicConnection {
     // the idle timer (later ones do not, or a silent peer would never time out).
     if (!this.ackElicitingSentSinceReceive && ackEliciting) {
       this.ackElicitingSentSinceReceive = true;
-      this.idleDeadline = now + this.idleTimeoutUs();
+      this.armIdleTimer(now);
     }
     return size;
   }
@@ -1721,21 +1784,22 @@ export class QuicConnection {
 
   private computeTimer(): number | undefined {
     if (this.state === 'closing' || this.state === 'draining') return this.closeDeadline;
-    // Infinity for "none" and an indexed loop: no undefined-or-double local (boxed), no iterator.
+    // A negative t is "none" (NO_IDLE_DEADLINE), and an indexed loop: no undefined-or-double
+    // local (boxed), no iterator.
     let t = this.idleDeadline;
     const lossTimer = this.loss.getLossDetectionTimer();
-    if (lossTimer !== undefined && lossTimer < t) t = lossTimer;
+    if (lossTimer !== undefined && (t < 0 || lossTimer < t)) t = lossTimer;
     const spaces = this.spaces;
     for (let i = 0; i < spaces.length; i++) {
       const s = spaces[i]!;
       if (!s.canSend) continue;
       const d = s.ack.ackDeadline();
-      if (d !== undefined && d < t) t = d;
+      if (d !== undefined && (t < 0 || d < t)) t = d;
     }
-    // Whole microseconds (RTT estimates are fractional): the host gets a small integer, which
+    // Whole microseconds (should a deadline be fractional): the host gets a small integer, which
     // V8 passes without a HeapNumber while it fits 31 bits; a timer up to 1 µs late is harmless
     // next to kGranularity (1 ms, RFC 9002 §6.1.2).
-    return t === Infinity ? undefined : Math.ceil(t);
+    return t < 0 ? undefined : Math.ceil(t);
   }
 
   handleTimer(now: number): void {
@@ -1754,7 +1818,7 @@ export class QuicConnection {
       this.terminate(now, undefined);
       return;
     }
-    if (now >= this.idleDeadline && this.state !== 'closing' && this.state !== 'draining') {
+    if (this.idleDeadline !== NO_IDLE_DEADLINE && now >= this.idleDeadline && this.state !== 'closing' && this.state !== 'draining') {
       // RFC 9000 §10.1: silently close.
       this.terminate(now, {
         type: 'connection_terminated', errorCode: 0, frameType: undefined, reason: 'idle timeout', application: false, byPeer: false, cause: 'idle_timeout',
@@ -1821,7 +1885,7 @@ export class QuicConnection {
     if (event) this.events.push(event);
     this.setState('closed', now);
     this.closeDeadline = undefined;
-    this.idleDeadline = Infinity;
+    this.idleDeadline = NO_IDLE_DEADLINE;
     this.qlog.close();
   }
 
@@ -1861,13 +1925,20 @@ export class QuicConnection {
     if (this.qlog.enabled) this.qlog.event(now, 'transport:packet_dropped', { trigger, raw: { length } });
   }
 
+  /** The idle timeout in µs, 0 for none. */
   private idleTimeoutUs(): number {
     // RFC 9000 §10.1: the minimum of both advertised values (0 = none), at least 3×PTO.
     const local = this.config.maxIdleTimeoutMs;
     const peer = this.peerParams?.maxIdleTimeout ?? 0;
     const ms = local === 0 ? peer : peer === 0 ? local : Math.min(local, peer);
-    if (ms === 0) return Number.MAX_SAFE_INTEGER / 2;
+    if (ms === 0) return 0;
     return Math.max(ms * 1000, 3 * this.loss.rtt.pto(true));
+  }
+
+  /** (Re)starts the idle timer at `now` (RFC 9000 §10.1), or clears it if there is no timeout. */
+  private armIdleTimer(now: number): void {
+    const timeout = this.idleTimeoutUs();
+    this.idleDeadline = timeout === 0 ? NO_IDLE_DEADLINE : now + timeout;
   }
 
   private logMetrics(now: number): void {

@@ -18,6 +18,7 @@ import { StreamFrameView, streamFrameOverhead, writeStreamFrameFrom, type Frame 
 import type { Writer } from '../wire/buffer.js';
 import type { TransportParameters } from '../wire/transport-params.js';
 import type { StreamDataReceived, StreamReadable } from '../events.js';
+import type { LengthViews } from '../wire/length-views.js';
 
 const NO_BYTES = new Uint8Array(0);
 /** Where unwanted stream bytes are read to (nothing is kept). */
@@ -379,6 +380,32 @@ export class StreamManager {
     }
     this.maybeForget(s);
     return n;
+  }
+
+  /**
+   * Lent push reads (QuicConnection.setStreamReads('lent')): reads what stream `id` has into
+   * `views.buffer` from its start, as `read` does (flow-control credit follows), and describes
+   * it in `event`, whose `data` is `views.view(n)`: no object made per delivery once a few
+   * lengths are cached. `fin` is set on the delivery that reaches the end, which may carry no
+   * bytes. Returns false when there is nothing to deliver (no new bytes, the end already told,
+   * a reset or forgotten stream). When bytes are left over (the buffer was full) the stream's
+   * `stream_readable` is queued again, so the rest comes in a later event, after the events
+   * already waiting.
+   */
+  lend(id: number, views: LengthViews, event: StreamDataReceived): boolean {
+    const s = this.streams.get(id);
+    const r = s?.recv;
+    if (!s || !r) return false;
+    const finToldBefore = s.finDelivered;
+    const into = views.buffer;
+    const n = this.read(id, into, 0, into.length);
+    const fin = !finToldBefore && s.finDelivered;
+    if (n <= 0 && !fin) return false;
+    event.streamId = id;
+    event.data = views.view(n > 0 ? n : 0);
+    event.fin = fin;
+    if (this.streams.get(id) === s) this.announceReadable(s, r);
+    return true;
   }
 
   /**

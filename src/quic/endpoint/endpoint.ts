@@ -15,6 +15,7 @@ import { delayMs, nowUs } from './clock.js';
 import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
+import { FlushList } from './flush-list.js';
 import { PeerAddressCache } from './peer-address-cache.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { sharedArena, takeBytes } from '../wire/byte-arena.js';
@@ -91,7 +92,8 @@ export abstract class Endpoint implements SessionHost {
   protected isShutDown = false;
   /** A client's socket is connected to its server: sends then carry no address. */
   protected connectedPeer = false;
-  private readonly dirty = new Set<QuicSession>();
+  /** Sessions to flush after this turn's datagrams (flush-list.ts: no Set copies per flush). */
+  private readonly dirty = new FlushList<QuicSession>();
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -274,7 +276,7 @@ export abstract class Endpoint implements SessionHost {
 
   sessionClosed(session: QuicSession): void {
     this.sessions.delete(session);
-    this.dirty.delete(session);
+    this.dirty.remove(session);
     this.forgetSession(session);
   }
 
@@ -293,12 +295,14 @@ export abstract class Endpoint implements SessionHost {
   private readonly flushDirty = (): void => {
     this.flushScheduled = false;
     this.receiveNow = undefined;
-    if (this.isShutDown || this.dirty.size === 0) return;
+    if (this.isShutDown || this.dirty.isEmpty) return;
     const now = nowUs();
-    const list = [...this.dirty];
-    this.dirty.clear();
+    const dirty = this.dirty;
+    const n = dirty.take();
     let earliest = Infinity;
-    for (const s of list) {
+    for (let i = 0; i < n; i++) {
+      const s = dirty.entry(i);
+      if (s === undefined) continue;
       let more = false;
       try {
         more = s.flush(now, MAX_BURST);
@@ -415,6 +419,7 @@ export abstract class Endpoint implements SessionHost {
     }
     // The send buffers are slabs of the process-wide arena: other endpoints may use them now.
     this.pool.dispose();
+    this.received.dispose();
     sharedArena().release(this.staging);
     this.staging = new Uint8Array(this.staging.length);
   }

@@ -13,28 +13,46 @@
  * per length and kept in a small direct-mapped table: a peer's datagrams come in a few sizes
  * (full packets, ACK-only packets), so in steady state every datagram is a table hit.
  *
+ * The buffer is a slab of the shared byte arena (wire/byte-arena.ts), like the reassembly
+ * blocks of pull-mode streams: received STREAM data is then copied into its block by
+ * `copyWithin` inside the arena's one ArrayBuffer, with no view of the source range (a STREAM
+ * frame that does not start where the previous datagram's did missed the view cache of
+ * wire/bytes-copy.ts: bench:alloc --udp, about 4 B per datagram).
+ *
  * The price is that the bytes are overwritten by the next datagram. Every received byte the core
  * keeps past a datagram's processing is therefore a copy (docs/ARCHITECTURE.md, "Received
  * datagrams"; test/quic/connection/reused-receive-buffer.test.ts checks each kind).
  */
+
+import { sharedArena, takeBytes } from '../wire/byte-arena.js';
+import { LengthViews } from '../wire/length-views.js';
 
 /**
  * Bytes kept for one datagram: more than any UDP payload (65,527 over IPv6 without jumbograms,
  * RFC 8200 §5; libuv reads at most 64 KiB per message), so a message always fits.
  */
 export const RECEIVE_BUFFER_BYTES = 65536;
-/** Views kept, indexed by length modulo this (a power of two). */
-const VIEW_SLOTS = 256;
 
 export class ReceiveBuffer {
-  private readonly bytes: Uint8Array;
-  private readonly views: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(VIEW_SLOTS).fill(undefined);
+  private bytes: Uint8Array;
+  private views: LengthViews;
   /** Length of the datagram loaded last. */
   private loaded = 0;
 
   constructor(readonly capacity: number = RECEIVE_BUFFER_BYTES) {
     if (!Number.isSafeInteger(capacity) || capacity <= 0) throw new RangeError(`receive buffer: bad capacity ${capacity}`);
-    this.bytes = new Uint8Array(capacity);
+    this.bytes = takeBytes(capacity);
+    this.views = new LengthViews(this.bytes);
+  }
+
+  /**
+   * Gives the arena slab back (the endpoint shut down: other endpoints may use it); the buffer
+   * goes on working on an ordinary array of its own.
+   */
+  dispose(): void {
+    if (!sharedArena().release(this.bytes)) return;
+    this.bytes = new Uint8Array(this.capacity);
+    this.views = new LengthViews(this.bytes);
   }
 
   /**
@@ -46,12 +64,7 @@ export class ReceiveBuffer {
     if (n > this.capacity) return undefined;
     this.bytes.set(msg);
     this.loaded = n;
-    const slot = n & (VIEW_SLOTS - 1);
-    const cached = this.views[slot];
-    if (cached !== undefined && cached.length === n) return cached;
-    const view = this.bytes.subarray(0, n);
-    this.views[slot] = view;
-    return view;
+    return this.views.view(n);
   }
 
   /**

@@ -87,6 +87,8 @@ export class QuicSession {
 
   /** @internal the connection's next timer (µs, endpoint clock), cached after each flush */
   deadline: number | undefined;
+  /** @internal the endpoint's: waiting in its flush list (endpoint/flush-list.ts) */
+  flushQueued = false;
   /** @internal demultiplexing keys the server registered for this session */
   readonly routeKeys = new Set<string>();
 
@@ -226,9 +228,7 @@ export class QuicSession {
   flush(endpointNow: number, maxDatagrams: number): boolean {
     const now = this.clock.local(endpointNow);
     if (this.readable.length > 0) this.deliverReadables();
-    if (this.writable.size > 0) {
-      for (const s of [...this.writable]) if (!s.pollWritable()) this.writable.delete(s);
-    }
+    if (this.writable.size > 0) this.pollWritables();
     if (this.creditWaiters.length > 0) this.wakeCreditWaiters();
     let sent = 0;
     let more = false;
@@ -252,6 +252,30 @@ export class QuicSession {
     this.checkClosed();
     return more;
   }
+
+  /**
+   * Writable callbacks of the streams watched when the flush began (a callback may watch or
+   * unwatch streams). The snapshot is an array kept for every flush and filled by `forEach`
+   * with a callback made once: `[...set]` made an array and an iterator per flush, which is
+   * every few datagrams while a response streams (bench:alloc --udp).
+   */
+  private pollWritables(): void {
+    const list = this.writableSnapshot;
+    this.writable.forEach(this.snapshotWritable);
+    try {
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        if (!s.pollWritable()) this.writable.delete(s);
+      }
+    } finally {
+      clearArray(list);
+    }
+  }
+
+  private readonly writableSnapshot: QuicStream[] = [];
+  private readonly snapshotWritable = (s: QuicStream): void => {
+    this.writableSnapshot.push(s);
+  };
 
   /** @internal Called by the endpoint when it shuts down with this connection still open. */
   abandon(reason: string): void {

@@ -82,6 +82,32 @@ describe('closing', () => {
     expect(p.now - start).toBeLessThan(3_500_000);
   });
 
+  it('with no idle timeout on either end (0, RFC 9000 §10.1) a quiet connection has no timer and stays open', () => {
+    const p = makePair({ client: { maxIdleTimeoutMs: 0 }, server: { maxIdleTimeoutMs: 0 } });
+    handshake(p);
+    echo(p, 5000);
+    // Let every ACK and PTO settle, then nothing is left to time.
+    runUntil(p, () => p.client.getTimer() === undefined && p.server!.getTimer() === undefined, { maxSteps: 200 });
+    expect(p.client.getTimer()).toBeUndefined();
+    expect(p.server!.getTimer()).toBeUndefined();
+    p.now += 3_600_000_000;
+    p.client.handleTimer(p.now);
+    p.server!.handleTimer(p.now);
+    expect(p.client.state).toBe('connected');
+    expect(terminated(p.clientEvents)).toBeUndefined();
+    echo(p, 5000);
+  });
+
+  it('an idle timeout on one end applies to both, and a closed connection has no timer', () => {
+    const p = makePair({ client: { maxIdleTimeoutMs: 0 }, server: { maxIdleTimeoutMs: 1000 } });
+    handshake(p);
+    const start = p.now;
+    runUntil(p, () => p.client.state === 'closed' && p.server!.state === 'closed', { maxSteps: 100 });
+    expect(terminated(p.clientEvents)).toMatchObject({ cause: 'idle_timeout' });
+    expect(p.now - start).toBeLessThan(1_500_000);
+    expect(p.client.getTimer()).toBeUndefined();
+  });
+
   it('an ALPN mismatch closes with CRYPTO_ERROR 0x178 (no_application_protocol)', () => {
     const p = makePair({ client: { alpnProtocols: ['h3'] } });
     runUntil(p, () => p.client.state === 'closed', { maxSteps: 100 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RECEIVE_BUFFER_BYTES, ReceiveBuffer } from '../../../src/quic/endpoint/receive-buffer.js';
+import { sharedArena, takeBytes } from '../../../src/quic/wire/byte-arena.js';
+import { copyRange } from '../../../src/quic/wire/bytes-copy.js';
 
 describe('ReceiveBuffer', () => {
   it('hands back a plain Uint8Array with exactly the message bytes, never the Buffer itself', () => {
@@ -39,5 +41,28 @@ describe('ReceiveBuffer', () => {
     const v = rb.load(Uint8Array.of(1, 2, 3))!;
     rb.scribble(0xa5);
     expect([...v]).toEqual([0xa5, 0xa5, 0xa5]);
+  });
+});
+
+describe('ReceiveBuffer in the byte arena', () => {
+  it('is an arena slab, so received bytes are copied into other slabs without a view, and goes back on dispose', () => {
+    const arena = sharedArena();
+    const rb = new ReceiveBuffer(4096);
+    const v = rb.load(Uint8Array.of(1, 2, 3, 4, 5, 6))!;
+    expect(v.buffer).toBe(arena.buffer);
+    const live = arena.liveSlabs;
+    // A copy out of the middle of the datagram into another slab: copyWithin, same bytes.
+    const block = takeBytes(4096);
+    copyRange(block, 10, v, 2, 3);
+    expect([...block.subarray(10, 13)]).toEqual([3, 4, 5]);
+    arena.release(block);
+    rb.dispose();
+    expect(arena.liveSlabs).toBe(live - 1);
+    // Still usable after dispose, on an array of its own; a second dispose does nothing.
+    const w = rb.load(Uint8Array.of(7, 8))!;
+    expect(w.buffer).not.toBe(arena.buffer);
+    expect([...w]).toEqual([7, 8]);
+    rb.dispose();
+    expect(arena.liveSlabs).toBe(live - 1);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HqError, hqErrorName } from '../../../src/quic/hq/constants.js';
 import { parseRequestLine, resolveRequestPath } from '../../../src/quic/hq/request.js';
+import { sharedArena } from '../../../src/quic/wire/byte-arena.js';
 import { MAX_SYNTHETIC_CHUNK, SYNTHETIC_PERIOD, forEachSyntheticChunk, parseSyntheticPath, syntheticChunk } from '../../../src/quic/hq/synthetic.js';
 import { tempDir } from '../endpoint/helpers.js';
 
@@ -78,6 +79,15 @@ describe('synthetic objects', () => {
     // Not a trivial pattern: the period is prime and the bytes vary.
     expect(new Set(whole.subarray(0, 1000)).size).toBeGreaterThan(200);
     expect(() => syntheticChunk(0, MAX_SYNTHETIC_CHUNK + 1)).toThrow(RangeError);
+  });
+
+  it('are views of one table in the shared byte arena, so stream writes copy them without a view', () => {
+    const a = syntheticChunk(5, 100);
+    const b = syntheticChunk(SYNTHETIC_PERIOD + 5, 100);
+    expect(a.buffer).toBe(sharedArena().buffer);
+    // Byte i is PATTERN[i mod PERIOD]: the same window of the one table.
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(b).toEqual(a);
   });
 
   it('parse only /_bytes/<digits>', () => {

@@ -34,6 +34,31 @@ describe('SendBuffer chunk reuse', () => {
     expect(sources.size).toBe(1);
   });
 
+  it('a congestion window of released chunks (an ACK frees many at once) comes back as the same slab views', () => {
+    const b = new SendBuffer();
+    const records = (): object[] => {
+      const q = (b as unknown as { chunks: { at(i: number): object | undefined; length: number } }).chunks;
+      return Array.from({ length: q.length }, (_, i) => q.at(i)!);
+    };
+    const round = (tag: number): object[] => {
+      const start = b.writeOffset;
+      b.write(pattern(start, 20 * CHUNK, tag));
+      const held = records();
+      for (let r = b.next(1200, Infinity); r; r = b.next(1200, Infinity)) {
+        expect([...r.data]).toEqual([...pattern(r.offset, r.length, tag)]);
+      }
+      b.onAcked(start, 20 * CHUNK);
+      expect(b.bufferedBytes).toBe(0);
+      return held;
+    };
+    round(1);
+    const second = round(2);
+    // The second round's 20 chunks were all released by one ACK and taken again by the third:
+    // the arena hands back its slab views, and the buffer makes no object per chunk.
+    const third = round(3);
+    expect(new Set([...second, ...third]).size).toBe(20);
+  });
+
   it('keeps unacknowledged chunks intact while released ones are rewritten', () => {
     const b = new SendBuffer();
     b.write(pattern(0, 3 * CHUNK, 1));

@@ -6,6 +6,8 @@ import {
   FRAME_PARSERS,
   type Frame,
   FrameType,
+  MaxDataFrameView,
+  MaxStreamDataFrameView,
   StreamFrameView,
   checkFrameAllowedInPacket,
   countsInFlight,
@@ -348,5 +350,44 @@ describe('StreamFrameView', () => {
       readFrameType(b);
       expect(expectQuicError(() => view.parse(b, type), TransportErrorCode.FRAME_ENCODING_ERROR).code).toBe(code);
     }
+  });
+});
+
+describe('MaxStreamDataFrameView and MaxDataFrameView', () => {
+  it('parse every sample as parseFrame does, one instance re-pointed at each frame', () => {
+    const views = { max_stream_data: new MaxStreamDataFrameView(), max_data: new MaxDataFrameView() };
+    // The samples plus saturating limits (2^62 - 1 reads as 2^53 - 1, as parseFrame clamps).
+    const extra: Frame[] = [
+      { type: 'max_stream_data', streamId: 2 ** 40, maximumStreamData: MAX },
+      { type: 'max_data', maximumData: 0 },
+    ];
+    const frames = [...SAMPLE_FRAMES, ...extra].filter((f) => f.type === 'max_stream_data' || f.type === 'max_data');
+    expect(frames.length).toBeGreaterThanOrEqual(4);
+    for (const f of frames) {
+      const bytes = encode(f);
+      const b = new Reader(bytes);
+      const type = readFrameType(b);
+      const view = views[f.type as keyof typeof views];
+      expect(view.parse(b, type)).toBe(view);
+      expect(b.remaining).toBe(0);
+      expect({ ...view }).toEqual(decodeOne(bytes));
+    }
+    const big = new Reader(hex('11 01 ff ff ff ff ff ff ff ff'));
+    expect({ ...views.max_stream_data.parse(big, readFrameType(big)) }).toEqual({ type: 'max_stream_data', streamId: 1, maximumStreamData: MAX });
+  });
+
+  it('a truncated frame fails as parseFrame does and leaves the view as it was', () => {
+    const view = new MaxStreamDataFrameView();
+    const whole = new Reader(hex('11 04 44 00'));
+    view.parse(whole, readFrameType(whole));
+    expect({ ...view }).toEqual({ type: 'max_stream_data', streamId: 4, maximumStreamData: 0x400 });
+    // The limit's varint announces 2 bytes, one is present.
+    const cut = new Reader(hex('11 08 44'));
+    const type = readFrameType(cut);
+    const code = expectQuicError(() => parseFrame(new Reader(hex('08 44')), type), FEE).code;
+    expect(expectQuicError(() => view.parse(cut, type), FEE).code).toBe(code);
+    expect({ ...view }).toEqual({ type: 'max_stream_data', streamId: 4, maximumStreamData: 0x400 });
+    const dataView = new MaxDataFrameView();
+    expectQuicError(() => dataView.parse(new Reader(hex('40')), FrameType.MAX_DATA), FEE);
   });
 });

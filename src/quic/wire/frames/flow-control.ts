@@ -71,6 +71,20 @@ export function parseMaxDataFrame(r: Reader, _frameType: number): MaxDataFrame {
   return { type: 'max_data', maximumData: r.varintClamped() };
 }
 
+/**
+ * A MAX_DATA frame parsed in place, for the receive path (issue 3: nothing allocated per
+ * frame): one instance is re-parsed for each frame. Valid until the next `parse`.
+ */
+export class MaxDataFrameView implements MaxDataFrame {
+  readonly type = 'max_data' as const;
+  maximumData = 0;
+
+  parse(r: Reader, _frameType: number): this {
+    this.maximumData = r.varintClamped();
+    return this;
+  }
+}
+
 export function writeMaxDataFrame(w: Writer, f: MaxDataFrame): void {
   w.u8(FrameType.MAX_DATA);
   w.varint(f.maximumData);
@@ -83,6 +97,25 @@ export function maxDataFrameLength(f: MaxDataFrame): number {
 export function parseMaxStreamDataFrame(r: Reader, _frameType: number): MaxStreamDataFrame {
   const streamId = r.varint();
   return { type: 'max_stream_data', streamId, maximumStreamData: r.varintClamped() };
+}
+
+/**
+ * A MAX_STREAM_DATA frame parsed in place, as MaxDataFrameView: a receiver that reads in
+ * windows gets one per stream every few round trips. Valid until the next `parse`.
+ */
+export class MaxStreamDataFrameView implements MaxStreamDataFrame {
+  readonly type = 'max_stream_data' as const;
+  streamId = 0;
+  maximumStreamData = 0;
+
+  parse(r: Reader, _frameType: number): this {
+    // Both fields read before either is stored: a truncated frame leaves the view as it was.
+    const streamId = r.varint();
+    const maximumStreamData = r.varintClamped();
+    this.streamId = streamId;
+    this.maximumStreamData = maximumStreamData;
+    return this;
+  }
 }
 
 export function writeMaxStreamDataFrame(w: Writer, f: MaxStreamDataFrame): void {
