@@ -131,6 +131,8 @@ export class FunctionGen implements BlockEmitter {
   /** Webs of registers kept in i32 locals (narrow.ts), and each register's i32 local. */
   private readonly narrow: NarrowPlan | undefined;
   private readonly l32: number[] = [];
+  /** At a bail, the registers whose value is in their i32 local (bail()). */
+  private readonly maskLocal: number = -1;
   /** Index in the current block of the instruction being emitted (pcs.length: its exit). */
   private pos = 0;
   /** Per register, its value as a constant plus a narrow register's i32 local, in this block. */
@@ -155,6 +157,8 @@ export class FunctionGen implements BlockEmitter {
     this.narrow = this.live && (sh & HAS_CALL) === 0 && narrowable(cfg, ctx.prog.info)
       ? planNarrow(cfg, ctx.prog.insns, ctx.prog.info, this.live) : undefined;
     if (this.narrow) {
+      this.maskLocal = PARAMS.length + this.locals.length;
+      this.locals.push(I32);
       for (let r = 0; r <= 9; r++) {
         if (!(this.narrow.regs & (1 << r))) continue;
         this.l32[r] = PARAMS.length + this.locals.length;
@@ -189,8 +193,14 @@ export class FunctionGen implements BlockEmitter {
     stackify(this.cfg, this);
     c.op(Op.unreachable);
     c.end();
-    // Bail: registers, pc and fuel for the interpreter (assembly/interpreter.ts resume()).
-    for (let r = 0; r <= 10; r++) c.i32Const(0).get(r).mem(Op.i64_store, 3, REGS + 8 * r);
+    // Bail: registers, pc and fuel for the interpreter (assembly/interpreter.ts resume()); a
+    // register the bailing site had in its i32 local (maskLocal) is stored from there.
+    for (let r = 0; r <= 10; r++) {
+      c.i32Const(0);
+      if (this.l32[r] === undefined) c.get(r);
+      else c.get(this.l32[r]!).op(Op.i64_extend_i32_u).get(r).get(this.maskLocal).i32Const(1 << r).op(Op.i32_and).op(Op.select);
+      c.mem(Op.i64_store, 3, REGS + 8 * r);
+    }
     c.i32Const(0).get(L_BAILPC).mem(Op.i32_store, 2, STATUS + ST_PC);
     c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
@@ -305,14 +315,18 @@ export class FunctionGen implements BlockEmitter {
   private bail(k: number, pc: number, inLoop = true): void {
     const c = this.code;
     const lv = this.live;
-    // The bail block stores the i64 locals: live narrow values go there first.
+    // Which live registers are in their i32 local here, for the bail block (emit()): a constant
+    // per bail rather than conversions, which made V8 stop unrolling insertion_sort's inner loop.
+    let narrow = 0;
     if (this.narrow && lv) {
       const live = lv.live[lv.start[this.block]! + k]!;
-      for (let r = 0; r <= 9; r++) if (live & (1 << r) && this.narrowAt(r, k)) c.get(this.l32[r]!).op(Op.i64_extend_i32_u).set(r);
+      for (let r = 0; r <= 9; r++) if (live & (1 << r) && this.narrowAt(r, k)) narrow |= 1 << r;
+      c.i32Const(narrow).set(this.maskLocal);
+      if (inLoop) for (let r = 0; r <= 9; r++) if (this.l32[r] !== undefined && !(narrow & (1 << r))) c.i32Const(0).set(this.l32[r]!);
     }
     if (inLoop && lv) {
       const live = lv.live[lv.start[this.block]! + k]!;
-      for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+      for (let r = 0; r <= 9; r++) if (!(live & (1 << r)) || narrow & (1 << r)) c.i64Const(0).set(r);
     }
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
