@@ -106,7 +106,7 @@ describe('JIT narrow registers (narrow.ts)', () => {
 
   it('compares 32-bit values as unsigned 64-bit numbers, whatever the jump', () => {
     // 0xffffffff is positive as a 64-bit number: jsgt takes it over 1, jset sees its bits.
-    for (const [jump, want] of [['jsgt %r1, %r2', 1n], ['jslt %r1, %r2', 0n], ['jsge %r1, 1', 1n], ['jset %r1, -2', 1n], ['jsle %r1, 7', 0n]] as const) {
+    for (const [jump, want] of [['jsgt %r1, %r2', 1n], ['jslt %r1, %r2', 0n], ['jsge %r1, 1', 1n], ['jset %r1, -2', 1n], ['jsle %r1, 7', 0n], ['jsgt %r1, -1', 1n], ['jgt %r1, -1', 0n]] as const) {
       const src = `
         mov32 %r1, -1
         mov32 %r2, 1
@@ -153,6 +153,32 @@ describe('JIT narrow registers (narrow.ts)', () => {
       const { results } = both(CRC, { fuel });
       expect(results[1]).toBe(results[0]);
     }
+  });
+
+  it('reads the frame below a narrow index through a negative constant', () => {
+    // r5 = r10 - 16 + r4 with r4 = 4 or 8: the constant part is below r10, the index added to it.
+    const src = `
+      mov %r1, 0x1234
+      stxdw [%r10-8], %r1
+      mov %r1, 0x5678
+      stxdw [%r10-16], %r1
+      mov %r3, 0
+      mov %r0, 0
+      loop: mov32 %r4, %r3
+      and32 %r4, 1
+      lsh %r4, 3
+      mov %r5, %r10
+      add %r5, -16
+      add %r5, %r4
+      ldxdw %r6, [%r5]
+      add %r0, %r6
+      ldxb %r6, [%r5+1]
+      add %r0, %r6
+      add %r3, 1
+      jlt %r3, 5, loop
+      exit`;
+    // Three reads of 0x5678 and two of 0x1234, and each one's second byte.
+    agree(src, 3n * 0x5678n + 2n * 0x1234n + 3n * 0x56n + 2n * 0x12n);
   });
 
   it('forgets a constant-plus-register address once the register changes', () => {
