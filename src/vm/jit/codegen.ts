@@ -137,10 +137,13 @@ export class FunctionGen implements BlockEmitter {
   private pos = 0;
   /** Per register, its value as a constant plus a narrow register's i32 local, in this block. */
   private readonly forms: (AddressForm | undefined)[] = [];
+  /** r10's form where it is a constant (FunctionContext.fixedFrame). */
+  private readonly frameTop: AddressForm;
 
   private readonly cfg: Cfg;
 
   constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
+    this.frameTop = { c: ctx.stackTop, r: -1 };
     // Analyses a function cannot use are skipped: the first plugin of a process pays V8's
     // compilation of every translator function it runs (docs/BENCHMARKS.md "Start-up:
     // translation, compilation, instantiation").
@@ -376,8 +379,10 @@ export class FunctionGen implements BlockEmitter {
       stats.groups += checks.merged.size;
     }
     let k = 0;
-    this.forms.length = 0;
-    if (this.ctx.fixedFrame) this.forms[10] = { c: this.ctx.stackTop, r: -1 };
+    if (this.narrow) {
+      this.forms.length = 0;
+      if (this.ctx.fixedFrame) this.forms[10] = this.frameTop;
+    }
     for (let i = 0; i < block.pcs.length; i++) {
       this.pos = i;
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);

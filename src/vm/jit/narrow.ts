@@ -47,14 +47,17 @@ function imm64(imm: number): number {
   return imm < 0 ? 64 : bitLength(imm);
 }
 
-/** Upper bound on the bit width of what instruction i writes, given its operands' widths. */
-export function definitionWidth(i: Insn, op: OpInfo, w: (r: number) => number, lddwHigh: number): number {
+/**
+ * Upper bound on the bit width of what instruction i writes, given the widths of its dst and
+ * src registers before it (`srcW` unused without a source register).
+ */
+export function definitionWidth(i: Insn, op: OpInfo, dstW: number, srcW: number, lddwHigh: number): number {
   const code = i.opcode & 0xf0;
   switch (op.kind) {
     case 'alu': {
-      const wd = code === ALU_MOV ? 0 : w(i.dst);
+      const wd = code === ALU_MOV ? 0 : dstW;
       if (op.is32) {
-        const ws = op.srcReg ? Math.min(32, w(i.src)) : bitLength(i.imm >>> 0);
+        const ws = op.srcReg ? Math.min(32, srcW) : bitLength(i.imm >>> 0);
         const d = Math.min(32, wd);
         if (code === ALU_MOV) return i.off === 0 ? ws : 32;
         if (code === ALU_AND) return Math.min(d, ws);
@@ -62,7 +65,7 @@ export function definitionWidth(i: Insn, op: OpInfo, w: (r: number) => number, l
         if (code === ALU_RSH && !op.srcReg) return Math.max(0, d - (i.imm & 31));
         return 32;
       }
-      const ws = op.srcReg ? w(i.src) : imm64(i.imm);
+      const ws = op.srcReg ? srcW : imm64(i.imm);
       const k = i.imm & 63;
       switch (code) {
         case ALU_MOV: return i.off === 0 ? ws : 64;
@@ -86,8 +89,8 @@ export function definitionWidth(i: Insn, op: OpInfo, w: (r: number) => number, l
     case 'end': {
       // TO_LE on a little-endian host truncates to imm bits; a swap keeps imm bits too.
       const le = op.is32 && !(i.opcode & 0x08);
-      if (i.imm === 16 || i.imm === 32) return le ? Math.min(i.imm, w(i.dst)) : i.imm;
-      return le ? w(i.dst) : 64;
+      if (i.imm === 16 || i.imm === 32) return le ? Math.min(i.imm, dstW) : i.imm;
+      return le ? dstW : 64;
     }
     case 'ld_imm64':
       return lddwHigh !== 0 ? 32 + bitLength(lddwHigh) : bitLength(i.imm >>> 0);
@@ -99,16 +102,22 @@ export function definitionWidth(i: Insn, op: OpInfo, w: (r: number) => number, l
   }
 }
 
-/** Whether the plan can cover a function: every instruction known and none a call. */
+/**
+ * Whether a plan can cover a function and may find a narrow web: every instruction known, none
+ * a call, and some 32-bit arithmetic (where every narrow web starts, below).
+ */
 export function narrowable(cfg: Cfg, info: (OpInfo | undefined)[]): boolean {
+  let seeds = false;
   for (let b = 0; b < cfg.blocks.length; b++) {
     const pcs = cfg.blocks[b]!.pcs;
     for (let k = 0; k < pcs.length; k++) {
-      const kind = info[pcs[k]!]?.kind;
+      const op = info[pcs[k]!];
+      const kind = op?.kind;
       if (kind === undefined || kind === 'call' || kind === 'callx' || kind === 'ld_packet') return false;
+      if (op!.is32 && (kind === 'alu' || kind === 'neg')) seeds = true;
     }
   }
-  return true;
+  return seeds;
 }
 
 /** The webs of r0..r9 and which are narrow; undefined when no web is. `live` from liveness.ts. */
@@ -129,9 +138,11 @@ export function planNarrow(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]
     }
     return x;
   };
-  // The node each register's value comes from before every position.
+  // The node each register's value comes from before every position, and the defining positions.
   const cur = new Int32Array(positions * NREGS);
   const written = new Int8Array(positions).fill(-1);
+  const defAt: number[] = [];
+  const defPc: number[] = [];
   for (let b = 0; b < n; b++) {
     const pcs = blocks[b]!.pcs;
     const s = start[b]!;
@@ -139,9 +150,13 @@ export function planNarrow(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]
     for (let k = 0; k < pcs.length; k++) {
       const at = s + k;
       cur.copyWithin((at + 1) * NREGS, at * NREGS, (at + 1) * NREGS);
-      const w = writtenRegister(insns[pcs[k]!]!, info[pcs[k]!]!);
+      const op = info[pcs[k]!]!;
+      const w = writtenRegister(insns[pcs[k]!]!, op);
       written[at] = w;
-      if (w >= 0 && w < NREGS) cur[(at + 1) * NREGS + w] = defBase + at;
+      if (w < 0 || w >= NREGS) continue;
+      cur[(at + 1) * NREGS + w] = defBase + at;
+      defAt.push(at);
+      defPc.push(pcs[k]!);
     }
   }
   // Join each block's outgoing values with the entry nodes of successors where they are live.
@@ -159,34 +174,6 @@ export function planNarrow(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]
       }
     }
   }
-  // Widths: per definition node, and per web (at its root). The function's entry holds 64-bit values.
-  const defW = new Uint8Array(positions);
-  const webW = new Uint8Array(parent.length);
-  for (let r = 0; r < NREGS; r++) webW[find(entryNode(0, r))] = 64;
-  const widthOf = (node: number): number => (node >= defBase ? defW[node - defBase]! : webW[find(node)]!);
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let b = 0; b < n; b++) {
-      const pcs = blocks[b]!.pcs;
-      const s = start[b]!;
-      for (let k = 0; k < pcs.length; k++) {
-        const at = s + k;
-        if (written[at]! < 0) continue;
-        const pc = pcs[k]!;
-        const high = info[pc]!.kind === 'ld_imm64' ? insns[pc + 1]!.imm >>> 0 : 0;
-        const w = definitionWidth(insns[pc]!, info[pc]!, (r) => (r >= NREGS ? 64 : widthOf(cur[at * NREGS + r]!)), high);
-        if (w > defW[at]!) {
-          defW[at] = w;
-          changed = true;
-        }
-        const root = find(defBase + at);
-        if (w > webW[root]!) {
-          webW[root] = w;
-          changed = true;
-        }
-      }
-    }
-  }
   // Which webs hold 32-bit arithmetic: an ALU32 result, or a 64-bit operation on such a value
   // (crc32's `lsh r4, 2` after `and32 r4, 15`). Only those go to i32 locals. A web of loaded
   // values, or of 64-bit masks (sieve's `and r7, 63` as a shift count, which V8 drops before its
@@ -196,22 +183,46 @@ export function planNarrow(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]
   const origin = new Uint8Array(parent.length);
   for (let changed = true; changed;) {
     changed = false;
-    for (let b = 0; b < n; b++) {
-      const pcs = blocks[b]!.pcs;
-      for (let k = 0; k < pcs.length; k++) {
-        const at = start[b]! + k;
-        const w = written[at]!;
-        const op = info[pcs[k]!]!;
-        if (w < 0 || w >= NREGS || (op.kind !== 'alu' && op.kind !== 'neg')) continue;
-        const root = find(defBase + at);
-        if (origin[root]) continue;
-        const i = insns[pcs[k]!]!;
-        const read = (i.opcode & 0xf0) === ALU_MOV ? (op.srcReg ? i.src : -1) : i.dst;
-        if (op.is32 || (read >= 0 && read < NREGS && origin[find(cur[at * NREGS + read]!)])) {
-          origin[root] = 1;
-          changed = true;
-        }
+    for (let j = 0; j < defAt.length; j++) {
+      const op = info[defPc[j]!]!;
+      if (op.kind !== 'alu' && op.kind !== 'neg') continue;
+      const at = defAt[j]!;
+      const root = find(defBase + at);
+      if (origin[root]) continue;
+      const i = insns[defPc[j]!]!;
+      const read = (i.opcode & 0xf0) === ALU_MOV ? (op.srcReg ? i.src : -1) : i.dst;
+      if (op.is32 || (read >= 0 && read < NREGS && origin[find(cur[at * NREGS + read]!)])) {
+        origin[root] = 1;
+        changed = true;
       }
+    }
+  }
+  // Widths: per definition node, and per web (at its root). The function's entry holds 64-bit
+  // values. After two passes a width still growing is a loop's (a counter's +1 per pass): it
+  // goes to 64 at once, an upper bound still, so the fixpoint takes a few passes, not 64.
+  const defW = new Uint8Array(positions);
+  const webW = new Uint8Array(parent.length);
+  for (let r = 0; r < NREGS; r++) webW[find(entryNode(0, r))] = 64;
+  const widthAt = (at: number, r: number): number => {
+    if (r >= NREGS) return 64;
+    const node = cur[at * NREGS + r]!;
+    return node >= defBase ? defW[node - defBase]! : webW[find(node)]!;
+  };
+  for (let pass = 0, changed = true; changed; pass++) {
+    changed = false;
+    for (let j = 0; j < defAt.length; j++) {
+      const at = defAt[j]!;
+      const pc = defPc[j]!;
+      const i = insns[pc]!;
+      const op = info[pc]!;
+      const high = op.kind === 'ld_imm64' ? insns[pc + 1]!.imm >>> 0 : 0;
+      let w = definitionWidth(i, op, widthAt(at, i.dst), op.srcReg ? widthAt(at, i.src) : 0, high);
+      if (w <= defW[at]!) continue;
+      if (pass >= 2) w = 64;
+      defW[at] = w;
+      const root = find(defBase + at);
+      if (w > webW[root]!) webW[root] = w;
+      changed = true;
     }
   }
   const narrowNode = (node: number): boolean => {
@@ -221,15 +232,17 @@ export function planNarrow(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]
   const use = new Uint16Array(positions);
   const def = new Uint8Array(positions);
   let regs = 0;
-  for (let at = 0; at < positions; at++) {
-    let m = 0;
-    for (let r = 0; r < NREGS; r++) if (narrowNode(cur[at * NREGS + r]!)) m |= 1 << r;
-    use[at] = m;
-    const w = written[at]!;
-    if (w >= 0 && w < NREGS && narrowNode(defBase + at)) {
-      def[at] = 1;
-      regs |= 1 << w;
-    }
+  for (let j = 0; j < defAt.length; j++) {
+    const at = defAt[j]!;
+    if (!narrowNode(defBase + at)) continue;
+    def[at] = 1;
+    regs |= 1 << written[at]!;
   }
-  return regs === 0 ? undefined : { use, def, start, regs };
+  if (regs === 0) return undefined;
+  // Uses only for registers with a narrow web somewhere.
+  for (let r = 0; r < NREGS; r++) {
+    if (!(regs & (1 << r))) continue;
+    for (let at = 0; at < positions; at++) if (narrowNode(cur[at * NREGS + r]!)) use[at] = use[at]! | (1 << r);
+  }
+  return { use, def, start, regs };
 }
