@@ -21,7 +21,7 @@ import {
   ALU_ADD, ALU_AND, ALU_ARSH, ALU_DIV, ALU_LSH, ALU_MOD, ALU_MOV, ALU_MUL, ALU_OR, ALU_RSH, ALU_SUB, ALU_XOR,
   ATOMIC_CMPXCHG, ATOMIC_FETCH, ATOMIC_XCHG, ATOMIC_ADD, ATOMIC_AND, ATOMIC_OR,
   CALL_LOCAL, JMP_JEQ, JMP_JGE, JMP_JGT, JMP_JLE, JMP_JLT, JMP_JNE, JMP_JSET, JMP_JSGE, JMP_JSGT, JMP_JSLE, JMP_JSLT,
-  type Insn, type OpInfo,
+  type Insn, type OpInfo, writtenRegister,
 } from '../isa.js';
 import {
   FRAME_BYTES, FRAMES, MAX_CALL_DEPTH, REGION_BYTES, REGION_COUNT, REGION_TABLE, REGS, RESULT_DEPTH, RESULT_JIT_BAIL, STATUS, ST_ARG, ST_CODE, ST_DEPTH, ST_FUEL, ST_PC,
@@ -31,7 +31,8 @@ import { planFuel, type Segment } from './fuel.js';
 import { frameSlots } from './slots.js';
 import { isAccess, planChecks, type CheckPlan, type MergedCheck } from './checks.js';
 import { frameAccesses } from './ranges.js';
-import { liveRegisters, type Liveness } from './liveness.js';
+import { R0_TO_R5, liveRegisters, type Liveness } from './liveness.js';
+import { narrowable, planNarrow, type NarrowPlan } from './narrow.js';
 import { versionLoops, type LoopGuard } from './versioning.js';
 import { K, type Form } from './affine.js';
 import type { CheckStats } from './compile.js';
@@ -127,10 +128,22 @@ export class FunctionGen implements BlockEmitter {
   private unchecked = false;
   /** Frame offset -> local of the stack slots kept in locals (slots.ts). */
   private readonly slots = new Map<number, number>();
+  /** Webs of registers kept in i32 locals (narrow.ts), and each register's i32 local. */
+  private readonly narrow: NarrowPlan | undefined;
+  private readonly l32: number[] = [];
+  /** At a bail, the registers whose value is in their i32 local (bail()). */
+  private readonly maskLocal: number = -1;
+  /** Index in the current block of the instruction being emitted (pcs.length: its exit). */
+  private pos = 0;
+  /** Per register, its value as a constant plus a narrow register's i32 local, in this block. */
+  private readonly forms: (AddressForm | undefined)[] = [];
+  /** r10's form where it is a constant (FunctionContext.fixedFrame). */
+  private readonly frameTop: AddressForm;
 
   private readonly cfg: Cfg;
 
   constructor(cfg: Cfg, private readonly ctx: FunctionContext) {
+    this.frameTop = { c: ctx.stackTop, r: -1 };
     // Analyses a function cannot use are skipped: the first plugin of a process pays V8's
     // compilation of every translator function it runs (docs/BENCHMARKS.md "Start-up:
     // translation, compilation, instantiation").
@@ -141,7 +154,20 @@ export class FunctionGen implements BlockEmitter {
     this.cfg = cfg;
     this.fuel = planFuel(cfg, ctx.prog.info);
     // Bails read liveness only inside loops; a function without any (most pluglets) skips it.
-    this.live = loops ? liveRegisters(cfg, ctx.prog.insns, ctx.prog.info) : undefined;
+    // A function only the host enters shows only r0 at its exit (Vm.exec returns r0).
+    this.live = loops ? liveRegisters(cfg, ctx.prog.insns, ctx.prog.info, ctx.fixedFrame ? 1 : R0_TO_R5) : undefined;
+    // 32-bit webs only where a loop can make them pay, and only without calls (narrow.ts).
+    this.narrow = this.live && (sh & HAS_CALL) === 0 && narrowable(cfg, ctx.prog.info)
+      ? planNarrow(cfg, ctx.prog.insns, ctx.prog.info, this.live) : undefined;
+    if (this.narrow) {
+      this.maskLocal = PARAMS.length + this.locals.length;
+      this.locals.push(I32);
+      for (let r = 0; r <= 9; r++) {
+        if (!(this.narrow.regs & (1 << r))) continue;
+        this.l32[r] = PARAMS.length + this.locals.length;
+        this.locals.push(I32);
+      }
+    }
     // Only with a constant r10: the prologue and the exits then address the slots directly.
     // With a call anywhere, a callee or helper may read the frame: frameSlots keeps none then.
     if (ctx.fixedFrame && (sh & HAS_CALL) === 0) {
@@ -170,8 +196,14 @@ export class FunctionGen implements BlockEmitter {
     stackify(this.cfg, this);
     c.op(Op.unreachable);
     c.end();
-    // Bail: registers, pc and fuel for the interpreter (assembly/interpreter.ts resume()).
-    for (let r = 0; r <= 10; r++) c.i32Const(0).get(r).mem(Op.i64_store, 3, REGS + 8 * r);
+    // Bail: registers, pc and fuel for the interpreter (assembly/interpreter.ts resume()); a
+    // register the bailing site had in its i32 local (maskLocal) is stored from there.
+    for (let r = 0; r <= 10; r++) {
+      c.i32Const(0);
+      if (this.l32[r] === undefined) c.get(r);
+      else c.get(this.l32[r]!).op(Op.i64_extend_i32_u).get(r).get(this.maskLocal).i32Const(1 << r).op(Op.i32_and).op(Op.select);
+      c.mem(Op.i64_store, 3, REGS + 8 * r);
+    }
     c.i32Const(0).get(L_BAILPC).mem(Op.i32_store, 2, STATUS + ST_PC);
     c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
     c.i32Const(0).i32Const(RESULT_JIT_BAIL).mem(Op.i32_store, 2, STATUS + ST_CODE);
@@ -194,6 +226,80 @@ export class FunctionGen implements BlockEmitter {
     this.slots.forEach((l, off) => c.i32Const(0).get(l).mem(Op.i64_store, 0, this.ctx.stackTop + off));
   }
 
+  // ---- registers: i64 locals, or i32 locals for narrow webs (narrow.ts) ----
+
+  /** Whether register r's value before instruction k of the current block is in its i32 local. */
+  private narrowAt(r: number, k = this.pos): boolean {
+    const nw = this.narrow;
+    return nw !== undefined && r <= 9 && (nw.use[nw.start[this.block]! + k]! & (1 << r)) !== 0;
+  }
+
+  /** Whether the register the current instruction writes goes to its i32 local. */
+  private defNarrow(): boolean {
+    const nw = this.narrow;
+    return nw !== undefined && nw.def[nw.start[this.block]! + this.pos] === 1;
+  }
+
+  /** Pushes register r as an i64 (a narrow web's value zero-extended: exact, it is below 2^32). */
+  private get64(r: number): void {
+    if (this.narrowAt(r)) this.code.get(this.l32[r]!).op(Op.i64_extend_i32_u);
+    else this.code.get(r);
+  }
+
+  /** Pushes the low 32 bits of register r. */
+  private get32(r: number): void {
+    if (this.narrowAt(r)) this.code.get(this.l32[r]!);
+    else this.code.get(r).op(Op.i32_wrap_i64);
+  }
+
+  /** Writes the i64 on the stack to d (wrapped into a narrow web: narrow.ts proved it below 2^32). */
+  private set64(d: number): void {
+    if (this.defNarrow()) this.code.op(Op.i32_wrap_i64).set(this.l32[d]!);
+    else this.code.set(d);
+  }
+
+  /** Writes the i32 on the stack, zero-extended as ALU32 results are (RFC 9669 §4.1), to d. */
+  private set32(d: number): void {
+    if (this.defNarrow()) this.code.set(this.l32[d]!);
+    else this.code.op(Op.i64_extend_i32_u).set(d);
+  }
+
+  /** d := d, where its old and new webs may live in different locals (a no-op instruction). */
+  private keep(d: number): void {
+    if (this.narrowAt(d) === this.defNarrow()) return;
+    this.get64(d);
+    this.set64(d);
+  }
+
+  /**
+   * Follows register values of the form constant + a narrow register (`r5 = r10; r5 += -64;
+   * r5 += r4` with a constant r10), so that an access through one can take the constant as the
+   * memory instruction's offset and the narrow local as its index (address()). A form dies when
+   * its register, or the register it names, is written.
+   */
+  private track(i: Insn, op: OpInfo): void {
+    const w = writtenRegister(i, op);
+    if (w < 0) return;
+    const f = this.forms;
+    let next: AddressForm | undefined;
+    if (op.kind === 'alu' && !op.is32 && i.off === 0) {
+      const code = i.opcode & 0xf0;
+      const d = f[i.dst];
+      if (code === ALU_MOV) {
+        if (!op.srcReg) next = { c: i.imm, r: -1 };
+        else if (f[i.src]) next = f[i.src];
+        else if (i.src !== w && this.narrowAt(i.src)) next = { c: 0, r: i.src };
+      } else if ((code === ALU_ADD || code === ALU_SUB) && d) {
+        if (!op.srcReg) next = { c: code === ALU_ADD ? d.c + i.imm : d.c - i.imm, r: d.r };
+        else if (code === ALU_ADD && d.r < 0 && i.src !== w && this.narrowAt(i.src)) next = { c: d.c, r: i.src };
+        else if (code === ALU_ADD && d.r < 0 && f[i.src]?.r === -1) next = { c: d.c + f[i.src]!.c, r: -1 };
+      }
+    }
+    for (let r = 0; r < f.length; r++) if (f[r]?.r === w) f[r] = undefined;
+    // Constants stay far below 2^53, where JavaScript numbers are exact.
+    f[w] = next && Math.abs(next.c) < 2 ** 40 ? next : undefined;
+  }
+
   /** The local of the 64-bit stack slot at r10 + off, if it lives in one. */
   private slot(base: number, off: number, size: number | undefined): number | undefined {
     return base === 10 && size === 8 ? this.slots.get(off) : undefined;
@@ -212,9 +318,18 @@ export class FunctionGen implements BlockEmitter {
   private bail(k: number, pc: number, inLoop = true): void {
     const c = this.code;
     const lv = this.live;
+    // Which live registers are in their i32 local here, for the bail block (emit()): a constant
+    // per bail rather than conversions, which made V8 stop unrolling insertion_sort's inner loop.
+    let narrow = 0;
+    if (this.narrow && lv) {
+      const live = lv.live[lv.start[this.block]! + k]!;
+      for (let r = 0; r <= 9; r++) if (live & (1 << r) && this.narrowAt(r, k)) narrow |= 1 << r;
+      c.i32Const(narrow).set(this.maskLocal);
+      if (inLoop) for (let r = 0; r <= 9; r++) if (this.l32[r] !== undefined && !(narrow & (1 << r))) c.i32Const(0).set(this.l32[r]!);
+    }
     if (inLoop && lv) {
       const live = lv.live[lv.start[this.block]! + k]!;
-      for (let r = 0; r <= 9; r++) if (!(live & (1 << r))) c.i64Const(0).set(r);
+      for (let r = 0; r <= 9; r++) if (!(live & (1 << r)) || narrow & (1 << r)) c.i64Const(0).set(r);
     }
     c.i32Const(this.abs(pc)).set(L_BAILPC);
     c.br(this.labels.length);
@@ -264,7 +379,12 @@ export class FunctionGen implements BlockEmitter {
       stats.groups += checks.merged.size;
     }
     let k = 0;
+    if (this.narrow) {
+      this.forms.length = 0;
+      if (this.ctx.fixedFrame) this.forms[10] = this.frameTop;
+    }
     for (let i = 0; i < block.pcs.length; i++) {
+      this.pos = i;
       if (k < segs.length && segs[k]!.first === i) this.charge(segs[k++]!);
       const pc = block.pcs[i]!;
       const op = info[pc]!;
@@ -275,13 +395,17 @@ export class FunctionGen implements BlockEmitter {
         this.unchecked = checks.covered.has(i) || free.has(i);
       }
       this.insn(pc, insns[pc]!, op);
+      if (this.narrow) this.track(insns[pc]!, op);
     }
     this.unchecked = false;
+    this.pos = block.pcs.length;
     if (k < segs.length) this.charge(segs[k]!);
   }
 
   condition(b: number): void {
     const block = this.cfg.blocks[b]!;
+    this.block = b;
+    this.pos = block.pcs.length;
     if (block.guard) return this.loopGuard(block.guard);
     const pc = block.pcs[block.pcs.length - 1]!;
     this.compare(this.ctx.prog.insns[pc]!, this.ctx.prog.info[pc]!);
@@ -290,10 +414,17 @@ export class FunctionGen implements BlockEmitter {
   leave(b: number): void {
     const ex = this.cfg.blocks[b]!.exit;
     const c = this.code;
+    this.block = b;
+    this.pos = this.cfg.blocks[b]!.pcs.length;
     if (ex.kind === 'exit') {
       this.flushSlots(c);
       c.i32Const(0).get(L_FUEL).mem(Op.i64_store, 3, STATUS + ST_FUEL);
-      for (let r = 0; r <= 5; r++) c.get(r);
+      // Only the host enters a fixed-frame function, and its export keeps r0 alone (compile.ts):
+      // returning r1..r5 would keep their last values alive through every loop before the exit.
+      for (let r = 0; r <= 5; r++) {
+        if (r > 0 && this.ctx.fixedFrame) c.i64Const(0);
+        else this.get64(r);
+      }
       c.op(Op.return);
     } else if (ex.kind === 'fault') {
       c.i32Const(ex.code).i32Const(this.abs(ex.pc)).get(L_FUEL).call(F_FAULT);
@@ -353,45 +484,66 @@ export class FunctionGen implements BlockEmitter {
       case 'alu':
         return op.is32 ? this.alu32(i, op) : this.alu64(i, op);
       case 'neg':
-        if (op.is32) c.i32Const(0).get(i.dst).op(Op.i32_wrap_i64).op(Op.i32_sub).op(Op.i64_extend_i32_u);
-        else c.i64Const(0).get(i.dst).op(Op.i64_sub);
-        c.set(i.dst);
+        if (op.is32) {
+          c.i32Const(0);
+          this.get32(i.dst);
+          c.op(Op.i32_sub);
+          this.set32(i.dst);
+        } else {
+          c.i64Const(0);
+          this.get64(i.dst);
+          c.op(Op.i64_sub);
+          this.set64(i.dst);
+        }
         return;
       case 'end':
         return this.endian(i, op);
       case 'ld_imm64': {
         const hi = this.ctx.prog.insns[pc + 1]!.imm >>> 0;
-        c.i64Const((BigInt(hi) << 32n) | BigInt(i.imm >>> 0)).set(i.dst);
+        c.i64Const((BigInt(hi) << 32n) | BigInt(i.imm >>> 0));
+        this.set64(i.dst);
         return;
       }
       case 'ldx':
       case 'ldxs': {
         const l = op.kind === 'ldx' ? this.slot(i.src, i.off, op.size) : undefined;
         if (l !== undefined) {
-          c.get(l).set(i.dst);
+          c.get(l);
+          this.set64(i.dst);
           return;
         }
-        this.address(pc, i.src, i.off, op.size!, false);
-        c.mem(loadOp(op.size!, op.kind === 'ldxs'), 0).set(i.dst);
+        const offset = this.address(pc, i.src, i.off, op.size!, false);
+        // A zero-extending load into a narrow web loads an i32 (RFC 9669 §5.1: the upper bits are 0).
+        if (op.kind === 'ldx' && op.size! <= 4 && this.defNarrow()) c.mem(loadOp32(op.size!), 0, offset).set(this.l32[i.dst]!);
+        else {
+          c.mem(loadOp(op.size!, op.kind === 'ldxs'), 0, offset);
+          this.set64(i.dst);
+        }
         return;
       }
       case 'st': {
         const l = this.slot(i.dst, i.off, op.size);
         if (l !== undefined) c.i64Const(i.imm).set(l);
         else {
-          this.address(pc, i.dst, i.off, op.size!, true);
-          c.i64Const(i.imm).mem(storeOp(op.size!), 0);
+          const offset = this.address(pc, i.dst, i.off, op.size!, true);
+          c.i64Const(i.imm).mem(storeOp(op.size!), 0, offset);
         }
         return;
       }
       case 'stx': {
         const l = this.slot(i.dst, i.off, op.size);
         if (l !== undefined) {
-          c.get(i.src).set(l);
+          this.get64(i.src);
+          c.set(l);
           return;
         }
-        this.address(pc, i.dst, i.off, op.size!, true);
-        c.get(i.src).mem(storeOp(op.size!), 0);
+        const offset = this.address(pc, i.dst, i.off, op.size!, true);
+        // Stores of at most 32 bits take a narrow value as it is.
+        if (op.size! <= 4 && this.narrowAt(i.src)) c.get(this.l32[i.src]!).mem(storeOp32(op.size!), 0, offset);
+        else {
+          this.get64(i.src);
+          c.mem(storeOp(op.size!), 0, offset);
+        }
         return;
       }
       case 'atomic':
@@ -413,13 +565,13 @@ export class FunctionGen implements BlockEmitter {
 
   /** The source operand of a 64-bit ALU instruction: the register or the sign-extended immediate. */
   private operand64(i: Insn, op: OpInfo): void {
-    if (op.srcReg) this.code.get(i.src);
+    if (op.srcReg) this.get64(i.src);
     else this.code.i64Const(i.imm);
   }
 
   /** The source operand of a 32-bit ALU instruction: the register's low half or the immediate. */
   private operand32(i: Insn, op: OpInfo): void {
-    if (op.srcReg) this.code.get(i.src).op(Op.i32_wrap_i64);
+    if (op.srcReg) this.get32(i.src);
     else this.code.i32Const(i.imm);
   }
 
@@ -427,24 +579,26 @@ export class FunctionGen implements BlockEmitter {
     const c = this.code;
     const d = i.dst;
     const code = i.opcode & 0xf0;
+    if (this.defNarrow() && this.alu64Narrow(i, op)) return;
     // Wasm masks shift counts modulo 64 like RFC 9669 §4.1 asks.
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
-      c.get(d);
+      this.get64(d);
       this.operand64(i, op);
-      c.op(simple[1]).set(d);
+      c.op(simple[1]);
+      this.set64(d);
       return;
     }
     if (code === ALU_MOV) {
       if (!op.srcReg) c.i64Const(i.imm);
       else {
-        c.get(i.src);
+        this.get64(i.src);
         // MOVSX (RFC 9669 §4.1.1)
         if (i.off === 8) c.op(Op.i64_extend8_s);
         else if (i.off === 16) c.op(Op.i64_extend16_s);
         else if (i.off === 32) c.op(Op.i64_extend32_s);
       }
-      c.set(d);
+      this.set64(d);
       return;
     }
     const signed = i.off === 1;
@@ -452,30 +606,66 @@ export class FunctionGen implements BlockEmitter {
       // RFC 9669 §4.1: x / 0 = 0; signed INT_MIN / -1 wraps (Wasm's div_s would trap on both).
       if (!op.srcReg) {
         if (i.imm === 0) c.i64Const(0);
-        else if (signed && i.imm === -1) c.i64Const(0).get(d).op(Op.i64_sub);
-        else c.get(d).i64Const(i.imm).op(signed ? Op.i64_div_s : Op.i64_div_u);
+        else if (signed && i.imm === -1) {
+          c.i64Const(0);
+          this.get64(d);
+          c.op(Op.i64_sub);
+        } else {
+          this.get64(d);
+          c.i64Const(i.imm).op(signed ? Op.i64_div_s : Op.i64_div_u);
+        }
       } else {
-        c.get(i.src).op(Op.i64_eqz).if(I64).i64Const(0).op(Op.else);
-        if (signed) {
-          c.get(i.src).i64Const(-1).op(Op.i64_eq).if(I64).i64Const(0).get(d).op(Op.i64_sub).op(Op.else)
-            .get(d).get(i.src).op(Op.i64_div_s).end();
-        } else c.get(d).get(i.src).op(Op.i64_div_u);
-        c.end();
+        this.get64(i.src);
+        this.divideByRegister(d, true, signed, false);
       }
-      c.set(d);
+      this.set64(d);
       return;
     }
     if (code === ALU_MOD) {
       // x % 0 = x; Wasm's rem_s(INT_MIN, -1) is 0 without trapping, as eBPF wants.
       if (!op.srcReg) {
-        if (i.imm === 0) return;
-        c.get(d).i64Const(i.imm).op(signed ? Op.i64_rem_s : Op.i64_rem_u);
+        if (i.imm === 0) return this.keep(d);
+        this.get64(d);
+        c.i64Const(i.imm).op(signed ? Op.i64_rem_s : Op.i64_rem_u);
       } else {
-        c.get(i.src).op(Op.i64_eqz).if(I64).get(d).op(Op.else).get(d).get(i.src)
-          .op(signed ? Op.i64_rem_s : Op.i64_rem_u).end();
+        this.get64(i.src);
+        this.divideByRegister(d, true, signed, true);
       }
-      c.set(d);
+      this.set64(d);
     }
+  }
+
+  /**
+   * An ALU64 instruction whose result narrow.ts proved below 2^32, computed in 32 bits where
+   * that is exact: the low 32 bits of a sum, difference, product, bitwise result or left shift
+   * by less than 32 depend only on the operands' low 32 bits, and a right shift of a value
+   * below 2^32 (non-negative, so arithmetic is logical) is the shift of its low half.
+   * Returns false where the 64-bit form must be used.
+   */
+  private alu64Narrow(i: Insn, op: OpInfo): boolean {
+    const c = this.code;
+    const d = i.dst;
+    const code = i.opcode & 0xf0;
+    const k = i.imm & 63;
+    const local = this.l32[d]!;
+    if (code === ALU_MOV) {
+      if (i.off !== 0) return false;
+      if (op.srcReg) this.get32(i.src);
+      else c.i32Const(i.imm);
+      c.set(local);
+      return true;
+    }
+    const low = code === ALU_ADD || code === ALU_SUB || code === ALU_MUL || code === ALU_AND || code === ALU_OR || code === ALU_XOR || (code === ALU_LSH && !op.srcReg && k < 32);
+    const right = (code === ALU_RSH || code === ALU_ARSH) && !op.srcReg && k < 32 && this.narrowAt(d);
+    if (!low && !right) return false;
+    this.get32(d);
+    if (right) c.i32Const(k).op(Op.i32_shr_u);
+    else {
+      this.operand32(i, op);
+      c.op(SIMPLE_ALU.get(code)![0]);
+    }
+    c.set(local);
+    return true;
   }
 
   private alu32(i: Insn, op: OpInfo): void {
@@ -485,70 +675,91 @@ export class FunctionGen implements BlockEmitter {
     // ALU32 results are zero-extended into the 64-bit register (RFC 9669 §4.1).
     const simple = SIMPLE_ALU.get(code);
     if (simple) {
-      c.get(d).op(Op.i32_wrap_i64);
+      this.get32(d);
       this.operand32(i, op);
-      c.op(simple[0]).op(Op.i64_extend_i32_u).set(d);
+      c.op(simple[0]);
+      this.set32(d);
       return;
     }
     if (code === ALU_MOV) {
-      if (!op.srcReg) c.i64Const(i.imm >>> 0);
+      if (!op.srcReg) c.i32Const(i.imm);
       else {
-        c.get(i.src).op(Op.i32_wrap_i64);
+        this.get32(i.src);
         if (i.off === 8) c.op(Op.i32_extend8_s);
         else if (i.off === 16) c.op(Op.i32_extend16_s);
-        c.op(Op.i64_extend_i32_u);
       }
-      c.set(d);
+      this.set32(d);
       return;
     }
     const signed = i.off === 1;
     if (code === ALU_DIV) {
       if (!op.srcReg) {
-        if (i.imm === 0) c.i64Const(0);
+        if (i.imm === 0) c.i32Const(0);
         else if (signed && i.imm === -1) {
           c.i32Const(0);
-          c.get(d).op(Op.i32_wrap_i64);
-          c.op(Op.i32_sub).op(Op.i64_extend_i32_u);
+          this.get32(d);
+          c.op(Op.i32_sub);
         } else {
-          c.get(d).op(Op.i32_wrap_i64);
+          this.get32(d);
           this.operand32(i, op);
-          c.op(signed ? Op.i32_div_s : Op.i32_div_u).op(Op.i64_extend_i32_u);
+          c.op(signed ? Op.i32_div_s : Op.i32_div_u);
         }
       } else {
         this.operand32(i, op);
-        c.tee(L_X).op(Op.i32_eqz).if(I64).i64Const(0).op(Op.else);
-        if (signed) {
-          c.get(L_X).i32Const(-1).op(Op.i32_eq).if(I32).i32Const(0);
-          c.get(d).op(Op.i32_wrap_i64);
-          c.op(Op.i32_sub).op(Op.else);
-          c.get(d).op(Op.i32_wrap_i64);
-          c.get(L_X).op(Op.i32_div_s).end();
-        } else {
-          c.get(d).op(Op.i32_wrap_i64);
-          c.get(L_X).op(Op.i32_div_u);
-        }
-        c.op(Op.i64_extend_i32_u).end();
+        this.divideByRegister(d, false, signed, false);
       }
-      c.set(d);
+      this.set32(d);
       return;
     }
     if (code === ALU_MOD) {
       if (!op.srcReg) {
-        c.get(d).op(Op.i32_wrap_i64);
+        this.get32(d);
         if (i.imm !== 0) {
           this.operand32(i, op);
           c.op(signed ? Op.i32_rem_s : Op.i32_rem_u);
         }
       } else {
         this.operand32(i, op);
-        c.tee(L_X).op(Op.i32_eqz).if(I32);
-        c.get(d).op(Op.i32_wrap_i64);
-        c.op(Op.else);
-        c.get(d).op(Op.i32_wrap_i64);
-        c.get(L_X).op(signed ? Op.i32_rem_s : Op.i32_rem_u).end();
+        this.divideByRegister(d, false, signed, true);
       }
-      c.op(Op.i64_extend_i32_u).set(d);
+      this.set32(d);
     }
+  }
+
+  /**
+   * d / y or d % y in 64 or 32 bits, the divisor y on the stack. RFC 9669 §4.1: x / 0 = 0,
+   * x % 0 = x, and a signed INT_MIN / -1 wraps to INT_MIN, where Wasm's div_s would trap (its
+   * rem_s gives 0 there without trapping, as eBPF wants).
+   */
+  private divideByRegister(d: number, wide: boolean, signed: boolean, mod: boolean): void {
+    const c = this.code;
+    const y = wide ? L_DIFF : L_X;
+    const type = wide ? I64 : I32;
+    const dividend = (): void => (wide ? this.get64(d) : this.get32(d));
+    const zero = (): void => {
+      if (wide) c.i64Const(0);
+      else c.i32Const(0);
+    };
+    c.tee(y).op(wide ? Op.i64_eqz : Op.i32_eqz).if(type);
+    if (mod) dividend();
+    else zero();
+    c.op(Op.else);
+    if (!mod && signed) {
+      c.get(y);
+      if (wide) c.i64Const(-1);
+      else c.i32Const(-1);
+      c.op(wide ? Op.i64_eq : Op.i32_eq).if(type);
+      zero();
+      dividend();
+      c.op(wide ? Op.i64_sub : Op.i32_sub).op(Op.else);
+      dividend();
+      c.get(y).op(wide ? Op.i64_div_s : Op.i32_div_s).end();
+    } else {
+      dividend();
+      const [s32, u32, s64, u64] = mod ? [Op.i32_rem_s, Op.i32_rem_u, Op.i64_rem_s, Op.i64_rem_u] : [Op.i32_div_s, Op.i32_div_u, Op.i64_div_s, Op.i64_div_u];
+      c.get(y).op(wide ? (signed ? s64 : u64) : signed ? s32 : u32);
+    }
+    c.end();
   }
 
   /** Pushes bswap32 of the i32 on the stack (Wasm has no byte swap: rotates and masks). */
@@ -563,46 +774,57 @@ export class FunctionGen implements BlockEmitter {
     // RFC 9669 §4.2: TO_LE on a little-endian host truncates; TO_BE and BSWAP swap.
     const le = op.is32 && !(i.opcode & 0x08);
     if (le) {
-      if (i.imm === 16) c.get(d).i64Const(0xffff).op(Op.i64_and).set(d);
-      else if (i.imm === 32) c.get(d).i64Const(0xffffffff).op(Op.i64_and).set(d);
+      if (i.imm === 16 || i.imm === 32) {
+        this.get64(d);
+        c.i64Const(i.imm === 16 ? 0xffff : 0xffffffff).op(Op.i64_and);
+        this.set64(d);
+      } else this.keep(d);
+      return;
+    }
+    if (i.imm === 32) {
+      this.get32(d);
+      this.bswap32();
+      this.set32(d);
       return;
     }
     if (i.imm === 16) {
-      c.get(d).i64Const(0xff).op(Op.i64_and).i64Const(8).op(Op.i64_shl)
-        .get(d).i64Const(8).op(Op.i64_shr_u).i64Const(0xff).op(Op.i64_and).op(Op.i64_or);
-    } else if (i.imm === 32) {
-      c.get(d).op(Op.i32_wrap_i64);
-      this.bswap32();
-      c.op(Op.i64_extend_i32_u);
+      this.get64(d);
+      c.i64Const(0xff).op(Op.i64_and).i64Const(8).op(Op.i64_shl);
+      this.get64(d);
+      c.i64Const(8).op(Op.i64_shr_u).i64Const(0xff).op(Op.i64_and).op(Op.i64_or);
     } else {
-      c.get(d).op(Op.i32_wrap_i64);
+      this.get32(d);
       this.bswap32();
       c.op(Op.i64_extend_i32_u).i64Const(32).op(Op.i64_shl);
-      c.get(d).i64Const(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+      this.get64(d);
+      c.i64Const(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
       this.bswap32();
       c.op(Op.i64_extend_i32_u).op(Op.i64_or);
     }
-    c.set(d);
+    this.set64(d);
   }
 
   private compare(i: Insn, op: OpInfo): void {
     const c = this.code;
     const code = i.opcode & 0xf0;
-    if (op.is32) {
-      c.get(i.dst).op(Op.i32_wrap_i64);
-      if (op.srcReg) c.get(i.src).op(Op.i32_wrap_i64);
+    // Two values below 2^32 (narrow.ts) compare as their low halves, signed or not; so does one
+    // with a non-negative immediate, and any immediate for JSET (the value's high half is 0).
+    const narrow = !op.is32 && this.narrowAt(i.dst) && (op.srcReg ? this.narrowAt(i.src) : i.imm >= 0 || code === JMP_JSET);
+    if (op.is32 || narrow) {
+      this.get32(i.dst);
+      if (op.srcReg) this.get32(i.src);
       else c.i32Const(i.imm);
     } else {
-      c.get(i.dst);
-      if (op.srcReg) c.get(i.src);
+      this.get64(i.dst);
+      if (op.srcReg) this.get64(i.src);
       else c.i64Const(i.imm);
     }
     if (code === JMP_JSET) {
-      if (op.is32) c.op(Op.i32_and);
+      if (op.is32 || narrow) c.op(Op.i32_and);
       else c.op(Op.i64_and).op(Op.i64_eqz).op(Op.i32_eqz);
       return;
     }
-    c.op(COMPARE.get(code)![op.is32 ? 0 : 1]);
+    c.op(narrow ? UNSIGNED32.get(code)! : COMPARE.get(code)![op.is32 ? 0 : 1]);
   }
 
   // ---- memory ----
@@ -621,18 +843,37 @@ export class FunctionGen implements BlockEmitter {
 
   /**
    * Leaves the checked i32 linear address of [reg + off, +size) on the stack, or faults like the
-   * interpreter (same pc, address, size and direction). An address is only used after a region
-   * accepted it, so one with high bits set never aliases (reference/ebpf.md §6.3, strategy a).
+   * interpreter (same pc, address, size and direction), and returns the constant offset that the
+   * memory instruction must add to it. An address is only used after a region accepted it, so
+   * one with high bits set never aliases (reference/ebpf.md §6.3, strategy a).
    */
-  private address(pc: number, reg: number, off: number, size: number, write: boolean): void {
+  private address(pc: number, reg: number, off: number, size: number, write: boolean): number {
     const c = this.code;
     if (this.unchecked) {
-      c.get(reg).i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
-      return;
+      // A register below 2^32 plus off >= 0 does not wrap, so off can be the memory
+      // instruction's offset (added without wrapping, Wasm spec §4.4.7), where V8 folds it.
+      // So can a known constant: an unchecked address is inside memory, so constant + index +
+      // off, below 2^33 here, is its exact value.
+      const f = this.forms[reg];
+      const k = f ? f.c + off : -1;
+      if (f && k >= 0 && k <= 0xffffffff && (f.r < 0 || this.narrowAt(f.r))) {
+        if (f.r < 0) c.i32Const(0);
+        else c.get(this.l32[f.r]!);
+        return k;
+      }
+      if (this.narrowAt(reg)) {
+        this.get32(reg);
+        if (off >= 0) return off;
+        c.i32Const(off).op(Op.i32_add);
+        return 0;
+      }
+      this.get64(reg);
+      c.i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);
+      return 0;
     }
     const e = this.cache(size, write);
     const limitOffset = (write ? REGION_LIMITS_WRITE : REGION_LIMITS_READ) + 8 * SIZE_INDEX[size]!;
-    c.get(reg);
+    this.get64(reg);
     if (off !== 0) c.i64Const(off).op(Op.i64_add);
     c.tee(L_ADDR).i32Const(0).mem(Op.i64_load, 3, e).op(Op.i64_sub).i32Const(0).mem(Op.i64_load, 3, e + 8).op(Op.i64_ge_u);
     open(this, Op.if, { kind: 'other' });
@@ -643,6 +884,7 @@ export class FunctionGen implements BlockEmitter {
     this.fill(e, limitOffset);
     close(this);
     c.get(L_ADDR).op(Op.i32_wrap_i64);
+    return 0;
   }
 
   /**
@@ -701,7 +943,8 @@ export class FunctionGen implements BlockEmitter {
       c.get(L_FUEL).i64Const(m.unspent).op(Op.i64_add).set(L_FUEL);
       this.bail(k, pc);
     };
-    c.get(base).i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
+    this.get64(base);
+    c.i64Const(m.minOff).op(Op.i64_add).set(L_ADDR);
     failing();
     open(this, Op.if, { kind: 'other' });
     this.scan(limit, bail);
@@ -722,7 +965,7 @@ export class FunctionGen implements BlockEmitter {
     for (let r = 0; r <= 10; r++) {
       const k = f[r]!;
       if (k === 0) continue;
-      c.get(r);
+      this.get64(r);
       if (k !== 1) c.i64Const(k).op(Op.i64_mul);
       c.op(Op.i64_add);
     }
@@ -839,24 +1082,41 @@ export class FunctionGen implements BlockEmitter {
     const store = wide ? Op.i64_store : Op.i64_store32;
     // One thread per memory: load-op-store is atomic (RFC 9669 §5.3). The check is the write
     // check, as in the interpreter (a writable region is readable).
-    this.address(pc, i.dst, i.off, size, true);
+    const offset = this.address(pc, i.dst, i.off, size, true);
+    if (offset !== 0) c.i32Const(offset).op(Op.i32_add);
     c.tee(L_X).mem(load, 0).set(L_OLD);
     if (i.imm === ATOMIC_CMPXCHG) {
-      if (wide) c.get(0).get(L_OLD).op(Op.i64_eq);
-      else c.get(0).op(Op.i32_wrap_i64).get(L_OLD).op(Op.i32_wrap_i64).op(Op.i32_eq);
-      c.if().get(L_X).get(i.src).mem(store, 0).end();
-      c.get(L_OLD).set(0);
+      if (wide) {
+        this.get64(0);
+        c.get(L_OLD).op(Op.i64_eq);
+      } else {
+        this.get32(0);
+        c.get(L_OLD).op(Op.i32_wrap_i64).op(Op.i32_eq);
+      }
+      c.if().get(L_X);
+      this.get64(i.src);
+      c.mem(store, 0).end();
+      c.get(L_OLD);
+      this.set64(0);
       return;
     }
     if (i.imm === ATOMIC_XCHG) {
-      c.get(L_X).get(i.src).mem(store, 0);
-      c.get(L_OLD).set(i.src);
+      c.get(L_X);
+      this.get64(i.src);
+      c.mem(store, 0);
+      c.get(L_OLD);
+      this.set64(i.src);
       return;
     }
     const base = i.imm & ~ATOMIC_FETCH;
     const o = base === ATOMIC_ADD ? Op.i64_add : base === ATOMIC_OR ? Op.i64_or : base === ATOMIC_AND ? Op.i64_and : Op.i64_xor;
-    c.get(L_X).get(L_OLD).get(i.src).op(o).mem(store, 0);
-    if (i.imm & ATOMIC_FETCH) c.get(L_OLD).set(i.src);
+    c.get(L_X).get(L_OLD);
+    this.get64(i.src);
+    c.op(o).mem(store, 0);
+    if (i.imm & ATOMIC_FETCH) {
+      c.get(L_OLD);
+      this.set64(i.src);
+    }
   }
 
   // ---- calls ----
@@ -926,6 +1186,19 @@ const COMPARE: ReadonlyMap<number, readonly [number, number]> = new Map([
   [JMP_JSLT, [Op.i32_lt_s, Op.i64_lt_s]], [JMP_JSLE, [Op.i32_le_s, Op.i64_le_s]],
 ]);
 
+/** 64-bit comparisons of two values below 2^32 as i32 comparisons: signed ones are unsigned there. */
+const UNSIGNED32: ReadonlyMap<number, number> = new Map([
+  [JMP_JEQ, Op.i32_eq], [JMP_JNE, Op.i32_ne],
+  [JMP_JGT, Op.i32_gt_u], [JMP_JGE, Op.i32_ge_u], [JMP_JLT, Op.i32_lt_u], [JMP_JLE, Op.i32_le_u],
+  [JMP_JSGT, Op.i32_gt_u], [JMP_JSGE, Op.i32_ge_u], [JMP_JSLT, Op.i32_lt_u], [JMP_JSLE, Op.i32_le_u],
+]);
+
+/** A register's value as c + the value of narrow register r's i32 local (r = -1: c alone). */
+interface AddressForm {
+  c: number;
+  r: number;
+}
+
 const HAS_LOOP = 1;
 const HAS_CALL = 2;
 
@@ -962,6 +1235,16 @@ function loadOp(size: number, signed: boolean): number {
   if (size === 4) return signed ? Op.i64_load32_s : Op.i64_load32_u;
   if (size === 2) return signed ? Op.i64_load16_s : Op.i64_load16_u;
   return signed ? Op.i64_load8_s : Op.i64_load8_u;
+}
+
+/** Zero-extending loads of at most 32 bits into an i32. */
+function loadOp32(size: number): number {
+  return size === 4 ? Op.i32_load : size === 2 ? Op.i32_load16_u : Op.i32_load8_u;
+}
+
+/** Stores of the low 8, 16 or 32 bits of an i32. */
+function storeOp32(size: number): number {
+  return size === 4 ? Op.i32_store : size === 2 ? Op.i32_store16 : Op.i32_store8;
 }
 
 function storeOp(size: number): number {

@@ -9,19 +9,20 @@
  * registers alive in its inner loop).
  *
  * Conservative where the interpreter's conventions leave registers visible: an `exit` reads
- * r0..r5 (a caller sees its callee's r1..r5), a local call reads every register (a callee sees
- * the caller's r0 and r6..r9), a fault or anything unknown reads everything. r10 is never dead.
+ * r0..r5 (a caller sees its callee's r1..r5; a function only the host enters shows only r0,
+ * Vm.exec's result), a local call reads every register (a callee sees the caller's r0 and
+ * r6..r9), a fault or anything unknown reads everything. r10 is never dead.
  */
 import { ALU_MOV, ATOMIC_CMPXCHG, CALL_LOCAL, type Insn, type OpInfo } from '../isa.js';
 import type { Cfg } from './cfg.js';
 
 export const ALL_REGS = 0x7ff;
-const R0_TO_R5 = 0x3f;
+export const R0_TO_R5 = 0x3f;
 const R1_TO_R5 = 0x3e;
 const R10 = 1 << 10;
 
 /** Registers an instruction reads (low 16 bits) and those it certainly overwrites (high 16). */
-function effect(i: Insn, op: OpInfo | undefined): number {
+function effect(i: Insn, op: OpInfo | undefined, exitReads: number): number {
   const d = 1 << i.dst;
   const s = 1 << i.src;
   const def = d << 16;
@@ -56,7 +57,7 @@ function effect(i: Insn, op: OpInfo | undefined): number {
     case 'callx':
       return R1_TO_R5 | d;
     case 'exit':
-      return R0_TO_R5;
+      return exitReads;
     default:
       return ALL_REGS;
   }
@@ -69,8 +70,11 @@ export interface Liveness {
   start: Int32Array;
 }
 
-/** The registers live before every instruction of every block; r10 is always included. */
-export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[]): Liveness {
+/**
+ * The registers live before every instruction of every block; r10 is always included.
+ * `exitReads`: what an exit shows (r0..r5 to a caller; r0 alone where only the host enters).
+ */
+export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined)[], exitReads = R0_TO_R5): Liveness {
   const blocks = cfg.blocks;
   const n = blocks.length;
   const start = new Int32Array(n + 1);
@@ -79,7 +83,7 @@ export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined
   const fx: number[] = new Array<number>(start[n]!).fill(0);
   for (let b = 0; b < n; b++) {
     const pcs = blocks[b]!.pcs;
-    for (let k = 0; k < pcs.length; k++) fx[start[b]! + k] = effect(insns[pcs[k]!]!, info[pcs[k]!]);
+    for (let k = 0; k < pcs.length; k++) fx[start[b]! + k] = effect(insns[pcs[k]!]!, info[pcs[k]!], exitReads);
   }
   // What a block's exit itself reads: exit shows r0..r5 to a caller; a fault, anything.
   const base: number[] = [];
@@ -90,7 +94,7 @@ export function liveRegisters(cfg: Cfg, insns: Insn[], info: (OpInfo | undefined
   const liveIn: number[] = [];
   for (let b = 0; b < n; b++) {
     const exit = blocks[b]!.exit.kind;
-    base.push(exit === 'exit' ? R0_TO_R5 : exit === 'fault' ? ALL_REGS : 0);
+    base.push(exit === 'exit' ? exitReads : exit === 'fault' ? ALL_REGS : 0);
     let g = 0;
     let k = 0;
     for (let at = start[b + 1]! - 2; at >= start[b]!; at--) {
