@@ -287,6 +287,24 @@ describe('length fields (len-fields.ts) and bounds by another number (below.ts)'
     });
   }
 
+  describe('copies of a block pointer: the field read through one sizes the other only while they are one pointer', () => {
+    const GET_META = id('get_cnx_metadata');
+    const meta = (slot: number, reg: number): string => `mov %r1, %r6\nmov %r2, ${slot}\ncall ${GET_META}\njeq %r0, 0, out\nmov %r${reg}, %r0`;
+    /** Blocks of two sites (slots 0 and 1); r7 one of them, r8 = r7; `loop` may set them apart; then r7's field sizes a fill of r8's bytes. */
+    const copies = (loop: string): string => `mov %r6, %r1\n${meta(0, 7)}\n${meta(1, 8)}\n${anyNumber}\njset %r0, 1, keep\nmov %r7, %r8\nkeep:\nmov %r8, %r7
+${loop}\nldxdw %r3, [%r7]\nmov %r1, %r8\nadd %r1, 8\nmov %r2, 0\ncall ${MEMSET}\nout:\nmov %r0, 0\nexit`;
+    const slot1 = lengthWriter().replace(/mov %r2, 0\ncall (\d+)\nout:/, 'mov %r2, 1\ncall $1\nout:');
+
+    it('one pointer (r8 = r7): accepted', () => {
+      expect(pluginCodes(verifyStrict([lengthWriter(), slot1, copies('')]))).toEqual([[], [], []]);
+    });
+
+    it('twin: a loop whose other path loads them apart (that path is no larger, so a first pass may prune it): rejected', () => {
+      const apart = `mov %r9, 0\nhead:\njge %r9, 2, after\nadd %r9, 1\n${anyNumber}\njset %r0, 1, other\nmov %r0, 0\nja head\nother:\n${meta(0, 7)}\n${meta(1, 8)}\nmov %r0, 0\nja head\nafter:`;
+      expect(pluginCodes(verifyStrict([lengthWriter(), slot1, copies(apart)]))[2]).toContain('HELPER_ARG');
+    });
+  });
+
   it('a block freed by another pluglet stays its site\'s (heap.ts): the proof stands, and my_free is no write to the field', () => {
     const v = verifyStrict([writer(), reader(), withSlot(0, `mov %r1, %r6\nmov %r2, %r7\ncall ${FREE}`)]);
     expect(pluginCodes(v)).toEqual([[], [], []]);
