@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli, tmp } from './run-cli.js';
 import { assemble } from '../../src/vm/asm.js';
+import { AK_CNX_INPUT, HELPER_IDS } from '../../src/plugins/abi.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -35,6 +36,26 @@ describe('pquic verify', () => {
     expect((await cli('verify', f)).code).toBe(1);
     expect((await cli('verify', f, '--protoop', 'write_transport_parameter')).code).toBe(0);
     expect((await cli('verify', f, '--protoop', 'write_transport_parameter', '--ctx', 'mem')).code).toBe(2);
+  });
+
+  it('--protoop applies an extern operation\'s contract (send_message, get_message): the application\'s buffer and its length', async () => {
+    // data = input 0, len = input 1; data[0] read once len != 0 (so len >= 1).
+    const get = (i: number, r: number): string => `mov %r1, %r6\nmov %r2, ${AK_CNX_INPUT}\nmov %r3, ${i}\ncall ${HELPER_IDS.get('get_cnx')!}\nmov %r${r}, %r0`;
+    const prog = (off: number): string => `mov %r6, %r1\n${get(0, 7)}\n${get(1, 8)}\nmov %r0, 0\njeq %r8, 0, out\nldxb %r0, [%r7+${off}]\nout:\nexit`;
+    const f = tmp('first.s', prog(0));
+    expect((await cli('verify', f)).code).toBe(1); // data is any number
+    for (const op of ['send_message', 'get_message']) expect((await cli('verify', f, '--protoop', op)).code).toBe(0);
+    // One byte is all len != 0 gives: the second may be past the buffer.
+    const past = await cli('verify', tmp('second.s', prog(1)), '--protoop', 'send_message', '--json');
+    expect(past.code).toBe(1);
+    expect(JSON.parse(past.out).errors[0]).toMatchObject({ code: 'OUT_OF_BOUNDS' });
+    // The object itself: the buffer accesses proven; what is left are the metadata reads, which
+    // only the plugin-wide summary types (--plugin, above: accepted whole).
+    const real = await cli('verify', join(ROOT, 'plugins-c/datagram/send_message.o'), '--protoop', 'send_message', '--json');
+    const bare = await cli('verify', join(ROOT, 'plugins-c/datagram/send_message.o'), '--json');
+    const left = (JSON.parse(real.out) as { errors: { code: string }[] }).errors.map((e) => e.code);
+    expect(left.length).toBeLessThan((JSON.parse(bare.out) as { errors: unknown[] }).errors.length);
+    expect(new Set(left)).toEqual(new Set(['SCALAR_DEREF']));
   });
 
   it('reads raw bytecode and assembly, with uBPF\'s convention (--ctx mem)', async () => {

@@ -6,7 +6,7 @@ import { VmError } from '../../vm/errors.js';
 import { rawImage, type ProgramImage } from '../../vm/program.js';
 import { formatRejection, verifyProgram, type CtxKind, type Policy } from '../../vm/verifier/index.js';
 import { pluginHelpers } from '../../plugins/helper-signatures.js';
-import { inputContract } from '../../plugins/signatures.js';
+import { externContract, inputContract } from '../../plugins/signatures.js';
 import { verifyPluginFiles } from './verify-plugin.js';
 
 const usage = `usage: pquic verify FILE [options]
@@ -25,7 +25,9 @@ options:
                      mem: r1 points to a buffer of r2 bytes (uBPF's convention)
   --protoop OP       the operation the pluglet implements: its inputs' contract (for
                      parse_frame, write_frame, write_transport_parameter and
-                     process_transport_parameter, the buffer the host grants) is then known
+                     process_transport_parameter, finalize_and_protect_packet, and the
+                     extern send_message and get_message, the buffer the host grants)
+                     is then known
   --plugin MANIFEST  every pluglet object of a plugin, as Plugin.load verifies them: each
                      with its operation's contract, and the values the host keeps for the
                      plugin (metadata, parse_frame's frames) typed by what all its pluglets
@@ -57,7 +59,10 @@ export const verifyCommand: Command = {
     if (ctx !== 'pluglet' && ctx !== 'mem') throw new UsageError(`--ctx must be pluglet or mem, got '${ctx}'`);
     const entry = str(p, 'entry');
     const protoop = str(p, 'protoop');
-    const contract = protoop !== undefined ? inputContract(protoop) : undefined;
+    // A core operation's contract, or an extern one's (send_message, get_message): the host
+    // checks the application's buffer and length against it before the pluglet runs
+    // (src/plugins/extern-inputs.ts), so the verifier may assume it as Plugin.load does.
+    const contract = protoop !== undefined ? inputContract(protoop) ?? externContract(protoop) : undefined;
     if (protoop !== undefined && ctx !== 'pluglet') throw new UsageError('--protoop needs --ctx pluglet');
     let image: ProgramImage;
     let format: string;

@@ -16,7 +16,7 @@ import { toSigned } from './scalar.js';
 import type { State } from './state.js';
 import type { Env } from './pass.js';
 import { writes, type LoopInfo } from './loops.js';
-import { SLOT_BASE, spillStep, type Delta, type Locs } from './spills.js';
+import { SLOT_BASE, spillStep, type Delta, type Locs, type SpillSlots } from './spills.js';
 
 
 /** Passes over the body before giving up. */
@@ -57,9 +57,9 @@ function joinLocs(old: Locs, out: Locs, widen: boolean): Locs | undefined {
  * before insn, whose range of a register added to the value (`pos += n`, n in [1, 2]) moves it
  * by that range.
  */
-function transfer(env: Env, insn: Insn, locs: Locs, st: State | undefined): Locs {
+function transfer(env: Env, sp: SpillSlots, insn: Insn, locs: Locs, st: State | undefined): Locs {
   // The followed value through the frame's slots (spills.ts): spilled and loaded back.
-  const spilled = spillStep(env, insn, locs, st);
+  const spilled = spillStep(env, sp, insn, locs, st);
   if (spilled.loaded) return spilled.locs;
   const before = spilled.locs;
   const w = writes(insn);
@@ -102,12 +102,12 @@ function transfer(env: Env, insn: Insn, locs: Locs, st: State | undefined): Locs
  * The trips a loop can make by the value r holds at its head, or undefined when that value is
  * not carried around the loop by a constant step of one sign without wrapping.
  */
-export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[], states: readonly (State | undefined)[], fnStart: number, r: number, why: string[]): bigint | undefined {
+export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[], sp: SpillSlots, states: readonly (State | undefined)[], fnStart: number, r: number, why: string[]): bigint | undefined {
   const head = states[loop.head - fnStart]!;
   const v = head.regs[r]!;
   if (v.k !== 'scalar') return undefined;
   const { succ, insns, wideTail } = env.shape;
-  const start: Locs = new Array<Delta>(SLOT_BASE + (env.frameSize >> 3)).fill(null);
+  const start: Locs = new Array<Delta>(SLOT_BASE + sp.slots.length).fill(null);
   start[r] = [0n, 0n];
   // Registers the head state relates to r (q = r + b) start as that offset: varint's encode loop
   // enters with n = pos + 8 from its exit test and, on one path, restores pos from n.
@@ -132,7 +132,7 @@ export function carriedBound(env: Env, loop: LoopInfo, order: readonly number[],
     for (const pc of order) {
       const inLocs = at.get(pc);
       if (!inLocs) continue;
-      const out = wideTail[pc] ? inLocs : transfer(env, insns[pc]!, inLocs, states[pc - fnStart]);
+      const out = wideTail[pc] ? inLocs : transfer(env, sp, insns[pc]!, inLocs, states[pc - fnStart]);
       for (const s of succ[pc]!) {
         if (!loop.body.has(s)) continue; // leaves the loop
         if (s === loop.head) {

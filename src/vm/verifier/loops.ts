@@ -18,6 +18,7 @@ import { U64 } from './tnum.js';
 import type { ReasonCode } from './types.js';
 import type { Env, Pass } from './pass.js';
 import { carriedBound } from './carried.js';
+import { spillSlots } from './spills.js';
 
 export interface LoopInfo {
   head: number;
@@ -75,8 +76,9 @@ export function proveLoops(env: Env, p: Pass, loops: LoopInfo[], states: (State 
     if (bound === undefined || bound > BigInt(env.maxLoopIterations)) {
       const rank = env.orders.get(p.fn)!.rank;
       const order = [...loop.body].sort((a, b) => rank[a - fnStart]! - rank[b - fnStart]!);
+      const sp = spillSlots(env, env.shape.insns, order);
       for (let r = 0; r < 10; r++) {
-        const b = carriedBound(env, loop, order, states, fnStart, r, why);
+        const b = carriedBound(env, loop, order, sp, states, fnStart, r, why);
         if (b !== undefined && (bound === undefined || b < bound)) bound = b;
       }
     }

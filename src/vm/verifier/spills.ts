@@ -13,6 +13,11 @@
  *     pointer it is given).
  * The helpers' read and write kinds are those calls.ts checks the arguments against: a helper
  * declared to read an argument's bytes never writes them.
+ *
+ * Only the slots the loop spills to (aligned 8-byte stores through r10 in its body) can ever hold
+ * an offset: every other slot starts unrelated and nothing else makes one related. So the
+ * locations are r0..r10 and those slots alone (SpillSlots), which keeps the arrays copied on
+ * every step of carried.ts short (a 512-byte frame has 64 slots; a loop spills to a few).
  */
 import { BPF_LDX, BPF_ST, BPF_STX, CALL_LOCAL, JMP_CALL, BPF_JMP, MODE_MEM, SIZE_B, SIZE_DW, SIZE_H, insnClass, type Insn } from '../isa.js';
 import type { State, Value } from './state.js';
@@ -22,8 +27,30 @@ import type { Env } from './pass.js';
 export type Delta = readonly [bigint, bigint] | null;
 export type Locs = Delta[];
 
-/** Locs indexes: r0..r10, then the frame's slots from its lowest address. */
+/** Locs indexes: r0..r10, then the loop's spill slots (SpillSlots.slots order). */
 export const SLOT_BASE = 11;
+
+/** The frame's slots a loop spills to: `slots[i]` is slot k (8 bytes at k * 8 - frameSize), `index[k]` its i or -1. */
+export interface SpillSlots {
+  readonly slots: readonly number[];
+  readonly index: Int16Array;
+}
+
+/** The slots the instructions at `pcs` spill to. */
+export function spillSlots(env: Env, insns: readonly Insn[], pcs: Iterable<number>): SpillSlots {
+  const index = new Int16Array(env.frameSize >> 3).fill(-1);
+  const slots: number[] = [];
+  for (const pc of pcs) {
+    const insn = insns[pc]!;
+    if (insn.opcode !== STX_DW || insn.dst !== 10) continue;
+    const k = slotAt(insn.off, env.frameSize);
+    if (k >= 0 && index[k] === -1) {
+      index[k] = slots.length;
+      slots.push(k);
+    }
+  }
+  return { slots, index };
+}
 
 const LDX_DW = BPF_LDX | MODE_MEM | SIZE_DW;
 const STX_DW = BPF_STX | MODE_MEM | SIZE_DW;
@@ -40,31 +67,31 @@ function slotAt(off: number, frameSize: number): number {
 }
 
 /** Slots overlapping the frame offsets [lo, hi) made unrelated (out is a copy when changed). */
-function forget(locs: Locs, lo: bigint, hi: bigint, frameSize: number): Locs {
-  const n = frameSize >> 3;
+function forget(locs: Locs, lo: bigint, hi: bigint, frameSize: number, sp: SpillSlots): Locs {
   let out: Locs | undefined;
-  for (let k = 0; k < n; k++) {
-    const a = BigInt(k * 8 - frameSize);
-    if (a + 8n <= lo || a >= hi || locs[SLOT_BASE + k] === null) continue;
-    (out ??= locs.slice())[SLOT_BASE + k] = null;
+  for (let i = 0; i < sp.slots.length; i++) {
+    if (locs[SLOT_BASE + i] === null) continue;
+    const a = BigInt(sp.slots[i]! * 8 - frameSize);
+    if (a + 8n <= lo || a >= hi) continue;
+    (out ??= locs.slice())[SLOT_BASE + i] = null;
   }
   return out ?? locs;
 }
 
 /** What a write through v (of up to `len` bytes past its offset; -1: unknown) may reach in the frame of depth `depth`. */
-function through(locs: Locs, v: Value | undefined, extra: number, len: number, depth: number, frameSize: number): Locs {
+function through(locs: Locs, v: Value | undefined, extra: number, len: number, depth: number, frameSize: number, sp: SpillSlots): Locs {
   if (v !== undefined && v.k === 'ptr' && (v.region !== 'stack' || (depth >= 0 && v.index !== depth))) return locs;
-  if (v === undefined || v.k !== 'ptr') return forget(locs, BigInt(-frameSize), 0n, frameSize);
+  if (v === undefined || v.k !== 'ptr') return forget(locs, BigInt(-frameSize), 0n, frameSize, sp);
   const lo = v.off.smin + BigInt(extra);
   const hi = len < 0 ? 0n : v.off.smax + BigInt(extra + len);
-  return forget(locs, lo, hi, frameSize);
+  return forget(locs, lo, hi, frameSize, sp);
 }
 
 /**
  * The slots after insn and, for an aligned 8-byte load from a slot, the register's offset too
  * (`loaded`: the caller then skips its own register transfer). st: the state before insn.
  */
-export function spillStep(env: Env, insn: Insn, before: Locs, st: State | undefined): { locs: Locs; loaded: boolean } {
+export function spillStep(env: Env, sp: SpillSlots, insn: Insn, before: Locs, st: State | undefined): { locs: Locs; loaded: boolean } {
   const cls = insnClass(insn.opcode);
   const frameSize = env.frameSize;
   const r10 = st?.regs[10];
@@ -72,28 +99,32 @@ export function spillStep(env: Env, insn: Insn, before: Locs, st: State | undefi
   if (insn.opcode === LDX_DW && insn.src === 10) {
     const k = slotAt(insn.off, frameSize);
     if (k < 0) return { locs: before, loaded: false };
+    // A slot the loop never spills to holds no offset.
+    const i = sp.index[k]!;
     const out = before.slice();
-    out[insn.dst] = before[SLOT_BASE + k]!;
+    out[insn.dst] = i < 0 ? null : before[SLOT_BASE + i]!;
     return { locs: out, loaded: true };
   }
   if (cls === BPF_ST || cls === BPF_STX) {
     if (insn.dst === 10) {
       const k = insn.opcode === STX_DW ? slotAt(insn.off, frameSize) : -1;
-      if (k >= 0) {
+      // Every such store of the loop's body has its slot (spillSlots).
+      const i = k >= 0 ? sp.index[k]! : -1;
+      if (i >= 0) {
         const out = before.slice();
-        out[SLOT_BASE + k] = before[insn.src]!;
+        out[SLOT_BASE + i] = before[insn.src]!;
         return { locs: out, loaded: false };
       }
-      return { locs: forget(before, BigInt(insn.off), BigInt(insn.off + width(insn.opcode)), frameSize), loaded: false };
+      return { locs: forget(before, BigInt(insn.off), BigInt(insn.off + width(insn.opcode)), frameSize, sp), loaded: false };
     }
-    return { locs: through(before, st?.regs[insn.dst], insn.off, width(insn.opcode), depth, frameSize), loaded: false };
+    return { locs: through(before, st?.regs[insn.dst], insn.off, width(insn.opcode), depth, frameSize, sp), loaded: false };
   }
   if (cls === BPF_JMP && (insn.opcode & 0xf0) === JMP_CALL) {
     const sig = insn.src === CALL_LOCAL ? undefined : env.helper(insn.imm);
-    if (sig === undefined) return { locs: forget(before, BigInt(-frameSize), 0n, frameSize), loaded: false };
+    if (sig === undefined) return { locs: forget(before, BigInt(-frameSize), 0n, frameSize, sp), loaded: false };
     let locs = before;
     sig.args.forEach((spec, i) => {
-      if ((spec.kind === 'mem' && spec.access === 'write') || spec.kind === 'any') locs = through(locs, st?.regs[i + 1], 0, -1, depth, frameSize);
+      if ((spec.kind === 'mem' && spec.access === 'write') || spec.kind === 'any') locs = through(locs, st?.regs[i + 1], 0, -1, depth, frameSize, sp);
     });
     return { locs, loaded: false };
   }

@@ -50,3 +50,25 @@ export function verifyStrict(srcs: readonly string[]): PluginVerification {
 
 /** Reason codes of each object's rejections. */
 export const codes = (v: PluginVerification): string[][] => v.results.map((r) => r.errors.map((e) => e.code));
+
+/**
+ * A block of 8 + len bytes (len = input 0, at most 1200; `size` computes r2 from r8 = len),
+ * `field` stored (r0 = the block, r8 = len; by default len at +0), kept in metadata slot 0: the
+ * datagram plugin's messages, the fixture of the length-field tests.
+ */
+export const lengthWriter = (field = 'stxdw [%r0], %r8', size = 'mov %r2, %r8\nadd %r2, 8'): string => `mov %r6, %r1
+${anyNumber}
+jgt %r0, 1200, out
+mov %r8, %r0
+${size}
+mov %r1, %r6
+call ${id('my_malloc')}
+jeq %r0, 0, out
+${field}
+mov %r3, %r0
+mov %r1, %r6
+mov %r2, 0
+call ${id('set_cnx_metadata')}
+out:
+mov %r0, 0
+exit`;

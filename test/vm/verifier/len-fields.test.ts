@@ -6,28 +6,11 @@
  * refused.
  */
 import { describe, expect, it } from 'vitest';
-import { anyNumber, codes, id, verifyStrict, withSlot } from './heap-asm.js';
+import { anyNumber, codes, id, lengthWriter, verifyStrict, withSlot } from './heap-asm.js';
 
-const [MALLOC, MEMSET, SET_META] = ['my_malloc', 'my_memset', 'set_cnx_metadata'].map(id);
+const MEMSET = id('my_memset');
 
-/** Allocates 8 + len bytes (len = input 0, at most 1200), stores `field` (r8 = len) at +0, keeps the block in slot 0. */
-const writer = (field = 'stxdw [%r0], %r8'): string => `mov %r6, %r1
-${anyNumber}
-jgt %r0, 1200, out
-mov %r8, %r0
-mov %r2, %r8
-add %r2, 8
-mov %r1, %r6
-call ${MALLOC}
-jeq %r0, 0, out
-${field}
-mov %r3, %r0
-mov %r1, %r6
-mov %r2, 0
-call ${SET_META}
-out:
-mov %r0, 0
-exit`;
+const writer = lengthWriter;
 
 /** my_memset(block + off, 0, r3), r7 the block. */
 const fillFrom = (off: number): string => `mov %r1, %r7\nadd %r1, ${off}\nmov %r2, 0\ncall ${MEMSET}`;

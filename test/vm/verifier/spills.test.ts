@@ -6,22 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AK_CNX_INPUT, HELPER_IDS } from '../../../src/plugins/abi.js';
-import { first, verifyAsm } from './util.js';
+import { first, spilledCounter, verifyAsm } from './util.js';
 
 const id = (n: string): number => HELPER_IDS.get(n)!;
 
-/** for (i = 0; i < 100; i++) with i spilled to fp-8, its register reused, `between` before the reload (r6: the handle). */
-const spilled = (between = ''): string => `mov %r6, %r1
-mov %r7, 0
-l:
-stxdw [%r10-8], %r7
-mov %r7, 5
-${between}
-ldxdw %r7, [%r10-8]
-add %r7, 1
-jlt %r7, 100, l
-mov %r0, 0
-exit`;
+const spilled = spilledCounter;
 
 const codes = (src: string): string[] => verifyAsm(src, { ctx: 'pluglet' }).errors.map((e) => e.code);
 

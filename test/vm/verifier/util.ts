@@ -47,3 +47,16 @@ export function seeded(seed: number): (n: number) => number {
   const prng = new Prng(seed);
   return (n) => prng.below(n);
 }
+
+/** for (i = 0; i < 100; i++) with i spilled to fp-8, its register reused, `between` before the reload (r6: the handle). */
+export const spilledCounter = (between = ''): string => `mov %r6, %r1
+mov %r7, 0
+l:
+stxdw [%r10-8], %r7
+mov %r7, 5
+${between}
+ldxdw %r7, [%r10-8]
+add %r7, 1
+jlt %r7, 100, l
+mov %r0, 0
+exit`;
