@@ -491,6 +491,13 @@ export class PluginInstance {
         const v = dv.getBigUint64(i * 8, true);
         inputs.push(v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
       }
+      // Core operations take the connection's objects (a frame reader, a packet, a buffer the
+      // host grants), which a plugin cannot name: given numbers they would fail half-way or
+      // quietly corrupt the connection. Plugins run the operations plugins define (PQUIC's
+      // plugin-to-plugin calls), whose inputs are numbers.
+      if (this.cnx.protoops.entry(name, param)?.core !== undefined) {
+        throw new HelperFault(`plugin_run_protoop: ${name} is a core operation, whose inputs are the connection's objects; a plugin may run only operations plugins define`);
+      }
       // The table refuses unknown and extern operations and re-entry (ProtoopError): the
       // calling pluglet fails, and with it this plugin on this connection.
       const r = this.cnx.protoops.run(name, param, ...inputs);

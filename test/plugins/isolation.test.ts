@@ -91,6 +91,24 @@ describe('a misbehaving plugin fails alone', () => {
 });
 
 describe('plugin-defined protoops and plugin_run_protoop', () => {
+  // Core operations take objects (a frame reader, a packet, a buffer); a plugin can only pass
+  // numbers. Running one anyway fails that plugin with a clear error: nothing escapes.
+  for (const name of ['parse', 'protect', 'tp', 'lost']) {
+    it(`runcore_${name}: a core operation run with plain numbers fails the plugin alone`, () => {
+      const rt = PluginRuntime.load([manifest(`broken/runcore_${name}.plugin`)]);
+      const victim = makePair();
+      const [inst] = rt.inject(victim.client);
+      const bystander = makePair();
+      expect(() => runUntil(victim, () => victim.client.state === 'closed' || victim.client.state === 'closing' || victim.client.state === 'draining', { maxSteps: 200 })).not.toThrow();
+      const t = terminated(victim.clientEvents)!;
+      expect(t.errorCode).toBe(TransportErrorCode.INTERNAL_ERROR);
+      expect(t.reason).toMatch(new RegExp(`plugin test\\.broken\\.runcore_${name} failed in .*plugin_run_protoop: .* is a core operation`));
+      expect(inst!.failure?.message).toBe(t.reason);
+      handshake(bystander);
+      expect(transfer(bystander)).toBe(true);
+    });
+  }
+
   it('a plugin defines an operation and calls it from another pluglet', () => {
     const p = makePair();
     const [inst] = PluginRuntime.load([manifest('runop/runop.plugin')]).inject(p.client);
