@@ -31,3 +31,10 @@ export class RangeViews {
     return view;
   }
 }
+
+/** Checks a packet's ranges buf[a, b) and buf[b, c) before an AEAD's range method views them. */
+export function checkRange(buf: Uint8Array, a: number, b: number, c: number): void {
+  if (!Number.isInteger(a) || !Number.isInteger(b) || !Number.isInteger(c) || a < 0 || a > b || b > c || c > buf.length) {
+    throw new RangeError(`aead: range [${a}, ${b}, ${c}] does not fit a ${buf.length}-byte buffer`);
+  }
+}

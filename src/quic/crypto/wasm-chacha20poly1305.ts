@@ -7,7 +7,7 @@
  */
 import { type ChaChaCore, chachaCore } from './wasm-chacha-core.js';
 import { type Aead, type HeaderProtection, openToNewBuffer } from './provider.js';
-import { RangeViews } from './range-views.js';
+import { RangeViews, checkRange } from './range-views.js';
 
 const KEY_LENGTH = 32;
 const NONCE_LENGTH = 12;
@@ -19,12 +19,6 @@ function checkNonce(nonce: Uint8Array): void {
 }
 
 /** a <= b <= c <= length, all integers: the bounds of a range method. */
-function checkRange(buf: Uint8Array, a: number, b: number, c: number): void {
-  if (!Number.isInteger(a) || !Number.isInteger(b) || !Number.isInteger(c) || a < 0 || a > b || b > c || c > buf.length) {
-    throw new RangeError(`aead: range [${a}, ${b}, ${c}] does not fit a ${buf.length}-byte buffer`);
-  }
-}
-
 function checkOffset(out: Uint8Array, offset: number, length: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + length > out.length) throw new RangeError('aead: output buffer too small');
 }

@@ -3,7 +3,13 @@
  *
  * The congestion-avoidance increase of B.5 (max_datagram_size * acked / cwnd per packet) is
  * done with a stash of acknowledged bytes so the window stays an integer: every full window
- * of acknowledged bytes adds one max_datagram_size, which is the same growth without rounding loss.
+ * of acknowledged bytes adds one max_datagram_size, which is the same growth without rounding loss
+ * (§7.3.3 asks for at most one max_datagram_size per window acknowledged, and says this is how to
+ * do it in whole bytes).
+ *
+ * Every number here stays a small integer on the per-ACK path: V8's unoptimised tiers box each
+ * fractional intermediate and every read of a field that ever held Infinity (bench:alloc --udp),
+ * so "no ssthresh yet" is a flag beside an integer field, not Infinity in it.
  */
 import type { CongestionController, CongestionPacket } from './congestion.js';
 
@@ -31,7 +37,9 @@ export interface NewRenoOptions {
 export class NewReno implements CongestionController {
   congestionWindow: number;
   bytesInFlight = 0;
-  ssthresh = Infinity;
+  /** ssthresh once a congestion event set it (`hasThreshold`); Infinity before (B.3). */
+  private threshold = 0;
+  private hasThreshold = false;
   /** congestion_recovery_start_time (B.2); undefined when not in a recovery period. */
   recoveryStartTime: number | undefined;
   appLimited = false;
@@ -41,6 +49,11 @@ export class NewReno implements CongestionController {
   constructor(options: NewRenoOptions = {}) {
     this.maxDatagramSize = options.maxDatagramSize ?? DEFAULT_MAX_DATAGRAM_SIZE;
     this.congestionWindow = initialWindow(this.maxDatagramSize);
+  }
+
+  /** Slow start threshold: Infinity until the first congestion event (RFC 9002 B.3). */
+  get ssthresh(): number {
+    return this.hasThreshold ? this.threshold : Infinity;
   }
 
   get minimumWindow(): number {
@@ -68,14 +81,16 @@ export class NewReno implements CongestionController {
       this.bytesInFlight = Math.max(0, this.bytesInFlight - packet.size);
       // B.5: no growth while app-limited, nor for packets sent before recovery started.
       if (this.appLimited || this.inRecovery(packet.timeSent)) continue;
-      if (this.congestionWindow < this.ssthresh) {
+      if (!this.hasThreshold || this.congestionWindow < this.threshold) {
         this.congestionWindow += packet.size;
       } else {
+        // §7.3.3: one max_datagram_size per congestion window of acknowledged bytes. Subtracting
+        // a window at a time (never dividing) keeps every value an integer; each step's window
+        // is the one that grew by the step before, as if the ACKs had come one by one.
         this.stash += packet.size;
-        if (this.stash >= this.congestionWindow) {
-          const windows = Math.floor(this.stash / this.congestionWindow);
-          this.stash -= windows * this.congestionWindow;
-          this.congestionWindow += windows * this.maxDatagramSize;
+        while (this.stash >= this.congestionWindow) {
+          this.stash -= this.congestionWindow;
+          this.congestionWindow += this.maxDatagramSize;
         }
       }
     }
@@ -89,8 +104,9 @@ export class NewReno implements CongestionController {
     // B.6: a single reduction per recovery period (RFC 9002 §7.3.2).
     if (this.inRecovery(sentTime)) return;
     this.recoveryStartTime = now;
-    this.ssthresh = Math.floor(this.congestionWindow * K_LOSS_REDUCTION_FACTOR);
-    this.congestionWindow = Math.max(this.ssthresh, this.minimumWindow);
+    this.threshold = Math.floor(this.congestionWindow * K_LOSS_REDUCTION_FACTOR);
+    this.hasThreshold = true;
+    this.congestionWindow = Math.max(this.threshold, this.minimumWindow);
     this.stash = 0;
   }
 

@@ -179,6 +179,40 @@ describe.each(SUITES)('AEAD %s', (_suiteName, suite) => {
       expect(toHex(buffer.subarray(3, 103))).toBe(toHex(plaintext));
     });
 
+    it('range methods, where offered, match seal and openInto packet after packet in one reused buffer', () => {
+      const aead = provider.aead(suite, key);
+      if (aead.sealRange === undefined || aead.openRange === undefined) return;
+      // One datagram buffer, the same ranges every time (the endpoint's reuse, which the node
+      // AEAD's cached views rely on): each packet's bytes must be its own, not a stale view's.
+      const buffer = new Uint8Array(4 + aad.length + 100 + 16 + 3);
+      const textStart = 4 + aad.length;
+      for (let round = 0; round < 3; round++) {
+        const text = node.randomBytes(100);
+        const roundNonce = node.randomBytes(12);
+        const expected = new Uint8Array(116);
+        provider.aead(suite, key).seal(roundNonce, aad, text, expected, 0);
+        buffer.set(aad, 4);
+        buffer.set(text, textStart);
+        expect(aead.sealRange(roundNonce, buffer, 4, textStart, textStart + 100)).toBe(116);
+        expect(toHex(buffer.subarray(textStart, textStart + 116))).toBe(toHex(expected));
+        expect(toHex(buffer.subarray(4, textStart))).toBe(toHex(aad));
+
+        const tampered = buffer.slice();
+        flip(tampered, textStart + 115, 0x01);
+        const before = toHex(tampered);
+        expect(aead.openRange(roundNonce, tampered, 4, textStart, textStart + 116)).toBe(-1);
+        expect(toHex(tampered)).toBe(before);
+
+        expect(aead.openRange(roundNonce, buffer, 4, textStart, textStart + 116)).toBe(100);
+        expect(toHex(buffer.subarray(textStart, textStart + 100))).toBe(toHex(text));
+      }
+      // Shorter than a tag: not a packet; ranges outside the buffer: a clear error.
+      expect(aead.openRange(nonce, buffer, 4, textStart, textStart + 15)).toBe(-1);
+      expect(() => aead.openRange!(nonce, buffer, 4, textStart, buffer.length + 1)).toThrow(RangeError);
+      expect(() => aead.sealRange!(nonce, buffer, textStart, 4, textStart)).toThrow(RangeError);
+      expect(() => aead.sealRange!(nonce, buffer, 4, textStart, buffer.length - 15)).toThrow(RangeError);
+    });
+
     it('rejects bad key and nonce lengths', () => {
       expect(() => provider.aead(suite, new Uint8Array(keyLength + 1))).toThrow(/key/);
       expect(() => provider.headerProtection(suite, new Uint8Array(keyLength - 1))).toThrow(/key/);

@@ -90,6 +90,19 @@ describe('synthetic objects', () => {
     expect(b).toEqual(a);
   });
 
+  it('hand back the same view for successive whole periods (the hq server\'s writes), a new one for another window', () => {
+    const first = syntheticChunk(0, MAX_SYNTHETIC_CHUNK);
+    const next = syntheticChunk(MAX_SYNTHETIC_CHUNK, MAX_SYNTHETIC_CHUNK);
+    expect(next).toBe(first);
+    const shorter = syntheticChunk(2 * MAX_SYNTHETIC_CHUNK, 17);
+    expect(shorter).not.toBe(first);
+    expect(shorter.length).toBe(17);
+    expect(shorter).toEqual(first.subarray(0, 17));
+    const shifted = syntheticChunk(3, 17);
+    expect(shifted.byteOffset).toBe(first.byteOffset + 3);
+    expect(syntheticChunk(3, 17)).toBe(shifted);
+  });
+
   it('parse only /_bytes/<digits>', () => {
     expect(parseSyntheticPath('/_bytes/0')).toBe(0);
     expect(parseSyntheticPath('/_bytes/10737418240')).toBe(10737418240);

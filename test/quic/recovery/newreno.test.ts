@@ -56,6 +56,26 @@ describe('NewReno growth (RFC 9002 §7.3, B.5)', () => {
     expect(cc.congestionWindow).toBe(8400);
   });
 
+  it('congestion avoidance counts whole bytes: a large acknowledgement crosses several windows, the remainder is kept', () => {
+    const cc = new NewReno();
+    cc.onCongestionEvent(0, 0);
+    expect(cc.congestionWindow).toBe(6000);
+    // 20000 bytes at once: 6000 completes the first window (+1200), 7200 the next (+1200);
+    // 6800 is left, short of the 8400-byte window.
+    cc.onPacketsAcked([pkt(1, 20_000)], 10);
+    expect(cc.congestionWindow).toBe(8400);
+    // Exactly the 1600 missing bytes complete that window: nothing was rounded away.
+    cc.onPacketsAcked([pkt(1, 1599)], 11);
+    expect(cc.congestionWindow).toBe(8400);
+    cc.onPacketsAcked([pkt(1, 1)], 12);
+    expect(cc.congestionWindow).toBe(9600);
+    // Odd sizes over many ACKs: the window only ever moves by whole datagrams.
+    for (let i = 0; i < 1000; i++) cc.onPacketsAcked([pkt(2, 777)], 13 + i);
+    expect(Number.isInteger(cc.congestionWindow)).toBe(true);
+    expect((cc.congestionWindow - 9600) % 1200).toBe(0);
+    expect(cc.ssthresh).toBe(6000);
+  });
+
   it('does not grow while app-limited (RFC 9002 §7.8)', () => {
     const cc = new NewReno();
     cc.setAppLimited(true);
