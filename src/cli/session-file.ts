@@ -33,9 +33,28 @@ export class SessionFile implements SessionCache {
     return this.session?.serverName === serverName ? this.session : undefined;
   }
 
+  /** Tickets received in this run. */
+  received = 0;
+  private waiter: (() => void) | undefined;
+
+  /**
+   * Resolves once a ticket has arrived in this run, or after `ms`. A server sends its tickets
+   * right after the handshake (RFC 8446 §4.6.1), but a short download can end before a lost
+   * ticket's retransmission arrives: the client waits this long for one before closing.
+   */
+  waitForTicket(ms: number): Promise<void> {
+    if (this.received > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.waiter = undefined; resolve(); }, ms);
+      this.waiter = () => { clearTimeout(timer); this.waiter = undefined; resolve(); };
+    });
+  }
+
   /** Keeps the newest ticket; a failed write loses only the next run's resumption. */
   set(_serverName: string, session: ClientSession): void {
     this.session = session;
+    this.received++;
+    this.waiter?.();
     try {
       writeFileSync(this.path, encodeClientSession(session), { mode: 0o600 });
     } catch {

@@ -20,6 +20,9 @@ import { loadCertificates } from '../../quic/tls/pem.js';
 import type { Certificate } from '../../quic/tls/x509.js';
 import { ciphersOpt, cryptoOpt, DEFAULT_MTU, keyLogPath, lossOpt, qlogDirOpt } from './server.js';
 
+/** How long a client with --session-file waits after its downloads for a ticket not yet received. */
+const TICKET_WAIT_MS = 500;
+
 const usage = `usage: pquic client [options] URL...
 
 Downloads each URL (https://HOST:PORT/PATH) with HTTP/0.9 over one QUIC connection (ALPN
@@ -43,7 +46,8 @@ options:
       --sni NAME        server name for SNI and verification (default: the URL's host)
       --session-file F  resume the TLS session saved in F (if any, for the same server name)
                         and save the server's newest session ticket into F; run again with
-                        the same F to make a resumed connection (the summary says "resumed")
+                        the same F to make a resumed connection (the summary says "resumed");
+                        waits up to 0.5 s after the downloads for a ticket not yet received
       --early-data      with --session-file: send the requests in 0-RTT when the saved ticket
                         allows it (the summary says "0-RTT accepted" or "rejected"); 0-RTT can
                         be replayed, so only for requests that are safe to repeat
@@ -309,6 +313,7 @@ export const clientCommand: Command = {
     const stats = client.session.stats;
     const resumed = client.session.quic.tls.resumed;
     const zeroRtt = client.session.earlyData;
+    if (sessionFile && !ended) await sessionFile.waitForTicket(TICKET_WAIT_MS);
     await client.close();
     keyLog?.close();
     plugins.finish();

@@ -31,6 +31,21 @@ describe('SessionFile', () => {
     expect(again.get('example.org')).toBeUndefined();
   });
 
+  it('waits for a ticket not yet received: at once when one arrives, else for the time given', async () => {
+    const f = new SessionFile(join(dir, 'wait.bin'));
+    let t0 = performance.now();
+    await f.waitForTicket(40);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(35);
+    t0 = performance.now();
+    const waiting = f.waitForTicket(10_000);
+    setTimeout(() => f.set('localhost', session), 5);
+    await waiting;
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(f.received).toBe(1);
+    // Already received: no wait at all.
+    await f.waitForTicket(10_000);
+  });
+
   it('ignores a file that holds no session, with a reason', () => {
     const path = join(dir, 'garbage.bin');
     writeFileSync(path, 'not a session');
