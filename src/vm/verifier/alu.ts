@@ -4,7 +4,7 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarMeet, scalarNeg, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import { U64 } from './tnum.js';
@@ -15,16 +15,12 @@ import { remainderRange, stepQuot } from './rem.js';
 import { endMinus, roomSlack } from './room.js';
 import { sumSlack } from './len-sum.js';
 import { scalarSwapBytes } from './bswap.js';
-import { type Pass, forgetId, readReg, report } from './pass.js';
+import { type Pass, freshId, immValue, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
   [ALU_ADD, 'add'], [ALU_SUB, 'sub'], [ALU_MUL, 'mul'], [ALU_DIV, 'div'], [ALU_OR, 'or'], [ALU_AND, 'and'], [ALU_LSH, 'lsh'],
   [ALU_RSH, 'rsh'], [ALU_MOD, 'mod'], [ALU_XOR, 'xor'], [ALU_MOV, 'mov'], [ALU_ARSH, 'arsh'],
 ]);
-
-export function immScalar(insn: Insn, is32: boolean): Scalar {
-  return is32 ? scalarConst(BigInt(insn.imm >>> 0)) : scalarConst(BigInt(insn.imm));
-}
 
 export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): void {
   const code = aluCode(insn.opcode);
@@ -46,7 +42,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     return;
   }
   const op = ALU_OPS.get(code)!;
-  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(immScalar(insn, is32));
+  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : immValue(p.env, pc, insn, is32);
   if (op === 'mov') {
     // `w2 = w9` with r9 below 2^32 zero-extends to the same value (RFC 9669 §4.1): a copy like a
     // 64-bit one (clang narrows a length so for an `unsigned int` argument: my_malloc's size).
@@ -55,7 +51,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       if (sv.k === 'scalar' && srcReg && sv.id === 0 && !isConst(sv.s)) {
         // A copy: both registers share an id, so a later comparison on one refines the other.
         const id = pc + 1;
-        forgetId(st, id, false);
+        freshId(p.env, st, id);
         const c = { ...sv, id };
         st.regs[insn.src] = c;
         st.regs[d] = c;

@@ -12,7 +12,7 @@ import { U64 } from './tnum.js';
 import { roomBelow, roomFloors } from './room.js';
 import { leBelow } from './below.js';
 import { refineLinked } from './delta.js';
-import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
+import { type Outs, type Pass, immValue, mapId, readReg, report } from './pass.js';
 
 export type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set';
 
@@ -235,7 +235,7 @@ export function lenFromRelations(out: State): State | undefined {
 
 export function branchStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): Outs {
   const dv = readReg(p, pc, st, insn.dst);
-  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(is32 ? scalarConst(BigInt(insn.imm >>> 0)) : scalarConst(BigInt(insn.imm)));
+  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : immValue(p.env, pc, insn, is32);
   const c = CMP.get(jmpCode(insn.opcode))!;
   if (dv.k === 'ptr' && sv.k === 'ptr' && (dv.region !== sv.region || dv.index !== sv.index)) {
     report(p, 'BAD_POINTER_COMPARE', pc, 'comparison of pointers into different regions', st, false);
