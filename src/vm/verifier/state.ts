@@ -24,6 +24,7 @@ import { sameQuot } from './rem.js';
 import { relinkCopies } from './copies.js';
 import { joinRoom, leqRoom } from './room.js';
 import { joinLe, leqLe } from './below.js';
+import { keepsSharing } from './sharing.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -439,7 +440,8 @@ export function leqState(a: State, b: State): boolean {
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
   if (b.rels && !b.rels.every((r) => relHolds(a, r))) return false;
   if (!leqInits(a, b)) return false;
-  return scalarLeq(a.ctxLen, b.ctxLen);
+  // Pointers b holds as one object in two places are copies to room.ts and len-fields.ts.
+  return scalarLeq(a.ctxLen, b.ctxLen) && keepsSharing(a, b);
 }
 
 /** "r1=handle(cnx) r2=scalar(u[0,15]) r10=ptr(stack) fp-8=5" for messages. */
