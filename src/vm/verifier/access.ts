@@ -5,7 +5,7 @@ import {
   SCALAR_UNKNOWN, isConst, scalarConst, scalarOfWidth, scalarSext, scalarTruncBytes, toSigned,
 } from './scalar.js';
 import { ptrValue, scalarValue, type PtrValue, type State, type Value } from './state.js';
-import { type Pass, forgetId, poisonHeap, readReg, recordHeap, report, reportVerdict } from './pass.js';
+import { type Env, type Pass, forgetId, freshId, poisonHeap, readReg, recordHeap, report, reportVerdict } from './pass.js';
 import { cellFact, cellValue, heapStore, residue } from './cells.js';
 import { loadWithin, relateLength, storeFact } from './len-fields.js';
 import { KEPT_NUMBER } from './kept.js';
@@ -17,7 +17,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
   const write = kind !== 'ldx' && kind !== 'ldxs';
   let stored: Value | undefined;
   if (kind === 'stx' || kind === 'atomic') stored = readReg(p, pc, st, insn.src);
-  if (kind === 'stx' && width === 8 && insn.dst === 10) stored = linkSpill(st, pc, insn.src, stored!);
+  if (kind === 'stx' && width === 8 && insn.dst === 10) stored = linkSpill(env, st, pc, insn.src, stored!);
   if (kind === 'st') stored = scalarValue(scalarConst(BigInt(insn.imm)));
   const base = baseReg === 10 ? st.regs[10]! : readReg(p, pc, st, baseReg);
   const b = checkBase(base);
@@ -38,7 +38,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
       if (r === 'uninit') {
         const constOff = isConst(b.off);
         report(p, 'UNINIT_STACK', pc, `read of ${width} bytes of the stack at ${constOff ? `fp${toSigned(b.off.umin) + BigInt(insn.off)}` : 'a variable offset'} not written on every path`, st, constOff);
-      } else loaded = kind === 'ldx' && width === 8 ? pinSlot(st, pc, b, insn.off, r, env.frameSize) : r;
+      } else loaded = kind === 'ldx' && width === 8 ? pinSlot(env, st, pc, b, insn.off, r) : r;
     } else if (b.region === 'data' && !write && isConst(b.off)) {
       const off = Number(b.off.umin) + insn.off;
       const bytes = env.rodata[b.index];
@@ -97,7 +97,7 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
     } else if (insn.imm & ATOMIC_FETCH) st.regs[insn.src] = scalarValue(scalarOfWidth(width));
   }
   if (lengthWithin !== undefined) {
-    forgetId(st, pc + 1, false);
+    freshId(env, st, pc + 1);
     relateLength(st, baseReg, insn.dst, pc + 1, lengthWithin);
   }
 }
@@ -111,7 +111,8 @@ export function accessStep(p: Pass, pc: number, insn: Insn, st: State, kind: 'ld
  * The same holds for a slot whose number lost its id where paths met (a counter spilled as 0
  * before a loop and as `ne + 1` in it): clang tests one load of it and indexes with another.
  */
-function pinSlot(st: State, pc: number, b: PtrValue, extra: number, v: Value, frameSize: number): Value {
+function pinSlot(env: Env, st: State, pc: number, b: PtrValue, extra: number, v: Value): Value {
+  const frameSize = env.frameSize;
   if (v.k !== 'scalar' || v.tainted || v.id !== 0 || !isConst(b.off)) return v;
   const at = toSigned(b.off.umin) + BigInt(extra);
   const k = Number(at) + frameSize;
@@ -121,7 +122,7 @@ function pinSlot(st: State, pc: number, b: PtrValue, extra: number, v: Value, fr
   if (slot !== undefined && slot !== v) return v;
   if (slot !== undefined && isConst(v.s)) return v;
   const id = pc + 1;
-  forgetId(st, id, false);
+  freshId(env, st, id);
   const pinned = { ...v, id };
   writeStack(st, b.index, at, at, 8, pinned, frameSize);
   return pinned;
@@ -132,10 +133,10 @@ function pinSlot(st: State, pc: number, b: PtrValue, extra: number, v: Value, fr
  * fresh one when the number has none), as a register copy does (alu.ts): a comparison on either
  * then bounds both (the Linux verifier keeps the id of a spilled scalar the same way).
  */
-function linkSpill(st: State, pc: number, src: number, v: Value): Value {
+function linkSpill(env: Env, st: State, pc: number, src: number, v: Value): Value {
   if (v.k !== 'scalar' || v.tainted || v.id !== 0 || isConst(v.s)) return v;
   const id = pc + 1;
-  forgetId(st, id, false);
+  freshId(env, st, id);
   const linked = scalarValue(v.s, { id, isLen: v.isLen, lenSlack: v.lenSlack, lenDiv: v.lenDiv, sum: v.sum, room: v.room, delta: v.delta, quot: v.quot });
   st.regs[src] = linked;
   return linked;

@@ -4,27 +4,23 @@ import {
   ALU_XOR, aluCode, type Insn,
 } from '../isa.js';
 import {
-  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarConst, scalarMeet, scalarNeg, scalarSext,
+  S64_MAX, SCALAR_UNKNOWN, U32, isConst, low32, scalarAlu, scalarMeet, scalarNeg, scalarSext,
   scalarTruncBytes, toSigned, type AluOp, type Scalar,
 } from './scalar.js';
 import { U64 } from './tnum.js';
-import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type State, type Value } from './state.js';
+import { UNKNOWN, scalarValue, type LenDiv, type PtrValue, type ScalarValue, type State, type Value } from './state.js';
 import { addSum } from './sizes.js';
 import { stepDelta } from './delta.js';
 import { remainderRange, stepQuot } from './rem.js';
 import { endMinus, roomSlack } from './room.js';
 import { sumSlack } from './len-sum.js';
 import { scalarSwapBytes } from './bswap.js';
-import { type Pass, forgetId, readReg, report } from './pass.js';
+import { type Pass, freshId, immValue, readReg, report } from './pass.js';
 
 export const ALU_OPS: ReadonlyMap<number, AluOp> = new Map([
   [ALU_ADD, 'add'], [ALU_SUB, 'sub'], [ALU_MUL, 'mul'], [ALU_DIV, 'div'], [ALU_OR, 'or'], [ALU_AND, 'and'], [ALU_LSH, 'lsh'],
   [ALU_RSH, 'rsh'], [ALU_MOD, 'mod'], [ALU_XOR, 'xor'], [ALU_MOV, 'mov'], [ALU_ARSH, 'arsh'],
 ]);
-
-export function immScalar(insn: Insn, is32: boolean): Scalar {
-  return is32 ? scalarConst(BigInt(insn.imm >>> 0)) : scalarConst(BigInt(insn.imm));
-}
 
 export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): void {
   const code = aluCode(insn.opcode);
@@ -46,7 +42,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     return;
   }
   const op = ALU_OPS.get(code)!;
-  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(immScalar(insn, is32));
+  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : immValue(p.env, pc, insn, is32);
   if (op === 'mov') {
     // `w2 = w9` with r9 below 2^32 zero-extends to the same value (RFC 9669 §4.1): a copy like a
     // 64-bit one (clang narrows a length so for an `unsigned int` argument: my_malloc's size).
@@ -55,7 +51,7 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
       if (sv.k === 'scalar' && srcReg && sv.id === 0 && !isConst(sv.s)) {
         // A copy: both registers share an id, so a later comparison on one refines the other.
         const id = pc + 1;
-        forgetId(st, id, false);
+        freshId(p.env, st, id);
         const c = { ...sv, id };
         st.regs[insn.src] = c;
         st.regs[d] = c;
@@ -87,60 +83,8 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
     if (op === 'lsh' && !is32 && !isConst(sv.s) && sv.s.umax < 64n && dv.s.umax << sv.s.umax <= U64) {
       s = scalarMeet(s, { ...SCALAR_UNKNOWN, umin: dv.s.umin << sv.s.umin, umax: dv.s.umax << sv.s.umax }) ?? s;
     }
-    // x - floor(x / k) * k: clang's x % k (rem.ts).
-    const rem = op === 'sub' && !is32 ? remainderRange(dv, sv) : undefined;
-    if (rem) s = scalarMeet(s, rem) ?? s;
-    let lenSlack: bigint | null = null;
-    let isLen = false;
-    if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.lenSlack !== null || dv.isLen)) {
-      const c = toSigned(sv.s.umin);
-      const base = dv.isLen ? 0n : dv.lenSlack!;
-      // Only while the value does not wrap: the relation is about numbers, not residues.
-      if (s.umax <= S64_MAX && dv.s.umax <= S64_MAX) lenSlack = op === 'add' ? base - c : base + c;
-    }
-    // A length-bounded number plus a bounded non-negative number (either order).
-    if (!is32 && op === 'add' && lenSlack === null) lenSlack = sumSlack(dv, sv);
-    if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.lenSlack !== null && s.umax <= dv.s.umax) lenSlack = dv.lenSlack;
-    if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.isLen && s.umax <= dv.s.umax) lenSlack = 0n;
-    if (op === 'add' && isConst(sv.s) && sv.s.umin === 0n) isLen = dv.isLen;
-    // A count of q-byte words: len >> k is floor(len / 2^k), len / q (unsigned) is floor(len / q).
-    let lenDiv: LenDiv | null = null;
-    if (!is32 && dv.isLen && isConst(sv.s)) {
-      if (op === 'rsh' && sv.s.umin < 64n) lenDiv = { q: 1n << sv.s.umin, m: 1n, s: 0n };
-      else if (op === 'div' && insn.off === 0 && sv.s.umin > 0n) lenDiv = { q: sv.s.umin, m: 1n, s: 0n };
-    }
-    const dd = dv.lenDiv;
-    if (!is32 && dd !== null && isConst(sv.s) && dv.s.umax <= S64_MAX) {
-      const c = sv.s.umin;
-      // v <= m*F - s (F = floor(len / q)) moves with v by a constant, while nothing wraps.
-      if ((op === 'add' || op === 'sub') && s.umax <= S64_MAX) lenDiv = { ...dd, s: op === 'add' ? dd.s - toSigned(c) : dd.s + toSigned(c) };
-      // v * c <= c*m*F - c*s, and v << k the same with c = 2^k, while v * c does not wrap.
-      const f = op === 'mul' && c > 0n && c <= 1n << 32n ? c : op === 'lsh' && c < 63n ? 1n << c : undefined;
-      if (f !== undefined && dv.s.umax * f <= S64_MAX) lenDiv = { q: dd.q, m: dd.m * f, s: dd.s * f };
-      // v >> k with 2^k dividing m: floor((m*F - s) / 2^k) = (m / 2^k)*F - ceil(s / 2^k).
-      if (op === 'rsh' && c < 63n && dd.m % (1n << c) === 0n) {
-        const a = 1n << c;
-        lenDiv = { q: dd.q, m: dd.m / a, s: dd.s >= 0n ? (dd.s + a - 1n) / a : -(-dd.s / a) };
-      }
-      // v & c <= v.
-      if (op === 'and') lenDiv = dd;
-    }
-    // A word bound with m <= q is a byte bound: m*F <= q*F <= len. When v is a multiple of A
-    // (known low bits) and so is m*F, v <= m*F - s rounds down to m*F - A*ceil(s / A).
-    if (lenDiv !== null && lenDiv.m <= lenDiv.q && s.umax <= S64_MAX) {
-      let k = 0n;
-      while (k < 12n && ((s.t.value | s.t.mask) >> k & 1n) === 0n) k++;
-      const a = 1n << k;
-      const al = lenDiv.m % a === 0n && lenDiv.s > 0n ? ((lenDiv.s + a - 1n) / a) * a : lenDiv.s;
-      if (lenSlack === null || al > lenSlack) lenSlack = al;
-    }
-    const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
-    // Only a copy (or a copy plus a constant) plus a constant keeps a link to the copy.
-    const linked = (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.id !== 0 || dv.sum !== undefined || dv.delta !== undefined);
-    const sum = linked && op === 'add' ? addSum(dv, sv.s, is32) : undefined;
-    const delta = linked && !is32 ? stepDelta(dv, code, sv.s) : undefined;
-    const quot = !is32 ? stepQuot(dv, code, insn.off, sv.s) : undefined;
-    st.regs[d] = sum || delta || quot ? { ...v, sum, delta, quot } : v;
+    // Most numbers carry no relation to the length or to other numbers: their result is its range.
+    st.regs[d] = related(dv) || related(sv) ? relatedResult(op, code, insn.off, is32, s, dv, sv) : scalarValue(s, { tainted: dv.tainted || sv.tainted });
     return;
   }
   if (dv.k === 'handle' || sv.k === 'handle') {
@@ -192,4 +136,67 @@ export function aluStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolea
   // A new pointer: not the copy a pid names; the buffer's end only as its start plus its length.
   const isEnd = ptr.region === 'ctx' && op === 'add' && isConst(ptr.off) && ptr.off.umin === 0n && num.isLen ? true : undefined;
   st.regs[d] = { ...ptr, off, offSlack, pid: undefined, isEnd };
+}
+
+/** Whether v carries something relatedResult reads: a relation to the length, an id, a sum, a delta, a quotient. */
+function related(v: ScalarValue): boolean {
+  return v.id !== 0 || v.isLen || v.lenSlack !== null || v.lenDiv !== null || v.sum !== undefined || v.delta !== undefined || v.quot !== undefined;
+}
+
+/** `dst op src` on numbers, one of them related (related()): the result range s with the relations it keeps. */
+function relatedResult(op: AluOp, code: number, off: number, is32: boolean, s: Scalar, dv: ScalarValue, sv: ScalarValue): ScalarValue {
+  // x - floor(x / k) * k: clang's x % k (rem.ts).
+  const rem = op === 'sub' && !is32 ? remainderRange(dv, sv) : undefined;
+  if (rem) s = scalarMeet(s, rem) ?? s;
+  let lenSlack: bigint | null = null;
+  let isLen = false;
+  if (!is32 && (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.lenSlack !== null || dv.isLen)) {
+    const c = toSigned(sv.s.umin);
+    const base = dv.isLen ? 0n : dv.lenSlack!;
+    // Only while the value does not wrap: the relation is about numbers, not residues.
+    if (s.umax <= S64_MAX && dv.s.umax <= S64_MAX) lenSlack = op === 'add' ? base - c : base + c;
+  }
+  // A length-bounded number plus a bounded non-negative number (either order).
+  if (!is32 && op === 'add' && lenSlack === null) lenSlack = sumSlack(dv, sv);
+  if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.lenSlack !== null && s.umax <= dv.s.umax) lenSlack = dv.lenSlack;
+  if (!is32 && (op === 'and' || op === 'rsh' || op === 'div') && dv.isLen && s.umax <= dv.s.umax) lenSlack = 0n;
+  if (op === 'add' && isConst(sv.s) && sv.s.umin === 0n) isLen = dv.isLen;
+  // A count of q-byte words: len >> k is floor(len / 2^k), len / q (unsigned) is floor(len / q).
+  let lenDiv: LenDiv | null = null;
+  if (!is32 && dv.isLen && isConst(sv.s)) {
+    if (op === 'rsh' && sv.s.umin < 64n) lenDiv = { q: 1n << sv.s.umin, m: 1n, s: 0n };
+    else if (op === 'div' && off === 0 && sv.s.umin > 0n) lenDiv = { q: sv.s.umin, m: 1n, s: 0n };
+  }
+  const dd = dv.lenDiv;
+  if (!is32 && dd !== null && isConst(sv.s) && dv.s.umax <= S64_MAX) {
+    const c = sv.s.umin;
+    // v <= m*F - s (F = floor(len / q)) moves with v by a constant, while nothing wraps.
+    if ((op === 'add' || op === 'sub') && s.umax <= S64_MAX) lenDiv = { ...dd, s: op === 'add' ? dd.s - toSigned(c) : dd.s + toSigned(c) };
+    // v * c <= c*m*F - c*s, and v << k the same with c = 2^k, while v * c does not wrap.
+    const f = op === 'mul' && c > 0n && c <= 1n << 32n ? c : op === 'lsh' && c < 63n ? 1n << c : undefined;
+    if (f !== undefined && dv.s.umax * f <= S64_MAX) lenDiv = { q: dd.q, m: dd.m * f, s: dd.s * f };
+    // v >> k with 2^k dividing m: floor((m*F - s) / 2^k) = (m / 2^k)*F - ceil(s / 2^k).
+    if (op === 'rsh' && c < 63n && dd.m % (1n << c) === 0n) {
+      const a = 1n << c;
+      lenDiv = { q: dd.q, m: dd.m / a, s: dd.s >= 0n ? (dd.s + a - 1n) / a : -(-dd.s / a) };
+    }
+    // v & c <= v.
+    if (op === 'and') lenDiv = dd;
+  }
+  // A word bound with m <= q is a byte bound: m*F <= q*F <= len. When v is a multiple of A
+  // (known low bits) and so is m*F, v <= m*F - s rounds down to m*F - A*ceil(s / A).
+  if (lenDiv !== null && lenDiv.m <= lenDiv.q && s.umax <= S64_MAX) {
+    let k = 0n;
+    while (k < 12n && ((s.t.value | s.t.mask) >> k & 1n) === 0n) k++;
+    const a = 1n << k;
+    const al = lenDiv.m % a === 0n && lenDiv.s > 0n ? ((lenDiv.s + a - 1n) / a) * a : lenDiv.s;
+    if (lenSlack === null || al > lenSlack) lenSlack = al;
+  }
+  const v = scalarValue(s, { lenSlack, isLen, lenDiv, tainted: dv.tainted || sv.tainted });
+  // Only a copy (or a copy plus a constant) plus a constant keeps a link to the copy.
+  const linked = (op === 'add' || op === 'sub') && isConst(sv.s) && (dv.id !== 0 || dv.sum !== undefined || dv.delta !== undefined);
+  const sum = linked && op === 'add' ? addSum(dv, sv.s, is32) : undefined;
+  const delta = linked && !is32 ? stepDelta(dv, code, sv.s) : undefined;
+  const quot = !is32 ? stepQuot(dv, code, off, sv.s) : undefined;
+  return sum || delta || quot ? { ...v, sum, delta, quot } : v;
 }

@@ -49,6 +49,10 @@ function step1(p: Pass, pc: number, st0: State): Outs {
   const env = p.env;
   const insn = env.shape.insns[pc]!;
   const info = INFO[insn.opcode]!;
+  // Jumps and exits change nothing (a branch's two sides are copies made by assume): they take
+  // the state as it is, and only the other instructions work on a copy.
+  if (info.kind === 'ja' || info.kind === 'ja32') return [[pc + 1 + (info.kind === 'ja' ? insn.off : insn.imm), st0]];
+  if (info.kind === 'jcond') return branchStep(p, pc, insn, st0, info.is32, info.srcReg);
   const st = cloneState(st0);
   switch (info.kind) {
     case 'alu':
@@ -68,11 +72,6 @@ function step1(p: Pass, pc: number, st0: State): Outs {
     case 'atomic':
       accessStep(p, pc, insn, st, info.kind, info.size!);
       return [[pc + 1, st]];
-    case 'ja':
-    case 'ja32':
-      return [[pc + 1 + (info.kind === 'ja' ? insn.off : insn.imm), st]];
-    case 'jcond':
-      return branchStep(p, pc, insn, st, info.is32, info.srcReg);
     case 'call': {
       if (insn.src === CALL_LOCAL) {
         const after = localCallStep(p, pc, insn, st);

@@ -54,7 +54,8 @@ export function leqLe(a: ScalarValue, b: ScalarValue): boolean {
  * `min(len, cap)` keeps len's, which sizes m's block, rather than cap's.
  */
 export function leBelow(st: State, x: ScalarValue, y: ScalarValue, slack: bigint): SumOf | undefined {
-  if (x.tainted) return undefined;
+  // No bound to learn (the common comparison, with a constant or a plain number): no array built.
+  if (x.tainted || y.tainted || (y.id === 0 && y.sum === undefined && y.le === undefined)) return undefined;
   const b = bounds(y).find((c) => sizeNames(st, c.id));
   if (b === undefined) return undefined;
   const k = b.k - slack;

@@ -12,7 +12,7 @@ import { U64 } from './tnum.js';
 import { roomBelow, roomFloors } from './room.js';
 import { leBelow } from './below.js';
 import { refineLinked } from './delta.js';
-import { type Outs, type Pass, mapId, readReg, report } from './pass.js';
+import { type Outs, type Pass, immValue, mapId, readReg, report } from './pass.js';
 
 export type Cmp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le' | 'sgt' | 'sge' | 'slt' | 'sle' | 'set';
 
@@ -171,39 +171,45 @@ export function assume(c: Cmp | undefined, insn: Insn, st: State, dv: Value, sv:
     setScalar(out, insn.src, out.regs[insn.src] as typeof sv, b);
     refineLinked(out, sv, b);
   }
-  // The context length: `i < len` gives i <= len - 1 (the relation that proves ctx accesses).
-  const rel = (x: number, y: Extract<Value, { k: 'scalar' }>, cmp: Cmp): void => {
-    if (!srcReg || is32) return;
-    const slack = cmp === 'lt' ? 1n : cmp === 'le' ? 0n : undefined;
-    if (slack === undefined) return;
-    const cur = out.regs[x];
-    if (cur?.k !== 'scalar' || cur.s.umax > S64_MAX) return;
-    // What x learns, its copies (same id) learn too: pos < end bounds the copy used as an index.
-    const put = (f: (v: ScalarValue) => ScalarValue): void => {
-      if (cur.id !== 0) mapId(out, (w) => w.k === 'scalar' && w.id === cur.id, (w) => f(w as ScalarValue));
-      else out.regs[x] = f(out.regs[x] as ScalarValue);
-    };
-    // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
-    const base = y.isLen ? 0n : y.lenSlack;
-    if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
-    // x < y with y at most the room after p: so is x (room.ts).
-    if (y.room !== undefined) put((v) => roomBelow(v, y, slack === 1n));
-    // x < y with y a copy of id (or at most val(id) + k): x <= val(id) + k - 1 (below.ts).
-    const le = leBelow(out, cur, y, slack);
-    if (le !== undefined) put((v) => ({ ...v, le }));
-    // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
-    const d = y.lenDiv;
-    if (d !== null) {
-      const s = d.s + slack;
-      put((v) => (v.lenDiv !== null && v.lenDiv.q === d.q && v.lenDiv.m === d.m && v.lenDiv.s >= s ? v : { ...v, lenDiv: { ...d, s } }));
-    }
-  };
-  rel(insn.dst, sv, c);
-  rel(insn.src, dv, SWAP[c]);
+  // The relations a comparison of two registers teaches (64-bit: relations are about numbers).
+  if (srcReg && !is32) {
+    relate(out, insn.dst, sv, c);
+    relate(out, insn.src, dv, SWAP[c]);
+  }
   if (dv.isLen) out.ctxLen = scalarMeet(out.ctxLen, a) ?? out.ctxLen;
   if (sv.isLen && srcReg) out.ctxLen = scalarMeet(out.ctxLen, b) ?? out.ctxLen;
   roomFloors(out);
   return lenFromRelations(out);
+}
+
+/**
+ * x cmp y learnt on a branch, y a number in a register: what x (and its copies) learn from y's
+ * relations. The context length: `i < len` gives i <= len - 1 (the relation that proves ctx accesses).
+ */
+function relate(out: State, x: number, y: ScalarValue, cmp: Cmp): void {
+  const slack = cmp === 'lt' ? 1n : cmp === 'le' ? 0n : undefined;
+  if (slack === undefined) return;
+  const cur = out.regs[x];
+  if (cur?.k !== 'scalar' || cur.s.umax > S64_MAX) return;
+  // What x learns, its copies (same id) learn too: pos < end bounds the copy used as an index.
+  const put = (f: (v: ScalarValue) => ScalarValue): void => {
+    if (cur.id !== 0) mapId(out, (w) => w.k === 'scalar' && w.id === cur.id, (w) => f(w as ScalarValue));
+    else out.regs[x] = f(out.regs[x] as ScalarValue);
+  };
+  // x < y with y <= len - s: x <= len - s - 1 (transitivity through a clamped bound).
+  const base = y.isLen ? 0n : y.lenSlack;
+  if (base !== null) put((v) => ({ ...v, lenSlack: v.lenSlack === null ? base + slack : mx(v.lenSlack, base + slack) }));
+  // x < y with y at most the room after p: so is x (room.ts).
+  if (y.room !== undefined) put((v) => roomBelow(v, y, slack === 1n));
+  // x < y with y a copy of id (or at most val(id) + k): x <= val(id) + k - 1 (below.ts).
+  const le = leBelow(out, cur, y, slack);
+  if (le !== undefined) put((v) => ({ ...v, le }));
+  // x < y with y <= m * floor(len / q) - s: x <= m * floor(len / q) - s - 1 (a word index).
+  const d = y.lenDiv;
+  if (d !== null) {
+    const s = d.s + slack;
+    put((v) => (v.lenDiv !== null && v.lenDiv.q === d.q && v.lenDiv.m === d.m && v.lenDiv.s >= s ? v : { ...v, lenDiv: { ...d, s } }));
+  }
 }
 
 /**
@@ -235,7 +241,7 @@ export function lenFromRelations(out: State): State | undefined {
 
 export function branchStep(p: Pass, pc: number, insn: Insn, st: State, is32: boolean, srcReg: boolean): Outs {
   const dv = readReg(p, pc, st, insn.dst);
-  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : scalarValue(is32 ? scalarConst(BigInt(insn.imm >>> 0)) : scalarConst(BigInt(insn.imm)));
+  const sv: Value = srcReg ? readReg(p, pc, st, insn.src) : immValue(p.env, pc, insn, is32);
   const c = CMP.get(jmpCode(insn.opcode))!;
   if (dv.k === 'ptr' && sv.k === 'ptr' && (dv.region !== sv.region || dv.index !== sv.index)) {
     report(p, 'BAD_POINTER_COMPARE', pc, 'comparison of pointers into different regions', st, false);

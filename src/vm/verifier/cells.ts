@@ -155,6 +155,11 @@ export class CellSummary implements HeapCells {
   private readonly sites = new Map<number, Map<string, HeapWrite>>();
   /** Whether a number range was widened to any number (a narrowing round may win it back). */
   widened = false;
+  /**
+   * What readSite answered, by its arguments, since the last change: a pluglet reads the same
+   * fields at every step of its loops, and a site may have hundreds of records to look through.
+   */
+  private readonly answers = new Map<string, CellFact>();
 
   /**
    * Adds a write; from round WIDEN_FROM on, a number range that grows becomes any number.
@@ -163,6 +168,7 @@ export class CellSummary implements HeapCells {
    */
   add(w: HeapWrite, round = 0): HeapWrite | undefined {
     if (this.covers(w)) return undefined;
+    this.answers.clear();
     let m = this.sites.get(w.site);
     if (m === undefined) this.sites.set(w.site, (m = new Map()));
     let cur = w;
@@ -217,13 +223,22 @@ export class CellSummary implements HeapCells {
 
   /** A read from a block of `site`: its writes and those to any site. */
   private readSite(site: number, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact {
+    const key = `${site}:${lo}:${hi}:${width}:${mod}:${res}`;
+    let f = this.answers.get(key);
+    if (f === undefined) this.answers.set(key, (f = this.lookUp(this.sites.get(site), this.sites.get(-1), lo, hi, width, mod, res)));
+    return f;
+  }
+
+  /** What the records of one site and of any site say of bytes [lo, hi + width). */
+  private lookUp(own: Map<string, HeapWrite> | undefined, any: Map<string, HeapWrite> | undefined, lo: bigint, hi: bigint, width: number, mod: number, res: number): CellFact {
     const end = hi + BigInt(width);
     // Every block starts zeroed (the allocator clears it).
     let f: CellFact = KEPT_NULL;
-    for (const m of [this.sites.get(site), this.sites.get(-1)]) {
+    for (const m of [own, any]) {
       if (m === undefined) continue;
       for (const w of m.values()) {
-        const [a, b] = writeSpan(w);
+        const a = w.lo;
+        const b = w.kind === 'store' ? w.hi + BigInt(w.width) : w.hi;
         if (b <= lo || a >= end) continue;
         if (w.kind === 'poison') return KEPT_NUMBER;
         if (w.kind === 'zero') {

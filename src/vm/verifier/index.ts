@@ -101,6 +101,8 @@ export function verifyProgram(image: ProgramImage, opts: VerifyOptions): VerifyR
       unbounded: new Set(),
       disasm,
       orders: new Map(),
+      issued: new Uint8Array(shape.n + 2),
+      imms: new Array(shape.n),
     };
     const regs: Value[] = new Array<Value>(11).fill(UNINIT);
     regs[10] = ptrValue('stack', 0, scalarConst(0n));

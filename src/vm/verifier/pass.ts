@@ -3,7 +3,9 @@
  * a proof obligation that fails becomes a rejection (pc, instruction, reason, state, path).
  */
 import type { MemEnv, Verdict } from './memory.js';
-import { UNKNOWN, cloneState, formatState, type State, type Value } from './state.js';
+import { UNKNOWN, cloneState, formatState, scalarValue, type ScalarValue, type State, type Value } from './state.js';
+import { scalarConst } from './scalar.js';
+import type { Insn } from '../isa.js';
 import { order, type Shape } from './structure.js';
 import type { LoopInfo } from './loops.js';
 import { ALL_BYTES, heapFill } from './cells.js';
@@ -39,6 +41,10 @@ export interface Env extends MemEnv {
   unbounded: Set<number>;
   disasm(pc: number): string;
   orders: Map<number, ReturnType<typeof order> & { loops: LoopInfo[]; parent: Int32Array; single: Uint8Array }>;
+  /** Scalar ids given out so far (1 at index id): see freshId. */
+  issued: Uint8Array;
+  /** The immediate operand of the ALU or jump instruction at pc, made once (values are never changed in place). */
+  imms: (ScalarValue | undefined)[];
 }
 
 /** What a transfer function may report; `definite` is reported under both policies. */
@@ -103,6 +109,11 @@ export function readReg(p: Pass, pc: number, st: State, r: number): Value {
   return v;
 }
 
+/** The immediate of the instruction at pc as a number: 32-bit operations see it zero-extended, 64-bit ones sign-extended (RFC 9669 §4.1). */
+export function immValue(env: Env, pc: number, insn: Insn, is32: boolean): ScalarValue {
+  return (env.imms[pc] ??= scalarValue(scalarConst(is32 ? BigInt(insn.imm >>> 0) : BigInt(insn.imm))));
+}
+
 /** Drops id (scalar copies) or nid (allocation copies) from every value holding it: the old copies are stale. */
 export function forgetId(st: State, id: number, isNid: boolean): void {
   // A scalar id also leaves the sums, deltas and block sizes that name it (sizes.ts). Plain
@@ -123,6 +134,21 @@ export function forgetId(st: State, id: number, isNid: boolean): void {
     if (k === f.slots.length) continue;
     st.frames[i] = { slots: f.slots.map((v) => (stale(v) ? fix(v!) : v)), masks: f.masks };
   }
+}
+
+/**
+ * Scalar id `id` (pc + 1 of the instruction that makes copies) is about to be given to a new
+ * number: the values still holding or naming it are stale (forgetId). Every scalar id is made
+ * here first, so an id never given out in this verification is held by no value of any state,
+ * and the scan is skipped (most instructions run once per pass, and the first pass gives out
+ * each id for the first time).
+ */
+export function freshId(env: Env, st: State, id: number): void {
+  if (id < env.issued.length && env.issued[id] === 0) {
+    env.issued[id] = 1;
+    return;
+  }
+  forgetId(st, id, false);
 }
 
 /** Whether any value of st holds or names scalar id `id` (no closure: the common answer is no). */

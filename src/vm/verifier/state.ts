@@ -24,6 +24,7 @@ import { sameQuot } from './rem.js';
 import { relinkCopies } from './copies.js';
 import { joinRoom, leqRoom } from './room.js';
 import { joinLe, leqLe } from './below.js';
+import { keepsSharing } from './sharing.js';
 
 export type RegionKind = 'stack' | 'data' | 'heap' | 'ctx';
 
@@ -122,11 +123,17 @@ export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleVa
 export const UNINIT: Value = { k: 'uninit' };
 
 export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
-  // Every field present, in one order: values keep one hidden class (joins are the hot path).
-  return {
-    k: 'scalar', s, id: extra.id ?? 0, isLen: extra.isLen ?? false, lenSlack: extra.lenSlack ?? null, lenDiv: extra.lenDiv ?? null, tainted: extra.tainted ?? false,
-    sum: extra.sum, room: extra.room, delta: extra.delta, le: extra.le, quot: extra.quot,
-  };
+  return withRelations(s, extra.id ?? 0, extra.isLen ?? false, extra.lenSlack ?? null, extra.lenDiv ?? null, extra.tainted ?? false, extra.sum, extra.room, extra.delta, extra.le, extra.quot);
+}
+
+/**
+ * Fields always in one order, so values have one of two hidden classes: without the relations to
+ * other values (most numbers: 40 bytes less to allocate and collect), or with all of them.
+ */
+function withRelations(s: Scalar, id: number, isLen: boolean, lenSlack: bigint | null, lenDiv: LenDiv | null, tainted: boolean,
+  sum: SumOf | undefined, room: Room | undefined, delta: SumOf | undefined, le: SumOf | undefined, quot: QuotOf | undefined): ScalarValue {
+  if (sum === undefined && room === undefined && delta === undefined && le === undefined && quot === undefined) return { k: 'scalar', s, id, isLen, lenSlack, lenDiv, tainted };
+  return { k: 'scalar', s, id, isLen, lenSlack, lenDiv, tainted, sum, room, delta, le, quot };
 }
 
 export const UNKNOWN: ScalarValue = scalarValue(SCALAR_UNKNOWN);
@@ -171,12 +178,9 @@ export function joinValue(a: Value, b: Value, widen?: readonly bigint[]): Value 
   if (a === b) return a;
   if (a.k === 'uninit' || b.k === 'uninit') return UNINIT;
   if (a.k === 'scalar' && b.k === 'scalar') {
-    return {
-      k: 'scalar', s: widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), id: a.id === b.id ? a.id : 0,
-      isLen: a.isLen && b.isLen, lenSlack: widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack),
-      lenDiv: joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), tainted: a.tainted || b.tainted, sum: sameSum(a.sum, b.sum), room: joinRoom(a.room, b.room),
-      delta: sameSum(a.delta, b.delta), le: joinLe(a, b), quot: sameQuot(a.quot, b.quot),
-    };
+    return withRelations(widen ? scalarWiden(a.s, b.s, widen) : scalarJoin(a.s, b.s), a.id === b.id ? a.id : 0, a.isLen && b.isLen,
+      widen && a.lenSlack !== b.lenSlack ? null : minN(a.lenSlack, b.lenSlack), joinDiv(a.lenDiv, b.lenDiv, widen !== undefined), a.tainted || b.tainted,
+      sameSum(a.sum, b.sum), joinRoom(a.room, b.room), sameSum(a.delta, b.delta), joinLe(a, b), sameQuot(a.quot, b.quot));
   }
   if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region && a.index === b.index) {
     return {
@@ -439,7 +443,8 @@ export function leqState(a: State, b: State): boolean {
   for (let i = 0; i < a.frames.length; i++) if (!leqFrame(a.frames[i]!, b.frames[i]!)) return false;
   if (b.rels && !b.rels.every((r) => relHolds(a, r))) return false;
   if (!leqInits(a, b)) return false;
-  return scalarLeq(a.ctxLen, b.ctxLen);
+  // Pointers b holds as one object in two places are copies to room.ts and len-fields.ts.
+  return scalarLeq(a.ctxLen, b.ctxLen) && keepsSharing(a, b);
 }
 
 /** "r1=handle(cnx) r2=scalar(u[0,15]) r10=ptr(stack) fp-8=5" for messages. */
