@@ -56,6 +56,7 @@ const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
  */
 export function normalize(x: Scalar): Scalar | undefined {
   if (x.t.mask === 0n && x.umin === x.t.value && x.umax === x.t.value && x.smin === x.smax && x.smin === toSigned(x.umin)) return x;
+  if (alreadyCanonical(x)) return x;
   let { smin, smax, umin, umax } = x;
   let t = x.t;
   // Two rounds reach what the kernel's three-step sync reaches; the second only when the first moved something.
@@ -111,6 +112,33 @@ export function normalize(x: Scalar): Scalar | undefined {
   // Already canonical: the same object (no garbage, and identity tests downstream hold).
   if (smin === x.smin && smax === x.smax && umin === x.umin && umax === x.umax && t === x.t) return x;
   return { smin, smax, umin, umax, t };
+}
+
+/**
+ * The two shapes most results already have, recognised without building anything (normalize
+ * runs after every ALU operation and branch, and its garbage was a good part of the verifier's
+ * time): nothing known, or a range within [0, 2^63) whose signed and unsigned bounds coincide
+ * and whose known bits are exactly those the range implies with no stride (lowest bit unknown).
+ * Each is a fixpoint of the rounds below, which would return `x` itself, so the answer is the same.
+ */
+function alreadyCanonical(x: Scalar): boolean {
+  const { smin, smax, umin, umax, t } = x;
+  if (t.mask === U64) return t.value === 0n && umin === 0n && umax === U64 && smin === S64_MIN && smax === S64_MAX;
+  // umin > umax is a contradiction, for the rounds to report.
+  if ((t.mask & 1n) === 0n || smin !== umin || smax !== umax || umin < t.value || umin > umax || umax > S64_MAX) return false;
+  if (umax > (t.value | t.mask)) return false;
+  // tnumMeet(t, tnumRange(umin, umax)) leaves t as it is: its unknown bits lie within the bits
+  // where umin and umax differ, and above those it agrees with them.
+  const chi = umin ^ umax;
+  if (chi === 0n) return false;
+  const high = U64 ^ ((1n << BigInt(64 - bitLengthZeros(chi))) - 1n);
+  return (t.mask & high) === 0n && (t.value & high) === (umin & high);
+}
+
+/** 64 minus the number of significant bits of a non-zero value below 2^64. */
+function bitLengthZeros(x: bigint): number {
+  if (x <= 0xffffffffn) return 32 + Math.clz32(Number(x));
+  return Math.clz32(Number(x >> 32n));
 }
 
 function norm(x: Scalar): Scalar {
