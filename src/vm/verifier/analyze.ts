@@ -255,9 +255,17 @@ function proveLoopsPrepare(env: Env, start: number, end: number, backEdges: [num
   // Natural loop of each head: the slots that reach one of its latches without passing the head.
   const byHead = new Map<number, number[]>();
   for (const [from, to] of backEdges) byHead.set(to, [...(byHead.get(to) ?? []), from]);
-  const preds: number[][] = Array.from({ length: end - start }, () => []);
-  for (let pc = start; pc < end; pc++) for (const s of env.shape.succ[pc]!) if (s >= start && s < end) preds[s - start]!.push(pc);
   const loops: LoopInfo[] = [];
+  if (byHead.size === 0) return loops;
+  // Predecessors in two flat arrays (slot i's are from[first[i]] .. from[first[i + 1] - 1], in
+  // ascending order): one array per slot was thousands of small allocations per verification.
+  const len = end - start;
+  const first = new Int32Array(len + 1);
+  for (let pc = start; pc < end; pc++) for (const s of env.shape.succ[pc]!) if (s >= start && s < end) first[s - start + 1]!++;
+  for (let i = 0; i < len; i++) first[i + 1]! += first[i]!;
+  const fill = first.slice(0, len);
+  const from = new Int32Array(first[len]!);
+  for (let pc = start; pc < end; pc++) for (const s of env.shape.succ[pc]!) if (s >= start && s < end) from[fill[s - start]!++] = pc;
   for (const [head, latches] of byHead) {
     const body = new Set<number>([head]);
     const work = [...latches];
@@ -265,7 +273,7 @@ function proveLoopsPrepare(env: Env, start: number, end: number, backEdges: [num
       const x = work.pop()!;
       if (body.has(x)) continue;
       body.add(x);
-      for (const y of preds[x - start]!) if (!body.has(y)) work.push(y);
+      for (let k = first[x - start]!; k < first[x - start + 1]!; k++) if (!body.has(from[k]!)) work.push(from[k]!);
     }
     loops.push({ head, latches, body });
   }

@@ -122,7 +122,9 @@ export type Value = { readonly k: 'uninit' } | ScalarValue | PtrValue | HandleVa
 
 export const UNINIT: Value = { k: 'uninit' };
 
-export function scalarValue(s: Scalar, extra: Partial<Omit<ScalarValue, 'k' | 's'>> = {}): ScalarValue {
+export function scalarValue(s: Scalar, extra?: Partial<Omit<ScalarValue, 'k' | 's'>>): ScalarValue {
+  // Most numbers carry nothing else: build them directly (same shape as withRelations' plain one).
+  if (extra === undefined) return { k: 'scalar', s, id: 0, isLen: false, lenSlack: null, lenDiv: null, tainted: false };
   return withRelations(s, extra.id ?? 0, extra.isLen ?? false, extra.lenSlack ?? null, extra.lenDiv ?? null, extra.tainted ?? false, extra.sum, extra.room, extra.delta, extra.le, extra.quot);
 }
 
