@@ -227,6 +227,15 @@ function fit64(ulo: bigint, uhi: bigint, slo: bigint, shi: bigint, t: Tnum): Sca
   });
 }
 
+/** fit32 or fit64 by the instruction's class; the signed range defaults to the unsigned one. */
+function fitW(is32: boolean, lo: bigint, hi: bigint, t: Tnum, slo = lo, shi = hi): Scalar {
+  return is32 ? fit32(lo, hi, t) : fit64(lo, hi, slo, shi, t);
+}
+
+function truncW(is32: boolean, t: Tnum): Tnum {
+  return is32 ? tnumTrunc(t, 32) : t;
+}
+
 export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'mod' | 'or' | 'and' | 'lsh' | 'rsh' | 'arsh' | 'xor' | 'mov';
 
 /**
@@ -239,51 +248,50 @@ export function scalarAlu(op: AluOp, d: Scalar, s: Scalar, is32: boolean): Scala
     d = low32(d);
     s = low32(s);
   }
-  const fit = (lo: bigint, hi: bigint, t: Tnum, slo = lo, shi = hi): Scalar => (is32 ? fit32(lo, hi, t) : fit64(lo, hi, slo, shi, t));
-  const trunc = (t: Tnum): Tnum => (is32 ? tnumTrunc(t, 32) : t);
+  // fitW/truncW rather than closures over is32: this runs for every ALU instruction analysed.
   switch (op) {
     case 'mov':
       return s;
     case 'add':
-      return fit(d.umin + s.umin, d.umax + s.umax, trunc(tnumAdd(d.t, s.t)), d.smin + s.smin, d.smax + s.smax);
+      return fitW(is32, d.umin + s.umin, d.umax + s.umax, truncW(is32, tnumAdd(d.t, s.t)), d.smin + s.smin, d.smax + s.smax);
     case 'sub': {
-      const t = trunc(tnumSub(d.t, s.t));
+      const t = truncW(is32, tnumSub(d.t, s.t));
       if (is32) return fit32(d.umin - s.umax, d.umax - s.umin, t);
       return fit64(d.umin - s.umax, d.umax - s.umin, d.smin - s.smax, d.smax - s.smin, t);
     }
     case 'mul': {
-      if (d.umax <= U32 && s.umax <= U32 || is32) return fit(d.umin * s.umin, d.umax * s.umax, TNUM_UNKNOWN);
+      if (d.umax <= U32 && s.umax <= U32 || is32) return fitW(is32, d.umin * s.umin, d.umax * s.umax, TNUM_UNKNOWN);
       return SCALAR_UNKNOWN;
     }
     case 'div':
       // x / 0 = 0: a divisor range containing 0 adds 0 to the result.
       if (s.umax === 0n) return scalarConst(0n);
-      return fit(s.umin === 0n ? 0n : d.umin / s.umax, d.umax / (s.umin === 0n ? 1n : s.umin), TNUM_UNKNOWN);
+      return fitW(is32, s.umin === 0n ? 0n : d.umin / s.umax, d.umax / (s.umin === 0n ? 1n : s.umin), TNUM_UNKNOWN);
     case 'mod':
       if (s.umax === 0n) return d;
-      if (s.umin === 0n) return fit(0n, d.umax, TNUM_UNKNOWN);
-      return fit(0n, min(d.umax, s.umax - 1n), TNUM_UNKNOWN);
+      if (s.umin === 0n) return fitW(is32, 0n, d.umax, TNUM_UNKNOWN);
+      return fitW(is32, 0n, min(d.umax, s.umax - 1n), TNUM_UNKNOWN);
     case 'and': {
       const t = tnumAnd(d.t, s.t);
-      return norm({ smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: min(d.umax, s.umax), t: trunc(t) });
+      return norm({ smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: min(d.umax, s.umax), t: truncW(is32, t) });
     }
     case 'or': {
-      const t = trunc(tnumOr(d.t, s.t));
+      const t = truncW(is32, tnumOr(d.t, s.t));
       return norm({ smin: S64_MIN, smax: S64_MAX, umin: max(d.umin, s.umin), umax: is32 ? U32 : U64, t });
     }
     case 'xor':
-      return norm({ smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: is32 ? U32 : U64, t: trunc(tnumXor(d.t, s.t)) });
+      return norm({ smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: is32 ? U32 : U64, t: truncW(is32, tnumXor(d.t, s.t)) });
     case 'lsh': {
       if (!isConst(s)) return is32 ? fit32(0n, U32 + 1n, TNUM_UNKNOWN) : SCALAR_UNKNOWN;
       const sh = Number(s.umin & (w - 1n));
-      const t = trunc(tnumLsh(d.t, sh));
+      const t = truncW(is32, tnumLsh(d.t, sh));
       const hi = d.umax << BigInt(sh);
-      return fit(d.umin << BigInt(sh), hi, t);
+      return fitW(is32, d.umin << BigInt(sh), hi, t);
     }
     case 'rsh': {
-      if (!isConst(s)) return fit(0n, d.umax, TNUM_UNKNOWN);
+      if (!isConst(s)) return fitW(is32, 0n, d.umax, TNUM_UNKNOWN);
       const sh = Number(s.umin & (w - 1n));
-      return fit(d.umin >> BigInt(sh), d.umax >> BigInt(sh), tnumRsh(d.t, sh));
+      return fitW(is32, d.umin >> BigInt(sh), d.umax >> BigInt(sh), tnumRsh(d.t, sh));
     }
     case 'arsh': {
       if (is32 || !isConst(s)) return is32 ? fit32(0n, U32 + 1n, TNUM_UNKNOWN) : SCALAR_UNKNOWN;
