@@ -20,9 +20,9 @@ export function externInputs(op: string, contract: InputContract, args: readonly
   if (args.length !== kinds.length) throw new ExternInputError(`${op}: ${args.length} inputs, expected ${kinds.length}`);
   const buffer = kinds.indexOf('buffer');
   if (buffer < 0) return args.map(toU64);
-  const bytes = buffer >= 0 ? args[buffer] : undefined;
-  if (buffer >= 0 && !(bytes instanceof Uint8Array)) throw new ExternInputError(`${op}: input ${buffer} must be a Uint8Array`);
-  const size = bytes instanceof Uint8Array ? bytes.length : 0;
+  const bytes = args[buffer];
+  if (!(bytes instanceof Uint8Array)) throw new ExternInputError(`${op}: input ${buffer} must be a Uint8Array`);
+  const size = bytes.length;
   const lenAt = kinds.indexOf('buffer_len');
   const len = lenAt >= 0 ? args[lenAt] : size;
   const [lo, hi] = contract.bufferLen;
@@ -31,7 +31,7 @@ export function externInputs(op: string, contract: InputContract, args: readonly
   if (typeof len !== 'number' || !Number.isSafeInteger(len) || len < lo || len > hi || len > size) {
     throw new ExternInputError(`${op}: length ${String(len)} is not within the ${size} bytes given (and [${lo}, ${hi}])`);
   }
-  const ptr = bytes instanceof Uint8Array ? grant(bytes) : 0;
+  const ptr = grant(bytes);
   return kinds.map((kind, i): U64 => {
     switch (kind) {
       case 'buffer': return ptr;
