@@ -239,6 +239,24 @@ describe('JIT fuel, sandbox and helpers', () => {
     expect(both(src, { mem: new Uint8Array(5).fill(7) }).results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory store at PC 3 .* mem=8,7,7,7,7$/);
   });
 
+  it('folds an unchecked access\'s offset into the Wasm access only where the sum cannot have wrapped', () => {
+    // r1 = r10 - 0x7008 wraps below zero; r1 + 0x7000 (r10 - 8) is in the stack all the same.
+    // The offset exceeds the lowest region start, so the JIT must add it in 64 bits first: the
+    // register's low half plus the offset would lie past 4 GiB and trap.
+    const wrapped = 'mov %r1, %r10\nadd %r1, -28680\nstxdw [%r1+28672], %r10\nldxdw %r0, [%r1+28672]\nexit';
+    const far = both(wrapped);
+    expect(far.results[1]).toBe(far.results[0]);
+    expect(far.results[0]).toMatch(/^r0=\d+ n=5 /);
+    // With a small offset a wrapped register only reaches below every region: both fault alike.
+    const low = both('mov %r1, -8\nstxdw [%r1+16], %r10\nldxdw %r0, [%r1+16]\nexit');
+    expect(low.results[1]).toBe(low.results[0]);
+    expect(low.results[0]).toMatch(/^OUT_OF_BOUNDS: out of bounds memory store at PC 1 .*address 0x8,/);
+    // Buffer accesses at small offsets through a 64-bit pointer (varint's byte stores).
+    const mem = both('stxb [%r1+0], %r2\nstxb [%r1+3], %r2\nstxh [%r1+1], %r1\nldxw %r0, [%r1+0]\nexit', { mem: new Uint8Array(4) });
+    expect(mem.results[1]).toBe(mem.results[0]);
+    expect(mem.results[0]).toMatch(/^r0=\d+ n=5 mem=4,/);
+  });
+
   it('checks a stack-table access whose index a 32-bit shift leaves large (count masked to 31)', () => {
     const src = 'mov32 %r1, -1\nrsh32 %r1, 33\nand %r1, 0x1ff\nmov %r3, %r10\nadd %r3, -44\nadd %r3, %r1\nldxb %r0, [%r3-3]\nexit';
     const { results } = both(src);

@@ -99,6 +99,11 @@ export interface FunctionContext {
   frameSize: number;
   /** r10 at depth 0: the end of the stack region. */
   stackTop: number;
+  /**
+   * The lowest address any region can start at (the stack's start: the data sections, heap and
+   * granted buffers lie above it, docs/ARCHITECTURE.md "Memory model"); 0 where unknown.
+   */
+  lowestRegion: number;
   /** Function index of the function that starts at a slot. */
   functionAt(slot: number): number;
   /** Slots whose access the verifier proved inside its region (proofs.ts): no check. */
@@ -866,6 +871,16 @@ export class FunctionGen implements BlockEmitter {
         if (off >= 0) return off;
         c.i32Const(off).op(Op.i32_add);
         return 0;
+      }
+      // A 64-bit register: its sum with off lies in a region, so at or above the lowest address
+      // a region can start; an off no larger than that cannot have wrapped the sum past 2^64
+      // (it would be below off), so the register is below 2^32 and its low half plus off, which
+      // Wasm adds without wrapping, is the address. V8 then folds off into the access, and
+      // accesses through one register at several offsets (varint's byte stores) share its index.
+      if (off >= 0 && off <= this.ctx.lowestRegion) {
+        this.get64(reg);
+        c.op(Op.i32_wrap_i64);
+        return off;
       }
       this.get64(reg);
       c.i64Const(off).op(Op.i64_add).op(Op.i32_wrap_i64);

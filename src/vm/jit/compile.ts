@@ -154,6 +154,7 @@ export function translateImage(image: LinkedImage, proofs?: JitProofs): { bytes:
       base: p.base,
       frameSize: image.frameSize,
       stackTop: image.stack.start + image.stack.size,
+      lowestRegion: image.stack.start,
       functionAt: (slot) => index.get(`${f.prog}:${slot}`)!,
       proven: proofs?.[f.prog]?.proven,
       stats: checks,
