@@ -13,7 +13,7 @@
  * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
- *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]]
+ *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
@@ -318,6 +318,30 @@ const fireTimers = (): void => {
   if (hostTimer(client) <= hostNow) client.handleTimer(clock.local(hostNow));
   if (hostTimer(server) <= hostNow) server.handleTimer(clock.local(hostNow));
 };
+/**
+ * The server application's writes, as the hq server makes them (hq/server.ts, its default
+ * watermarks): once fewer than WRITE_LOW bytes are unacknowledged, pieces of the source slab up
+ * to WRITE_HIGH. The source is a slab of the byte arena, so each write is a copyWithin into the
+ * stream's arena chunks: what is measured is the stack, not views of the bench's own array.
+ * --one-write hands the whole object over at once from an ordinary array instead (the bench
+ * before 2026-11-27 10:00: one view per 16 KiB written and a chunk queue of 1,220 entries).
+ */
+const WRITE_HIGH = 4 << 20;
+const WRITE_LOW = 2 << 20;
+const oneWrite = process.argv.includes('--one-write');
+const source = oneWrite ? new Uint8Array(0) : noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
+/** The stream being written (-1: none) and the bytes left to hand it. */
+let writing = -1;
+let unwritten = 0;
+const feed = (): void => {
+  if (writing < 0 || server.streamBufferedBytes(writing) >= WRITE_LOW) return;
+  while (unwritten > 0 && server.streamBufferedBytes(writing) < WRITE_HIGH) {
+    const n = Math.min(unwritten, source.length);
+    unwritten -= n;
+    server.sendStreamData(writing, n === source.length ? source : source.subarray(0, n), unwritten === 0);
+  }
+  if (unwritten === 0) writing = -1;
+};
 /** Transfers `bytes` from server to client on a new stream. */
 const transfer = (bytes: number): void => {
   const id = client.createStream();
@@ -326,12 +350,18 @@ const transfer = (bytes: number): void => {
     if (steps > 1000) throw new Error('bench:alloc: the request did not arrive');
     step();
   }
-  server.sendStreamData(id, new Uint8Array(bytes), true);
   received = 0;
   target = bytes;
+  if (oneWrite) server.sendStreamData(id, new Uint8Array(bytes), true);
+  else {
+    writing = id;
+    unwritten = bytes;
+    feed();
+  }
   for (let steps = 0; received < target; steps++) {
     if (steps > 10_000_000) throw new Error('bench:alloc: the transfer did not finish');
     step();
+    feed();
   }
 };
 // Warm up (JIT tiers, buffers, windows), then measure one more transfer on the same connection.
@@ -361,7 +391,7 @@ const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
 const bySite = await stopProfiler();
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
-console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet, ${(lastOwnBytes / packets).toFixed(1)} of them by our code`);
 const arena = sharedArena();
 console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.fallbacks} fallbacks to ordinary arrays`);
 printSites(bySite, packets, 'packet');
