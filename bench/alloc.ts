@@ -13,7 +13,7 @@
  * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
- *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write]
+ *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write] [--marginal [--rounds N]]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
@@ -43,6 +43,11 @@
  * small integer (2^31 - 1). As the endpoint does, each connection gets a time base
  * (endpoint/connection-clock.ts) and is handed times counted from its creation;
  * --absolute-times hands it the host's readings instead (the endpoint before time bases).
+ *
+ * --marginal profiles pairs of transfers after the warm-up, of size and 5 × size, and prints the
+ * bytes our code allocated per packet the larger one added: per-packet allocation without what
+ * a transfer costs once, per round (--rounds N, default 3) and their minimum and median
+ * (test/quic/connection/packet-allocation.test.ts bounds it).
  *
  * --udp measures the real receive path instead: an hq server and a client endpoint in this one
  * process on 127.0.0.1, one download, and the bytes allocated per datagram received (both
@@ -384,11 +389,40 @@ if (timeRuns > 0) {
   process.exit(0);
 }
 
-const stopProfiler = await startProfiler();
-const packets0 = server.stats.packetsSent + client.stats.packetsSent;
-transfer(size);
-const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
-const bySite = await stopProfiler();
+/** One profiled transfer of `bytes`: the sites, and the packets both ends sent. */
+const profiledTransfer = async (bytes: number): Promise<{ bySite: Map<string, number>; packets: number }> => {
+  const stop = await startProfiler();
+  const packets0 = server.stats.packetsSent + client.stats.packetsSent;
+  transfer(bytes);
+  const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
+  return { bySite: await stop(), packets };
+};
+
+if (process.argv.includes('--marginal')) {
+  // What each packet adds: the bytes of our code in a transfer of 5 × size less those of a
+  // transfer of size, over the packets it adds. What a transfer costs once (its stream's
+  // opening, queues growing to its flight, the profiler's own work) is in both and cancels.
+  // V8 still allocates a few KB now and then at no particular packet (code and feedback for a
+  // late tier-up, a wrapper compiled): the minimum over rounds leaves those out.
+  // The larger transfer reaches a larger flight than the warm-up did (windows, queues, pools
+  // grow to it once): one unprofiled transfer of that size first.
+  transfer(5 * size);
+  const rounds = arg('--rounds', 3);
+  const results: number[] = [];
+  let detail = '';
+  for (let i = 0; i < rounds; i++) {
+    const small = await profiledTransfer(size);
+    const smallOwn = lastOwnBytes;
+    const large = await profiledTransfer(5 * size);
+    results.push((lastOwnBytes - smallOwn) / (large.packets - small.packets));
+    detail = `${small.packets} and ${large.packets} packets`;
+  }
+  const sorted = [...results].sort((a, b) => a - b);
+  console.log(`bench:alloc --marginal: ${readMode} reads${oneWrite ? ', one write' : ''}, bytes per packet by our code: rounds ${results.map((r) => r.toFixed(2)).join(' ')}; min ${sorted[0]!.toFixed(2)} median ${sorted[sorted.length >> 1]!.toFixed(2)} (transfers of ${(size / 1e6).toFixed(1)} and ${((5 * size) / 1e6).toFixed(1)} MB, ${detail})`);
+  process.exit(0);
+}
+
+const { bySite, packets } = await profiledTransfer(size);
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
 console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet, ${(lastOwnBytes / packets).toFixed(1)} of them by our code`);
