@@ -14,7 +14,7 @@
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
  *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write] [--marginal [--rounds N]]
- *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
+ *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines] [--warmup N]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
@@ -196,8 +196,9 @@ async function udpAllocation(): Promise<void> {
     if (!r?.ok || r.bytes !== size) throw new Error(`bench:alloc --udp: the download failed (${r?.error ?? 'no result'})`);
   };
   const received = (): number => s.server.stats.datagramsReceived + client.stats.datagramsReceived;
-  // Warm up (JIT tiers, pools, windows), then measure a second download on the same connection.
-  await fetchOnce();
+  // Warm up (JIT tiers, pools, windows: --warmup downloads, 1 by default), then measure one
+  // more download on the same connection.
+  for (let i = 0; i < warmups; i++) await fetchOnce();
   const stop = await startProfiler();
   const received0 = received();
   await fetchOnce();
