@@ -16,6 +16,7 @@ import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
 import { FlushList } from './flush-list.js';
+import { endpointFlushes, type FlushTask } from './flush-scheduler.js';
 import { PeerAddressCache } from './peer-address-cache.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { sharedArena, takeBytes } from '../wire/byte-arena.js';
@@ -94,7 +95,8 @@ export abstract class Endpoint implements SessionHost {
   protected connectedPeer = false;
   /** Sessions to flush after this turn's datagrams (flush-list.ts: no Set copies per flush). */
   private readonly dirty = new FlushList<QuicSession>();
-  private flushScheduled = false;
+  /** This endpoint's flush, run in the check phase by the process's one Immediate (flush-scheduler.ts). */
+  private readonly flushTask: FlushTask = { flushQueued: false, run: () => this.flushDirty() };
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly onAppError: (err: unknown) => void;
@@ -191,10 +193,7 @@ export abstract class Endpoint implements SessionHost {
   }
 
   private scheduleFlush(): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushDirty);
-    }
+    endpointFlushes.schedule(this.flushTask);
   }
 
   /** Send buffers for connections' datagrams (released by each send's callback). */
@@ -292,8 +291,7 @@ export abstract class Endpoint implements SessionHost {
     this.send(data, to);
   }
 
-  private readonly flushDirty = (): void => {
-    this.flushScheduled = false;
+  private flushDirty(): void {
     this.receiveNow = undefined;
     if (this.isShutDown || this.dirty.isEmpty) return;
     const now = nowUs();
@@ -314,7 +312,7 @@ export abstract class Endpoint implements SessionHost {
       if (s.deadline !== undefined && s.deadline < earliest && this.sessions.has(s)) earliest = s.deadline;
     }
     this.armTimer(earliest);
-  };
+  }
 
   private armTimer(at: number): void {
     if (at === Infinity || this.isShutDown) return;
@@ -406,6 +404,7 @@ export abstract class Endpoint implements SessionHost {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty.clear();
+    endpointFlushes.cancel(this.flushTask);
     for (const s of this.sessions) {
       s.abandon(reason);
       s.quic.qlog.close();
