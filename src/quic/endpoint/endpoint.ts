@@ -98,7 +98,12 @@ export abstract class Endpoint implements SessionHost {
   /** This endpoint's flush, run in the check phase by the process's one Immediate (flush-scheduler.ts). */
   private readonly flushTask: FlushTask = { flushQueued: false, run: () => this.flushDirty() };
   private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  /**
+   * When `timer` fires (endpoint µs); meaningless while `timer` is undefined. Never Infinity: V8
+   * keeps a field that ever held a non-integer as a double, and its unoptimised tiers box every
+   * read of it, a HeapNumber per flush (armTimer reads it after every batch).
+   */
+  private timerAt = 0;
   private readonly onAppError: (err: unknown) => void;
   private readonly onDatagramError: ((err: unknown, from: PeerAddress) => void) | undefined;
   /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
@@ -324,7 +329,6 @@ export abstract class Endpoint implements SessionHost {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    this.timerAt = Infinity;
     if (this.isShutDown) return;
     const now = nowUs();
     let earliest = Infinity;
