@@ -330,7 +330,7 @@ const fireTimers = (): void => {
  * to WRITE_HIGH. The source is a slab of the byte arena, so each write is a copyWithin into the
  * stream's arena chunks: what is measured is the stack, not views of the bench's own array.
  * --one-write hands the whole object over at once from an ordinary array instead (the bench
- * before 2026-11-27 10:00: one view per 16 KiB written and a chunk queue of 1,220 entries).
+ * until 2026-11-27: one view per 16 KiB written and a chunk queue of 1,220 entries).
  */
 const WRITE_HIGH = 4 << 20;
 const WRITE_LOW = 2 << 20;
