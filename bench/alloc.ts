@@ -13,8 +13,8 @@
  * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
- *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]]
- *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines]
+ *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write] [--marginal [--rounds N]]
+ *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines] [--warmup N]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
  * ChaCha20-Poly1305 on our WebAssembly core; aes128gcm runs node:crypto's AES-128-GCM). Initial
@@ -43,6 +43,11 @@
  * small integer (2^31 - 1). As the endpoint does, each connection gets a time base
  * (endpoint/connection-clock.ts) and is handed times counted from its creation;
  * --absolute-times hands it the host's readings instead (the endpoint before time bases).
+ *
+ * --marginal profiles pairs of transfers after the warm-up, of size and 5 × size, and prints the
+ * bytes our code allocated per packet the larger one added: per-packet allocation without what
+ * a transfer costs once, per round (--rounds N, default 3) and their minimum and median
+ * (test/quic/connection/packet-allocation.test.ts bounds it).
  *
  * --udp measures the real receive path instead: an hq server and a client endpoint in this one
  * process on 127.0.0.1, one download, and the bytes allocated per datagram received (both
@@ -191,8 +196,9 @@ async function udpAllocation(): Promise<void> {
     if (!r?.ok || r.bytes !== size) throw new Error(`bench:alloc --udp: the download failed (${r?.error ?? 'no result'})`);
   };
   const received = (): number => s.server.stats.datagramsReceived + client.stats.datagramsReceived;
-  // Warm up (JIT tiers, pools, windows), then measure a second download on the same connection.
-  await fetchOnce();
+  // Warm up (JIT tiers, pools, windows: --warmup downloads, 1 by default), then measure one
+  // more download on the same connection.
+  for (let i = 0; i < warmups; i++) await fetchOnce();
   const stop = await startProfiler();
   const received0 = received();
   await fetchOnce();
@@ -318,6 +324,30 @@ const fireTimers = (): void => {
   if (hostTimer(client) <= hostNow) client.handleTimer(clock.local(hostNow));
   if (hostTimer(server) <= hostNow) server.handleTimer(clock.local(hostNow));
 };
+/**
+ * The server application's writes, as the hq server makes them (hq/server.ts, its default
+ * watermarks): once fewer than WRITE_LOW bytes are unacknowledged, pieces of the source slab up
+ * to WRITE_HIGH. The source is a slab of the byte arena, so each write is a copyWithin into the
+ * stream's arena chunks: what is measured is the stack, not views of the bench's own array.
+ * --one-write hands the whole object over at once from an ordinary array instead (the bench
+ * until 2026-11-27: one view per 16 KiB written and a chunk queue of 1,220 entries).
+ */
+const WRITE_HIGH = 4 << 20;
+const WRITE_LOW = 2 << 20;
+const oneWrite = process.argv.includes('--one-write');
+const source = oneWrite ? new Uint8Array(0) : noArena ? new Uint8Array(64 * 1024) : takeBytes(64 * 1024);
+/** The stream being written (-1: none) and the bytes left to hand it. */
+let writing = -1;
+let unwritten = 0;
+const feed = (): void => {
+  if (writing < 0 || server.streamBufferedBytes(writing) >= WRITE_LOW) return;
+  while (unwritten > 0 && server.streamBufferedBytes(writing) < WRITE_HIGH) {
+    const n = Math.min(unwritten, source.length);
+    unwritten -= n;
+    server.sendStreamData(writing, n === source.length ? source : source.subarray(0, n), unwritten === 0);
+  }
+  if (unwritten === 0) writing = -1;
+};
 /** Transfers `bytes` from server to client on a new stream. */
 const transfer = (bytes: number): void => {
   const id = client.createStream();
@@ -326,12 +356,18 @@ const transfer = (bytes: number): void => {
     if (steps > 1000) throw new Error('bench:alloc: the request did not arrive');
     step();
   }
-  server.sendStreamData(id, new Uint8Array(bytes), true);
   received = 0;
   target = bytes;
+  if (oneWrite) server.sendStreamData(id, new Uint8Array(bytes), true);
+  else {
+    writing = id;
+    unwritten = bytes;
+    feed();
+  }
   for (let steps = 0; received < target; steps++) {
     if (steps > 10_000_000) throw new Error('bench:alloc: the transfer did not finish');
     step();
+    feed();
   }
 };
 // Warm up (JIT tiers, buffers, windows), then measure one more transfer on the same connection.
@@ -354,14 +390,43 @@ if (timeRuns > 0) {
   process.exit(0);
 }
 
-const stopProfiler = await startProfiler();
-const packets0 = server.stats.packetsSent + client.stats.packetsSent;
-transfer(size);
-const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
-const bySite = await stopProfiler();
+/** One profiled transfer of `bytes`: the sites, and the packets both ends sent. */
+const profiledTransfer = async (bytes: number): Promise<{ bySite: Map<string, number>; packets: number }> => {
+  const stop = await startProfiler();
+  const packets0 = server.stats.packetsSent + client.stats.packetsSent;
+  transfer(bytes);
+  const packets = server.stats.packetsSent + client.stats.packetsSent - packets0;
+  return { bySite: await stop(), packets };
+};
+
+if (process.argv.includes('--marginal')) {
+  // What each packet adds: the bytes of our code in a transfer of 5 × size less those of a
+  // transfer of size, over the packets it adds. What a transfer costs once (its stream's
+  // opening, queues growing to its flight, the profiler's own work) is in both and cancels.
+  // V8 still allocates a few KB now and then at no particular packet (code and feedback for a
+  // late tier-up, a wrapper compiled): the minimum over rounds leaves those out.
+  // The larger transfer reaches a larger flight than the warm-up did (windows, queues, pools
+  // grow to it once): one unprofiled transfer of that size first.
+  transfer(5 * size);
+  const rounds = arg('--rounds', 3);
+  const results: number[] = [];
+  let detail = '';
+  for (let i = 0; i < rounds; i++) {
+    const small = await profiledTransfer(size);
+    const smallOwn = lastOwnBytes;
+    const large = await profiledTransfer(5 * size);
+    results.push((lastOwnBytes - smallOwn) / (large.packets - small.packets));
+    detail = `${small.packets} and ${large.packets} packets`;
+  }
+  const sorted = [...results].sort((a, b) => a - b);
+  console.log(`bench:alloc --marginal: ${readMode} reads${oneWrite ? ', one write' : ''}, bytes per packet by our code: rounds ${results.map((r) => r.toFixed(2)).join(' ')}; min ${sorted[0]!.toFixed(2)} median ${sorted[sorted.length >> 1]!.toFixed(2)} (transfers of ${(size / 1e6).toFixed(1)} and ${((5 * size) / 1e6).toFixed(1)} MB, ${detail})`);
+  process.exit(0);
+}
+
+const { bySite, packets } = await profiledTransfer(size);
 const total = [...bySite.values()].reduce((a, b) => a + b, 0);
 const suiteName = Object.keys(CIPHERS).find((k) => CIPHERS[k] === client.cipherSuite) ?? 'unknown suite';
-console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet`);
+console.log(`bench:alloc: ${suiteName}, ${(size / 1e6).toFixed(0)} MB in memory, ${readMode} reads${noArena ? ', no arena' : ''}, ${packets} packets (both ends), ${(total / packets).toFixed(0)} bytes allocated per packet, ${(lastOwnBytes / packets).toFixed(1)} of them by our code`);
 const arena = sharedArena();
 console.log(`byte arena: ${(arena.carved / 2 ** 20).toFixed(1)} of ${(arena.capacity / 2 ** 20).toFixed(0)} MiB carved, ${arena.fallbacks} fallbacks to ordinary arrays`);
 printSites(bySite, packets, 'packet');

@@ -23,6 +23,12 @@ import type { LengthViews } from '../wire/length-views.js';
 const NO_BYTES = new Uint8Array(0);
 /** Where unwanted stream bytes are read to (nothing is kept). */
 const DISCARD = new Uint8Array(4096);
+/**
+ * The sent record of every MAX_DATA frame: it names no stream or value (a lost one is rewritten
+ * with the window's current limit, RFC 9000 §13.3), so one frozen record serves every packet and
+ * the record pool need not recycle it.
+ */
+const MAX_DATA_SENT: SentFrame = Object.freeze({ k: 'max_data' });
 
 interface StreamState {
   id: number;
@@ -57,6 +63,8 @@ export class StreamManager {
   private readonly active = new StreamQueue();
   /** The MAX_STREAM_DATA frame written when no qlog keeps the frames of the packet. */
   private readonly maxStreamDataScratch: Extract<Frame, { type: 'max_stream_data' }> = { type: 'max_stream_data', streamId: 0, maximumStreamData: 0 };
+  /** The MAX_DATA frame written when no qlog keeps the frames of the packet. */
+  private readonly maxDataScratch: Extract<Frame, { type: 'max_data' }> = { type: 'max_data', maximumData: 0 };
   private localBidi: LocalStreamLimit | undefined;
   private localUni: LocalStreamLimit | undefined;
   private readonly peerBidi: PeerStreamLimit;
@@ -278,7 +286,12 @@ export class StreamManager {
   }
 
   onMaxData(limit: number): void {
-    if (this.sendCredit?.update(limit)) for (const id of this.streams.keys()) this.active.add(id);
+    if (!this.sendCredit?.update(limit)) return;
+    // Every stream may send again (RFC 9000 §4.1). The id array, not the Map's keys: an iterator
+    // and its results were allocated per MAX_DATA frame received. Ids of streams forgotten since
+    // the last afterReceive are still in the array, hence the check.
+    const ids = this.openIds;
+    for (let i = 0; i < ids.length; i++) if (this.streams.has(ids[i]!)) this.active.add(ids[i]!);
   }
 
   onMaxStreamData(id: number, limit: number): void {
@@ -468,7 +481,7 @@ export class StreamManager {
   writeControlFrames(w: Writer, frames: SentFrame[], log: Frame[] | undefined, now: number): boolean {
     const start = w.position;
     if (this.maxDataPending) {
-      if (putFrame(w, frames, log, { type: 'max_data', maximumData: this.recvWindow.limit }, { k: 'max_data' })) this.maxDataPending = false;
+      if (putFrame(w, frames, log, this.maxDataFrame(this.recvWindow.limit, log), MAX_DATA_SENT)) this.maxDataPending = false;
     }
     for (let k = 0; k < 2; k++) {
       const bidi = k === 0;
@@ -561,6 +574,14 @@ export class StreamManager {
     const f = this.maxStreamDataScratch;
     f.streamId = streamId;
     f.maximumStreamData = maximumStreamData;
+    return f;
+  }
+
+  /** A MAX_DATA frame to write (RFC 9000 §19.9): a scratch object, as maxStreamDataFrame. */
+  private maxDataFrame(maximumData: number, log: Frame[] | undefined): Frame {
+    if (log !== undefined) return { type: 'max_data', maximumData };
+    const f = this.maxDataScratch;
+    f.maximumData = maximumData;
     return f;
   }
 

@@ -16,6 +16,7 @@ import type { QuicSession, SessionHost } from './session.js';
 import type { BoundSocket } from './udp.js';
 import { DatagramPool } from './datagram-pool.js';
 import { FlushList } from './flush-list.js';
+import { endpointFlushes, type FlushTask } from './flush-scheduler.js';
 import { PeerAddressCache } from './peer-address-cache.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { sharedArena, takeBytes } from '../wire/byte-arena.js';
@@ -94,9 +95,15 @@ export abstract class Endpoint implements SessionHost {
   protected connectedPeer = false;
   /** Sessions to flush after this turn's datagrams (flush-list.ts: no Set copies per flush). */
   private readonly dirty = new FlushList<QuicSession>();
-  private flushScheduled = false;
+  /** This endpoint's flush, run in the check phase by the process's one Immediate (flush-scheduler.ts). */
+  private readonly flushTask: FlushTask = { flushQueued: false, run: () => this.flushDirty() };
   private timer: NodeJS.Timeout | undefined;
-  private timerAt = Infinity;
+  /**
+   * When `timer` fires (endpoint µs); meaningless while `timer` is undefined. Never Infinity: V8
+   * keeps a field that ever held a non-integer as a double, and its unoptimised tiers box every
+   * read of it, a HeapNumber per flush (armTimer reads it after every batch).
+   */
+  private timerAt = 0;
   private readonly onAppError: (err: unknown) => void;
   private readonly onDatagramError: ((err: unknown, from: PeerAddress) => void) | undefined;
   /** One shared, frozen PeerAddress per recent remote: no `{ address, port }` per datagram. */
@@ -191,10 +198,7 @@ export abstract class Endpoint implements SessionHost {
   }
 
   private scheduleFlush(): void {
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushDirty);
-    }
+    endpointFlushes.schedule(this.flushTask);
   }
 
   /** Send buffers for connections' datagrams (released by each send's callback). */
@@ -292,8 +296,7 @@ export abstract class Endpoint implements SessionHost {
     this.send(data, to);
   }
 
-  private readonly flushDirty = (): void => {
-    this.flushScheduled = false;
+  private flushDirty(): void {
     this.receiveNow = undefined;
     if (this.isShutDown || this.dirty.isEmpty) return;
     const now = nowUs();
@@ -314,7 +317,7 @@ export abstract class Endpoint implements SessionHost {
       if (s.deadline !== undefined && s.deadline < earliest && this.sessions.has(s)) earliest = s.deadline;
     }
     this.armTimer(earliest);
-  };
+  }
 
   private armTimer(at: number): void {
     if (at === Infinity || this.isShutDown) return;
@@ -326,7 +329,6 @@ export abstract class Endpoint implements SessionHost {
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
-    this.timerAt = Infinity;
     if (this.isShutDown) return;
     const now = nowUs();
     let earliest = Infinity;
@@ -406,6 +408,7 @@ export abstract class Endpoint implements SessionHost {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.dirty.clear();
+    endpointFlushes.cancel(this.flushTask);
     for (const s of this.sessions) {
       s.abandon(reason);
       s.quic.qlog.close();

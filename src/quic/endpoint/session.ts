@@ -370,12 +370,20 @@ export class QuicSession {
     if (this.isLocalStream(id)) return undefined; // ours, already forgotten
     s = new QuicStream(this, id);
     this.streams.set(id, s);
-    const h = this.streamHandler;
-    if (h) {
-      const stream = s;
-      this.callApp(() => h(stream));
-    } else this.pendingPeerStreams.push(s);
+    this.announceStream(s);
     return s;
+  }
+
+  /**
+   * Hands a new peer stream to the application. A method of its own because the closure
+   * captures its variables: V8 allocates a function's context (40 B here) on every call of
+   * the function that declares captured variables, whether or not the closure is made, and
+   * streamFor runs for every `stream_readable` event (bench:alloc --udp: about 1 B per datagram).
+   */
+  private announceStream(s: QuicStream): void {
+    const h = this.streamHandler;
+    if (h) this.callApp(() => h(s));
+    else this.pendingPeerStreams.push(s);
   }
 
   /**

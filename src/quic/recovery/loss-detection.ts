@@ -325,19 +325,21 @@ export class LossDetection {
   /** B.8 OnPacketsLost: the congestion controller's side. Returns whether persistent congestion. */
   private onPacketsLost(space: PacketNumberSpace, lost: readonly SentPacket[], now: number): boolean {
     let lostBytes = 0;
-    let lastLossSentTime: number | undefined;
-    for (const packet of lost) {
+    // -1: no in-flight packet lost (times are never negative). Indexed: a `for…of` that V8 has
+    // not optimised allocates an iterator and a result per packet, and losses come in bursts.
+    let lastLossSentTime = -1;
+    for (let i = 0; i < lost.length; i++) {
+      const packet = lost[i]!;
       if (!packet.inFlight) continue;
       lostBytes += packet.size;
-      lastLossSentTime = lastLossSentTime === undefined ? packet.timeSent : Math.max(lastLossSentTime, packet.timeSent);
+      if (packet.timeSent > lastLossSentTime) lastLossSentTime = packet.timeSent;
     }
     if (lostBytes > 0) this.congestion.removeFromBytesInFlight(lostBytes);
-    if (lastLossSentTime !== undefined) this.congestion.onCongestionEvent(lastLossSentTime, now);
+    if (lastLossSentTime >= 0) this.congestion.onCongestionEvent(lastLossSentTime, now);
 
     const firstSample = this.rtt.firstSampleTime;
     if (firstSample === undefined) return false;
-    const candidates = lost.filter((p) => p.timeSent > firstSample);
-    const persistent = inPersistentCongestion(candidates, this.rtt.persistentCongestionDuration(), this.spaces[space].ackedHistory);
+    const persistent = inPersistentCongestion(lost, this.rtt.persistentCongestionDuration(), this.spaces[space].ackedHistory, firstSample);
     if (persistent) {
       this.congestion.onPersistentCongestion(now);
       this.rtt.resetMinRtt();
@@ -432,15 +434,17 @@ export class LossDetection {
 
 /**
  * RFC 9002 §7.6.2: persistent congestion is established when two ack-eliciting lost packets
- * (sent after the first RTT sample) span more than `duration`, with no packet sent between them
+ * sent after the first RTT sample (`timeSent > sentAfter`: the others are skipped, so the
+ * caller needs no filtered copy) span more than `duration`, with no packet sent between them
  * acknowledged. `lost` is ascending by packet number; `acked` holds acknowledged packet numbers
  * of the same space (the RFC allows using one space only).
  */
-export function inPersistentCongestion(lost: readonly SentPacket[], duration: number, acked: RangeSet): boolean {
+export function inPersistentCongestion(lost: readonly SentPacket[], duration: number, acked: RangeSet, sentAfter = -Infinity): boolean {
   let runStart: SentPacket | undefined;
   let previous: SentPacket | undefined;
-  for (const packet of lost) {
-    if (!packet.ackEliciting) continue;
+  for (let i = 0; i < lost.length; i++) {
+    const packet = lost[i]!;
+    if (!packet.ackEliciting || !(packet.timeSent > sentAfter)) continue;
     if (runStart === undefined || previous === undefined || acked.intersects(previous.pn + 1, packet.pn)) {
       runStart = packet;
     } else if (packet.timeSent - runStart.timeSent > duration) {

@@ -36,7 +36,13 @@ export class SentPackets {
    * front skips; lookups binary-search the packet numbers, which stay in `pns` for holes too.
    */
   private pkts: (SentPacket | undefined)[] = new Array<SentPacket | undefined>(INITIAL_RING).fill(undefined);
-  private pns = new Float64Array(INITIAL_RING);
+  /**
+   * Their packet numbers, in a plain array of small integers rather than a Float64Array: V8's
+   * unoptimised tiers box every number read from a Float64Array (a HeapNumber per lookup, and
+   * `get`/`remove` look up every acknowledged packet), while small-integer elements are read as
+   * they are. A packet number past 2^31 - 1 turns the array into doubles: still correct, only boxed.
+   */
+  private pns: number[] = new Array<number>(INITIAL_RING).fill(0);
   private mask = INITIAL_RING - 1;
   private head = 0;
   /** Slots in use from `head`, holes included. */
@@ -203,7 +209,7 @@ export class SentPackets {
   private grow(): void {
     const n = this.pkts.length;
     const pkts = new Array<SentPacket | undefined>(n * 2).fill(undefined);
-    const pns = new Float64Array(n * 2);
+    const pns = new Array<number>(n * 2).fill(0);
     for (let i = 0; i < this.slots; i++) {
       const at = (this.head + i) & this.mask;
       pkts[i] = this.pkts[at];

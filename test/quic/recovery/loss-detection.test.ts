@@ -393,6 +393,15 @@ describe('LossDetection: persistent congestion (RFC 9002 §7.6)', () => {
     const edges = [packet(1, 0, { ackEliciting: false }), packet(2, 500), packet(3, 2000, { ackEliciting: false })];
     expect(inPersistentCongestion(edges, 100, new RangeSet())).toBe(false);
   });
+
+  it('counts only packets sent after the first RTT sample (sentAfter)', () => {
+    const lost = [packet(1, 0), packet(2, 500), packet(3, 1000), packet(4, 1600)];
+    // Packets 1 and 2 are skipped: 3 and 4 span 600 µs.
+    expect(inPersistentCongestion(lost, 599, new RangeSet(), 500)).toBe(true);
+    expect(inPersistentCongestion(lost, 600, new RangeSet(), 500)).toBe(false);
+    // Sent at the sample's time is not after it (§7.6.2), so only packet 4 is left.
+    expect(inPersistentCongestion(lost, 0, new RangeSet(), 1000)).toBe(false);
+  });
 });
 
 describe('LossDetection: random ACK / timeout sequences (seeded)', () => {

@@ -80,8 +80,10 @@ function readAckFrame(r: Reader, frameType: number, f: AckFrame, pairs: AckRange
   if (firstRange > largestAcknowledged) {
     throw frameEncodingError(`First ACK Range ${firstRange} exceeds Largest Acknowledged ${largestAcknowledged}`);
   }
-  // Each further range takes at least 2 bytes: bound the allocation by the bytes present.
-  if (rangeCount > r.remaining / 2) {
+  // Each further range takes at least 2 bytes: bound the allocation by the bytes present. A
+  // shift, not `/ 2`: for a whole count, > rem / 2 and > floor(rem / 2) agree, and a fraction
+  // would be a HeapNumber per ACK in V8's unoptimised tiers.
+  if (rangeCount > r.remaining >>> 1) {
     throw frameEncodingError(`ACK Range Count ${rangeCount} does not fit the ${r.remaining} bytes left`);
   }
   const ranges = f.ranges;
