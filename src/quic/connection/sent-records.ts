@@ -14,7 +14,7 @@
 import type { SentPacket } from '../recovery/sent-packets.js';
 import type { SentFrame } from './types.js';
 import { clearArray } from '../clear-array.js';
-import { FreeList } from './free-list.js';
+import { FreeList } from '../free-list.js';
 
 type StreamSentFrame = Extract<SentFrame, { k: 'stream' }>;
 type AckSentFrame = Extract<SentFrame, { k: 'ack' }>;

@@ -4,7 +4,8 @@
  * Popping an array lets V8 trim its storage once it is less than half used, and the next pushes
  * grow it again: a pool that an ACK fills and the following packets drain would allocate its
  * storage anew every cycle. Here a count marks the top and the array's length only grows, up to
- * `max` entries; items beyond are left to the collector.
+ * `max` entries; items beyond are left to the collector. The sent-record pools
+ * (connection/sent-records.ts) and the reassembly buffer's spare blocks use it.
  */
 export class FreeList<T> {
   private readonly slots: (T | undefined)[] = [];
@@ -23,6 +24,11 @@ export class FreeList<T> {
     const item = this.slots[i];
     this.slots[i] = undefined;
     return item;
+  }
+
+  /** Drops every kept item (the array keeps its length, so later gives allocate nothing). */
+  clear(): void {
+    while (this.count > 0) this.slots[--this.count] = undefined;
   }
 
   /** Keeps `item` for reuse unless the list is full. */
