@@ -330,25 +330,37 @@ export abstract class Endpoint implements SessionHost {
   private readonly onTimer = (): void => {
     this.timer = undefined;
     if (this.isShutDown) return;
-    const now = nowUs();
-    let earliest = Infinity;
-    for (const s of this.sessions) {
-      const d = s.deadline;
-      if (d === undefined) continue;
-      if (d <= now + TIMER_SLACK_US) {
-        s.deadline = undefined;
-        try {
-          s.timer(Math.max(now, d));
-        } catch (e) {
-          this.stats.handlerErrors++;
-          this.reportError(e);
-        }
-      } else if (d < earliest) {
-        earliest = d;
-      }
-    }
+    this.timerPassNow = nowUs();
+    this.timerPassEarliest = -1;
+    // forEach, not for…of: a Set iterator is an object per timer (about 0.05 B per packet in
+    // bench:alloc); the builtin walks the table without one, and like for…of it skips sessions
+    // deleted during the pass.
+    this.sessions.forEach(this.fireDeadline);
+    const earliest = this.timerPassEarliest;
     this.flushDirty();
-    this.armTimer(earliest);
+    this.armTimer(earliest < 0 ? Infinity : earliest);
+  };
+
+  /** onTimer's pass: the time it read, and the earliest deadline not yet due (−1: none). */
+  private timerPassNow = 0;
+  private timerPassEarliest = -1;
+
+  /** One session in onTimer's pass: its timer fires when due, else its deadline counts. */
+  private readonly fireDeadline = (s: QuicSession): void => {
+    const d = s.deadline;
+    if (d === undefined) return;
+    const now = this.timerPassNow;
+    if (d <= now + TIMER_SLACK_US) {
+      s.deadline = undefined;
+      try {
+        s.timer(Math.max(now, d));
+      } catch (e) {
+        this.stats.handlerErrors++;
+        this.reportError(e);
+      }
+    } else if (this.timerPassEarliest < 0 || d < this.timerPassEarliest) {
+      this.timerPassEarliest = d;
+    }
   };
 
   // ---------------------------------------------------------------- shutdown
