@@ -7,6 +7,7 @@
  *    data is consumed in much less than the time it takes to advertise more (about 2 RTT), the
  *    window doubles, up to a maximum, so a fast reader is not stalled by a small initial window.
  */
+import { productLess } from '../small-int-math.js';
 import { QuicError, TransportErrorCode } from '../wire/errors.js';
 
 /** The largest offset a stream may reach (RFC 9000 §4.5 / §19.8: 2^62 - 1), clamped to safe integers. */
@@ -140,11 +141,12 @@ export class ReceiveWindow {
     }
     const consumedInEpoch = this.consumed - this.epochStartOffset;
     // Too little read to judge the pace: keep the epoch running.
-    if (consumedInEpoch <= this.windowSize / 2) return;
-    const fraction = consumedInEpoch / this.windowSize;
+    if (2 * consumedInEpoch <= this.windowSize) return;
     // At this pace half a window lasts less than two RTTs, so an update (sent at half) cannot
-    // reach the peer before it runs dry: double the window.
-    if (rttUs > 0 && now - this.epochStartTime < 4 * fraction * rttUs) {
+    // reach the peer before it runs dry: double the window. That is elapsed < 4 · (consumed /
+    // window) · RTT, compared as elapsed · window < consumed · 4 RTT in small integers (the
+    // fraction was a HeapNumber or two per update in V8's baseline tier).
+    if (rttUs > 0 && productLess(this.windowSize, now - this.epochStartTime, consumedInEpoch, 4 * rttUs)) {
       this.windowSize = Math.min(2 * this.windowSize, this.maxWindow);
     }
     this.startEpoch(now);
