@@ -13,7 +13,7 @@
  * arenas show the fallback to ordinary arrays).
  *
  *   npm run bench:alloc [-- --size BYTES] [--top N] [--lines] [--sizes] [--interval BYTES] [--warmup N] [--cipher aes128gcm|aes256gcm|chacha20] [--pull | --lent]
- *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write] [--marginal [--rounds N]]
+ *                       [--no-arena] [--arena-mib N] [--time N] [--clock-start US [--absolute-times]] [--one-write] [--marginal [--rounds N]] [--loss P]
  *   npm run bench:alloc -- --udp [--size BYTES] [--top N] [--lines] [--warmup N]
  *
  * --cipher makes the client offer only that suite (default: the default offer, which negotiates
@@ -48,6 +48,9 @@
  * bytes our code allocated per packet the larger one added: per-packet allocation without what
  * a transfer costs once, per round (--rounds N, default 3) and their minimum and median
  * (test/quic/connection/packet-allocation.test.ts bounds it).
+ *
+ * --loss P drops each datagram of the in-memory pump with probability P (fixed seed), so the
+ * measurement covers loss detection, retransmission and PTO (RFC 9002 §6) as well.
  *
  * --udp measures the real receive path instead: an hq server and a client endpoint in this one
  * process on 127.0.0.1, one download, and the bytes allocated per datagram received (both
@@ -88,6 +91,18 @@ function arg(name: string, dflt: number): number {
   const v = i >= 0 ? Number(process.argv[i + 1]) : dflt;
   if (!Number.isSafeInteger(v) || v <= 0) {
     console.error(`bench:alloc: ${name} wants a positive integer`);
+    process.exit(2);
+  }
+  return v;
+}
+
+/** --loss P: a drop probability in [0, 0.5] (0: no loss). */
+function lossArg(): number {
+  const i = process.argv.indexOf('--loss');
+  if (i < 0) return 0;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v < 0 || v > 0.5) {
+    console.error('bench:alloc: --loss wants a drop probability between 0 and 0.5');
     process.exit(2);
   }
   return v;
@@ -186,6 +201,29 @@ function printSites(bySite: Map<string, number>, per: number, unit: string): voi
   }
 }
 
+/** Adds `sign` × each count of `from` into `into`. */
+function addCounts<K>(into: Map<K, number>, from: Map<K, number>, sign: number): void {
+  for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + sign * v);
+}
+
+function mapFor<K, V>(m: Map<K, Map<V, number>>, k: K): Map<V, number> {
+  let v = m.get(k);
+  if (v === undefined) m.set(k, (v = new Map()));
+  return v;
+}
+
+/**
+ * --marginal --top: the sites whose bytes grew with the transfer, in bytes per added packet
+ * (sampling noise makes small negative deltas too; only positive ones are printed).
+ */
+function printMarginalSites(delta: Map<string, number>, packets: number): void {
+  for (const [site, bytes] of [...delta].filter((e) => e[1] > 0).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    const sizes = sampledSizes?.get(site);
+    const detail = sizes === undefined ? '' : `   [${[...sizes].filter((e) => e[1] !== 0).sort((a, b) => b[1] - a[1]).map(([sz, k]) => `${k}x${sz}B`).join(' ')}]`;
+    console.log(`${(bytes / packets).toFixed(3).padStart(8)} B/packet  ${site}${detail}`);
+  }
+}
+
 /** --udp: one download over loopback between two endpoints in this process. */
 async function udpAllocation(): Promise<void> {
   // The test helpers overwrite each received datagram once processed (a test aid): not here.
@@ -275,6 +313,24 @@ const scratchSize = Math.max(client.datagramBufferSize, server.datagramBufferSiz
 const scratch = noArena ? new Uint8Array(scratchSize) : takeBytes(scratchSize);
 const views: Uint8Array[] = [];
 const viewOf = (n: number): Uint8Array => (views[n] ??= scratch.subarray(0, n));
+/**
+ * --loss P: each datagram of the measured pump is dropped with probability P (a fixed seed, so
+ * runs see the same losses), to measure the loss-recovery path (RFC 9002 §6: detection by packet
+ * threshold and time threshold, PTO, requeued frames). The generator is mulberry32 (as the test
+ * harness's lossy link) kept in int32 arithmetic and compared as 16-bit integers: a fraction per
+ * datagram would be a HeapNumber of the bench's own, which --marginal counts as ours.
+ */
+const lossRate = lossArg();
+const lossThreshold = Math.round(lossRate * 65536);
+let lossState = 0x2545f491;
+const dropNext = (): boolean => {
+  if (lossThreshold === 0) return false;
+  lossState = (lossState + 0x6d2b79f5) | 0;
+  let t = lossState;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) & 0xffff) < lossThreshold;
+};
 let received = 0;
 let target = 0;
 let requested = -1;
@@ -283,7 +339,7 @@ const burst = (from: QuicConnection, to: QuicConnection, fromAddr: PeerAddress):
   const now = clock.local(hostNow);
   let n = 0;
   for (let sz = from.writeDatagram(now, scratch); sz > 0; sz = from.writeDatagram(now, scratch)) {
-    to.receiveDatagram(viewOf(sz), fromAddr, now);
+    if (!dropNext()) to.receiveDatagram(viewOf(sz), fromAddr, now);
     n++;
   }
   from.afterSend(now);
@@ -386,7 +442,7 @@ if (timeRuns > 0) {
   }
   const sorted = [...runs].sort((a, b) => a - b);
   const fmt = (us: number): string => us.toFixed(3);
-  console.log(`bench:alloc --time: ${readMode} reads${noArena ? ', no arena' : ''}, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
+  console.log(`bench:alloc --time: ${readMode} reads${noArena ? ', no arena' : ''}${lossRate > 0 ? `, loss ${lossRate}` : ''}, CPU µs per packet: runs ${runs.map(fmt).join(' ')}; min ${fmt(sorted[0]!)} median ${fmt(sorted[sorted.length >> 1]!)}`);
   process.exit(0);
 }
 
@@ -411,15 +467,32 @@ if (process.argv.includes('--marginal')) {
   const rounds = arg('--rounds', 3);
   const results: number[] = [];
   let detail = '';
+  // --top: the sites' marginal bytes summed over the rounds (large less small), and with --sizes
+  // the sampled objects the larger transfers added, to tell which site grows with the packets.
+  const siteDelta = new Map<string, number>();
+  const sizeDelta = new Map<string, Map<number, number>>();
+  let packetDelta = 0;
   for (let i = 0; i < rounds; i++) {
     const small = await profiledTransfer(size);
     const smallOwn = lastOwnBytes;
+    const smallSizes = sampledSizes;
     const large = await profiledTransfer(5 * size);
     results.push((lastOwnBytes - smallOwn) / (large.packets - small.packets));
     detail = `${small.packets} and ${large.packets} packets`;
+    packetDelta += large.packets - small.packets;
+    addCounts(siteDelta, large.bySite, 1);
+    addCounts(siteDelta, small.bySite, -1);
+    if (showSizes) {
+      for (const [site, m] of sampledSizes ?? []) addCounts(mapFor(sizeDelta, site), m, 1);
+      for (const [site, m] of smallSizes ?? []) addCounts(mapFor(sizeDelta, site), m, -1);
+    }
   }
   const sorted = [...results].sort((a, b) => a - b);
-  console.log(`bench:alloc --marginal: ${readMode} reads${oneWrite ? ', one write' : ''}, bytes per packet by our code: rounds ${results.map((r) => r.toFixed(2)).join(' ')}; min ${sorted[0]!.toFixed(2)} median ${sorted[sorted.length >> 1]!.toFixed(2)} (transfers of ${(size / 1e6).toFixed(1)} and ${((5 * size) / 1e6).toFixed(1)} MB, ${detail})`);
+  console.log(`bench:alloc --marginal: ${readMode} reads${oneWrite ? ', one write' : ''}${lossRate > 0 ? `, loss ${lossRate}` : ''}, bytes per packet by our code: rounds ${results.map((r) => r.toFixed(2)).join(' ')}; min ${sorted[0]!.toFixed(2)} median ${sorted[sorted.length >> 1]!.toFixed(2)} (transfers of ${(size / 1e6).toFixed(1)} and ${((5 * size) / 1e6).toFixed(1)} MB, ${detail})`);
+  if (process.argv.includes('--top')) {
+    sampledSizes = showSizes ? sizeDelta : undefined;
+    printMarginalSites(siteDelta, packetDelta);
+  }
   process.exit(0);
 }
 
