@@ -23,7 +23,7 @@ import { ProtoopTable, type AnyFn, type ProtoopEntry } from '../protoop/table.js
 import { NO_PARAM } from '../protoop/names.js';
 import { NULL_QLOG, type QlogTrace } from '../qlog/writer.js';
 import { packetHeader, qlogFrame } from '../qlog/frames.js';
-import { LossDetection, type AckResult } from '../recovery/loss-detection.js';
+import { LossDetection, type AckResult, type LossTimeoutResult } from '../recovery/loss-detection.js';
 import { NewReno } from '../recovery/newreno.js';
 import { PacketNumberSpace } from '../recovery/space.js';
 import type { SentPacket } from '../recovery/sent-packets.js';
@@ -32,8 +32,8 @@ import { Reader, Writer } from '../wire/buffer.js';
 import { QuicError, TransportErrorCode, isCryptoError } from '../wire/errors.js';
 import {
   AckFrameView, FRAME_PARSERS, FrameType, MaxDataFrameView, MaxStreamDataFrameView, StreamFrameView, checkFrameAllowedInPacket, isAckEliciting,
-  parseAckFrame, parseMaxDataFrame, parseMaxStreamDataFrame, parseStreamFrame, readFrameType,
-  type AckFrame, type Frame, type MaxDataFrame, type MaxStreamDataFrame, type StreamFrame,
+  parseAckFrame, parseMaxDataFrame, parseMaxStreamDataFrame, parsePaddingFrame, parsePaddingInto, parsePingFrame, parseStreamFrame, readFrameType,
+  type AckFrame, type Frame, type MaxDataFrame, type MaxStreamDataFrame, type PaddingFrame, type PingFrame, type StreamFrame,
 } from '../wire/frames/index.js';
 import {
   ShortHeaderView, newHeaderOffsets, parsePacketHeader, patchLongHeaderLength, writeLongHeader, writeShortHeader, type ShortHeaderFields,
@@ -78,6 +78,16 @@ const ZERO_RTT_CWND_RESERVE = 3;
 /** The order of a datagram's packets (RFC 9000 §12.2): by encryption level, 0-RTT after Initial. */
 const SPACE_ORDER: readonly PacketNumberSpace[] = [PacketNumberSpace.Initial, PacketNumberSpace.Handshake, PacketNumberSpace.ApplicationData];
 const ZERO_RTT_ORDER: readonly PacketNumberSpace[] = [PacketNumberSpace.Initial, PacketNumberSpace.ApplicationData, PacketNumberSpace.Handshake];
+
+/**
+ * The PING a PTO probe carries when it has nothing else ack-eliciting (RFC 9002 §6.2.4), and its
+ * record for loss recovery (no uid: nothing to report when acknowledged, nothing to resend when
+ * lost). Shared and frozen: written and read, never changed, so no objects per probe.
+ */
+const PROBE_PING_FRAME: Frame = Object.freeze({ type: 'ping' });
+const PROBE_PING_SENT: SentFrame = Object.freeze({ k: 'ping' });
+/** A received PING while no one keeps frames (see parsePingInPlace). */
+const RECEIVED_PING: PingFrame = Object.freeze({ type: 'ping' });
 
 /** RFC 9000 §14.1: a client's Initial datagrams (and a server's ack-eliciting ones) are at least 1200 bytes. */
 const MIN_INITIAL_DATAGRAM = 1200;
@@ -231,7 +241,12 @@ export class QuicConnection {
   private closeSentAt = -Infinity;
   private pendingHandshakeDone = false;
   private pendingPing: number | undefined;
-  private probesToSend: { space: PacketNumberSpace; count: number } | undefined;
+  /**
+   * PTO probes still to send (RFC 9002 §6.2.4): how many (0: none) and in which space. Two
+   * fields, not an object per PTO.
+   */
+  private probeCount = 0;
+  private probeSpace: PacketNumberSpace = PacketNumberSpace.Initial;
   private readonly pendingPathResponses: Uint8Array[] = [];
   private pathChallenge: { data: Uint8Array; address: PeerAddress; sentAt: number } | undefined;
   private readonly undecryptable: { data: Uint8Array; from: PeerAddress; space: PacketNumberSpace }[] = [];
@@ -744,6 +759,21 @@ export class QuicConnection {
   }
 
   /**
+   * The default parse_frame of PADDING and PING, in place as parseStreamInPlace: PTO probes and
+   * padded packets made an object each (48 and 40 B) on a lossy path. PING has no fields, so
+   * one shared frozen frame serves every nesting level.
+   */
+  private parsePaddingInPlace(r: Reader, frameType: number): PaddingFrame {
+    if (this.framesKept()) return parsePaddingFrame(r, frameType);
+    return parsePaddingInto(r, (this.paddingViews[this.payloadDepth - 1] ??= { type: 'padding', length: 1 }));
+  }
+
+  private parsePingInPlace(r: Reader, frameType: number): PingFrame {
+    if (this.framesKept()) return parsePingFrame(r, frameType);
+    return RECEIVED_PING;
+  }
+
+  /**
    * Whether a parsed frame must be an object of its own: qlog keeps a packet's frames past it,
    * and a parse outside processPayload (depth 0) has no nesting level to own a view.
    */
@@ -755,6 +785,7 @@ export class QuicConnection {
   private readonly streamFrameViews: StreamFrameView[] = [];
   private readonly maxStreamDataViews: MaxStreamDataFrameView[] = [];
   private readonly maxDataViews: MaxDataFrameView[] = [];
+  private readonly paddingViews: PaddingFrame[] = [];
   private readonly payloadReaders: Reader[] = [];
   private payloadDepth = 0;
   private readonly receivedPacket: ReceivedPacket = { space: PacketNumberSpace.Initial, type: 'initial', pn: 0, ackEliciting: false };
@@ -820,6 +851,8 @@ export class QuicConnection {
       else if (type === FrameType.ACK || type === FrameType.ACK_ECN) t.define('parse_frame', (r: Reader, ft: number) => this.parseAckInPlace(r, ft), type);
       else if (type === FrameType.MAX_STREAM_DATA) t.define('parse_frame', (r: Reader, ft: number) => this.parseMaxStreamDataInPlace(r, ft), type);
       else if (type === FrameType.MAX_DATA) t.define('parse_frame', (r: Reader, ft: number) => this.parseMaxDataInPlace(r, ft), type);
+      else if (type === FrameType.PADDING) t.define('parse_frame', (r: Reader, ft: number) => this.parsePaddingInPlace(r, ft), type);
+      else if (type === FrameType.PING) t.define('parse_frame', (r: Reader, ft: number) => this.parsePingInPlace(r, ft), type);
       else t.define('parse_frame', parser, type);
     }
     // Unknown frame types reach these NO_PARAM defaults (PQUIC's parse_unknown_frame /
@@ -1438,8 +1471,7 @@ export class QuicConnection {
     }
     const w = this.datagramWriter.reset(buf, 0, limit);
     let containsInitial = false;
-    const probe = this.probesToSend;
-    const congestionOk = mode !== 'normal' || (probe !== undefined && probe.count > 0) || this.cc.canSend(maxSize);
+    const congestionOk = mode !== 'normal' || this.probeCount > 0 || this.cc.canSend(maxSize);
     // The packets of this datagram, one slot per space (reused: no array per datagram).
     const built = this.builtPackets;
     let count = 0;
@@ -1483,10 +1515,7 @@ export class QuicConnection {
       if (i === zeroRttIndex) this.zeroRtt!.onPacketSent(packet.pn);
       this.protoops.slots.before_sending_packet(i === zeroRttIndex ? '0RTT' : SPACE_PACKET_TYPE[spaceId]!, packet.pn, packet.size);
     }
-    if (probe && probe.count > 0 && ackEliciting) {
-      probe.count--;
-      if (probe.count === 0) this.probesToSend = undefined;
-    }
+    if (this.probeCount > 0 && ackEliciting) this.probeCount--;
     this.stats.packetsSent += count;
     this.stats.bytesSent += size;
     if (!this.addressValidated) this.amplificationSent += size;
@@ -1622,9 +1651,9 @@ export class QuicConnection {
             ackEliciting = true;
           }
         }
-        if (!ackEliciting && this.probesToSend && this.probesToSend.space === spaceId && this.probesToSend.count > 0) {
+        if (!ackEliciting && this.probeCount > 0 && this.probeSpace === spaceId) {
           // A PTO probe must be ack-eliciting (RFC 9002 §6.2.4).
-          putFrame(fw, frames, log, { type: 'ping' }, { k: 'ping' });
+          putFrame(fw, frames, log, PROBE_PING_FRAME, PROBE_PING_SENT);
           ackEliciting = true;
         }
       }
@@ -1830,26 +1859,38 @@ export class QuicConnection {
     const lossTimer = this.loss.getLossDetectionTimer();
     if (lossTimer !== undefined && now >= lossTimer) {
       const r = this.loss.onLossDetectionTimeout(now);
-      if (r.kind === 'loss') {
-        // Indexed: a `for…of` V8 has not optimised allocates an iterator and a result per packet.
-        for (let i = 0; i < r.lost.length; i++) {
-          const p = r.lost[i]!;
-          this.stats.packetsLost++;
-          this.releasePluginFrames(p.frames as SentFrame[]);
-          this.protoops.slots.packet_was_lost(p, r.space);
-          this.requeueLost(p, r.space);
-          if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[r.space]!, p.pn), trigger: 'time_threshold' });
-        }
-        this.sentRecords.releaseAll(r.lost);
-      } else if (r.kind === 'pto') {
-        this.protoops.slots.retransmission_timeout(r.space, r.probes);
-        this.probesToSend = { space: r.space, count: r.probes };
-        // RFC 9002 §6.2.4: probes carry new data or retransmit unacknowledged data.
-        const space = this.spaces[r.space];
-        if (space.crypto.hasDataToSend === false) space.crypto.requeueUnacked();
-        if (r.antiDeadlock && r.space === PacketNumberSpace.Initial) space.crypto.requeueUnacked();
-        if (this.qlog.enabled) this.qlog.event(now, 'recovery:loss_timer_updated', { event_type: 'expired', timer_type: 'pto', packet_number_space: SPACE_PACKET_TYPE[r.space] });
+      // The result is loss detection's reused one: hold it while protoops run.
+      this.loss.timeoutResultReaders++;
+      try {
+        this.processLossTimeout(r, now);
+      } finally {
+        this.loss.timeoutResultReaders--;
       }
+    }
+  }
+
+  /** What a loss-detection timeout decided: time-threshold losses to requeue, or PTO probes. */
+  private processLossTimeout(r: LossTimeoutResult, now: number): void {
+    if (r.kind === 'loss') {
+      // Indexed: a `for…of` V8 has not optimised allocates an iterator and a result per packet.
+      for (let i = 0; i < r.lost.length; i++) {
+        const p = r.lost[i]!;
+        this.stats.packetsLost++;
+        this.releasePluginFrames(p.frames as SentFrame[]);
+        this.protoops.slots.packet_was_lost(p, r.space);
+        this.requeueLost(p, r.space);
+        if (this.qlog.enabled) this.qlog.event(now, 'recovery:packet_lost', { header: packetHeader(SPACE_PACKET_TYPE[r.space]!, p.pn), trigger: 'time_threshold' });
+      }
+      this.sentRecords.releaseAll(r.lost);
+    } else if (r.kind === 'pto') {
+      this.protoops.slots.retransmission_timeout(r.space, r.probes);
+      this.probeSpace = r.space;
+      this.probeCount = r.probes;
+      // RFC 9002 §6.2.4: probes carry new data or retransmit unacknowledged data.
+      const space = this.spaces[r.space];
+      if (space.crypto.hasDataToSend === false) space.crypto.requeueUnacked();
+      if (r.antiDeadlock && r.space === PacketNumberSpace.Initial) space.crypto.requeueUnacked();
+      if (this.qlog.enabled) this.qlog.event(now, 'recovery:loss_timer_updated', { event_type: 'expired', timer_type: 'pto', packet_number_space: SPACE_PACKET_TYPE[r.space] });
     }
   }
 

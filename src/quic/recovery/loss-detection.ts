@@ -60,6 +60,12 @@ export type LossTimeoutResult =
    */
   | { kind: 'pto'; space: PacketNumberSpace; probes: number; antiDeadlock: boolean };
 
+/** onLossDetectionTimeout before the deadline: one shared result (nothing to do). */
+const TIMEOUT_NONE: LossTimeoutResult = Object.freeze({ kind: 'none' });
+
+type LossTimeoutLoss = Extract<LossTimeoutResult, { kind: 'loss' }>;
+type LossTimeoutPto = Extract<LossTimeoutResult, { kind: 'pto' }>;
+
 export class LossDetection {
   readonly rtt: RttEstimator;
   readonly congestion: CongestionController;
@@ -84,6 +90,14 @@ export class LossDetection {
    * a call meanwhile gets a result of its own instead of overwriting theirs.
    */
   ackResultReaders = 0;
+  /**
+   * onLossDetectionTimeout's results, reused (a timer per few packets on a lossy path must not
+   * allocate) unless a caller still reads the last one: like ackResultReaders, callers count
+   * themselves in and out around their use.
+   */
+  private readonly timeoutLoss: LossTimeoutLoss = { kind: 'loss', space: PacketNumberSpace.Initial, lost: [], persistentCongestion: false };
+  private readonly timeoutPto: LossTimeoutPto = { kind: 'pto', space: PacketNumberSpace.Initial, probes: 0, antiDeadlock: false };
+  timeoutResultReaders = 0;
 
   constructor(options: LossDetectionOptions) {
     this.isClient = options.isClient;
@@ -229,24 +243,30 @@ export class LossDetection {
 
   /** RFC 9002 A.9 OnLossDetectionTimeout. Returns `none` when called before the deadline. */
   onLossDetectionTimeout(now: number): LossTimeoutResult {
-    if (this.timer === NOT_ARMED || now < this.timer) return { kind: 'none' };
+    if (this.timer === NOT_ARMED || now < this.timer) return TIMEOUT_NONE;
+    const reuse = this.timeoutResultReaders === 0;
     const lossTime = this.lossTimeAndSpace();
     const lossSpace = this.foundSpace;
     if (lossTime !== undefined) {
-      const lost = this.detectAndRemoveLostPackets(lossSpace, now);
-      const persistentCongestion = lost.length > 0 && this.onPacketsLost(lossSpace, lost, now);
+      const result: LossTimeoutLoss = reuse ? this.timeoutLoss : { kind: 'loss', space: lossSpace, lost: [], persistentCongestion: false };
+      clearArray(result.lost);
+      result.space = lossSpace;
+      const lost = this.detectAndRemoveLostPackets(lossSpace, now, result.lost);
+      result.persistentCongestion = lost.length > 0 && this.onPacketsLost(lossSpace, lost, now);
       this.setLossDetectionTimer(now);
-      return { kind: 'loss', space: lossSpace, lost, persistentCongestion };
+      return result;
     }
-    let result: LossTimeoutResult;
+    const result: LossTimeoutPto = reuse ? this.timeoutPto : { kind: 'pto', space: PacketNumberSpace.Initial, probes: 0, antiDeadlock: false };
     if (this.ackElicitingInFlight === 0) {
       // A.9: only the client can get here (anti-deadlock, RFC 9002 §6.2.2.1).
-      const space = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
-      result = { kind: 'pto', space, probes: 1, antiDeadlock: true };
+      result.space = this.hasHandshakeKeys ? PacketNumberSpace.Handshake : PacketNumberSpace.Initial;
+      result.probes = 1;
+      result.antiDeadlock = true;
     } else {
       this.ptoTimeAndSpace(now);
-      const space = this.foundSpace;
-      result = { kind: 'pto', space, probes: 2, antiDeadlock: false };
+      result.space = this.foundSpace;
+      result.probes = 2;
+      result.antiDeadlock = false;
     }
     this.ptoCount++;
     this.setLossDetectionTimer(now);

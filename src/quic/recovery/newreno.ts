@@ -20,6 +20,16 @@ export const DEFAULT_MAX_DATAGRAM_SIZE = 1200;
 /** N in RFC 9002 §7.7: pace at 1.25 times cwnd per smoothed RTT. */
 const PACING_GAIN = 1.25;
 
+/**
+ * cwnd × kLossReductionFactor rounded down (B.6). With the factor at one half, a shift while the
+ * window is a small integer: the product is a fraction when cwnd is odd, a HeapNumber per
+ * congestion event in V8's baseline tier.
+ */
+function reduce(cwnd: number): number {
+  if (K_LOSS_REDUCTION_FACTOR === 0.5 && cwnd >= 0 && cwnd <= 0x7fffffff) return cwnd >> 1;
+  return Math.floor(cwnd * K_LOSS_REDUCTION_FACTOR);
+}
+
 /** kInitialWindow, RFC 9002 §7.2: min(10 * mds, max(14720, 2 * mds)). */
 export function initialWindow(maxDatagramSize: number): number {
   return Math.min(10 * maxDatagramSize, Math.max(14720, 2 * maxDatagramSize));
@@ -104,7 +114,7 @@ export class NewReno implements CongestionController {
     // B.6: a single reduction per recovery period (RFC 9002 §7.3.2).
     if (this.inRecovery(sentTime)) return;
     this.recoveryStartTime = now;
-    this.threshold = Math.floor(this.congestionWindow * K_LOSS_REDUCTION_FACTOR);
+    this.threshold = reduce(this.congestionWindow);
     this.hasThreshold = true;
     this.congestionWindow = Math.max(this.threshold, this.minimumWindow);
     this.stash = 0;

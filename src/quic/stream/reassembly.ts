@@ -262,9 +262,11 @@ export class ReassemblyBuffer {
     } else {
       b = { start: s, data: this.newBlockData(size), lent: false };
     }
-    // Mostly appended (data arrives nearly in order); splice() would allocate its result array.
-    if (i + 1 === blocks.length) blocks.push(b);
-    else blocks.splice(i + 1, 0, b);
+    // Mostly appended (data arrives nearly in order). An insertion (data after a loss) moves the
+    // later blocks up by hand: splice() would allocate its (empty) result array.
+    blocks.push(b);
+    for (let j = blocks.length - 1; j > i + 1; j--) blocks[j] = blocks[j - 1]!;
+    blocks[i + 1] = b;
     return b;
   }
 }

@@ -27,13 +27,27 @@ export interface HandshakeDoneFrame {
 
 /** The caller has read the first 0x00; this consumes every 0x00 that follows. */
 export function parsePaddingFrame(r: Reader, _frameType: number): PaddingFrame {
+  return { type: 'padding', length: skipPadding(r) };
+}
+
+/**
+ * As parsePaddingFrame, into `into` (a frame the caller reuses): the receive path's in-place
+ * parse, no object per padded packet.
+ */
+export function parsePaddingInto(r: Reader, into: PaddingFrame): PaddingFrame {
+  into.length = skipPadding(r);
+  return into;
+}
+
+/** Consumes the 0x00 bytes after a PADDING frame's first; returns the run's length. */
+function skipPadding(r: Reader): number {
   const buf = r.buf;
   const end = r.end;
   const start = r.position;
   let p = start;
   while (p < end && buf[p] === 0) p++;
   r.position = p;
-  return { type: 'padding', length: 1 + p - start };
+  return 1 + p - start;
 }
 
 export function writePaddingFrame(w: Writer, f: PaddingFrame): void {
