@@ -109,7 +109,7 @@ function main(): void {
     });
     console.log(summary(report));
     if (report.failure) {
-      console.error(describeFailure(report));
+      console.error(describeFailure(report, opts.strict && name === 'conn' ? '--strict' : ''));
       failed = true;
     }
   }

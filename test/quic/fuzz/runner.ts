@@ -151,8 +151,8 @@ export function runTarget(target: FuzzTarget, opts: RunOptions): TargetReport {
   return report;
 }
 
-/** The failure report: everything needed to replay the case. */
-export function describeFailure(r: TargetReport): string {
+/** The failure report: everything needed to replay the case (`extraArgs`: options the run had). */
+export function describeFailure(r: TargetReport, extraArgs = ''): string {
   const f = r.failure;
   if (!f) return `${r.target}: no failure`;
   return [
@@ -160,6 +160,6 @@ export function describeFailure(r: TargetReport): string {
     `input (${f.input.length} bytes): ${toHex(f.input)}`,
     `made by: ${f.desc}`,
     f.problem ?? '',
-    `replay: npm run fuzz:quic -- --target ${r.target} --seed ${r.seed} --case ${f.index}`,
+    `replay: npm run fuzz:quic -- --target ${r.target} --seed ${r.seed} --case ${f.index}${extraArgs ? ` ${extraArgs}` : ''}`,
   ].join('\n');
 }

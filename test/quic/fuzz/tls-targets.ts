@@ -10,15 +10,17 @@
  * keys); an Asn1Error escaping the X.509 layer is a violation, since TLS maps only
  * CertificateError to an alert.
  */
-import type { CryptoProvider, KeyShare, NamedGroup } from '../../../src/quic/crypto/provider.js';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
+import { GROUP_SECP256R1, GROUP_X25519, type CryptoProvider, type KeyShare, type NamedGroup } from '../../../src/quic/crypto/provider.js';
 import { TlsAlert, alertName } from '../../../src/quic/tls/alerts.js';
 import { AlertDescription } from '../../../src/quic/tls/constants.js';
 import type { Epoch, TlsConfig } from '../../../src/quic/tls/context.js';
 import { PemError, loadCertificates, parsePrivateKey, pemEncode } from '../../../src/quic/tls/pem.js';
 import { bytesEqual } from '../../../src/quic/tls/wire.js';
 import { CertificateError, matchesServerName, parseCertificate, verifyChain, verifySignedBy, type Certificate } from '../../../src/quic/tls/x509.js';
-import { CLIENT_PARAMS, PROVIDERS, SERVER_PARAMS, makeSide, testPki, transfer, type Side } from '../tls/handshake/helpers.js';
-import { CERT_FIXTURES, FIXTURE_NOW, fixtureDer } from '../tls/x509/fixtures.js';
+import { CLIENT_PARAMS, PROVIDERS, SERVER_PARAMS, makeSide, transfer, type Side } from '../tls/handshake/helpers.js';
+import { CERT_FIXTURES, FIXTURE_NOW, fixtureDer, fixtureText } from '../tls/x509/fixtures.js';
 import { mutate as mutateDer, tlvs } from '../tls/x509/mutator.js';
 import { shimProvider } from '../tls/x509/shim-provider.js';
 import type { Prng } from '../wire/prng.js';
@@ -26,18 +28,20 @@ import { mutatedInput } from './wire-targets.js';
 import { type FuzzCase, type FuzzTarget, ensure, typedOutcome } from './runner.js';
 
 /**
- * The base provider with fixed randoms and one key share per group, so every handshake in the
- * process sends the same bytes and a recorded flight fits any fresh context.
+ * The base provider with fixed randoms and fixed key shares. With the openssl-made Ed25519
+ * certificate (deterministic signatures, RFC 8032) and a fixed clock, every handshake sends
+ * the same bytes in every process: a recorded flight fits any fresh context, and a seed and
+ * case replay the same input anywhere.
  */
 function replayingProvider(base: CryptoProvider): CryptoProvider {
-  const shares = new Map<NamedGroup, KeyShare>();
+  const secret = new Uint8Array(32).fill(0x2b);
+  const shares: Record<NamedGroup, KeyShare> = {
+    [GROUP_X25519]: { group: GROUP_X25519, privateKey: secret, publicKey: x25519.getPublicKey(secret) },
+    [GROUP_SECP256R1]: { group: GROUP_SECP256R1, privateKey: secret, publicKey: p256.getPublicKey(secret, false) },
+  };
   const p = Object.create(base) as CryptoProvider & { randomBytes: CryptoProvider['randomBytes']; generateKeyShare: CryptoProvider['generateKeyShare'] };
   p.randomBytes = (n) => new Uint8Array(n).fill(0x5c);
-  p.generateKeyShare = (group) => {
-    let s = shares.get(group);
-    if (!s) shares.set(group, (s = base.generateKeyShare.call(base, group)));
-    return s;
-  };
+  p.generateKeyShare = (group) => shares[group];
   return p;
 }
 
@@ -61,13 +65,16 @@ let flights: Flights | undefined;
 /** Records one full handshake (and one with HelloRetryRequest) and builds the scenarios. */
 function recordFlights(): Flights {
   if (flights) return flights;
-  const base = PROVIDERS[0]![1];
-  const pki = testPki(base, 'ed25519');
-  const provider = replayingProvider(base);
+  const provider = replayingProvider(PROVIDERS[0]![1]);
+  // A self-signed Ed25519 leaf for ed.example, trusted as its own anchor.
+  const certDer = fixtureDer('ed25519.pem');
+  const privateKey = parsePrivateKey(fixtureText('ed25519.key'));
+  const anchor = parseCertificate(certDer);
+  const now = () => FIXTURE_NOW;
   const client = (extra: Partial<TlsConfig> = {}): Side =>
-    makeSide({ isClient: true, provider, alpnProtocols: ['h3'], serverName: 'localhost', trustAnchors: [pki.ca], transportParameters: CLIENT_PARAMS, ...extra });
+    makeSide({ isClient: true, provider, alpnProtocols: ['h3'], serverName: 'ed.example', trustAnchors: [anchor], transportParameters: CLIENT_PARAMS, now, ...extra });
   const server = (extra: Partial<TlsConfig> = {}): Side =>
-    makeSide({ isClient: false, provider, alpnProtocols: ['h3'], certificateChain: pki.chain, privateKey: pki.key, transportParameters: SERVER_PARAMS, ...extra });
+    makeSide({ isClient: false, provider, alpnProtocols: ['h3'], certificateChain: [certDer], privateKey, transportParameters: SERVER_PARAMS, now, ...extra });
   const record = (serverExtra: Partial<TlsConfig> = {}): Uint8Array[] => {
     const out: Uint8Array[] = [];
     const c = client();
@@ -82,7 +89,7 @@ function recordFlights(): Flights {
   };
   const [clientHello, serverHello, serverFlight, clientFinished] = record() as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   // secp256r1 only on the server: the client's x25519 share draws a HelloRetryRequest (RFC 8446 §4.1.4).
-  const hrrServer = { groups: [0x0017 as NamedGroup] };
+  const hrrServer = { groups: [GROUP_SECP256R1 as NamedGroup] };
   const [hrrHello1, helloRetryRequest, hrrHello2] = record(hrrServer) as [Uint8Array, Uint8Array, Uint8Array];
   const scenarios: Scenario[] = [
     { name: 'server<-ClientHello', flight: clientHello, authenticated: false, run: (d) => { const s = server(); d(s, 'initial'); return s; } },
