@@ -6,10 +6,10 @@
  * flips, truncation, splices of valid frames, random frame types, huge offsets) only promise
  * some valid transport error code, or a connection that keeps working.
  */
-import { Writer } from '../../../src/quic/wire/buffer.js';
+import { Reader, Writer } from '../../../src/quic/wire/buffer.js';
 import { concatBytes } from '../../../src/quic/wire/bytes.js';
 import { TransportErrorCode } from '../../../src/quic/wire/errors.js';
-import { FRAME_PARSERS, type Frame, FrameType } from '../../../src/quic/wire/frames/index.js';
+import { FRAME_PARSERS, type Frame, FrameType, readFrameType } from '../../../src/quic/wire/frames/index.js';
 import { streamId } from '../../../src/quic/stream/stream-id.js';
 import type { Prng } from '../wire/prng.js';
 import { encodeFrame, framesByType } from './corpus.js';
@@ -32,6 +32,8 @@ export interface PayloadMutation {
   desc: string;
   /** The transport error code the receiver must close with, when the rule broken is known. */
   expected?: number;
+  /** With `expected`: the type of the offending frame, which CONNECTION_CLOSE names (RFC 9000 §19.19). */
+  frameType?: number;
   /** The new plaintext given the original frames and the room the packet has. */
   apply(original: Uint8Array, room: number): Uint8Array;
 }
@@ -211,7 +213,7 @@ export function pickMutation(rng: Prng, s: StreamSetup, strict = false): Payload
     const c = rng.pick(craftedFrames(s, rng));
     const desc = `${c.rule}${c.known && !strict ? ' [known issue, code not checked]' : ''}: ${Buffer.from(c.frame).toString('hex')}`;
     const apply = c.atEnd ? trailing(c.frame) : leading(c.frame);
-    return c.known && !strict ? { desc, apply } : { desc, expected: c.expected, apply };
+    return c.known && !strict ? { desc, apply } : { desc, expected: c.expected, frameType: readFrameType(new Reader(c.frame)), apply };
   }
   return randomMutation(rng, s);
 }

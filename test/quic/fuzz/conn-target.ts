@@ -130,6 +130,8 @@ function connCase(rng: Prng, strict: boolean): FuzzCase {
         const want = first.mutation.expected;
         ensure(closed !== undefined && !closed.byPeer, `${first.mutation.desc}: expected ${transportErrorName(want)}, but the receiver ${closed ? `was closed by its peer (${closed.reason})` : 'stayed open'}`);
         ensure(closed!.errorCode === want, `${first.mutation.desc}: expected ${transportErrorName(want)}, got ${transportErrorName(closed!.errorCode)} (${closed!.reason})`);
+        const ft = first.mutation.frameType;
+        ensure(closed!.frameType === ft, `${first.mutation.desc}: CONNECTION_CLOSE names frame type ${closed!.frameType}, not 0x${ft?.toString(16)}`);
         return `crafted ${transportErrorName(want)}`;
       }
       if (closed) return closed.byPeer ? `closed by peer (${closed.cause})` : `closed ${transportErrorName(closed.errorCode)}`;

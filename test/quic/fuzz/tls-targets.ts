@@ -17,6 +17,7 @@ import { TlsAlert, alertName } from '../../../src/quic/tls/alerts.js';
 import { AlertDescription } from '../../../src/quic/tls/constants.js';
 import type { Epoch, TlsConfig } from '../../../src/quic/tls/context.js';
 import { PemError, loadCertificates, parsePrivateKey, pemEncode } from '../../../src/quic/tls/pem.js';
+import { encodeNewSessionTicket } from '../../../src/quic/tls/messages.js';
 import { bytesEqual } from '../../../src/quic/tls/wire.js';
 import { CertificateError, matchesServerName, parseCertificate, verifyChain, verifySignedBy, type Certificate } from '../../../src/quic/tls/x509.js';
 import { CLIENT_PARAMS, PROVIDERS, SERVER_PARAMS, makeSide, transfer, type Side } from '../tls/handshake/helpers.js';
@@ -91,6 +92,8 @@ function recordFlights(): Flights {
   // secp256r1 only on the server: the client's x25519 share draws a HelloRetryRequest (RFC 8446 §4.1.4).
   const hrrServer = { groups: [GROUP_SECP256R1 as NamedGroup] };
   const [hrrHello1, helloRetryRequest, hrrHello2] = record(hrrServer) as [Uint8Array, Uint8Array, Uint8Array];
+  // RFC 8446 §4.6.1, in 1-RTT CRYPTO frames (RFC 9001 §4.1.3).
+  const ticket = encodeNewSessionTicket({ ticketLifetime: 7200, ticketAgeAdd: 0x01020304, ticketNonce: Uint8Array.of(0), ticket: new Uint8Array(48).fill(0x7e), extensions: [{ type: 42, data: Uint8Array.of(0, 0, 0x40, 0) }] });
   const scenarios: Scenario[] = [
     { name: 'server<-ClientHello', flight: clientHello, authenticated: false, run: (d) => { const s = server(); d(s, 'initial'); return s; } },
     { name: 'client<-ServerHello', flight: serverHello, authenticated: true, run: (d) => {
@@ -125,8 +128,17 @@ function recordFlights(): Flights {
       d(s, 'initial');
       return s;
     } },
+    { name: 'client<-NewSessionTicket', flight: ticket, authenticated: false, run: (d) => {
+      // Without a cache: one would change the ClientHello (psk_dhe_ke) and the recorded flights would not fit.
+      const c = client();
+      c.ctx.start();
+      c.ctx.receive('initial', serverHello);
+      c.ctx.receive('handshake', serverFlight);
+      d(c, 'oneRtt');
+      return c;
+    } },
   ];
-  flights = { scenarios, corpus: [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrHello2] };
+  flights = { scenarios, corpus: [clientHello, serverHello, serverFlight, clientFinished, helloRetryRequest, hrrHello2, ticket] };
   return flights;
 }
 
