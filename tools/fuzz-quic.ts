@@ -2,7 +2,7 @@
  * Standalone fuzzer of every QUIC-side parser and of a live connection's frame processing (the
  * long-running version of test/quic/fuzz/fuzz-quic.test.ts).
  *
- *   npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict]
+ *   npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict] [--trace]
  *
  * Targets (test/quic/fuzz/targets.ts): frames, headers, transport-params, varints, tls, x509,
  * manifest, conn. Each gets --cases cases, or an equal share of --seconds (default 60 s in all).
@@ -11,8 +11,11 @@
  * case index and the input in hex are printed and the exit status is 1. `--case K` replays
  * one case of one target and prints its outcome. `--strict`: `conn` also expects the RFC's
  * code for the rules under KNOWN_ISSUE (test/quic/fuzz/conn-mutations.ts), a receiver bug the
- * fuzzer found; it fails until that is fixed.
+ * fuzzer found; it fails until that is fixed. `--trace` writes each case's index to stderr
+ * before running it, so a case that never returns (a hang no time bound can catch in-process)
+ * is named by the last line.
  */
+import { writeSync } from 'node:fs';
 import { describeFailure, runCase, runTarget, toHex, type TargetReport } from '../test/quic/fuzz/runner.js';
 import { makeConnTarget } from '../test/quic/fuzz/conn-target.js';
 import { KNOWN_ISSUE } from '../test/quic/fuzz/conn-mutations.js';
@@ -21,7 +24,7 @@ import { TARGETS, targetByName } from '../test/quic/fuzz/targets.js';
 
 function usage(message: string): never {
   console.error(`fuzz-quic: ${message}`);
-  console.error('usage: npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict]');
+  console.error('usage: npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict] [--trace]');
   console.error(`targets: ${TARGETS.map((t) => t.name).join(', ')}`);
   process.exit(2);
 }
@@ -33,10 +36,11 @@ interface Options {
   targets: string[];
   replay: number | undefined;
   strict: boolean;
+  trace: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { seconds: undefined, cases: undefined, seed: (Date.now() ^ (process.pid << 8)) >>> 0, targets: TARGETS.map((t) => t.name), replay: undefined, strict: false };
+  const opts: Options = { seconds: undefined, cases: undefined, seed: (Date.now() ^ (process.pid << 8)) >>> 0, targets: TARGETS.map((t) => t.name), replay: undefined, strict: false, trace: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => argv[++i] ?? usage(`${arg} needs a value`);
@@ -62,6 +66,7 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--strict': opts.strict = true; break;
+      case '--trace': opts.trace = true; break;
       case '--help':
       case '-h':
         usage('help');
@@ -106,6 +111,7 @@ function main(): void {
       ...(share !== undefined ? { seconds: share } : {}),
       onProgress: (r) => console.log(`  ${summary(r)}`),
       progressMs: 30_000,
+      ...(opts.trace ? { onCaseStart: (i: number) => void writeSync(2, `${name} case ${i}\n`) } : {}),
     });
     console.log(summary(report));
     if (report.failure) {

@@ -123,6 +123,8 @@ export interface RunOptions {
   from?: number;
   onProgress?: (r: TargetReport) => void;
   progressMs?: number;
+  /** Called before each case: a case that never returns cannot report itself afterwards. */
+  onCaseStart?: (index: number) => void;
 }
 
 /** Runs cases until the budget is spent or the first violation. */
@@ -133,6 +135,7 @@ export function runTarget(target: FuzzTarget, opts: RunOptions): TargetReport {
   const start = performance.now();
   let lastProgress = start;
   for (let index = opts.from ?? 0; report.cases < maxCases && performance.now() < deadline; index++) {
+    opts.onCaseStart?.(index);
     const r = runCase(target, opts.seed, index);
     report.cases++;
     report.outcomes.set(r.outcome, (report.outcomes.get(r.outcome) ?? 0) + 1);
