@@ -1,9 +1,14 @@
 /** Loads the openssl-made fixtures (see fixtures/make-fixtures.sh). */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 
-const DIR = new URL('./fixtures/', import.meta.url);
+// Next to this module; from the package root when bundled elsewhere (tools/run-ts.mjs).
+const DIR = existsSync(new URL('./fixtures/', import.meta.url))
+  ? new URL('./fixtures/', import.meta.url)
+  : pathToFileURL(`${resolve('test/quic/tls/x509/fixtures')}/`);
 
 export function fixtureText(name: string): string {
   return readFileSync(new URL(name, DIR), 'utf8');
