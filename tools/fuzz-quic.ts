@@ -2,29 +2,25 @@
  * Standalone fuzzer of every QUIC-side parser and of a live connection's frame processing (the
  * long-running version of test/quic/fuzz/fuzz-quic.test.ts).
  *
- *   npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict] [--trace]
+ *   npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--trace]
  *
  * Targets (test/quic/fuzz/targets.ts): frames, headers, transport-params, varints, tls, x509,
  * manifest, conn. Each gets --cases cases, or an equal share of --seconds (default 60 s in all).
  * A case either keeps the contract (a value or the project's typed error, within 50 ms; for
  * `conn`, a valid CONNECTION_CLOSE code or a working connection) or is a failure: the seed, the
  * case index and the input in hex are printed and the exit status is 1. `--case K` replays
- * one case of one target and prints its outcome. `--strict`: `conn` also expects the RFC's
- * code for the rules under KNOWN_ISSUE (test/quic/fuzz/conn-mutations.ts), a receiver bug the
- * fuzzer found; it fails until that is fixed. `--trace` writes each case's index to stderr
+ * one case of one target and prints its outcome. `--trace` writes each case's index to stderr
  * before running it, so a case that never returns (a hang no time bound can catch in-process)
  * is named by the last line.
  */
 import { writeSync } from 'node:fs';
 import { describeFailure, runCase, runTarget, toHex, type TargetReport } from '../test/quic/fuzz/runner.js';
-import { makeConnTarget } from '../test/quic/fuzz/conn-target.js';
-import { KNOWN_ISSUE } from '../test/quic/fuzz/conn-mutations.js';
 import type { FuzzTarget } from '../test/quic/fuzz/runner.js';
 import { TARGETS, targetByName } from '../test/quic/fuzz/targets.js';
 
 function usage(message: string): never {
   console.error(`fuzz-quic: ${message}`);
-  console.error('usage: npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--strict] [--trace]');
+  console.error('usage: npm run fuzz:quic -- [--seconds T | --cases N] [--seed S] [--target NAME[,NAME]] [--case K] [--trace]');
   console.error(`targets: ${TARGETS.map((t) => t.name).join(', ')}`);
   process.exit(2);
 }
@@ -35,12 +31,11 @@ interface Options {
   seed: number;
   targets: string[];
   replay: number | undefined;
-  strict: boolean;
   trace: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { seconds: undefined, cases: undefined, seed: (Date.now() ^ (process.pid << 8)) >>> 0, targets: TARGETS.map((t) => t.name), replay: undefined, strict: false, trace: false };
+  const opts: Options = { seconds: undefined, cases: undefined, seed: (Date.now() ^ (process.pid << 8)) >>> 0, targets: TARGETS.map((t) => t.name), replay: undefined, trace: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => argv[++i] ?? usage(`${arg} needs a value`);
@@ -65,7 +60,6 @@ function parseArgs(argv: string[]): Options {
         for (const t of opts.targets) if (!targetByName(t)) usage(`unknown target ${t}`);
         break;
       }
-      case '--strict': opts.strict = true; break;
       case '--trace': opts.trace = true; break;
       case '--help':
       case '-h':
@@ -89,9 +83,7 @@ function summary(r: TargetReport): string {
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
-  const strictConn = makeConnTarget({ strict: true });
-  const target = (name: string): FuzzTarget => (opts.strict && name === strictConn.name ? strictConn : targetByName(name)!);
-  if (opts.targets.includes('conn') && !opts.strict) console.log(`fuzz-quic: conn does not check the code of a known issue (--strict does): ${KNOWN_ISSUE}`);
+  const target = (name: string): FuzzTarget => targetByName(name)!;
   if (opts.replay !== undefined) {
     const t = target(opts.targets[0]!);
     const r = runCase(t, opts.seed, opts.replay);
@@ -115,7 +107,7 @@ function main(): void {
     });
     console.log(summary(report));
     if (report.failure) {
-      console.error(describeFailure(report, opts.strict && name === 'conn' ? '--strict' : ''));
+      console.error(describeFailure(report));
       failed = true;
     }
   }

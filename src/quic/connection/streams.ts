@@ -241,7 +241,14 @@ export class StreamManager {
   private peerStream(id: number, target: 'recv' | 'send'): StreamState | undefined {
     const cnx = this.cnx;
     const existing = this.streams.get(id);
-    if (existing) return existing;
+    if (existing !== undefined) {
+      // An open stream may still lack the side the frame names: STREAM or RESET_STREAM for a
+      // send-only stream, STOP_SENDING or MAX_STREAM_DATA for a receive-only one is a
+      // STREAM_STATE_ERROR however long the stream has existed (RFC 9000 §19.4, §19.5, §19.8,
+      // §19.10, §19.13). Only the id's bits decide it, so the check costs no lookup.
+      if (!(target === 'recv' ? hasRecvSide(id, cnx.isClient) : hasSendSide(id, cnx.isClient))) checkStreamFrame(id, cnx.isClient, target, 0);
+      return existing;
+    }
     if (isLocallyInitiated(id, cnx.isClient)) {
       const lim = isBidirectional(id) ? this.localBidi : this.localUni;
       checkStreamFrame(id, cnx.isClient, target, lim?.opened ?? 0);

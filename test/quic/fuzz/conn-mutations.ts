@@ -73,18 +73,7 @@ interface Crafted {
   expected: number;
   frame: Uint8Array;
   atEnd?: boolean;
-  /** Set while the receiver is known to break this rule (see KNOWN_ISSUE). */
-  known?: boolean;
 }
-
-/**
- * Found by this fuzzer: for a stream that already exists, Streams.peerStream
- * (src/quic/connection/streams.ts) returns it before checkStreamFrame runs, so a frame for the
- * wrong direction of an open stream is ignored instead of closing with STREAM_STATE_ERROR
- * (RFC 9000 §19.4, §19.5, §19.8, §19.10). Until that is fixed these rules are sent without an
- * expected code (the receiver must still not crash); `strict` expects the code anyway.
- */
-export const KNOWN_ISSUE = 'frames for the wrong direction of an existing stream are ignored (expected STREAM_STATE_ERROR)';
 
 /** Frames that break one rule each; the RFC 9000 section says which code the receiver owes. */
 function craftedFrames(s: StreamSetup, rng: Prng): Crafted[] {
@@ -103,12 +92,12 @@ function craftedFrames(s: StreamSetup, rng: Prng): Crafted[] {
       frame: stream(streamId(1_000_000, sender, 'uni'), 0, rng.bytes(4)) },
     { rule: '§19.8 STREAM for a local stream not yet opened', expected: E.STREAM_STATE_ERROR,
       frame: stream(streamId(500 + rng.int(100), victim, 'bidi'), 0, rng.bytes(3)) },
-    { rule: '§19.8 STREAM for an open send-only stream', expected: E.STREAM_STATE_ERROR, known: true, frame: stream(s.victimUni, 0, rng.bytes(3)) },
-    { rule: '§19.4 RESET_STREAM for an open send-only stream', expected: E.STREAM_STATE_ERROR, known: true,
+    { rule: '§19.8 STREAM for an open send-only stream', expected: E.STREAM_STATE_ERROR, frame: stream(s.victimUni, 0, rng.bytes(3)) },
+    { rule: '§19.4 RESET_STREAM for an open send-only stream', expected: E.STREAM_STATE_ERROR,
       frame: encodeFrame({ type: 'reset_stream', streamId: s.victimUni, applicationProtocolErrorCode: 1, finalSize: 0 }) },
-    { rule: '§19.5 STOP_SENDING for an open receive-only stream', expected: E.STREAM_STATE_ERROR, known: true,
+    { rule: '§19.5 STOP_SENDING for an open receive-only stream', expected: E.STREAM_STATE_ERROR,
       frame: encodeFrame({ type: 'stop_sending', streamId: s.senderUni, applicationProtocolErrorCode: 7 }) },
-    { rule: '§19.10 MAX_STREAM_DATA for an open receive-only stream', expected: E.STREAM_STATE_ERROR, known: true,
+    { rule: '§19.10 MAX_STREAM_DATA for an open receive-only stream', expected: E.STREAM_STATE_ERROR,
       frame: encodeFrame({ type: 'max_stream_data', streamId: s.senderUni, maximumStreamData: 1 << 20 }) },
     { rule: '§19.5 STOP_SENDING for a receive-only stream not yet opened', expected: E.STREAM_STATE_ERROR,
       frame: encodeFrame({ type: 'stop_sending', streamId: streamId(5 + rng.int(100), sender, 'uni'), applicationProtocolErrorCode: 7 }) },
@@ -204,16 +193,13 @@ function randomMutation(rng: Prng, s: StreamSetup): PayloadMutation {
   }
 }
 
-/**
- * One mutation: crafted (expected code known) 40% of the time, random otherwise. `strict`
- * expects the RFC's code even for rules under KNOWN_ISSUE.
- */
-export function pickMutation(rng: Prng, s: StreamSetup, strict = false): PayloadMutation {
+/** One mutation: crafted (expected code known) 40% of the time, random otherwise. */
+export function pickMutation(rng: Prng, s: StreamSetup): PayloadMutation {
   if (rng.chance(0.4)) {
     const c = rng.pick(craftedFrames(s, rng));
-    const desc = `${c.rule}${c.known && !strict ? ' [known issue, code not checked]' : ''}: ${Buffer.from(c.frame).toString('hex')}`;
+    const desc = `${c.rule}: ${Buffer.from(c.frame).toString('hex')}`;
     const apply = c.atEnd ? trailing(c.frame) : leading(c.frame);
-    return c.known && !strict ? { desc, apply } : { desc, expected: c.expected, frameType: readFrameType(new Reader(c.frame)), apply };
+    return { desc, expected: c.expected, frameType: readFrameType(new Reader(c.frame)), apply };
   }
   return randomMutation(rng, s);
 }

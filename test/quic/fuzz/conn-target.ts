@@ -71,7 +71,7 @@ function setUp(pair: Pair, victimIsClient: boolean): { victim: QuicConnection; s
   return { victim, sender, setup: { victimIsClient, senderBidi, senderUni, victimUni, delivered } };
 }
 
-function connCase(rng: Prng, strict: boolean): FuzzCase {
+function connCase(rng: Prng): FuzzCase {
   const victimIsClient = rng.chance(0.5);
   const count = 1 + rng.int(3);
   const applied: Applied[] = [];
@@ -89,7 +89,7 @@ function connCase(rng: Prng, strict: boolean): FuzzCase {
       const { victim, sender, setup } = setUp(pair, victimIsClient);
       const victimEvents = victimIsClient ? pair.clientEvents : pair.serverEvents;
       const senderEvents = victimIsClient ? pair.serverEvents : pair.clientEvents;
-      const mutations = Array.from({ length: count }, () => pickMutation(rng, setup, strict));
+      const mutations = Array.from({ length: count }, () => pickMutation(rng, setup));
       plan.push(...mutations.map((m) => m.desc));
       sender.protoops.attach('finalize_and_protect_packet', NO_PARAM, 'replace', {
         owner: 'fuzz-conn',
@@ -148,14 +148,13 @@ function connCase(rng: Prng, strict: boolean): FuzzCase {
   return c;
 }
 
-/** `strict`: also expect the codes of the rules under KNOWN_ISSUE (fails until it is fixed). */
-export function makeConnTarget(opts: { strict?: boolean } = {}): FuzzTarget {
+export function makeConnTarget(): FuzzTarget {
   return {
     name: 'conn',
     // A case is a whole handshake plus a few hundred simulated milliseconds; its hang bound is
     // the step and virtual-time budget above, this only catches a wall-clock runaway.
     hangMs: 10_000,
-    makeCase: (rng) => connCase(rng, opts.strict ?? false),
+    makeCase: (rng) => connCase(rng),
   };
 }
 

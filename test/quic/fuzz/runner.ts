@@ -155,7 +155,7 @@ export function runTarget(target: FuzzTarget, opts: RunOptions): TargetReport {
 }
 
 /** The failure report: everything needed to replay the case (`extraArgs`: options the run had). */
-export function describeFailure(r: TargetReport, extraArgs = ''): string {
+export function describeFailure(r: TargetReport): string {
   const f = r.failure;
   if (!f) return `${r.target}: no failure`;
   return [
@@ -163,6 +163,6 @@ export function describeFailure(r: TargetReport, extraArgs = ''): string {
     `input (${f.input.length} bytes): ${toHex(f.input)}`,
     `made by: ${f.desc}`,
     f.problem ?? '',
-    `replay: npm run fuzz:quic -- --target ${r.target} --seed ${r.seed} --case ${f.index}${extraArgs ? ` ${extraArgs}` : ''}`,
+    `replay: npm run fuzz:quic -- --target ${r.target} --seed ${r.seed} --case ${f.index}`,
   ].join('\n');
 }
