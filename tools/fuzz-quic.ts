@@ -15,7 +15,6 @@
  */
 import { writeSync } from 'node:fs';
 import { describeFailure, runCase, runTarget, toHex, type TargetReport } from '../test/quic/fuzz/runner.js';
-import type { FuzzTarget } from '../test/quic/fuzz/runner.js';
 import { TARGETS, targetByName } from '../test/quic/fuzz/targets.js';
 
 function usage(message: string): never {
@@ -83,9 +82,8 @@ function summary(r: TargetReport): string {
 
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
-  const target = (name: string): FuzzTarget => targetByName(name)!;
   if (opts.replay !== undefined) {
-    const t = target(opts.targets[0]!);
+    const t = targetByName(opts.targets[0]!)!;
     const r = runCase(t, opts.seed, opts.replay);
     console.log(`seed ${opts.seed} target ${t.name} case ${r.index}: ${r.outcome} in ${r.ms.toFixed(1)} ms`);
     console.log(`made by: ${r.desc}`);
@@ -97,7 +95,7 @@ function main(): void {
   console.log(`fuzz-quic: seed ${opts.seed}, targets ${opts.targets.join(', ')}, ${opts.cases !== undefined ? `${opts.cases} cases` : ''}${opts.cases !== undefined && share !== undefined ? ' or ' : ''}${share !== undefined ? `${share.toFixed(1)} s` : ''} each`);
   let failed = false;
   for (const name of opts.targets) {
-    const report = runTarget(target(name), {
+    const report = runTarget(targetByName(name)!, {
       seed: opts.seed,
       ...(opts.cases !== undefined ? { cases: opts.cases } : {}),
       ...(share !== undefined ? { seconds: share } : {}),

@@ -148,14 +148,10 @@ function connCase(rng: Prng): FuzzCase {
   return c;
 }
 
-export function makeConnTarget(): FuzzTarget {
-  return {
-    name: 'conn',
-    // A case is a whole handshake plus a few hundred simulated milliseconds; its hang bound is
-    // the step and virtual-time budget above, this only catches a wall-clock runaway.
-    hangMs: 10_000,
-    makeCase: (rng) => connCase(rng),
-  };
-}
-
-export const connTarget = makeConnTarget();
+export const connTarget: FuzzTarget = {
+  name: 'conn',
+  // A case is a whole handshake plus a few hundred simulated milliseconds; its hang bound is
+  // the step and virtual-time budget above, this only catches a wall-clock runaway.
+  hangMs: 10_000,
+  makeCase: connCase,
+};
